@@ -1,0 +1,581 @@
+// Package consumer reads the input topics as a member of a Kafka consumer group and feeds the
+// pipeline in micro-batches.
+//
+// Three ideas carry it. A generation is one period of stable partition ownership in the group:
+// when a worker joins or leaves, the generation ends, every member stops reading, and the
+// partitions are dealt out again; messages read but not committed in the old generation are
+// delivered again in the new one. A micro-batch is a run of messages, bounded in size and in
+// time, that travels through the stages together, so that each stage does one round trip per
+// batch instead of one per event. A commit records, per partition, where a restarted reader
+// should begin; here it serves restart and monitoring only, because the profile store skips
+// redelivered events by itself (exactly-once folding with per-partition watermarks), so a lost
+// or late commit costs a little re-reading and never a double count.
+//
+// The stages are connected by bounded queues: fetch -> batch -> prepare (decode, privacy,
+// encode) -> apply (profile store, segments, dead letters) -> commit. When a later stage slows
+// down, the queues fill and fetching waits, so memory stays bounded by the queue sizes.
+//
+// Malformed messages never stop the worker: each goes unchanged to the dead-letter topic with
+// the reason and its origin in headers, is counted, and its offset is committed with the batch.
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/metrics"
+	"github.com/profilestream/profilestream/internal/retry"
+)
+
+// Config configures a Consumer. Zero fields take the documented defaults.
+type Config struct {
+	Brokers []string
+	// Group is the consumer group id (default "profilestream"). Workers with the same group share
+	// the partitions; more workers than partitions leaves some idle.
+	Group string
+	// ClicksTopic, ReviewsTopic and ErasureTopic name the input topics (defaults "clicks",
+	// "reviews", "erasure"). An empty ErasureTopic after defaults ("-") disables erasure intake.
+	ClicksTopic, ReviewsTopic, ErasureTopic string
+	// DLQTopic receives malformed messages (default "profilestream.dlq").
+	DLQTopic string
+	// BatchSize bounds a micro-batch in messages (default 256). Larger batches amortize round trips
+	// and encoder calls; smaller ones cut latency and the work redone after a crash.
+	BatchSize int
+	// BatchTimeout closes a batch that is not full after this long (default 200 ms).
+	BatchTimeout time.Duration
+	// QueueBatches is the capacity of each queue between stages, in batches (default 2). Memory is
+	// bounded by about (2*QueueBatches+3) * BatchSize messages.
+	QueueBatches int
+	// Limits bound message and field sizes (see Limits).
+	Limits Limits
+	// SessionTimeout and RebalanceTimeout of the group (defaults 10 s and 10 s).
+	SessionTimeout, RebalanceTimeout time.Duration
+	// Retry is the backoff policy for broker faults (DLQ writes, commits).
+	Retry retry.Policy
+}
+
+func (c *Config) defaults() {
+	if c.Group == "" {
+		c.Group = "profilestream"
+	}
+	if c.ClicksTopic == "" {
+		c.ClicksTopic = "clicks"
+	}
+	if c.ReviewsTopic == "" {
+		c.ReviewsTopic = "reviews"
+	}
+	if c.ErasureTopic == "" {
+		c.ErasureTopic = "erasure"
+	}
+	if c.DLQTopic == "" {
+		c.DLQTopic = "profilestream.dlq"
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 256
+	}
+	if c.BatchTimeout <= 0 {
+		c.BatchTimeout = 200 * time.Millisecond
+	}
+	if c.QueueBatches <= 0 {
+		c.QueueBatches = 2
+	}
+	if c.SessionTimeout <= 0 {
+		c.SessionTimeout = 10 * time.Second
+	}
+	if c.RebalanceTimeout <= 0 {
+		c.RebalanceTimeout = 10 * time.Second
+	}
+}
+
+// Topics returns the input topics the consumer subscribes to.
+func (c Config) Topics() []string {
+	c.defaults()
+	t := []string{c.ClicksTopic, c.ReviewsTopic}
+	if c.ErasureTopic != "-" {
+		t = append(t, c.ErasureTopic)
+	}
+	return t
+}
+
+// Handler is the rest of the pipeline, seen from the consumer.
+type Handler interface {
+	// Prepare does the CPU work of a batch (pseudonymize, scrub, encode). It runs for batch n+1
+	// while Apply runs for batch n.
+	Prepare(ctx context.Context, b *Batch) error
+	// Apply makes the batch durable (profiles, segments). It retries transient faults itself and
+	// returns an error only when ctx ends or on a fault that retrying cannot fix.
+	Apply(ctx context.Context, b *Batch) error
+}
+
+// Rejected is a malformed message on its way to the dead-letter topic.
+type Rejected struct {
+	Msg       kafka.Message
+	Rejection *Rejection
+}
+
+// Batch is one micro-batch. Events and Erasures are in offset order per partition.
+type Batch struct {
+	Events   []event.Event
+	Erasures []Erasure
+	Rejected []Rejected
+	// Consumed counts the batch's messages per topic.
+	Consumed map[string]int
+
+	commits []commit
+}
+
+// Size is the number of messages in the batch.
+func (b *Batch) Size() int { return len(b.Events) + len(b.Erasures) + len(b.Rejected) }
+
+type commit struct {
+	gen       *kafka.Generation
+	topic     string
+	partition int
+	next      int64
+}
+
+type fetched struct {
+	msg kafka.Message
+	gen *kafka.Generation
+}
+
+// Consumer is one worker's membership in the group.
+type Consumer struct {
+	cfg     Config
+	h       Handler
+	m       *metrics.Metrics
+	log     zerolog.Logger
+	roles   map[string]TopicRole
+	dlq     *kafka.Writer
+	ready   atomic.Bool
+	parts   atomic.Int64
+	paused  atomic.Bool
+	stats   Stats
+	statsMu sync.Mutex
+}
+
+// Stats are running totals, for progress lines and tests.
+type Stats struct {
+	Consumed     int64
+	Processed    int64
+	DeadLettered int64
+	Erasures     int64
+	Batches      int64
+	Generations  int64
+}
+
+// New builds a consumer. m may be nil (no metrics).
+func New(cfg Config, h Handler, m *metrics.Metrics, log zerolog.Logger) (*Consumer, error) {
+	cfg.defaults()
+	if len(cfg.Brokers) == 0 {
+		return nil, errors.New("consumer: no brokers configured")
+	}
+	if m == nil {
+		m = metrics.New(nil)
+	}
+	c := &Consumer{cfg: cfg, h: h, m: m, log: log,
+		roles: map[string]TopicRole{cfg.ClicksTopic: RoleClicks, cfg.ReviewsTopic: RoleReviews}}
+	if cfg.ErasureTopic != "-" {
+		c.roles[cfg.ErasureTopic] = RoleErasure
+	}
+	c.dlq = &kafka.Writer{
+		Addr:                   kafka.TCP(cfg.Brokers...),
+		Topic:                  cfg.DLQTopic,
+		RequiredAcks:           kafka.RequireAll,
+		AllowAutoTopicCreation: true,
+		BatchTimeout:           5 * time.Millisecond,
+		Balancer:               &kafka.Hash{},
+	}
+	return c, nil
+}
+
+// AssignedPartitions is the number of partitions this worker owns now.
+func (c *Consumer) AssignedPartitions() int { return int(c.parts.Load()) }
+
+// Stats returns a copy of the running totals.
+func (c *Consumer) Stats() Stats {
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	return c.stats
+}
+
+// Pause stops fetching (the group membership stays) until Resume; for tests and operators.
+func (c *Consumer) Pause()  { c.paused.Store(true) }
+func (c *Consumer) Resume() { c.paused.Store(false) }
+
+// Run consumes until ctx ends, then finishes the batches in flight, commits them and leaves
+// the group. It returns nil after a clean shutdown.
+func (c *Consumer) Run(ctx context.Context) error {
+	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
+		ID:                     c.cfg.Group,
+		Brokers:                c.cfg.Brokers,
+		Topics:                 c.cfg.Topics(),
+		StartOffset:            kafka.FirstOffset,
+		SessionTimeout:         c.cfg.SessionTimeout,
+		RebalanceTimeout:       c.cfg.RebalanceTimeout,
+		HeartbeatInterval:      time.Second,
+		JoinGroupBackoff:       time.Second,
+		WatchPartitionChanges:  true,
+		PartitionWatchInterval: 5 * time.Second,
+	})
+	if err != nil {
+		return fmt.Errorf("consumer: group %s: %w", c.cfg.Group, err)
+	}
+	defer c.dlq.Close()
+
+	// stop ends fetching; the stages then drain. work is the context of the stages: it outlives
+	// stop so the last batches are written and committed.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stop := ctx.Done()
+
+	fetchQ := make(chan fetched, c.cfg.BatchSize)
+	prepQ := make(chan *Batch, c.cfg.QueueBatches)
+	applyQ := make(chan *Batch, c.cfg.QueueBatches)
+	stageErr := make(chan error, 3)
+
+	var stages sync.WaitGroup
+	stages.Add(3)
+	go func() { defer stages.Done(); defer close(prepQ); c.batcher(fetchQ, prepQ, stop) }()
+	go func() {
+		defer stages.Done()
+		defer close(applyQ)
+		for b := range prepQ {
+			c.m.StageQueueDepth.WithLabelValues("prepare").Set(float64(len(prepQ)))
+			if err := c.h.Prepare(work, b); err != nil {
+				stageErr <- fmt.Errorf("prepare: %w", err)
+				cancelWork()
+				for range prepQ {
+				}
+				return
+			}
+			applyQ <- b
+		}
+	}()
+	go func() {
+		defer stages.Done()
+		for b := range applyQ {
+			c.m.StageQueueDepth.WithLabelValues("apply").Set(float64(len(applyQ)))
+			if err := c.apply(work, b); err != nil {
+				stageErr <- fmt.Errorf("apply: %w", err)
+				cancelWork()
+				for range applyQ {
+				}
+				return
+			}
+		}
+	}()
+
+	// The group loop: one iteration per generation.
+	var readers sync.WaitGroup
+	genErr := false
+loop:
+	for {
+		gen, err := group.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed) {
+				break loop
+			}
+			if !genErr {
+				c.log.Warn().Err(err).Str("group", c.cfg.Group).Msg("joining consumer group failed; retrying")
+				genErr = true
+			}
+			select {
+			case <-ctx.Done():
+				break loop
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		if genErr {
+			c.log.Info().Str("group", c.cfg.Group).Msg("consumer group joined again")
+			genErr = false
+		}
+		c.m.Rebalances.Inc()
+		n := 0
+		for topic, parts := range gen.Assignments {
+			for _, p := range parts {
+				n++
+				topic, p := topic, p
+				readers.Add(1)
+				gen.Start(func(gctx context.Context) {
+					defer readers.Done()
+					c.readPartition(gctx, stop, gen, topic, p, fetchQ)
+				})
+			}
+		}
+		c.parts.Store(int64(n))
+		c.m.AssignedPartitions.Set(float64(n))
+		c.statsMu.Lock()
+		c.stats.Generations++
+		c.statsMu.Unlock()
+		c.log.Info().Int32("generation", gen.ID).Int("partitions", n).Msg("partitions assigned")
+		if n == 0 {
+			// Nothing to read in this generation; wait for the next one (or shutdown) while
+			// keeping the generation alive.
+			gen.Start(func(gctx context.Context) {
+				select {
+				case <-gctx.Done():
+				case <-stop:
+					<-gctx.Done()
+				}
+			})
+		}
+	}
+	// Shutdown: readers stopped sending on stop; the batcher flushes and the stages drain while
+	// the generation is still alive, so the final commits are accepted. Then leave the group.
+	c.log.Info().Msg("shutting down: finishing batches in flight")
+	stages.Wait()
+	close(stageErr)
+	err = <-stageErr
+	c.parts.Store(0)
+	c.m.AssignedPartitions.Set(0)
+	_ = group.Close()
+	readers.Wait()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// readPartition fetches one partition of one generation into fetchQ. On stop it stops
+// sending but keeps the generation alive until the group closes it, so that the batches in
+// flight can still be committed.
+func (c *Consumer) readPartition(gctx context.Context, stop <-chan struct{}, gen *kafka.Generation, topic string, p kafka.PartitionAssignment, out chan<- fetched) {
+	rctx, cancel := context.WithCancel(gctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-rctx.Done():
+		}
+	}()
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:   c.cfg.Brokers,
+		Topic:     topic,
+		Partition: p.ID,
+		MinBytes:  1,
+		MaxBytes:  8 << 20,
+		MaxWait:   250 * time.Millisecond,
+	})
+	defer r.Close()
+	if err := r.SetOffset(p.Offset); err != nil {
+		c.log.Error().Err(err).Str("topic", topic).Int("partition", p.ID).Msg("set offset")
+	}
+	failing := false
+	for rctx.Err() == nil {
+		for c.paused.Load() && rctx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
+		}
+		m, err := r.FetchMessage(rctx)
+		if err != nil {
+			if rctx.Err() != nil {
+				break
+			}
+			if !failing {
+				c.log.Warn().Err(err).Str("topic", topic).Int("partition", p.ID).Msg("fetch failing; retrying")
+				failing = true
+			}
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		if failing {
+			c.log.Info().Str("topic", topic).Int("partition", p.ID).Msg("fetch recovered")
+			failing = false
+		}
+		select {
+		case out <- fetched{msg: m, gen: gen}:
+		case <-rctx.Done():
+		}
+	}
+	select {
+	case <-stop:
+		<-gctx.Done() // hold the generation until the group closes
+	default:
+	}
+}
+
+// batcher cuts the fetched stream into batches bounded by size and time and decodes them.
+func (c *Consumer) batcher(in <-chan fetched, out chan<- *Batch, stop <-chan struct{}) {
+	var cur *Batch
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	flush := func() {
+		if cur == nil || cur.Size() == 0 {
+			return
+		}
+		c.m.BatchSize.Observe(float64(cur.Size()))
+		out <- cur
+		cur = nil
+	}
+	for {
+		select {
+		case f := <-in:
+			if cur == nil {
+				cur = &Batch{Consumed: map[string]int{}}
+				timer.Reset(c.cfg.BatchTimeout)
+			}
+			c.add(cur, f)
+			if cur.Size() >= c.cfg.BatchSize {
+				timer.Stop()
+				flush()
+			}
+		case <-timer.C:
+			flush()
+		case <-stop:
+			// Take what the readers already handed over, then flush and end.
+			for {
+				select {
+				case f := <-in:
+					if cur == nil {
+						cur = &Batch{Consumed: map[string]int{}}
+					}
+					c.add(cur, f)
+					if cur.Size() >= c.cfg.BatchSize {
+						flush()
+					}
+					continue
+				default:
+				}
+				break
+			}
+			flush()
+			return
+		}
+	}
+}
+
+func (c *Consumer) add(b *Batch, f fetched) {
+	m := f.msg
+	b.Consumed[m.Topic]++
+	c.m.EventsConsumed.WithLabelValues(m.Topic).Inc()
+	origin := event.Origin{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
+	role, ok := c.roles[m.Topic]
+	var ev event.Event
+	var er Erasure
+	var rej *Rejection
+	if !ok {
+		rej = reject(ReasonUnknownTopic, "topic has no role")
+	} else {
+		ev, er, rej = Decode(role, m.Value, m.Time, c.cfg.Limits)
+	}
+	switch {
+	case rej != nil:
+		b.Rejected = append(b.Rejected, Rejected{Msg: m, Rejection: rej})
+	case role == RoleErasure:
+		er.Origin = origin
+		b.Erasures = append(b.Erasures, er)
+	default:
+		ev.Origin = origin
+		b.Events = append(b.Events, ev)
+	}
+	// The commit position of a partition is the last message's offset + 1, per generation.
+	for i := range b.commits {
+		cm := &b.commits[i]
+		if cm.gen == f.gen && cm.topic == m.Topic && cm.partition == m.Partition {
+			if m.Offset+1 > cm.next {
+				cm.next = m.Offset + 1
+			}
+			return
+		}
+	}
+	b.commits = append(b.commits, commit{gen: f.gen, topic: m.Topic, partition: m.Partition, next: m.Offset + 1})
+}
+
+// apply writes the batch (handler), its dead letters, and commits its offsets.
+func (c *Consumer) apply(ctx context.Context, b *Batch) error {
+	start := time.Now()
+	if err := c.h.Apply(ctx, b); err != nil {
+		return err
+	}
+	if len(b.Rejected) > 0 {
+		msgs := make([]kafka.Message, len(b.Rejected))
+		for i, r := range b.Rejected {
+			msgs[i] = DeadLetter(r.Msg, r.Rejection)
+		}
+		err := retry.Do(ctx, c.cfg.Retry, &c.log, "dlq write", nil, func(ctx context.Context) error {
+			return c.dlq.WriteMessages(ctx, msgs...)
+		})
+		if err != nil {
+			return fmt.Errorf("dead-letter write: %w", err)
+		}
+		for _, r := range b.Rejected {
+			c.m.EventsDeadLettered.WithLabelValues(r.Msg.Topic, string(r.Rejection.Reason)).Inc()
+			c.log.Warn().Str("topic", r.Msg.Topic).Int("partition", r.Msg.Partition).Int64("offset", r.Msg.Offset).
+				Str("reason", string(r.Rejection.Reason)).Str("detail", r.Rejection.Detail).Msg("dead-lettered")
+		}
+	}
+	c.commit(b)
+	c.m.BatchDuration.Observe(time.Since(start).Seconds())
+	c.statsMu.Lock()
+	c.stats.Consumed += int64(b.Size())
+	c.stats.Processed += int64(len(b.Events))
+	c.stats.DeadLettered += int64(len(b.Rejected))
+	c.stats.Erasures += int64(len(b.Erasures))
+	c.stats.Batches++
+	c.statsMu.Unlock()
+	return nil
+}
+
+// commit commits per generation. A commit from an ended generation is refused by the broker:
+// that is expected after a rebalance (the new owner re-reads, the store skips duplicates) and
+// only counted.
+func (c *Consumer) commit(b *Batch) {
+	byGen := map[*kafka.Generation]map[string]map[int]int64{}
+	for _, cm := range b.commits {
+		g := byGen[cm.gen]
+		if g == nil {
+			g = map[string]map[int]int64{}
+			byGen[cm.gen] = g
+		}
+		if g[cm.topic] == nil {
+			g[cm.topic] = map[int]int64{}
+		}
+		g[cm.topic][cm.partition] = cm.next
+	}
+	for gen, offs := range byGen {
+		if err := gen.CommitOffsets(offs); err != nil {
+			c.m.CommitErrors.Inc()
+			c.log.Debug().Err(err).Int32("generation", gen.ID).Msg("commit refused (generation ended?); the next owner re-reads and the store skips duplicates")
+		}
+	}
+}
+
+// DLQ header names. The message value and key are the original bytes, unchanged.
+const (
+	HeaderReason    = "dlq.reason"
+	HeaderDetail    = "dlq.detail"
+	HeaderTopic     = "dlq.origin.topic"
+	HeaderPartition = "dlq.origin.partition"
+	HeaderOffset    = "dlq.origin.offset"
+	HeaderTime      = "dlq.origin.timestamp"
+)
+
+// DeadLetter builds the dead-letter message for a rejected message: original key, value and
+// headers, plus the reason and the origin.
+func DeadLetter(m kafka.Message, r *Rejection) kafka.Message {
+	h := append([]kafka.Header(nil), m.Headers...)
+	h = append(h,
+		kafka.Header{Key: HeaderReason, Value: []byte(r.Reason)},
+		kafka.Header{Key: HeaderDetail, Value: []byte(r.Detail)},
+		kafka.Header{Key: HeaderTopic, Value: []byte(m.Topic)},
+		kafka.Header{Key: HeaderPartition, Value: []byte(strconv.Itoa(m.Partition))},
+		kafka.Header{Key: HeaderOffset, Value: []byte(strconv.FormatInt(m.Offset, 10))},
+		kafka.Header{Key: HeaderTime, Value: []byte(m.Time.UTC().Format(time.RFC3339Nano))},
+	)
+	key := m.Key
+	if len(key) == 0 {
+		key = []byte(m.Topic + "/" + strconv.Itoa(m.Partition))
+	}
+	return kafka.Message{Key: key, Value: m.Value, Headers: h}
+}
