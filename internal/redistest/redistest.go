@@ -5,112 +5,68 @@
 // never touches a Redis it did not start, so it may flush or kill its server freely. StartCluster
 // starts three masters and joins them into a Redis Cluster for tests of slot-correctness.
 //
-// When redis-server is not on PATH the tests are skipped with a clear message (make test installs
-// it; see .ci/run).
+// When redis-server is not on PATH the tests are skipped with a clear message, or fail under CI
+// (make test installs it; see .ci/run).
 package redistest
 
 import (
-	"bufio"
 	"context"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/internal/redisproc"
 )
 
 // Server is one private redis-server child process.
 type Server struct {
-	Addr string // host:port
-	Port int
-	Dir  string // working directory (AOF/RDB files live here)
-
-	args []string
-	cmd  *exec.Cmd
-	done chan struct{}
-	tb   testing.TB
+	*redisproc.Proc
+	tb testing.TB
 }
 
 // Option changes how a server is started.
-type Option func(*config)
-
-type config struct {
-	appendOnly bool
-	cluster    bool
-	extra      []string
-}
+type Option func(*redisproc.Options)
 
 // WithAppendOnly turns on AOF persistence (appendfsync always), so that a Kill+Restart keeps data.
-func WithAppendOnly() Option { return func(c *config) { c.appendOnly = true } }
+func WithAppendOnly() Option { return func(o *redisproc.Options) { o.AppendOnly = true } }
 
 // WithArgs passes extra redis-server arguments such as "--maxmemory", "10mb".
-func WithArgs(args ...string) Option { return func(c *config) { c.extra = append(c.extra, args...) } }
+func WithArgs(args ...string) Option {
+	return func(o *redisproc.Options) { o.Args = append(o.Args, args...) }
+}
 
-func withCluster() Option { return func(c *config) { c.cluster = true } }
+func withCluster() Option { return func(o *redisproc.Options) { o.Cluster = true } }
 
 // Binary returns the path of redis-server, or "" when it is not installed.
 func Binary() string {
-	p, err := exec.LookPath("redis-server")
-	if err != nil {
-		return ""
-	}
+	p, _ := redisproc.Binary()
 	return p
 }
 
 // Start starts a private redis-server on a free port and registers its shutdown with t.Cleanup.
+// Without redis-server on PATH the test is skipped, except under CI (CI=true), where a missing
+// server is a broken set-up and fails the test.
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	bin := Binary()
-	if bin == "" {
-		tb.Skip("redis-server not found on PATH: install it (apt-get install -y redis-server) to run this test")
+	if Binary() == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatal(redisproc.ErrNoBinary)
+		}
+		tb.Skip(redisproc.ErrNoBinary.Error())
 	}
-	var c config
-	for _, o := range opts {
-		o(&c)
+	o := redisproc.Options{Dir: tb.TempDir()}
+	for _, opt := range opts {
+		opt(&o)
 	}
-	port := FreePort(tb)
-	dir := tb.TempDir()
-	args := []string{
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"),
-		"--protected-mode", "no",
+	p, err := redisproc.Start(context.Background(), o)
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
 	}
-	if c.appendOnly {
-		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
-	} else {
-		args = append(args, "--appendonly", "no")
-	}
-	if c.cluster {
-		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, "nodes.conf"),
-			"--cluster-node-timeout", "2000")
-	}
-	args = append(args, c.extra...)
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, Dir: dir, args: append([]string{bin}, args...), tb: tb}
-	s.start()
-	tb.Cleanup(s.Stop)
-	return s
-}
-
-func (s *Server) start() {
-	s.tb.Helper()
-	s.cmd = exec.Command(s.args[0], s.args[1:]...)
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		s.tb.Fatalf("redistest: start redis-server: %v", err)
-	}
-	s.done = make(chan struct{})
-	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(s.cmd, s.done)
-	if err := waitPing(s.Addr, 10*time.Second); err != nil {
-		s.Stop()
-		s.tb.Fatalf("redistest: redis-server on %s did not answer: %v (log: %s)", s.Addr, err, s.logTail())
-	}
+	tb.Cleanup(p.Stop)
+	return &Server{Proc: p, tb: tb}
 }
 
 // Client returns a new client for this server, closed at the end of the test.
@@ -120,46 +76,12 @@ func (s *Server) Client() *redis.Client {
 	return c
 }
 
-// Kill stops the server with SIGKILL, as a crash would.
-func (s *Server) Kill() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-	s.cmd = nil
-}
-
 // Restart starts the server again on the same port and directory after Kill or Stop.
 func (s *Server) Restart() {
 	s.tb.Helper()
-	if s.cmd != nil {
-		s.Kill()
+	if err := s.Proc.Restart(context.Background()); err != nil {
+		s.tb.Fatalf("redistest: restart: %v", err)
 	}
-	s.start()
-}
-
-// Stop shuts the server down (SIGTERM, then SIGKILL after 5 s). It is safe to call twice.
-func (s *Server) Stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-	s.cmd = nil
-}
-
-func (s *Server) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(s.Dir, "redis.log"))
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return string(b)
 }
 
 // Cluster is a local Redis Cluster of three masters (no replicas) with all 16384 slots assigned.
@@ -232,32 +154,9 @@ func StartCluster(tb testing.TB) *Cluster {
 // FreePort asks the kernel for a free loopback TCP port.
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := redisproc.FreePort()
 	if err != nil {
-		tb.Fatalf("redistest: free port: %v", err)
+		tb.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func waitPing(addr string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
-		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			_ = conn.SetDeadline(time.Now().Add(time.Second))
-			_, _ = conn.Write([]byte("PING\r\n"))
-			line, err := bufio.NewReader(conn).ReadString('\n')
-			_ = conn.Close()
-			if err == nil && strings.HasPrefix(line, "+PONG") {
-				return nil
-			}
-			last = fmt.Errorf("ping: %q %v", line, err)
-		} else {
-			last = err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return last
+	return p
 }
