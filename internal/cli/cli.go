@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 )
 
 // EnvName is the environment variable of a flag: STREAMER_ + upper snake case.
@@ -97,6 +96,3 @@ func (s *StringList) Set(v string) error {
 	}
 	return nil
 }
-
-// Duration is a re-export for flag declarations in one place.
-type Duration = time.Duration
