@@ -93,9 +93,11 @@ const (
 // Erasure is a request from the erasure topic: forget a user, or record their re-consent.
 type Erasure struct {
 	event.Origin
-	UserID    string // raw; cleared by the privacy stage
-	Pseudonym string
-	Reconsent bool
+	UserID string // raw; cleared by the privacy stage
+	// Pseudonyms are the user's pseudonyms under every key of the ring (active first), set by
+	// the privacy stage: an erasure must reach a profile still stored under an old key.
+	Pseudonyms []string
+	Reconsent  bool
 }
 
 // wire is the union of the fields of every topic. Flexible fields are kept raw and checked by hand
