@@ -70,7 +70,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	latency := prometheus.ExponentialBuckets(0.0005, 2, 16) // 0.5 ms .. ~16 s
 	m := &Metrics{
 		EventsConsumed:     counterVec("events_consumed_total", "Kafka messages read from the input topics.", "topic"),
-		EventsProcessed:    counterVec("events_processed_total", "Events folded into a profile (first delivery).", "topic"),
+		EventsProcessed:    counterVec("events_processed_total", "Valid events handled by the pipeline: folded, or skipped as a redelivery or as an erased user's.", "topic"),
 		EventsDeadLettered: counterVec("events_dead_lettered_total", "Malformed messages written to the dead-letter topic, by reason.", "topic", "reason"),
 		EventsDuplicate:    counterVec("events_duplicate_total", "Redelivered events skipped by the exactly-once watermark.", "topic"),
 		EventsErased:       counterVec("events_erased_total", "Events of erased users refused at ingestion.", "topic"),
