@@ -1,0 +1,390 @@
+package profilestore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/internal/event"
+)
+
+// FoldResult counts what one Fold call did with its events.
+type FoldResult struct {
+	Applied    int // events folded into a profile
+	Duplicates int // events skipped because their offset was at or below the partition's watermark
+	Erased     int // events refused because the user is in the erasure ledger
+	Rejected   int // invalid events dropped: no pseudonym, invalid kind, zero time, vector of the wrong dimension
+	Conflicts  int // compare-and-set conflicts that were resolved by re-reading
+	// Updated has one entry per user whose profile this call changed, in first-seen order.
+	Updated []Updated
+}
+
+// Updated is what online needs of a user whose profile changed.
+type Updated struct {
+	Pseudonym  string
+	Vector     []float32 // L2-normalized lifetime mean; nil if no text yet
+	Decayed    []float32 // L2-normalized time-decayed mean; nil if no text yet
+	Categories []CategoryCount
+	MeanRating float64
+	Events     int64
+}
+
+type userBatch struct {
+	pseudonym string
+	events    []*event.Event // sorted by (topic, partition, offset)
+	base      *Profile       // state the write is computed from; nil: absent in Redis
+	erased    bool
+}
+
+type pendingWrite struct {
+	u       *userBatch
+	next    *Profile
+	applied int
+	dups    int
+}
+
+// Fold folds a batch of events into the users' profiles, each event exactly once per
+// (topic, partition, offset). See the package documentation for the protocol. The batch needs
+// no particular order across users or partitions, but a user's events of one partition must
+// not be folded out of offset order across calls (Kafka's order). On error, some users may have
+// been written; folding the same batch again is safe and completes the rest.
+func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, error) {
+	var res FoldResult
+	groups := map[string]*userBatch{}
+	var order []*userBatch
+	for i := range events {
+		e := &events[i]
+		if !s.valid(e) {
+			res.Rejected++
+			continue
+		}
+		u := groups[e.Pseudonym]
+		if u == nil {
+			u = &userBatch{pseudonym: e.Pseudonym}
+			groups[e.Pseudonym] = u
+			order = append(order, u)
+		}
+		u.events = append(u.events, e)
+	}
+	for _, u := range order {
+		sort.SliceStable(u.events, func(i, j int) bool {
+			a, b := u.events[i], u.events[j]
+			if a.Topic != b.Topic {
+				return a.Topic < b.Topic
+			}
+			if a.Partition != b.Partition {
+				return a.Partition < b.Partition
+			}
+			return a.Offset < b.Offset
+		})
+	}
+
+	pending := order
+	useCache := true
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt > s.opts.MaxRetries {
+			return res, fmt.Errorf("profilestore: fold: %d users still conflicting after %d re-reads: %w",
+				len(pending), s.opts.MaxRetries, ErrConflict)
+		}
+		if err := s.readBases(ctx, pending, useCache); err != nil {
+			return res, err
+		}
+		useCache = false
+		now := time.UnixMilli(s.opts.Now().UnixMilli()).UTC()
+		var writes []pendingWrite
+		for _, u := range pending {
+			if u.erased {
+				res.Erased += len(u.events)
+				continue
+			}
+			next, applied, dups := s.apply(u, now)
+			if applied == 0 {
+				res.Duplicates += dups
+				continue
+			}
+			writes = append(writes, pendingWrite{u: u, next: next, applied: applied, dups: dups})
+		}
+		pending = nil
+		if len(writes) == 0 {
+			break
+		}
+		calls := make([]scriptCall, len(writes))
+		ttl := s.opts.TTL.Milliseconds()
+		for i, w := range writes {
+			expVer, expCID := "0", ""
+			if w.u.base != nil {
+				expVer, expCID = fmtInt(w.u.base.Version), w.u.base.CreationID
+			}
+			args := append([]interface{}{expVer, expCID, fmtInt(ttl)}, w.next.encodeFields(changedWatermarks(w.u.base, w.next))...)
+			calls[i] = scriptCall{keys: []string{s.key(w.u.pseudonym), s.ledger(w.u.pseudonym)}, args: args}
+		}
+		cmds, err := s.runScripts(ctx, casScript, calls)
+		if err != nil {
+			for _, w := range writes {
+				s.cache.remove(w.u.pseudonym)
+			}
+			return res, fmt.Errorf("profilestore: fold: write %d profiles: %w", len(writes), err)
+		}
+		for i, w := range writes {
+			v, err := cmds[i].Int64()
+			if err != nil {
+				s.cache.remove(w.u.pseudonym)
+				return res, fmt.Errorf("profilestore: fold: write %q: %w", w.u.pseudonym, err)
+			}
+			switch {
+			case v == -2:
+				s.cache.remove(w.u.pseudonym)
+				res.Erased += len(w.u.events)
+			case v == -1:
+				s.cache.remove(w.u.pseudonym)
+				res.Conflicts++
+				pending = append(pending, w.u)
+			default:
+				w.next.Version = v
+				s.cache.put(w.u.pseudonym, w.next)
+				res.Applied += w.applied
+				res.Duplicates += w.dups
+				res.Updated = append(res.Updated, Updated{
+					Pseudonym:  w.u.pseudonym,
+					Vector:     Normalized(w.next.Vector),
+					Decayed:    Normalized(w.next.DecayedVector),
+					Categories: w.next.CategoriesAt(w.next.DecayedAt, s.opts.TopCategories),
+					MeanRating: w.next.MeanRating(),
+					Events:     w.next.Events,
+				})
+			}
+		}
+	}
+	return res, nil
+}
+
+// valid reports whether an event can be folded at all.
+func (s *Store) valid(e *event.Event) bool {
+	if e.Pseudonym == "" || e.Kind < event.KindView || e.Kind > event.KindReview || e.TS.IsZero() {
+		return false
+	}
+	return e.Vector == nil || len(e.Vector) == s.opts.Dim
+}
+
+// readBases fills base and erased of every user: from the cache when allowed, else from Redis
+// in one pipeline (HGETALL of the profile and EXISTS of the ledger key per user).
+func (s *Store) readBases(ctx context.Context, users []*userBatch, useCache bool) error {
+	var toRead []*userBatch
+	for _, u := range users {
+		u.base, u.erased = nil, false
+		if useCache {
+			if p := s.cache.get(u.pseudonym); p != nil {
+				u.base = p
+				continue
+			}
+		}
+		toRead = append(toRead, u)
+	}
+	if len(toRead) == 0 {
+		return nil
+	}
+	pipe := s.rdb.Pipeline()
+	hs := make([]*redis.MapStringStringCmd, len(toRead))
+	ex := make([]*redis.IntCmd, len(toRead))
+	for i, u := range toRead {
+		hs[i] = pipe.HGetAll(ctx, s.key(u.pseudonym))
+		ex[i] = pipe.Exists(ctx, s.ledger(u.pseudonym))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("profilestore: fold: read %d profiles: %w", len(toRead), err)
+	}
+	for i, u := range toRead {
+		u.erased = ex[i].Val() == 1
+		if h := hs[i].Val(); len(h) > 0 {
+			p, err := decodeProfile(u.pseudonym, h)
+			if err != nil {
+				return err
+			}
+			u.base = p
+		}
+	}
+	return nil
+}
+
+// changedWatermarks returns the watermarks of next that differ from base.
+func changedWatermarks(base, next *Profile) map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range next.Watermarks {
+		if base == nil {
+			out[k] = v
+			continue
+		}
+		if old, ok := base.Watermarks[k]; !ok || old != v {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// apply computes the state after folding u's events into u.base (which is not modified).
+func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, applied, dups int) {
+	if u.base == nil {
+		next = &Profile{
+			Pseudonym:  u.pseudonym,
+			Schema:     SchemaVersion,
+			CreationID: newCreationID(),
+			Kinds:      map[event.Kind]int64{},
+			Watermarks: map[string]int64{},
+			Segment:    -1,
+		}
+	} else {
+		next = u.base.clone()
+	}
+	next.Schema = SchemaVersion
+	if next.ModelID != s.opts.ModelID || next.Dim != s.opts.Dim {
+		// Embeddings of different models do not mix: start the vectors afresh.
+		next.Vector, next.VectorWeight, next.DecayedVector, next.DecayedWeight = nil, 0, nil, 0
+		next.ModelID, next.Dim = s.opts.ModelID, s.opts.Dim
+	}
+	next.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
+	for _, e := range u.events {
+		k := e.Topic + ":" + fmtInt(int64(e.Partition))
+		if wm, ok := next.Watermarks[k]; ok && e.Offset <= wm {
+			dups++
+			continue
+		}
+		next.Watermarks[k] = e.Offset
+		if next.KeyID == "" {
+			next.KeyID = keyIDOf(e, s.opts.KeyID)
+		}
+		s.foldOne(next, e)
+		applied++
+	}
+	next.UpdatedAt = now
+	return next, applied, dups
+}
+
+// keyIDOf returns the event's key id, else the one in a "<keyid>.<digest>" pseudonym, else def.
+func keyIDOf(e *event.Event, def string) string {
+	if e.KeyID != "" {
+		return e.KeyID
+	}
+	if i := strings.IndexByte(e.Pseudonym, '.'); i > 0 {
+		return e.Pseudonym[:i]
+	}
+	return def
+}
+
+// foldOne adds one event to p.
+func (s *Store) foldOne(p *Profile, e *event.Event) {
+	ts := time.UnixMilli(e.TS.UnixMilli()).UTC() // the stored resolution, so cache and Redis agree
+	w := s.opts.ActionWeights[e.Kind]
+	if p.Events == 0 || ts.Before(p.FirstSeen) {
+		p.FirstSeen = ts
+	}
+	if p.Events == 0 || ts.After(p.LastSeen) {
+		p.LastSeen = ts
+	}
+	p.Events++
+	p.Kinds[e.Kind]++
+
+	// Decay: everything decayed is kept as of DecayedAt, the newest event time. A newer event
+	// moves the reference forward (decaying what is stored); an older one is discounted instead,
+	// so the result does not depend on arrival order.
+	c := 1.0
+	switch {
+	case p.DecayedAt.IsZero():
+		p.DecayedAt = ts
+	case ts.After(p.DecayedAt):
+		f := decayFactor(p.DecayedAt, ts, p.HalfLife)
+		p.DecayedWeight *= f
+		p.Activity *= f
+		for i := range p.Categories {
+			p.Categories[i].Count *= f
+		}
+		p.DecayedAt = ts
+	default:
+		c = decayFactor(ts, p.DecayedAt, p.HalfLife)
+	}
+	dw := w * c
+	p.Activity += dw
+	if e.Category != "" {
+		s.addCategory(p, e.Category, dw)
+	}
+	if e.Vector != nil {
+		if p.Vector == nil {
+			p.Vector = make([]float32, len(e.Vector))
+			p.DecayedVector = make([]float32, len(e.Vector))
+		}
+		p.VectorWeight += w
+		meanUpdate(p.Vector, e.Vector, w/p.VectorWeight)
+		p.DecayedWeight += dw
+		if p.DecayedWeight > 0 {
+			meanUpdate(p.DecayedVector, e.Vector, dw/p.DecayedWeight)
+		}
+	}
+	if e.Rating > 0 {
+		p.RatingSum += float64(e.Rating)
+		p.RatingCount++
+	}
+	if e.ItemID != "" && s.opts.RecentItems > 0 {
+		s.addItem(p, ItemInteraction{ItemID: e.ItemID, Kind: e.Kind, TS: ts})
+	}
+}
+
+// meanUpdate moves mean toward x by fraction a: mean += a*(x-mean), computed in float64.
+func meanUpdate(mean, x []float32, a float64) {
+	for i := range mean {
+		m := float64(mean[i])
+		mean[i] = float32(m + a*(float64(x[i])-m))
+	}
+}
+
+func (s *Store) addCategory(p *Profile, cat string, w float64) {
+	found := false
+	for i := range p.Categories {
+		if p.Categories[i].Category == cat {
+			p.Categories[i].Count += w
+			found = true
+			break
+		}
+	}
+	if !found {
+		p.Categories = append(p.Categories, CategoryCount{cat, w})
+	}
+	sort.SliceStable(p.Categories, func(i, j int) bool {
+		a, b := p.Categories[i], p.Categories[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Category < b.Category
+	})
+	if keep := 2 * s.opts.TopCategories; len(p.Categories) > keep {
+		p.Categories = p.Categories[:keep]
+	}
+}
+
+func (s *Store) addItem(p *Profile, it ItemInteraction) {
+	found := false
+	for i := range p.RecentItems {
+		if p.RecentItems[i].ItemID == it.ItemID {
+			found = true
+			if !it.TS.Before(p.RecentItems[i].TS) {
+				p.RecentItems[i] = it
+			}
+			break
+		}
+	}
+	if !found {
+		p.RecentItems = append(p.RecentItems, it)
+	}
+	sort.SliceStable(p.RecentItems, func(i, j int) bool {
+		a, b := p.RecentItems[i], p.RecentItems[j]
+		if !a.TS.Equal(b.TS) {
+			return a.TS.After(b.TS)
+		}
+		return a.ItemID < b.ItemID
+	})
+	if len(p.RecentItems) > s.opts.RecentItems {
+		p.RecentItems = p.RecentItems[:s.opts.RecentItems]
+	}
+}

@@ -1,0 +1,413 @@
+package profilestore
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/profilestream/profilestream/internal/event"
+)
+
+// SchemaVersion is the version of the profile hash layout written by this package (field
+// "schema", and the "v1" in every key). See docs/schema.md.
+const SchemaVersion = 1
+
+// CategoryCount is one category with its decayed, action-weighted count.
+type CategoryCount struct {
+	Category string  `json:"category"`
+	Count    float64 `json:"count"`
+}
+
+// ItemInteraction is one entry of a profile's bounded recent-items list.
+type ItemInteraction struct {
+	ItemID string     `json:"item"`
+	Kind   event.Kind `json:"kind"`
+	TS     time.Time  `json:"ts"`
+}
+
+// Profile is one user's profile as stored in Redis (the hash at ProfileKey). All decayed
+// quantities (DecayedWeight, Activity, Categories) are stored as of DecayedAt, the newest event
+// time folded so far; the *At helpers decay them to any later time.
+type Profile struct {
+	Pseudonym  string
+	Schema     int
+	Version    int64  // bumped by every fold write; the compare-and-set token
+	CreationID string // random id set when the hash is created; guards the version against ABA after Forget
+	KeyID      string
+	ModelID    string
+	Dim        int
+	HalfLife   time.Duration
+
+	Events int64                // events folded
+	Kinds  map[event.Kind]int64 // events per kind
+
+	// Vector is the lifetime mean embedding, weighted by action weight over the events that
+	// carried text (not normalized; nil before the first text). VectorWeight is its total weight.
+	Vector       []float32
+	VectorWeight float64
+	// DecayedVector is the time-decayed weighted mean embedding: every event's weight is
+	// multiplied by 2^(-age/HalfLife). The mean itself does not change as time passes (numerator
+	// and denominator decay alike); DecayedWeight (as of DecayedAt) does.
+	DecayedVector []float32
+	DecayedWeight float64
+	// Activity is the decayed sum of action weights of all events (with or without text), as of
+	// DecayedAt: a recency-weighted frequency for churn scoring.
+	Activity  float64
+	DecayedAt time.Time
+
+	RatingSum   float64
+	RatingCount int64
+
+	FirstSeen time.Time // oldest event time folded
+	LastSeen  time.Time // newest event time folded
+	UpdatedAt time.Time // wall-clock time of the last fold write
+
+	// Categories holds the kept categories with decayed counts as of DecayedAt, highest first
+	// (up to 2*TopCategories; Top returns the reported top-N).
+	Categories []CategoryCount
+	// RecentItems lists the most recent item interactions, newest first, one entry per item.
+	RecentItems []ItemInteraction
+
+	// Segment is the assigned segment (-1 when unassigned), written by SetSegments.
+	Segment         int
+	SegmentDistance float32
+	CentroidVersion int64
+	SegmentAt       time.Time
+
+	// Watermarks maps "topic:partition" to the highest offset folded from that partition.
+	Watermarks map[string]int64
+}
+
+// MeanRating returns the mean review rating, 0 when the user rated nothing.
+func (p *Profile) MeanRating() float64 {
+	if p.RatingCount == 0 {
+		return 0
+	}
+	return p.RatingSum / float64(p.RatingCount)
+}
+
+// decayFactor returns 2^(-(to-from)/halfLife), 1 when to is not after from.
+func decayFactor(from, to time.Time, halfLife time.Duration) float64 {
+	d := to.Sub(from)
+	if d <= 0 || halfLife <= 0 {
+		return 1
+	}
+	return math.Exp2(-float64(d) / float64(halfLife))
+}
+
+// DecayedWeightAt returns the decayed text weight at time now.
+func (p *Profile) DecayedWeightAt(now time.Time) float64 {
+	return p.DecayedWeight * decayFactor(p.DecayedAt, now, p.HalfLife)
+}
+
+// ActivityAt returns the decayed activity at time now.
+func (p *Profile) ActivityAt(now time.Time) float64 {
+	return p.Activity * decayFactor(p.DecayedAt, now, p.HalfLife)
+}
+
+// CategoriesAt returns the top n categories with counts decayed to now (all kept ones if n <= 0).
+func (p *Profile) CategoriesAt(now time.Time, n int) []CategoryCount {
+	f := decayFactor(p.DecayedAt, now, p.HalfLife)
+	if n <= 0 || n > len(p.Categories) {
+		n = len(p.Categories)
+	}
+	out := make([]CategoryCount, n)
+	for i := range out {
+		out[i] = CategoryCount{p.Categories[i].Category, p.Categories[i].Count * f}
+	}
+	return out
+}
+
+// Recency returns how long before now the user's newest event happened.
+func (p *Profile) Recency(now time.Time) time.Duration { return now.Sub(p.LastSeen) }
+
+func (p *Profile) clone() *Profile {
+	q := *p
+	q.Kinds = make(map[event.Kind]int64, len(p.Kinds))
+	for k, v := range p.Kinds {
+		q.Kinds[k] = v
+	}
+	q.Vector = append([]float32(nil), p.Vector...)
+	q.DecayedVector = append([]float32(nil), p.DecayedVector...)
+	if p.Vector == nil {
+		q.Vector = nil
+	}
+	if p.DecayedVector == nil {
+		q.DecayedVector = nil
+	}
+	q.Categories = append([]CategoryCount(nil), p.Categories...)
+	q.RecentItems = append([]ItemInteraction(nil), p.RecentItems...)
+	q.Watermarks = make(map[string]int64, len(p.Watermarks))
+	for k, v := range p.Watermarks {
+		q.Watermarks[k] = v
+	}
+	return &q
+}
+
+// Normalized returns v scaled to unit L2 norm (a copy), or nil when v is nil or zero.
+func Normalized(v []float32) []float32 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	if v == nil || s == 0 {
+		return nil
+	}
+	n := math.Sqrt(s)
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(float64(x) / n)
+	}
+	return out
+}
+
+// EncodeVector returns v as a little-endian float32 blob (the layout Redis vector search uses).
+func EncodeVector(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
+}
+
+// DecodeVector parses a little-endian float32 blob.
+func DecodeVector(b []byte) ([]float32, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	if len(b)%4 != 0 {
+		return nil, fmt.Errorf("profilestore: vector blob of %d bytes is not a multiple of 4", len(b))
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+// Field names of the profile hash (docs/schema.md lists them with their encodings).
+const (
+	fSchema   = "schema"
+	fVer      = "ver"
+	fCID      = "cid"
+	fKeyID    = "kid"
+	fModel    = "model"
+	fDim      = "dim"
+	fHalfLife = "hl"
+	fEvents   = "n"
+	fKindPfx  = "n:"
+	fVec      = "vec"
+	fVecW     = "vw"
+	fDVec     = "dvec"
+	fDW       = "dw"
+	fAct      = "act"
+	fDTS      = "dts"
+	fRSum     = "rsum"
+	fRN       = "rn"
+	fFirst    = "first"
+	fLast     = "last"
+	fUpd      = "upd"
+	fCats     = "cats"
+	fItems    = "items"
+	fSeg      = "seg"
+	fSegD     = "segd"
+	fSegV     = "segv"
+	fSegT     = "segt"
+	fWMPfx    = "wm:"
+)
+
+func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+func fmtInt(i int64) string     { return strconv.FormatInt(i, 10) }
+func ms(t time.Time) string {
+	if t.IsZero() {
+		return "0"
+	}
+	return fmtInt(t.UnixMilli())
+}
+
+func wmField(topic string, partition int) string {
+	return fWMPfx + topic + ":" + strconv.Itoa(partition)
+}
+
+type catJSON struct {
+	C string  `json:"c"`
+	N float64 `json:"n"`
+}
+
+type itemJSON struct {
+	I string `json:"i"`
+	K string `json:"k"`
+	T int64  `json:"t"`
+}
+
+// encodeFields returns the field/value pairs a fold writes: every profile field except the
+// segment fields (SetSegments owns them), "ver" (the script bumps it) and only the watermarks
+// listed in wms.
+func (p *Profile) encodeFields(wms map[string]int64) []interface{} {
+	a := make([]interface{}, 0, 64)
+	add := func(k string, v interface{}) { a = append(a, k, v) }
+	add(fSchema, strconv.Itoa(SchemaVersion))
+	add(fCID, p.CreationID)
+	add(fKeyID, p.KeyID)
+	add(fModel, p.ModelID)
+	add(fDim, strconv.Itoa(p.Dim))
+	add(fHalfLife, fmtInt(p.HalfLife.Milliseconds()))
+	add(fEvents, fmtInt(p.Events))
+	for _, k := range event.Kinds {
+		add(fKindPfx+k.String(), fmtInt(p.Kinds[k]))
+	}
+	// Vector fields are always written (an empty blob when there is no text yet), so that a
+	// reset after a model change overwrites the old model's vectors.
+	add(fVec, EncodeVector(p.Vector))
+	add(fVecW, fmtFloat(p.VectorWeight))
+	add(fDVec, EncodeVector(p.DecayedVector))
+	add(fDW, fmtFloat(p.DecayedWeight))
+	add(fAct, fmtFloat(p.Activity))
+	add(fDTS, ms(p.DecayedAt))
+	add(fRSum, fmtFloat(p.RatingSum))
+	add(fRN, fmtInt(p.RatingCount))
+	add(fFirst, ms(p.FirstSeen))
+	add(fLast, ms(p.LastSeen))
+	add(fUpd, ms(p.UpdatedAt))
+	cats := make([]catJSON, len(p.Categories))
+	for i, c := range p.Categories {
+		cats[i] = catJSON{c.Category, c.Count}
+	}
+	b, _ := json.Marshal(cats)
+	add(fCats, b)
+	items := make([]itemJSON, len(p.RecentItems))
+	for i, it := range p.RecentItems {
+		items[i] = itemJSON{it.ItemID, it.Kind.String(), it.TS.UnixMilli()}
+	}
+	b, _ = json.Marshal(items)
+	add(fItems, b)
+	keys := make([]string, 0, len(wms))
+	for k := range wms {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		add(fWMPfx+k, fmtInt(wms[k]))
+	}
+	return a
+}
+
+func parseMS(s string) (time.Time, error) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if v == 0 {
+		return time.Time{}, nil
+	}
+	return time.UnixMilli(v).UTC(), nil
+}
+
+func parseKind(s string) event.Kind {
+	for _, k := range event.Kinds {
+		if k.String() == s {
+			return k
+		}
+	}
+	return 0
+}
+
+// decodeProfile parses a profile hash as returned by HGETALL.
+func decodeProfile(pseudonym string, h map[string]string) (*Profile, error) {
+	p := &Profile{Pseudonym: pseudonym, Kinds: map[event.Kind]int64{}, Watermarks: map[string]int64{}, Segment: -1}
+	var err error
+	bad := func(f string, e error) error {
+		return fmt.Errorf("profilestore: profile %q field %q: %w", pseudonym, f, e)
+	}
+	for f, v := range h {
+		switch {
+		case f == fSchema:
+			p.Schema, err = strconv.Atoi(v)
+		case f == fVer:
+			p.Version, err = strconv.ParseInt(v, 10, 64)
+		case f == fCID:
+			p.CreationID = v
+		case f == fKeyID:
+			p.KeyID = v
+		case f == fModel:
+			p.ModelID = v
+		case f == fDim:
+			p.Dim, err = strconv.Atoi(v)
+		case f == fHalfLife:
+			var n int64
+			n, err = strconv.ParseInt(v, 10, 64)
+			p.HalfLife = time.Duration(n) * time.Millisecond
+		case f == fEvents:
+			p.Events, err = strconv.ParseInt(v, 10, 64)
+		case strings.HasPrefix(f, fKindPfx):
+			if k := parseKind(f[len(fKindPfx):]); k != 0 {
+				var n int64
+				n, err = strconv.ParseInt(v, 10, 64)
+				if n != 0 {
+					p.Kinds[k] = n
+				}
+			}
+		case f == fVec:
+			p.Vector, err = DecodeVector([]byte(v))
+		case f == fVecW:
+			p.VectorWeight, err = strconv.ParseFloat(v, 64)
+		case f == fDVec:
+			p.DecayedVector, err = DecodeVector([]byte(v))
+		case f == fDW:
+			p.DecayedWeight, err = strconv.ParseFloat(v, 64)
+		case f == fAct:
+			p.Activity, err = strconv.ParseFloat(v, 64)
+		case f == fDTS:
+			p.DecayedAt, err = parseMS(v)
+		case f == fRSum:
+			p.RatingSum, err = strconv.ParseFloat(v, 64)
+		case f == fRN:
+			p.RatingCount, err = strconv.ParseInt(v, 10, 64)
+		case f == fFirst:
+			p.FirstSeen, err = parseMS(v)
+		case f == fLast:
+			p.LastSeen, err = parseMS(v)
+		case f == fUpd:
+			p.UpdatedAt, err = parseMS(v)
+		case f == fCats:
+			var cs []catJSON
+			if err = json.Unmarshal([]byte(v), &cs); err == nil {
+				p.Categories = make([]CategoryCount, len(cs))
+				for i, c := range cs {
+					p.Categories[i] = CategoryCount{c.C, c.N}
+				}
+			}
+		case f == fItems:
+			var is []itemJSON
+			if err = json.Unmarshal([]byte(v), &is); err == nil {
+				p.RecentItems = make([]ItemInteraction, len(is))
+				for i, it := range is {
+					p.RecentItems[i] = ItemInteraction{it.I, parseKind(it.K), time.UnixMilli(it.T).UTC()}
+				}
+			}
+		case f == fSeg:
+			p.Segment, err = strconv.Atoi(v)
+		case f == fSegD:
+			var d float64
+			d, err = strconv.ParseFloat(v, 32)
+			p.SegmentDistance = float32(d)
+		case f == fSegV:
+			p.CentroidVersion, err = strconv.ParseInt(v, 10, 64)
+		case f == fSegT:
+			p.SegmentAt, err = parseMS(v)
+		case strings.HasPrefix(f, fWMPfx):
+			var n int64
+			n, err = strconv.ParseInt(v, 10, 64)
+			p.Watermarks[f[len(fWMPfx):]] = n
+		}
+		if err != nil {
+			return nil, bad(f, err)
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,416 @@
+// Package profilestore folds events into per-user profiles in Redis, exactly once.
+//
+// A profile is one Redis hash per pseudonymous user (key "<prefix>:v1:p:{<pseudonym>}"). It holds
+// counts, a lifetime mean embedding, a time-decayed mean embedding, decayed category counts, the
+// mean rating, first/last seen, a bounded list of recent items, the user's segment, and one
+// watermark per Kafka (topic, partition): the highest offset of that partition already folded
+// into this profile. Every field and its encoding is listed in docs/schema.md, the read contract
+// for downstream apps (see the public package reader).
+//
+// A running mean cannot be overwritten idempotently, so exactly-once comes from the watermarks
+// and a version. Fold groups a batch by user, reads the users' profiles in one pipeline (or takes
+// them from a small local cache), computes the new state in Go, skipping every event whose offset
+// is at or below its partition's watermark, and writes all users in one pipeline of a small
+// compare-and-set Lua script: the write happens only when the stored version (and creation id)
+// still equal the ones the state was computed from and the user has not been erased; it then
+// sets the fields, bumps the version and refreshes the TTL. A version mismatch means another
+// writer got there first (a second worker that briefly owns the same partition, or a stale cache
+// entry): Fold re-reads those users and recomputes, and the watermarks drop what the other
+// writer already folded. A worker killed between the Redis write and the Kafka commit sees the
+// same messages again and skips them by watermark. Events of one user arriving on several
+// partitions have independent watermarks. Every atomic step touches one key, or the profile and
+// its erasure-ledger key, which share the hash tag "{<pseudonym>}" and so one Redis Cluster slot.
+//
+// The watermark rule assumes what Kafka guarantees: within one partition, a user's events are
+// folded in offset order, and a batch is retried (not skipped) when Fold returns an error. Fold
+// returns Redis errors wrapped; calling it again with the same batch is always safe.
+//
+// Erasure: Forget deletes the profile and writes an erasure-ledger key in the same slot, in one
+// script; the fold script refuses to write a profile whose ledger key exists, so an event that
+// was in flight during the erasure cannot resurrect the profile. Reconsent clears the ledger.
+package profilestore
+
+import (
+	"container/list"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrNotFound is returned (wrapped) by Get when the user has no profile.
+var ErrNotFound = errors.New("profile not found")
+
+// ErrConflict is returned (wrapped) by Fold when compare-and-set conflicts persisted for some
+// users after Options.MaxRetries re-reads. The batch can be folded again safely.
+var ErrConflict = errors.New("profile write conflict")
+
+// ProfileKey returns the key of a user's profile hash: "<prefix>:v1:p:{<pseudonym>}".
+func ProfileKey(prefix, pseudonym string) string {
+	return prefix + ":v1:p:{" + pseudonym + "}"
+}
+
+// ErasureKey returns the key of a user's erasure-ledger entry: "<prefix>:v1:erased:{<pseudonym>}".
+// It shares the profile's hash tag, so both live in one Redis Cluster slot.
+func ErasureKey(prefix, pseudonym string) string {
+	return prefix + ":v1:erased:{" + pseudonym + "}"
+}
+
+// SegmentMembersKey returns the key of the set of pseudonyms in a segment, written by
+// internal/online: "<prefix>:v1:seg:<id>:members".
+func SegmentMembersKey(prefix string, segment int) string {
+	return prefix + ":v1:seg:" + strconv.Itoa(segment) + ":members"
+}
+
+// pseudonymFromKey extracts the pseudonym of a profile key, "" when key is not a profile key.
+func pseudonymFromKey(prefix, key string) string {
+	p := prefix + ":v1:p:{"
+	if !strings.HasPrefix(key, p) || !strings.HasSuffix(key, "}") {
+		return ""
+	}
+	return key[len(p) : len(key)-1]
+}
+
+// casScript is the fold's compare-and-set step.
+// KEYS[1] profile, KEYS[2] erasure ledger.
+// ARGV[1] expected version ("0" for a new profile), ARGV[2] expected creation id ("" for new),
+// ARGV[3] TTL in ms (0: none), ARGV[4..] field/value pairs.
+// Returns the new version, -1 on a version conflict, -2 when the user is erased.
+var casScript = newScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return -2 end
+local cur = redis.call('HMGET', KEYS[1], 'ver', 'cid')
+local ver = cur[1] or '0'
+local cid = cur[2] or ''
+if ver ~= ARGV[1] or cid ~= ARGV[2] then return -1 end
+local nv = tonumber(ver) + 1
+redis.call('HSET', KEYS[1], 'ver', nv, unpack(ARGV, 4))
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return nv
+`)
+
+// segScript writes the segment fields of an existing profile unless it carries a newer
+// centroid version. KEYS[1] profile; ARGV seg, dist, centroid version, time ms.
+// Returns 1 written, 0 no profile, -1 stale centroid version.
+var segScript = newScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local v = redis.call('HGET', KEYS[1], 'segv')
+if v and tonumber(v) > tonumber(ARGV[3]) then return -1 end
+redis.call('HSET', KEYS[1], 'seg', ARGV[1], 'segd', ARGV[2], 'segv', ARGV[3], 'segt', ARGV[4])
+return 1
+`)
+
+// forgetScript deletes the profile and writes the ledger entry. KEYS[1] profile, KEYS[2] ledger;
+// ARGV[1] erasure time ms. Returns the deleted profile's segment (nil when none).
+var forgetScript = newScript(`
+local seg = redis.call('HGET', KEYS[1], 'seg')
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[1])
+return seg
+`)
+
+// Store reads and writes profiles. It is safe for concurrent use; several Stores (in one or in
+// several processes) may fold into the same Redis concurrently.
+type Store struct {
+	rdb   redis.UniversalClient
+	opts  Options
+	cache *lru
+}
+
+// New returns a Store on client. The scripts are loaded lazily (and reloaded after a Redis
+// restart or failover that lost them).
+func New(client redis.UniversalClient, opts Options) (*Store, error) {
+	if client == nil {
+		return nil, errors.New("profilestore: nil client")
+	}
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Store{rdb: client, opts: o, cache: newLRU(o.CacheSize)}, nil
+}
+
+// Options returns the store's options with defaults filled in.
+func (s *Store) Options() Options { return s.opts }
+
+func (s *Store) key(pseudonym string) string    { return ProfileKey(s.opts.Prefix, pseudonym) }
+func (s *Store) ledger(pseudonym string) string { return ErasureKey(s.opts.Prefix, pseudonym) }
+
+// Get returns a user's profile, or an error wrapping ErrNotFound.
+func (s *Store) Get(ctx context.Context, pseudonym string) (*Profile, error) {
+	h, err := s.rdb.HGetAll(ctx, s.key(pseudonym)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("profilestore: get %q: %w", pseudonym, err)
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("profilestore: get %q: %w", pseudonym, ErrNotFound)
+	}
+	return decodeProfile(pseudonym, h)
+}
+
+// SegmentAssignment is one user's segment, as internal/online computes it.
+type SegmentAssignment struct {
+	Pseudonym       string
+	Segment         int // -1: unassigned
+	Distance        float32
+	CentroidVersion int64
+}
+
+// SetSegments writes the segment fields (seg, segd, segv, segt) of existing profiles in one
+// pipeline. A missing profile (erased, expired, never folded) is left missing, and an
+// assignment older than the stored one (lower CentroidVersion) is ignored. The profile's
+// version is not bumped: segment fields are disjoint from what Fold writes.
+func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
+	if len(a) == 0 {
+		return nil
+	}
+	now := ms(s.opts.Now())
+	calls := make([]scriptCall, len(a))
+	for i, x := range a {
+		calls[i] = scriptCall{
+			keys: []string{s.key(x.Pseudonym)},
+			args: []interface{}{strconv.Itoa(x.Segment), fmtFloat(float64(x.Distance)), fmtInt(x.CentroidVersion), now},
+		}
+	}
+	if _, err := s.runScripts(ctx, segScript, calls); err != nil {
+		return fmt.Errorf("profilestore: set segments: %w", err)
+	}
+	return nil
+}
+
+// Forget erases a user: it deletes the profile hash and writes the erasure-ledger key (value:
+// erasure time in Unix ms, no TTL) in one atomic script on the user's slot. Until Reconsent,
+// Fold refuses the user's events (FoldResult.Erased). The user is also removed from the member
+// set of the segment the profile was in (a second, separate step on another slot).
+func (s *Store) Forget(ctx context.Context, pseudonym string) error {
+	s.cache.remove(pseudonym)
+	res, err := s.runScripts(ctx, forgetScript, []scriptCall{{
+		keys: []string{s.key(pseudonym), s.ledger(pseudonym)},
+		args: []interface{}{ms(s.opts.Now())},
+	}})
+	if err != nil {
+		return fmt.Errorf("profilestore: forget %q: %w", pseudonym, err)
+	}
+	seg, err := res[0].Text()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("profilestore: forget %q: %w", pseudonym, err)
+	}
+	if n, perr := strconv.Atoi(seg); err == nil && perr == nil && n >= 0 {
+		if err := s.rdb.SRem(ctx, SegmentMembersKey(s.opts.Prefix, n), pseudonym).Err(); err != nil {
+			return fmt.Errorf("profilestore: forget %q: remove from segment %d: %w", pseudonym, n, err)
+		}
+	}
+	return nil
+}
+
+// Reconsent clears a user's erasure-ledger entry, so that new events build a fresh profile.
+func (s *Store) Reconsent(ctx context.Context, pseudonym string) error {
+	if err := s.rdb.Del(ctx, s.ledger(pseudonym)).Err(); err != nil {
+		return fmt.Errorf("profilestore: reconsent %q: %w", pseudonym, err)
+	}
+	return nil
+}
+
+// IsErased reports whether the user has an erasure-ledger entry.
+func (s *Store) IsErased(ctx context.Context, pseudonym string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.ledger(pseudonym)).Result()
+	if err != nil {
+		return false, fmt.Errorf("profilestore: is erased %q: %w", pseudonym, err)
+	}
+	return n == 1, nil
+}
+
+// Scan calls fn for every profile, one at a time (never concurrently). It uses SCAN MATCH on
+// every master of a Redis Cluster (every shard of a Ring), so it sees every profile that exists
+// for the whole scan; profiles written during the scan may or may not be seen, and a profile
+// may be seen twice if the cluster resharded meanwhile. Scan stops at the first error of fn.
+func (s *Store) Scan(ctx context.Context, fn func(p *Profile) error) error {
+	var mu sync.Mutex
+	node := func(ctx context.Context, c *redis.Client) error {
+		return s.scanNode(ctx, c, func(p *Profile) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return fn(p)
+		})
+	}
+	var err error
+	switch c := s.rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, node)
+	case *redis.Ring:
+		err = c.ForEachShard(ctx, node)
+	case *redis.Client:
+		err = node(ctx, c)
+	default:
+		return fmt.Errorf("profilestore: scan: unsupported client type %T", s.rdb)
+	}
+	if err != nil {
+		return fmt.Errorf("profilestore: scan: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) scanNode(ctx context.Context, c *redis.Client, fn func(p *Profile) error) error {
+	match := s.opts.Prefix + ":v1:p:{*}"
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, match, 500).Result()
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			pipe := c.Pipeline()
+			cmds := make([]*redis.MapStringStringCmd, len(keys))
+			for i, k := range keys {
+				cmds[i] = pipe.HGetAll(ctx, k)
+			}
+			if _, err := pipe.Exec(ctx); err != nil {
+				return err
+			}
+			for i, k := range keys {
+				h := cmds[i].Val()
+				ps := pseudonymFromKey(s.opts.Prefix, k)
+				if len(h) == 0 || ps == "" {
+					continue
+				}
+				p, err := decodeProfile(ps, h)
+				if err != nil {
+					return err
+				}
+				if err := fn(p); err != nil {
+					return err
+				}
+			}
+		}
+		cursor = next
+		if cursor == 0 {
+			return nil
+		}
+	}
+}
+
+// scriptCall is one invocation of a script in a pipeline.
+type scriptCall struct {
+	keys []string
+	args []interface{}
+}
+
+// runScripts runs calls of one script in one pipeline with EVALSHA. Calls answered NOSCRIPT
+// (a restarted or failed-over Redis lost its script cache) are retried once in a second
+// pipeline after SCRIPT LOAD on every node. Any other error fails the whole call; some calls may
+// have been executed by then.
+func (s *Store) runScripts(ctx context.Context, sc *script, calls []scriptCall) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
+	idx := make([]int, len(calls))
+	for i := range idx {
+		idx[i] = i
+	}
+	for attempt := 0; ; attempt++ {
+		pipe := s.rdb.Pipeline()
+		for _, i := range idx {
+			cmds[i] = sc.sc.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
+		}
+		_, _ = pipe.Exec(ctx)
+		var missing []int
+		for _, i := range idx {
+			err := cmds[i].Err()
+			if err == nil || errors.Is(err, redis.Nil) {
+				continue
+			}
+			if redis.HasErrorPrefix(err, "NOSCRIPT") && attempt == 0 {
+				missing = append(missing, i)
+				continue
+			}
+			return cmds, err
+		}
+		if len(missing) == 0 {
+			return cmds, nil
+		}
+		if err := s.rdb.ScriptLoad(ctx, sc.src).Err(); err != nil {
+			return cmds, fmt.Errorf("script load: %w", err)
+		}
+		idx = missing
+	}
+}
+
+// script is a Lua script with its source, for SCRIPT LOAD after NOSCRIPT.
+type script struct {
+	src string
+	sc  *redis.Script
+}
+
+func newScript(src string) *script { return &script{src: src, sc: redis.NewScript(src)} }
+
+// newCreationID returns a random 16-hex-digit id.
+func newCreationID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// lru is a small LRU cache of profiles by pseudonym (nil-safe when capacity is 0).
+type lru struct {
+	mu  sync.Mutex
+	cap int
+	ll  *list.List
+	m   map[string]*list.Element
+}
+
+type lruEntry struct {
+	key string
+	p   *Profile
+}
+
+func newLRU(n int) *lru {
+	return &lru{cap: n, ll: list.New(), m: map[string]*list.Element{}}
+}
+
+func (c *lru) get(k string) *Profile {
+	if c.cap == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok {
+		c.ll.MoveToFront(e)
+		return e.Value.(*lruEntry).p
+	}
+	return nil
+}
+
+func (c *lru) put(k string, p *Profile) {
+	if c.cap == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok {
+		e.Value.(*lruEntry).p = p
+		c.ll.MoveToFront(e)
+		return
+	}
+	c.m[k] = c.ll.PushFront(&lruEntry{k, p})
+	for c.ll.Len() > c.cap {
+		e := c.ll.Back()
+		c.ll.Remove(e)
+		delete(c.m, e.Value.(*lruEntry).key)
+	}
+}
+
+func (c *lru) remove(k string) {
+	if c.cap == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok {
+		c.ll.Remove(e)
+		delete(c.m, k)
+	}
+}

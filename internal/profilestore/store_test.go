@@ -1,0 +1,239 @@
+package profilestore
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/redistest"
+)
+
+const testDim = 8
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func newStore(t testing.TB, rdb redis.UniversalClient, mod func(*Options)) *Store {
+	t.Helper()
+	o := Options{ModelID: "test-model", Dim: testDim, Now: func() time.Time { return t0.Add(1000 * time.Hour) }}
+	if mod != nil {
+		mod(&o)
+	}
+	s, err := New(rdb, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func unitVec(r *rand.Rand) []float32 {
+	v := make([]float32, testDim)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return Normalized(v)
+}
+
+// genEvents makes n events of nUsers users over nParts partitions of topic "t", offsets in
+// order per partition, about half of them with a vector.
+func genEvents(seed int64, n, nUsers, nParts int) []event.Event {
+	r := rand.New(rand.NewSource(seed))
+	offs := make([]int64, nParts)
+	cats := []string{"books", "music", "toys", "food", "garden"}
+	evs := make([]event.Event, n)
+	for i := range evs {
+		p := r.Intn(nParts)
+		e := event.Event{
+			Origin:    event.Origin{Topic: "t", Partition: p, Offset: offs[p]},
+			Pseudonym: "k1.u" + string(rune('a'+r.Intn(nUsers))),
+			Kind:      event.Kinds[r.Intn(len(event.Kinds))],
+			Category:  cats[r.Intn(len(cats))],
+			ItemID:    "i" + string(rune('a'+r.Intn(26))),
+			TS:        t0.Add(time.Duration(r.Intn(1000)) * time.Hour),
+		}
+		offs[p]++
+		if r.Intn(2) == 0 {
+			e.Vector = unitVec(r)
+		}
+		if e.Kind == event.KindReview {
+			e.Rating = float32(1 + r.Intn(5))
+		}
+		evs[i] = e
+	}
+	return evs
+}
+
+func foldAll(t testing.TB, s *Store, evs []event.Event, batch int) FoldResult {
+	t.Helper()
+	var tot FoldResult
+	for i := 0; i < len(evs); i += batch {
+		j := min(i+batch, len(evs))
+		r, err := s.Fold(context.Background(), evs[i:j])
+		if err != nil {
+			t.Fatalf("fold: %v", err)
+		}
+		tot.Applied += r.Applied
+		tot.Duplicates += r.Duplicates
+		tot.Erased += r.Erased
+		tot.Rejected += r.Rejected
+		tot.Conflicts += r.Conflicts
+	}
+	return tot
+}
+
+func allProfiles(t testing.TB, s *Store) map[string]*Profile {
+	t.Helper()
+	out := map[string]*Profile{}
+	if err := s.Scan(context.Background(), func(p *Profile) error { out[p.Pseudonym] = p; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// sameProfiles compares everything a fold determines (not versions, creation ids, update times).
+func sameProfiles(t testing.TB, want, got map[string]*Profile) {
+	t.Helper()
+	if len(want) != len(got) {
+		t.Fatalf("profiles: want %d, got %d", len(want), len(got))
+	}
+	for k, w := range want {
+		g := got[k]
+		if g == nil {
+			t.Fatalf("profile %s missing", k)
+		}
+		if w.Events != g.Events || w.RatingCount != g.RatingCount || !w.FirstSeen.Equal(g.FirstSeen) || !w.LastSeen.Equal(g.LastSeen) {
+			t.Fatalf("profile %s: counts differ: want n=%d rn=%d, got n=%d rn=%d", k, w.Events, w.RatingCount, g.Events, g.RatingCount)
+		}
+		for _, kind := range event.Kinds {
+			if w.Kinds[kind] != g.Kinds[kind] {
+				t.Fatalf("profile %s: kind %s: want %d got %d", k, kind, w.Kinds[kind], g.Kinds[kind])
+			}
+		}
+		for name, a := range map[string][2]float64{
+			"vw": {w.VectorWeight, g.VectorWeight}, "dw": {w.DecayedWeight, g.DecayedWeight},
+			"act": {w.Activity, g.Activity}, "rsum": {w.RatingSum, g.RatingSum},
+		} {
+			if math.Abs(a[0]-a[1]) > 1e-9*math.Max(1, math.Abs(a[0])) {
+				t.Fatalf("profile %s: %s want %v got %v", k, name, a[0], a[1])
+			}
+		}
+		for name, a := range map[string][2][]float32{"vec": {w.Vector, g.Vector}, "dvec": {w.DecayedVector, g.DecayedVector}} {
+			if len(a[0]) != len(a[1]) {
+				t.Fatalf("profile %s: %s length %d vs %d", k, name, len(a[0]), len(a[1]))
+			}
+			for i := range a[0] {
+				if math.Abs(float64(a[0][i]-a[1][i])) > 1e-5 {
+					t.Fatalf("profile %s: %s[%d] want %v got %v", k, name, i, a[0][i], a[1][i])
+				}
+			}
+		}
+		for p, wm := range w.Watermarks {
+			if g.Watermarks[p] != wm {
+				t.Fatalf("profile %s: watermark %s want %d got %d", k, p, wm, g.Watermarks[p])
+			}
+		}
+	}
+}
+
+func TestFoldAndGet(t *testing.T) {
+	rdb := redistest.Start(t).Client()
+	s := newStore(t, rdb, nil)
+	ctx := context.Background()
+	v1 := []float32{1, 0, 0, 0, 0, 0, 0, 0}
+	v2 := []float32{0, 1, 0, 0, 0, 0, 0, 0}
+	evs := []event.Event{
+		{Origin: event.Origin{Topic: "clicks", Partition: 0, Offset: 10}, Pseudonym: "k1.abc", Kind: event.KindView, Category: "books", ItemID: "b1", TS: t0, Vector: v1},
+		{Origin: event.Origin{Topic: "clicks", Partition: 0, Offset: 11}, Pseudonym: "k1.abc", Kind: event.KindBuy, Category: "toys", ItemID: "t1", TS: t0.Add(720 * time.Hour), Vector: v2},
+		{Origin: event.Origin{Topic: "reviews", Partition: 3, Offset: 5}, Pseudonym: "k1.abc", Kind: event.KindReview, Rating: 4, TS: t0.Add(time.Hour)},
+		{Origin: event.Origin{Topic: "clicks", Partition: 0, Offset: 12}, Pseudonym: "", Kind: event.KindView, TS: t0},
+	}
+	res, err := s.Fold(ctx, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Applied != 3 || res.Rejected != 1 || len(res.Updated) != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	p, err := s.Get(ctx, "k1.abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Events != 3 || p.Kinds[event.KindView] != 1 || p.Kinds[event.KindBuy] != 1 || p.Kinds[event.KindReview] != 1 {
+		t.Fatalf("counts %+v", p)
+	}
+	if p.KeyID != "k1" || p.ModelID != "test-model" || p.Dim != testDim || p.Schema != SchemaVersion || p.Version != 1 {
+		t.Fatalf("meta %+v", p)
+	}
+	// lifetime mean: view weight 1 on v1, buy weight 4 on v2 -> (0.2, 0.8)
+	if math.Abs(float64(p.Vector[0])-0.2) > 1e-6 || math.Abs(float64(p.Vector[1])-0.8) > 1e-6 {
+		t.Fatalf("vector %v", p.Vector)
+	}
+	// decayed: the view is one half-life older than the buy -> weights 0.5 and 4
+	if math.Abs(float64(p.DecayedVector[0])-0.5/4.5) > 1e-6 || math.Abs(p.DecayedWeight-4.5) > 1e-9 {
+		t.Fatalf("decayed %v %v", p.DecayedVector, p.DecayedWeight)
+	}
+	if !p.DecayedAt.Equal(t0.Add(720*time.Hour)) || !p.FirstSeen.Equal(t0) || !p.LastSeen.Equal(t0.Add(720*time.Hour)) {
+		t.Fatalf("times %v %v %v", p.DecayedAt, p.FirstSeen, p.LastSeen)
+	}
+	if got := p.DecayedWeightAt(t0.Add(1440 * time.Hour)); math.Abs(got-2.25) > 1e-9 {
+		t.Fatalf("decayed weight a half-life later: %v", got)
+	}
+	if p.MeanRating() != 4 || p.Watermarks["clicks:0"] != 11 || p.Watermarks["reviews:3"] != 5 {
+		t.Fatalf("rating/watermarks %v %v", p.MeanRating(), p.Watermarks)
+	}
+	if len(p.Categories) != 2 || p.Categories[0].Category != "toys" || math.Abs(p.Categories[1].Count-0.5) > 1e-9 {
+		t.Fatalf("categories %+v", p.Categories)
+	}
+	if len(p.RecentItems) != 2 || p.RecentItems[0].ItemID != "t1" || p.RecentItems[0].Kind != event.KindBuy {
+		t.Fatalf("items %+v", p.RecentItems)
+	}
+	if p.Segment != -1 {
+		t.Fatalf("segment %d", p.Segment)
+	}
+	if _, err := s.Get(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("want ErrNotFound, got %v", err)
+	}
+}
+
+func TestSetSegments(t *testing.T) {
+	rdb := redistest.Start(t).Client()
+	s := newStore(t, rdb, nil)
+	ctx := context.Background()
+	foldAll(t, s, genEvents(1, 20, 2, 1), 20)
+	err := s.SetSegments(ctx, []SegmentAssignment{
+		{Pseudonym: "k1.ua", Segment: 3, Distance: 0.25, CentroidVersion: 7},
+		{Pseudonym: "k1.nobody", Segment: 1, Distance: 0.1, CentroidVersion: 7},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Get(ctx, "k1.ua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Segment != 3 || p.SegmentDistance != 0.25 || p.CentroidVersion != 7 || p.SegmentAt.IsZero() {
+		t.Fatalf("segment fields %+v", p)
+	}
+	if n, _ := rdb.Exists(ctx, ProfileKey("ps", "k1.nobody")).Result(); n != 0 {
+		t.Fatal("SetSegments created a profile")
+	}
+	// an older centroid version does not overwrite
+	if err := s.SetSegments(ctx, []SegmentAssignment{{Pseudonym: "k1.ua", Segment: 1, CentroidVersion: 6}}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.Get(ctx, "k1.ua"); p.Segment != 3 {
+		t.Fatalf("stale assignment applied: %d", p.Segment)
+	}
+	// a fold after SetSegments keeps the segment fields
+	foldAll(t, s, genEvents(2, 20, 2, 1)[:0], 1)
+	evs := genEvents(1, 40, 2, 1)[20:]
+	foldAll(t, s, evs, 20)
+	if p, _ := s.Get(ctx, "k1.ua"); p.Segment != 3 {
+		t.Fatalf("fold overwrote segment: %d", p.Segment)
+	}
+}
