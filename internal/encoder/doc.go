@@ -1,0 +1,27 @@
+// Package encoder turns review text into sentence embeddings with a BERT-family transformer.
+//
+// A text goes through three steps. The tokenizer first cleans it (control characters, NUL and
+// U+FFFD dropped, whitespace normalized, optional lowercasing and accent stripping), splits it
+// into words at whitespace, punctuation and around every CJK character, and cuts each word into
+// WordPiece sub-words from the model's vocabulary, framed by [CLS] and [SEP] and truncated to the
+// model's maximum length. The transformer then maps the token ids to one hidden vector per token:
+// word, position and token-type embeddings, followed by N layers of masked multi-head
+// self-attention and a feed-forward network with the exact (erf) GELU, each with a residual
+// connection and LayerNorm, exactly as the checkpoint's config.json says. Finally the token
+// vectors are pooled into one sentence vector (the mean over real tokens by default, or the
+// [CLS] vector) and L2-normalized, so that cosine similarity is a dot product.
+//
+// The parameters are spago matrices (nn.Param holding mat.Dense[float32]). Inference needs no
+// autograd graph, so the forward pass computes directly on the parameter values: a batch's
+// sequences are sorted by length and cut into buckets, and each bucket goes through every layer as
+// matrix-matrix products, spread over Options.Threads goroutines. Matrix products use a blocked,
+// goroutine-parallel pure-Go kernel, or OpenBLAS through cgo when built with `-tags openblas`.
+//
+// Checkpoints load offline from a Hugging Face folder (config.json, vocab.txt or tokenizer.json,
+// and model.safetensors or pytorch_model.bin); LoadDefault loads the model embedded by package
+// models. A Cache in front of any Encoder remembers embeddings by a hash of the normalized text.
+//
+// Bad input never panics: empty text, emoji only, invalid UTF-8 (replaced, then dropped as
+// U+FFFD), NUL bytes, right-to-left marks and zero-width characters (format characters, dropped)
+// all give a defined vector; a text of any size is read only up to a bound and truncated.
+package encoder
