@@ -1,0 +1,364 @@
+package online
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Clusterer is the in-memory core of the model: k running sums of unit vectors with their
+// counts, and the normalized centroids derived from them. It has no Redis and no locking; Model
+// wraps it for the shared, concurrent case, and the evaluation uses it directly.
+//
+// Centroid i is sums[i]/||sums[i]||. Adding a unit vector x with weight w to segment i makes
+// sums[i] += w*x and counts[i] += w, which moves the mean sums[i]/counts[i] towards x with
+// learning rate w/counts[i] (1/n for unit weights).
+type Clusterer struct {
+	k, dim int
+	sums   []float64 // k*dim
+	counts []float64 // k
+	cent   []float32 // k*dim, unit vectors (zero for an empty segment)
+}
+
+// NewClusterer returns a clusterer with k empty segments of dimension dim.
+func NewClusterer(k, dim int) *Clusterer {
+	return &Clusterer{
+		k: k, dim: dim,
+		sums:   make([]float64, k*dim),
+		counts: make([]float64, k),
+		cent:   make([]float32, k*dim),
+	}
+}
+
+// K returns the number of segments.
+func (c *Clusterer) K() int { return c.k }
+
+// Dim returns the vector dimension.
+func (c *Clusterer) Dim() int { return c.dim }
+
+// Centroid returns segment i's unit centroid (shared storage; do not modify).
+func (c *Clusterer) Centroid(i int) []float32 { return c.cent[i*c.dim : (i+1)*c.dim] }
+
+// Count returns segment i's (possibly decayed) count.
+func (c *Clusterer) Count(i int) float64 { return c.counts[i] }
+
+// Centroids returns a copy of all centroids.
+func (c *Clusterer) Centroids() [][]float32 {
+	out := make([][]float32, c.k)
+	for i := range out {
+		out[i] = append([]float32(nil), c.Centroid(i)...)
+	}
+	return out
+}
+
+// SetSegment replaces segment i's running sum and count and recomputes its centroid.
+func (c *Clusterer) SetSegment(i int, sum []float64, count float64) {
+	copy(c.sums[i*c.dim:(i+1)*c.dim], sum)
+	c.counts[i] = count
+	c.renorm(i)
+}
+
+// Sum returns segment i's running sum (shared storage; do not modify).
+func (c *Clusterer) Sum(i int) []float64 { return c.sums[i*c.dim : (i+1)*c.dim] }
+
+func (c *Clusterer) renorm(i int) {
+	s := c.sums[i*c.dim : (i+1)*c.dim]
+	var n float64
+	for _, v := range s {
+		n += v * v
+	}
+	dst := c.cent[i*c.dim : (i+1)*c.dim]
+	if n == 0 {
+		clear(dst)
+		return
+	}
+	inv := 1 / math.Sqrt(n)
+	for j, v := range s {
+		dst[j] = float32(v * inv)
+	}
+}
+
+// Similarity returns cos(x, centroid i) for a unit vector x.
+func (c *Clusterer) Similarity(x []float32, i int) float32 {
+	return dot(x, c.cent[i*c.dim:(i+1)*c.dim])
+}
+
+// Nearest returns the segment whose centroid is most similar to the unit vector x and its cosine
+// distance 1 - cos.
+func (c *Clusterer) Nearest(x []float32) (seg int, dist float32) {
+	best, bestSim := 0, float32(-2)
+	for i := 0; i < c.k; i++ {
+		if s := dot(x, c.cent[i*c.dim:(i+1)*c.dim]); s > bestSim {
+			best, bestSim = i, s
+		}
+	}
+	return best, 1 - bestSim
+}
+
+// Assign picks the segment for x given the user's current segment (-1 when none): the nearest
+// segment, unless the current one is within margin (cosine distance) of it, in which case the user
+// stays (hysteresis). It returns the chosen segment and x's distance to it.
+func (c *Clusterer) Assign(x []float32, current int, margin float64) (seg int, dist float32) {
+	best, bestDist := c.Nearest(x)
+	if current < 0 || current >= c.k || current == best {
+		return best, bestDist
+	}
+	curDist := 1 - c.Similarity(x, current)
+	if float64(curDist)-float64(bestDist) < margin {
+		return current, curDist
+	}
+	return best, bestDist
+}
+
+// Add adds x with weight w to segment i (learning rate w/count) and renormalizes its centroid.
+func (c *Clusterer) Add(i int, x []float32, w float64) {
+	s := c.sums[i*c.dim : (i+1)*c.dim]
+	for j, v := range x {
+		s[j] += w * float64(v)
+	}
+	c.counts[i] += w
+	c.renorm(i)
+}
+
+// Decay multiplies every sum and count by f (0 < f <= 1): forgetting.
+func (c *Clusterer) Decay(f float64) {
+	if f >= 1 {
+		return
+	}
+	for j := range c.sums {
+		c.sums[j] *= f
+	}
+	for i := range c.counts {
+		c.counts[i] *= f
+	}
+}
+
+// Starved returns the segments whose count is below frac times the largest count (sklearn's
+// reassignment rule for MiniBatchKMeans, frac 0.01 there). Empty segments always count as starved
+// when some segment is not empty.
+func (c *Clusterer) Starved(frac float64) []int {
+	var max float64
+	for _, n := range c.counts {
+		if n > max {
+			max = n
+		}
+	}
+	if max == 0 {
+		return nil
+	}
+	var out []int
+	for i, n := range c.counts {
+		if n < frac*max || n == 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// FarPoints picks n distinct points of sample, each with probability proportional to its squared
+// cosine distance to its nearest centroid (the k-means++ rule), so that a reseeded centroid lands
+// where the current centroids explain the data worst.
+func (c *Clusterer) FarPoints(sample [][]float32, n int, rng *rand.Rand) [][]float32 {
+	if len(sample) == 0 || n <= 0 {
+		return nil
+	}
+	w := make([]float64, len(sample))
+	for i, x := range sample {
+		_, d := c.Nearest(x)
+		w[i] = float64(d) * float64(d)
+	}
+	var out [][]float32
+	for len(out) < n {
+		i := pickWeighted(w, rng)
+		if i < 0 {
+			break
+		}
+		out = append(out, sample[i])
+		w[i] = 0
+	}
+	return out
+}
+
+// Inertia returns the sum over xs of the cosine distance to the nearest centroid.
+func (c *Clusterer) Inertia(xs [][]float32) float64 {
+	var s float64
+	for _, x := range xs {
+		_, d := c.Nearest(x)
+		s += float64(d)
+	}
+	return s
+}
+
+// Labels returns each vector's nearest segment.
+func (c *Clusterer) Labels(xs [][]float32) []int {
+	out := make([]int, len(xs))
+	for i, x := range xs {
+		out[i], _ = c.Nearest(x)
+	}
+	return out
+}
+
+// InitKMeansPP seeds the clusterer from sample: k-means++ seeding with rng (deterministic for a
+// given sample and seed), then lloyd spherical Lloyd iterations on the sample. Each segment starts
+// with the sum and count of the sample points assigned to it. It needs at least k points.
+func (c *Clusterer) InitKMeansPP(sample [][]float32, rng *rand.Rand, lloyd int) bool {
+	if len(sample) < c.k {
+		return false
+	}
+	// k-means++: first centre uniform, then proportional to squared distance to the nearest centre.
+	d2 := make([]float64, len(sample))
+	for i := range d2 {
+		d2[i] = math.Inf(1)
+	}
+	centres := make([][]float32, 0, c.k)
+	first := rng.IntN(len(sample))
+	centres = append(centres, sample[first])
+	for len(centres) < c.k {
+		last := centres[len(centres)-1]
+		for i, x := range sample {
+			d := 1 - float64(dot(x, last))
+			if d < 0 {
+				d = 0
+			}
+			if d*d < d2[i] {
+				d2[i] = d * d
+			}
+		}
+		i := pickWeighted(d2, rng)
+		if i < 0 { // every point coincides with a centre: take any
+			i = rng.IntN(len(sample))
+		}
+		centres = append(centres, sample[i])
+	}
+	for i, x := range centres {
+		sum := make([]float64, c.dim)
+		for j, v := range x {
+			sum[j] = float64(v)
+		}
+		c.SetSegment(i, sum, 0)
+	}
+	labels := make([]int, len(sample))
+	for it := 0; it <= lloyd; it++ {
+		changed := it == 0
+		for i, x := range sample {
+			l, _ := c.Nearest(x)
+			if l != labels[i] {
+				changed = true
+			}
+			labels[i] = l
+		}
+		// Rebuild sums from the assignment; keep an empty segment's previous centroid.
+		old := append([]float32(nil), c.cent...)
+		clear(c.sums)
+		clear(c.counts)
+		for i, x := range sample {
+			l := labels[i]
+			s := c.sums[l*c.dim : (l+1)*c.dim]
+			for j, v := range x {
+				s[j] += float64(v)
+			}
+			c.counts[l]++
+		}
+		for l := 0; l < c.k; l++ {
+			if c.counts[l] == 0 {
+				for j := 0; j < c.dim; j++ {
+					c.sums[l*c.dim+j] = float64(old[l*c.dim+j])
+				}
+			}
+			c.renorm(l)
+		}
+		if !changed {
+			break
+		}
+	}
+	return true
+}
+
+func pickWeighted(w []float64, rng *rand.Rand) int {
+	var total float64
+	for _, v := range w {
+		total += v
+	}
+	if total <= 0 || math.IsInf(total, 0) || math.IsNaN(total) {
+		return -1
+	}
+	r := rng.Float64() * total
+	for i, v := range w {
+		r -= v
+		if r < 0 && v > 0 {
+			return i
+		}
+	}
+	for i := len(w) - 1; i >= 0; i-- {
+		if w[i] > 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+func dot(a, b []float32) float32 {
+	var s0, s1, s2, s3 float32
+	n := len(a)
+	b = b[:n]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < n; i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
+}
+
+// Normalize returns x scaled to unit length (a copy), or nil when x is empty, all zero or not
+// finite.
+func Normalize(x []float32) []float32 {
+	var n float64
+	for _, v := range x {
+		n += float64(v) * float64(v)
+	}
+	if n == 0 || math.IsNaN(n) || math.IsInf(n, 0) {
+		return nil
+	}
+	inv := 1 / math.Sqrt(n)
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(float64(v) * inv)
+	}
+	return out
+}
+
+// Reservoir is a uniform sample of at most Size vectors out of all vectors offered (Vitter's
+// algorithm R), drawn with its own seeded generator.
+type Reservoir struct {
+	size int
+	seen int64
+	rng  *rand.Rand
+	xs   [][]float32
+}
+
+// NewReservoir returns an empty reservoir of the given size and seed.
+func NewReservoir(size int, seed uint64) *Reservoir {
+	return &Reservoir{size: size, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+// Offer adds x to the sample with probability Size/seen (x is kept, not copied).
+func (r *Reservoir) Offer(x []float32) {
+	r.seen++
+	if len(r.xs) < r.size {
+		r.xs = append(r.xs, x)
+		return
+	}
+	if j := r.rng.Int64N(r.seen); j < int64(r.size) {
+		r.xs[j] = x
+	}
+}
+
+// Seen returns how many vectors were offered.
+func (r *Reservoir) Seen() int64 { return r.seen }
+
+// Sample returns the current sample (shared storage).
+func (r *Reservoir) Sample() [][]float32 { return r.xs }

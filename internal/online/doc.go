@@ -1,0 +1,40 @@
+// Package online assigns users to segments with online spherical k-means, shared by every
+// worker through Redis.
+//
+// A user's profile vector (the L2-normalized mean of the embeddings of everything the user
+// wrote) is a point on the unit sphere. A segment is a direction on that sphere: its centroid is
+// the normalized sum of the profile vectors that were assigned to it, and a user belongs to the
+// segment whose centroid is closest in cosine distance (1 - cos). This is spherical k-means, done
+// online: every observed profile update is one sample that is assigned to a segment and then
+// added to that segment's running sum. Because the centroid is sum/count, adding a sample moves
+// the centroid towards it with learning rate 1/n, where n is the segment's count, exactly as in
+// sklearn's MiniBatchKMeans. An optional forgetting half-life decays sums and counts with time,
+// so that centroids follow a shifting event mix (Spark StreamingKMeans's half-life).
+//
+// Before there is anything to cluster, a worker keeps a reservoir sample of the profile vectors
+// it has seen. Once it has seen Options.MinUsersToInit users, it picks initial centroids with
+// k-means++ (seeded, deterministic given the sample), refines them with a few spherical Lloyd
+// iterations on the sample, and tries to publish them. Publication is atomic in Redis: the first
+// worker wins and every other worker adopts the winner's centroids. Until then users are
+// unassigned (segment -1) and Observe says so in the returned counts.
+//
+// Every worker keeps the shared state it pulled from Redis plus its own local deltas (the sum of
+// the vectors it assigned and their count since the last merge). At Options.MergeInterval a Lua
+// script adds the deltas into the shared sums atomically, applies the forgetting decay, reseeds
+// starved centroids, re-normalizes the centroids and returns the merged state, which the worker
+// adopts. All state lives in one Redis key, so the script works unchanged in Redis Cluster.
+// After every worker has merged and pulled, all workers hold identical centroids.
+//
+// The centroid version is bumped when a centroid has moved by more than Options.VersionDrift in
+// cosine distance since the last version (or was reseeded, or the model was initialized). Each
+// assignment records the version it was made with. A background sweep re-reads profiles whose
+// version is older than the current one and re-assigns them, at most Options.SweepRate users per
+// second, so an old assignment does not stay stale forever after the centroids moved.
+//
+// A user changes segment only if the new centroid is closer than the current one by at least
+// Options.Margin (hysteresis), so a user halfway between two segments does not flap between them
+// on every event. Changes are appended to a Redis stream, segment memberships are kept in one set
+// per segment, and per-segment statistics (top categories with decayed counts, mean rating, a
+// short label made from the top categories) are kept next to them. docs/schema.md documents every
+// key.
+package online
