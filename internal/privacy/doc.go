@@ -1,0 +1,30 @@
+// Package privacy turns raw user data into something the rest of the pipeline may keep.
+//
+// Two things leave a click or a review personal: the user id, and whatever the user typed into a
+// review. This package handles both at the front of the pipeline, before anything is encoded,
+// cached, stored, logged or counted.
+//
+// A user id becomes a pseudonym: a keyed hash (HMAC-SHA256) of the raw id under a secret key. A
+// plain hash would not do, because user ids come from a small, guessable space and anyone holding
+// a profile could hash every candidate id and find the match; without the key that enumeration is
+// impossible. The pseudonym carries the id of the key that made it ("k2.Xy3..."), so keys can be
+// rotated: a KeyRing holds the active key first and older keys after it, and during a rotation
+// the pipeline looks a user up under every key of the ring (Candidates) and moves a profile found
+// under an old key to the active one (MigrationPlan). The same raw id always gives the same
+// pseudonym under the same key, so the fold stays deterministic and replays land on the same
+// profile.
+//
+// Review text goes through a Scrubber, which replaces emails, phone numbers, payment cards,
+// Chinese resident ids, IBANs, IP addresses, URLs, street addresses and order or tracking numbers
+// by typed placeholders such as "[EMAIL]" and counts what it replaced per type. Detectors are
+// RE2 regular expressions (linear time) followed by the check the format defines where there is
+// one (Luhn for cards, ISO 7064 MOD 11-2 plus a birth date for resident ids, MOD 97 for IBANs,
+// netip parsing for IP addresses), so that look-alikes such as prices, dates, model numbers and
+// ISBNs survive.
+//
+// Stage ties both together for one event: it fills Pseudonym and KeyID, clears the raw UserID
+// and scrubs the review's Summary and Text.
+//
+// docs/privacy.md describes the threat model, key handling, the rotation procedure, the limits of
+// scrubbing and where raw data may live.
+package privacy
