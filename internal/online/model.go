@@ -500,7 +500,7 @@ func (m *Model) flushStats(ctx context.Context, stats []segDelta, now int64) err
 		for c, v := range sd.cats {
 			args = append(args, "c:"+c, v)
 		}
-		statsScript.Run(ctx, pipe, []string{m.keys.Stats(i)}, args...)
+		statsScript.Eval(ctx, pipe, []string{m.keys.Stats(i)}, args...)
 		n++
 	}
 	if n == 0 {
