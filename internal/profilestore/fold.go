@@ -31,6 +31,11 @@ type Updated struct {
 	Categories []CategoryCount
 	MeanRating float64
 	Events     int64
+	// Segment and CentroidVersion are the user's stored assignment (-1 and 0 when none) as of
+	// the read this fold was computed from (or the local cache, which SetSegments through this
+	// Store keeps current; an assignment written by another process may be seen one fold late).
+	Segment         int
+	CentroidVersion int64
 }
 
 type userBatch struct {
@@ -96,9 +101,14 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 		useCache = false
 		now := time.UnixMilli(s.opts.Now().UnixMilli()).UTC()
 		var writes []pendingWrite
+		var redirected []*userBatch
 		for _, u := range pending {
 			if u.erased {
 				res.Erased += len(u.events)
+				continue
+			}
+			if u.base != nil && u.base.MovedTo != "" {
+				redirected = append(redirected, redirect(u))
 				continue
 			}
 			next, applied, dups := s.apply(u, now)
@@ -108,9 +118,9 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 			}
 			writes = append(writes, pendingWrite{u: u, next: next, applied: applied, dups: dups})
 		}
-		pending = nil
+		pending = redirected
 		if len(writes) == 0 {
-			break
+			continue
 		}
 		calls := make([]scriptCall, len(writes))
 		ttl := s.opts.TTL.Milliseconds()
@@ -139,9 +149,11 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 			case v == -2:
 				s.cache.remove(w.u.pseudonym)
 				res.Erased += len(w.u.events)
-			case v == -1:
+			case v == -1 || v == -3:
 				s.cache.remove(w.u.pseudonym)
-				res.Conflicts++
+				if v == -1 {
+					res.Conflicts++
+				}
 				pending = append(pending, w.u)
 			default:
 				w.next.Version = v
@@ -149,17 +161,30 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				res.Applied += w.applied
 				res.Duplicates += w.dups
 				res.Updated = append(res.Updated, Updated{
-					Pseudonym:  w.u.pseudonym,
-					Vector:     Normalized(w.next.Vector),
-					Decayed:    Normalized(w.next.DecayedVector),
-					Categories: w.next.CategoriesAt(w.next.DecayedAt, s.opts.TopCategories),
-					MeanRating: w.next.MeanRating(),
-					Events:     w.next.Events,
+					Pseudonym:       w.u.pseudonym,
+					Vector:          Normalized(w.next.Vector),
+					Decayed:         Normalized(w.next.DecayedVector),
+					Categories:      w.next.CategoriesAt(w.next.DecayedAt, s.opts.TopCategories),
+					MeanRating:      w.next.MeanRating(),
+					Events:          w.next.Events,
+					Segment:         w.next.Segment,
+					CentroidVersion: w.next.CentroidVersion,
 				})
 			}
 		}
 	}
 	return res, nil
+}
+
+// redirect returns u's events addressed to the pseudonym u's profile moved to.
+func redirect(u *userBatch) *userBatch {
+	t := &userBatch{pseudonym: u.base.MovedTo}
+	for _, e := range u.events {
+		c := *e
+		c.Pseudonym, c.KeyID = t.pseudonym, ""
+		t.events = append(t.events, &c)
+	}
+	return t
 }
 
 // valid reports whether an event can be folded at all.

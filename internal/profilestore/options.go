@@ -57,6 +57,13 @@ type Options struct {
 	// watermarks: a redelivery after expiry would be folded again into a fresh profile.
 	TTL time.Duration
 
+	// TombstoneTTL is how long the tombstone that Move leaves under the old pseudonym lives.
+	// While it exists, late redeliveries of events under the old pseudonym are redirected to the
+	// new one (and skipped there by watermark); after it expired they would start a fresh
+	// profile under the old pseudonym. Default 168h (7 days); set it above the Kafka redelivery
+	// horizon of the deployment.
+	TombstoneTTL time.Duration
+
 	// Now is the clock used for the "upd" and "segt" fields and by decay-on-read helpers.
 	// Default time.Now.
 	Now func() time.Time
@@ -128,6 +135,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.TTL < 0 {
 		return o, errors.New("profilestore: TTL must be >= 0")
+	}
+	if o.TombstoneTTL == 0 {
+		o.TombstoneTTL = 168 * time.Hour
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -81,6 +81,10 @@ type Profile struct {
 
 	// Watermarks maps "topic:partition" to the highest offset folded from that partition.
 	Watermarks map[string]int64
+
+	// MovedTo is set on a profile that Move is moving (or has moved) to another pseudonym; such
+	// a profile is frozen (or a tombstone) and Fold redirects its events to MovedTo.
+	MovedTo string
 }
 
 // MeanRating returns the mean review rating, 0 when the user rated nothing.
@@ -219,6 +223,9 @@ const (
 	fSegV     = "segv"
 	fSegT     = "segt"
 	fWMPfx    = "wm:"
+	fMoved    = "mv"
+	// fMovedFromPfx + <old pseudonym> marks a merge done by Move (value: the old creation id).
+	fMovedFromPfx = "mvf:"
 )
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
@@ -400,6 +407,8 @@ func decodeProfile(pseudonym string, h map[string]string) (*Profile, error) {
 			p.CentroidVersion, err = strconv.ParseInt(v, 10, 64)
 		case f == fSegT:
 			p.SegmentAt, err = parseMS(v)
+		case f == fMoved:
+			p.MovedTo = v
 		case strings.HasPrefix(f, fWMPfx):
 			var n int64
 			n, err = strconv.ParseInt(v, 10, 64)

@@ -81,10 +81,12 @@ func pseudonymFromKey(prefix, key string) string {
 // KEYS[1] profile, KEYS[2] erasure ledger.
 // ARGV[1] expected version ("0" for a new profile), ARGV[2] expected creation id ("" for new),
 // ARGV[3] TTL in ms (0: none), ARGV[4..] field/value pairs.
-// Returns the new version, -1 on a version conflict, -2 when the user is erased.
+// Returns the new version, -1 on a version conflict, -2 when the user is erased, -3 when the
+// profile was moved to another pseudonym (Move).
 var casScript = newScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return -2 end
-local cur = redis.call('HMGET', KEYS[1], 'ver', 'cid')
+local cur = redis.call('HMGET', KEYS[1], 'ver', 'cid', 'mv')
+if cur[3] then return -3 end
 local ver = cur[1] or '0'
 local cid = cur[2] or ''
 if ver ~= ARGV[1] or cid ~= ARGV[2] then return -1 end
@@ -97,10 +99,11 @@ return nv
 
 // segScript writes the segment fields of an existing profile unless it carries a newer
 // centroid version. KEYS[1] profile; ARGV seg, dist, centroid version, time ms.
-// Returns 1 written, 0 no profile, -1 stale centroid version.
+// Returns 1 written, 0 no profile (or a moved one), -1 stale centroid version.
 var segScript = newScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local v = redis.call('HGET', KEYS[1], 'segv')
+local cur = redis.call('HMGET', KEYS[1], 'n', 'mv', 'segv')
+if (not cur[1]) or cur[2] then return 0 end
+local v = cur[3]
 if v and tonumber(v) > tonumber(ARGV[3]) then return -1 end
 redis.call('HSET', KEYS[1], 'seg', ARGV[1], 'segd', ARGV[2], 'segv', ARGV[3], 'segt', ARGV[4])
 return 1
@@ -151,7 +154,14 @@ func (s *Store) Get(ctx context.Context, pseudonym string) (*Profile, error) {
 	if len(h) == 0 {
 		return nil, fmt.Errorf("profilestore: get %q: %w", pseudonym, ErrNotFound)
 	}
-	return decodeProfile(pseudonym, h)
+	p, err := decodeProfile(pseudonym, h)
+	if err != nil {
+		return nil, err
+	}
+	if p.MovedTo != "" {
+		return nil, fmt.Errorf("profilestore: get %q: moved to %q: %w", pseudonym, p.MovedTo, ErrNotFound)
+	}
+	return p, nil
 }
 
 // SegmentAssignment is one user's segment, as internal/online computes it.
@@ -178,8 +188,24 @@ func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
 			args: []interface{}{strconv.Itoa(x.Segment), fmtFloat(float64(x.Distance)), fmtInt(x.CentroidVersion), now},
 		}
 	}
-	if _, err := s.runScripts(ctx, segScript, calls); err != nil {
+	cmds, err := s.runScripts(ctx, segScript, calls)
+	if err != nil {
+		for _, x := range a {
+			s.cache.remove(x.Pseudonym)
+		}
 		return fmt.Errorf("profilestore: set segments: %w", err)
+	}
+	for i, x := range a {
+		if v, _ := cmds[i].Int64(); v != 1 {
+			continue
+		}
+		// Keep the cached copy's assignment current (copy on write: a concurrent Fold may be
+		// reading the cached value).
+		if p := s.cache.get(x.Pseudonym); p != nil {
+			q := p.clone()
+			q.Segment, q.SegmentDistance, q.CentroidVersion = x.Segment, x.Distance, x.CentroidVersion
+			s.cache.put(x.Pseudonym, q)
+		}
 	}
 	return nil
 }
@@ -282,6 +308,9 @@ func (s *Store) scanNode(ctx context.Context, c *redis.Client, fn func(p *Profil
 				p, err := decodeProfile(ps, h)
 				if err != nil {
 					return err
+				}
+				if p.MovedTo != "" {
+					continue // frozen by Move or a tombstone: its data is (being) merged elsewhere
 				}
 				if err := fn(p); err != nil {
 					return err
