@@ -1,0 +1,345 @@
+package encoder
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/profilestream/profilestream/models"
+)
+
+// Encoder turns texts into L2-normalized sentence vectors, one per text. An empty text gives a
+// defined vector, never an error; errors come only from a cancelled context.
+type Encoder interface {
+	Encode(ctx context.Context, texts []string) ([][]float32, error)
+	Dim() int
+	ModelID() string
+}
+
+// Pooling selects how token vectors become one sentence vector.
+type Pooling int
+
+const (
+	// PoolMean averages the last hidden states over the real tokens ([CLS] and [SEP]
+	// included, padding excluded), as sentence-transformers models do. The default.
+	PoolMean Pooling = iota
+	// PoolCLS takes the hidden state of the [CLS] token.
+	PoolCLS
+)
+
+// Options tunes a loaded model. The zero value is a good default.
+type Options struct {
+	// MaxLength caps the tokens per text, [CLS] and [SEP] included. 0 or anything above the
+	// model's max_position_embeddings means max_position_embeddings. Shorter is faster
+	// (attention is quadratic in it) but reads less of long reviews.
+	MaxLength int
+	// Pooling is PoolMean (default) or PoolCLS.
+	Pooling Pooling
+	// Threads is how many goroutines one Encode call uses for matrix products and
+	// attention. 0 means runtime.NumCPU(). Lower it when several encoders share the machine.
+	Threads int
+	// BatchSize is how many sequences go through the layers together. 0 means 32. Texts of a
+	// call are sorted by token length and cut into batches of this size, so that padding is
+	// small; larger batches give bigger matrix products (faster per text) but more memory
+	// (about BatchSize * MaxLength * intermediate_size * 4 bytes of activations).
+	BatchSize int
+}
+
+// Model is a loaded BERT-family encoder. It implements Encoder and is safe for concurrent use.
+type Model struct {
+	tok      *Tokenizer
+	net      *bert
+	opts     Options
+	maxLen   int
+	id       string
+	wsPool   sync.Pool
+	cfg      Config
+	dim      int
+	weightFn string
+}
+
+var _ Encoder = (*Model)(nil)
+
+// Load loads a Hugging Face BERT folder from disk (offline): config.json, vocab.txt or
+// tokenizer.json (tokenizer_config.json's do_lower_case is honoured), and model.safetensors or
+// pytorch_model.bin. The model id is "<folder name>@<8 hex of sha256(weights)>".
+func Load(dir string, opts Options) (*Model, error) {
+	name := filepath.Base(filepath.Clean(dir))
+	return load(os.DirFS(dir), dir, name, opts)
+}
+
+// LoadFS is Load from any file system, with the folder's files at its root. The model name in
+// the id is config.json's _name_or_path when set, "model" otherwise.
+func LoadFS(fsys fs.FS, opts Options) (*Model, error) {
+	return load(fsys, "", "", opts)
+}
+
+// LoadDefault loads the model bundled with the binary (package models, folder models/default).
+func LoadDefault(opts Options) (*Model, error) {
+	sub, err := fs.Sub(models.FS, "default")
+	if err != nil {
+		return nil, fmt.Errorf("encoder: bundled model: %w", err)
+	}
+	return load(sub, "", "default", opts)
+}
+
+func readFile(fsys fs.FS, name string) ([]byte, error) {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s", ErrMissingFile, name)
+		}
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadWeights, name, err)
+	}
+	return b, nil
+}
+
+func exists(fsys fs.FS, name string) bool {
+	_, err := fs.Stat(fsys, name)
+	return err == nil
+}
+
+func load(fsys fs.FS, dirPath, name string, opts Options) (*Model, error) {
+	cb, err := readFile(fsys, "config.json")
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := parseConfig(cb)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = "model"
+		if cfg.NameOrPath != "" {
+			name = filepath.Base(cfg.NameOrPath)
+		}
+	}
+	tok, err := loadTokenizer(fsys)
+	if err != nil {
+		return nil, err
+	}
+	if tok.VocabSize() != cfg.VocabSize {
+		return nil, fmt.Errorf("%w: vocabulary has %d tokens, config.json vocab_size is %d", ErrShapeMismatch, tok.VocabSize(), cfg.VocabSize)
+	}
+	var ws weightSet
+	h := sha256.New()
+	switch {
+	case exists(fsys, "model.safetensors"):
+		b, err := readFile(fsys, "model.safetensors")
+		if err != nil {
+			return nil, err
+		}
+		h.Write(b)
+		m, err := readSafetensors("model.safetensors", b)
+		if err != nil {
+			return nil, err
+		}
+		ws = weightSet{file: "model.safetensors", m: m}
+	case exists(fsys, "pytorch_model.bin"):
+		b, err := readFile(fsys, "pytorch_model.bin")
+		if err != nil {
+			return nil, err
+		}
+		h.Write(b)
+		m, err := readPytorchBin(fsys, dirPath, "pytorch_model.bin")
+		if err != nil {
+			return nil, err
+		}
+		ws = weightSet{file: "pytorch_model.bin", m: m}
+	default:
+		return nil, fmt.Errorf("%w: model.safetensors (nor pytorch_model.bin)", ErrMissingFile)
+	}
+	net, err := newBert(cfg, ws)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{tok: tok, net: net, cfg: cfg, dim: cfg.HiddenSize, weightFn: ws.file}
+	m.opts = opts
+	if m.opts.Threads <= 0 {
+		m.opts.Threads = runtime.NumCPU()
+	}
+	if m.opts.BatchSize <= 0 {
+		m.opts.BatchSize = 32
+	}
+	m.maxLen = cfg.MaxPositionEmbeddings
+	if opts.MaxLength > 0 && opts.MaxLength < m.maxLen {
+		m.maxLen = max(opts.MaxLength, 2)
+	}
+	m.id = name + "@" + hex.EncodeToString(h.Sum(nil))[:8]
+	m.wsPool.New = func() any { return new(workspace) }
+	return m, nil
+}
+
+func loadTokenizer(fsys fs.FS) (*Tokenizer, error) {
+	var opts TokenizerOptions
+	var vocab []string
+	switch {
+	case exists(fsys, "vocab.txt"):
+		f, err := fsys.Open("vocab.txt")
+		if err != nil {
+			return nil, fmt.Errorf("%w: vocab.txt: %w", ErrMissingFile, err)
+		}
+		vocab, err = ReadVocabTxt(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("vocab.txt: %w", err)
+		}
+		// BERT's default is uncased; a tokenizer_config.json or tokenizer.json says otherwise.
+		opts.Lowercase = true
+		if b, err := fs.ReadFile(fsys, "tokenizer.json"); err == nil {
+			if _, o, err := ParseTokenizerJSON(b); err == nil {
+				opts = o
+			}
+		}
+	case exists(fsys, "tokenizer.json"):
+		b, err := readFile(fsys, "tokenizer.json")
+		if err != nil {
+			return nil, err
+		}
+		vocab, opts, err = ParseTokenizerJSON(b)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("%w: vocab.txt (nor tokenizer.json)", ErrMissingFile)
+	}
+	if b, err := fs.ReadFile(fsys, "tokenizer_config.json"); err == nil {
+		var tc struct {
+			DoLowerCase  *bool `json:"do_lower_case"`
+			StripAccents *bool `json:"strip_accents"`
+		}
+		if err := json.Unmarshal(b, &tc); err != nil {
+			return nil, fmt.Errorf("%w: tokenizer_config.json: %w", ErrVocab, err)
+		}
+		if tc.DoLowerCase != nil {
+			opts.Lowercase = *tc.DoLowerCase
+		}
+		if tc.StripAccents != nil {
+			opts.StripAccents = tc.StripAccents
+		}
+	}
+	return NewTokenizer(vocab, opts)
+}
+
+// Dim is the length of every vector (the model's hidden size).
+func (m *Model) Dim() int { return m.dim }
+
+// ModelID names the model and its weights: "<name>@<first 8 hex of sha256 of the weights file>".
+func (m *Model) ModelID() string { return m.id }
+
+// MaxLength is the effective token limit per text.
+func (m *Model) MaxLength() int { return m.maxLen }
+
+// Tokenizer returns the model's tokenizer.
+func (m *Model) Tokenizer() *Tokenizer { return m.tok }
+
+// Config returns the parsed config.json.
+func (m *Model) Config() Config { return m.cfg }
+
+// Encode embeds texts: tokenize, sort by length, run buckets of Options.BatchSize through the
+// transformer, pool and normalize. It checks ctx between buckets.
+func (m *Model) Encode(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	err := m.run(ctx, texts, func(i int, hidden []float32, n int) {
+		out[i] = m.pool(hidden, n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Hidden returns the last hidden states of each text (n tokens x Dim values), for tests and
+// tools.
+func (m *Model) Hidden(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	err := m.run(ctx, texts, func(i int, hidden []float32, n int) {
+		out[i] = append([]float32(nil), hidden[:n*m.dim]...)
+	})
+	return out, err
+}
+
+func (m *Model) run(ctx context.Context, texts []string, emit func(i int, hidden []float32, n int)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ids := make([][]int32, len(texts))
+	order := make([]int, len(texts))
+	for i, t := range texts {
+		ids[i] = m.tok.Tokenize(t, m.maxLen)
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return len(ids[order[a]]) < len(ids[order[b]]) })
+	ws := m.wsPool.Get().(*workspace)
+	defer m.wsPool.Put(ws)
+	H := m.dim
+	for s := 0; s < len(order); s += m.opts.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		bucket := order[s:min(len(order), s+m.opts.BatchSize)]
+		T := len(ids[bucket[len(bucket)-1]])
+		bids := make([][]int32, len(bucket))
+		lens := make([]int, len(bucket))
+		for j, i := range bucket {
+			lens[j] = len(ids[i])
+			row := make([]int32, T)
+			copy(row, ids[i])
+			for p := lens[j]; p < T; p++ {
+				row[p] = m.tok.pad
+			}
+			bids[j] = row
+		}
+		hidden := m.net.forward(bids, lens, T, m.opts.Threads, ws)
+		for j, i := range bucket {
+			emit(i, hidden[j*T*H:(j+1)*T*H], lens[j])
+		}
+	}
+	return nil
+}
+
+// pool turns the n real token rows of one sequence into a normalized sentence vector.
+func (m *Model) pool(hidden []float32, n int) []float32 {
+	H := m.dim
+	v := make([]float32, H)
+	if m.opts.Pooling == PoolCLS {
+		copy(v, hidden[:H])
+	} else {
+		acc := make([]float64, H)
+		for t := 0; t < n; t++ {
+			for j, x := range hidden[t*H : (t+1)*H] {
+				acc[j] += float64(x)
+			}
+		}
+		for j := range v {
+			v[j] = float32(acc[j] / float64(n))
+		}
+	}
+	normalize(v)
+	return v
+}
+
+// normalize scales v to unit length (a zero vector stays zero).
+func normalize(v []float32) {
+	var ss float64
+	for _, x := range v {
+		ss += float64(x) * float64(x)
+	}
+	if ss == 0 {
+		return
+	}
+	inv := float32(1 / math.Max(math.Sqrt(ss), 1e-12))
+	for i := range v {
+		v[i] *= inv
+	}
+}
