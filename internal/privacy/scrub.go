@@ -1,0 +1,631 @@
+package privacy
+
+import (
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// PIIType names a kind of personal data the Scrubber replaces.
+type PIIType string
+
+// The PII types. Each is replaced by its Placeholder, e.g. "[EMAIL]".
+const (
+	Email   PIIType = "EMAIL"    // local@domain.tld
+	Phone   PIIType = "PHONE"    // Chinese mobiles and landlines, E.164, common national formats
+	Card    PIIType = "CARD"     // payment cards: 13-19 digits, known first digit, Luhn check
+	CNID    PIIType = "CN_ID"    // Chinese resident id: 18 chars, MOD 11-2 check, plausible birth date
+	IBAN    PIIType = "IBAN"     // country code, length per country, MOD 97 check
+	IP      PIIType = "IP"       // IPv4 with valid octets, IPv6 as net/netip parses it
+	URL     PIIType = "URL"      // http(s):// or www. links
+	Address PIIType = "ADDRESS"  // English street addresses, PO boxes, Chinese road+number addresses
+	OrderID PIIType = "ORDER_ID" // keyword-led order/tracking ids and well-known tracking shapes
+)
+
+// Types returns every PIIType in a stable order.
+func Types() []PIIType {
+	return []PIIType{Email, Phone, Card, CNID, IBAN, IP, URL, Address, OrderID}
+}
+
+// Placeholder returns the text that replaces a span of this type, e.g. "[EMAIL]".
+func (t PIIType) Placeholder() string { return "[" + string(t) + "]" }
+
+// Label returns the lower-case name used in metric labels and figures, e.g. "cn_id".
+func (t PIIType) Label() string { return strings.ToLower(string(t)) }
+
+// Counts is the number of spans replaced, per type. A nil Counts means nothing was replaced.
+type Counts map[PIIType]int
+
+// Total returns the number of spans replaced over all types.
+func (c Counts) Total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// Add adds o into c, which must not be nil.
+func (c Counts) Add(o Counts) {
+	for k, v := range o {
+		c[k] += v
+	}
+}
+
+// MaxPlaceholderLen is the longest placeholder ("[ORDER_ID]").
+const MaxPlaceholderLen = 10
+
+// Span is one detected piece of PII: text[Start:End] is replaced by Type's placeholder.
+type Span struct {
+	Start, End int
+	Type       PIIType
+}
+
+// Option configures a Scrubber.
+type Option func(*Scrubber)
+
+// WithTypes limits scrubbing to the given types. Default: every type. Turning a type off keeps
+// more text for the encoder (e.g. ADDRESS, the type with the fuzziest boundaries) at the price of
+// letting that PII through to the cache and the profile's vector.
+func WithTypes(types ...PIIType) Option {
+	return func(s *Scrubber) {
+		s.enabled = map[PIIType]bool{}
+		for _, t := range types {
+			s.enabled[t] = true
+		}
+	}
+}
+
+// WithNow sets the clock used to reject resident ids with a birth date in the future.
+// Default: time.Now. Tests fix it for reproducible results.
+func WithNow(now func() time.Time) Option { return func(s *Scrubber) { s.now = now } }
+
+// Scrubber replaces PII in text by typed placeholders. It is immutable after NewScrubber and
+// safe for concurrent use.
+//
+// Guarantees, for any input string: Scrub never panics; its output is valid UTF-8 (invalid bytes
+// are first replaced by U+FFFD, as strings.ToValidUTF8 does); and len(output) <= 2*len(input)+16.
+// (Repairing one invalid byte costs 3 bytes; a placeholder is at most one byte longer than the
+// shortest span it can replace.) All regular expressions are RE2, so time is linear in the input.
+type Scrubber struct {
+	enabled   map[PIIType]bool
+	now       func() time.Time
+	detectors []detector
+	ibanLen   map[string]int
+}
+
+// detector finds candidate spans with a regular expression and confirms each with check.
+type detector struct {
+	typ   PIIType
+	prio  int // lower wins between overlapping spans of equal length
+	re    *regexp.Regexp
+	group int                                     // submatch whose span is PII (0: the whole match)
+	pre   func(string) bool                       // cheap prefilter on the whole text; nil: always run
+	check func(string, int, int) (int, int, bool) // may narrow the span; nil: accept
+}
+
+// NewScrubber returns a Scrubber with every detector enabled (see WithTypes).
+func NewScrubber(opts ...Option) *Scrubber {
+	s := &Scrubber{now: time.Now, ibanLen: ibanLengths()}
+	for _, o := range opts {
+		o(s)
+	}
+	s.detectors = s.buildDetectors()
+	return s
+}
+
+func (s *Scrubber) on(t PIIType) bool { return s.enabled == nil || s.enabled[t] }
+
+// Scrub returns text with every detected PII span replaced by its placeholder, and the number of
+// spans replaced per type (nil when there were none).
+func (s *Scrubber) Scrub(text string) (string, Counts) {
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	spans := s.Find(text)
+	if len(spans) == 0 {
+		return text, nil
+	}
+	var b strings.Builder
+	b.Grow(len(text))
+	counts := Counts{}
+	last := 0
+	for _, sp := range spans {
+		b.WriteString(text[last:sp.Start])
+		b.WriteString(sp.Type.Placeholder())
+		counts[sp.Type]++
+		last = sp.End
+	}
+	b.WriteString(text[last:])
+	return b.String(), counts
+}
+
+// Find returns the PII spans of text (which should be valid UTF-8), sorted and not overlapping.
+// Where candidates overlap, the longer one wins, then the more specific type.
+func (s *Scrubber) Find(text string) []Span {
+	type cand struct {
+		Span
+		prio int
+	}
+	var cands []cand
+	for i := range s.detectors {
+		d := &s.detectors[i]
+		if !s.on(d.typ) || (d.pre != nil && !d.pre(text)) {
+			continue
+		}
+		for _, m := range d.re.FindAllStringSubmatchIndex(text, -1) {
+			st, en := m[2*d.group], m[2*d.group+1]
+			if st < 0 || st >= en {
+				continue
+			}
+			if d.check != nil {
+				var ok bool
+				if st, en, ok = d.check(text, st, en); !ok || st >= en {
+					continue
+				}
+			}
+			cands = append(cands, cand{Span{st, en, d.typ}, d.prio})
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
+			return lb - la
+		}
+		if a.prio != b.prio {
+			return a.prio - b.prio
+		}
+		return a.Start - b.Start
+	})
+	out := make([]Span, 0, len(cands))
+	for _, c := range cands {
+		overlaps := false
+		for _, o := range out {
+			if c.Start < o.End && o.Start < c.End {
+				overlaps = true
+				break
+			}
+		}
+		if !overlaps {
+			out = append(out, c.Span)
+		}
+	}
+	slices.SortFunc(out, func(a, b Span) int { return a.Start - b.Start })
+	return out
+}
+
+// ---- boundaries and small helpers ----
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// bounded reports whether text[st:en] is not glued to an ASCII letter or digit on either side.
+func bounded(text string, st, en int) bool {
+	return (st == 0 || !isAlnum(text[st-1])) && (en == len(text) || !isAlnum(text[en]))
+}
+
+// digitBounded is bounded, and also rejects a span inside a longer digit group such as
+// "12-3456..." or "...3456.78": a digit separated by a single '-' or '.' on either side.
+func digitBounded(text string, st, en int) bool {
+	if !bounded(text, st, en) {
+		return false
+	}
+	if st >= 2 && (text[st-1] == '-' || text[st-1] == '.') && isDigit(text[st-2]) {
+		return false
+	}
+	if en+1 < len(text) && (text[en] == '-' || text[en] == '.') && isDigit(text[en+1]) {
+		return false
+	}
+	return true
+}
+
+func digitsOf(s string) []byte {
+	d := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			d = append(d, s[i])
+		}
+	}
+	return d
+}
+
+func countDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+func hasDigit(s string) bool { return strings.IndexAny(s, "0123456789") >= 0 }
+
+// trimRightAny drops trailing bytes in cut from text[st:en].
+func trimRightAny(text string, st, en int, cut string) int {
+	for en > st && strings.IndexByte(cut, text[en-1]) >= 0 {
+		en--
+	}
+	return en
+}
+
+var dateShape = regexp.MustCompile(`^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$`)
+
+// ---- checksums ----
+
+func luhn(d []byte) bool {
+	sum, dbl := 0, false
+	for i := len(d) - 1; i >= 0; i-- {
+		v := int(d[i] - '0')
+		if dbl {
+			v *= 2
+			if v > 9 {
+				v -= 9
+			}
+		}
+		sum += v
+		dbl = !dbl
+	}
+	return sum%10 == 0
+}
+
+// cardPrefix reports whether d starts like a payment card of its length (Visa, Mastercard,
+// Amex, Discover, UnionPay, JCB, Diners, Maestro: first digit 2 to 6).
+func cardPrefix(d []byte) bool {
+	n := len(d)
+	switch d[0] {
+	case '4':
+		return n == 13 || n == 16 || n == 19
+	case '2', '5':
+		return n >= 16 || (d[0] == '5' && n >= 12)
+	case '3':
+		return d[1] == '4' || d[1] == '7' || d[1] == '5' || d[1] == '0' || d[1] == '6' || d[1] == '8'
+	case '6':
+		return n >= 16 || n >= 12 && (d[1] == '7' || d[1] == '3')
+	}
+	return false
+}
+
+func cnIDValid(id string, now time.Time) bool {
+	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		sum += int(id[i]-'0') * weights[i]
+	}
+	check := "10X98765432"[sum%11]
+	last := id[17]
+	if last == 'x' {
+		last = 'X'
+	}
+	if last != check {
+		return false
+	}
+	switch id[:2] {
+	case "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+		"41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+		"71", "81", "82", "83", "91":
+	default:
+		return false
+	}
+	y := atoi(id[6:10])
+	m := atoi(id[10:12])
+	d := atoi(id[12:14])
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Year() != y || int(t.Month()) != m || t.Day() != d {
+		return false
+	}
+	return y >= 1900 && !t.After(now)
+}
+
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+func ibanMod97(iban string) bool {
+	r := iban[4:] + iban[:4]
+	rem := 0
+	for i := 0; i < len(r); i++ {
+		c := r[i]
+		switch {
+		case isDigit(c):
+			rem = (rem*10 + int(c-'0')) % 97
+		case c >= 'A' && c <= 'Z':
+			rem = (rem*100 + int(c-'A') + 10) % 97
+		default:
+			return false
+		}
+	}
+	return rem == 1
+}
+
+// ibanLengths is the IBAN length per country (SWIFT IBAN registry).
+func ibanLengths() map[string]int {
+	const reg = "AD24AE23AL28AT20AZ28BA20BE16BG22BH22BR29BY28CH21CR22CY28CZ24DE22DK18DO28EE20EG29ES24" +
+		"FI18FO18FR27GB22GE22GI23GL18GR27GT28HR21HU28IE22IL23IQ23IS26IT27JO30KW30KZ20LB28LC32LI21" +
+		"LT20LU20LV21MC27MD24ME22MK19MR27MT31MU30NL18NO15PK24PL28PS29PT25QA29RO24RS22SA24SC31SE24" +
+		"SI19SK24SM27ST25SV28TL23TN24TR26UA29VA22VG24XK20"
+	m := make(map[string]int, len(reg)/4)
+	for i := 0; i+4 <= len(reg); i += 4 {
+		m[reg[i:i+2]] = atoi(reg[i+2 : i+4])
+	}
+	return m
+}
+
+// s10Valid checks the UPU S10 check digit of a tracking id like "RR123456785CN".
+func s10Valid(id string) bool {
+	w := [8]int{8, 6, 4, 2, 3, 5, 9, 7}
+	sum := 0
+	for i := 0; i < 8; i++ {
+		sum += int(id[2+i]-'0') * w[i]
+	}
+	c := 11 - sum%11
+	switch c {
+	case 10:
+		c = 0
+	case 11:
+		c = 5
+	}
+	return int(id[10]-'0') == c
+}
+
+// ---- detectors ----
+
+// hanName is one CJK ideograph that may be part of a place name: the CJK Unified Ideographs
+// block minus function words that often precede an address ("我家住在", "寄到", "地址是").
+const hanName = `[^\x00-\x{4DFF}\x{A000}-\x{10FFFF}我你他她它们的了在是到把被给从往寄送发住址收货请帮与及就都也还很太说要这那个买卖件包裹员于]`
+
+func (s *Scrubber) buildDetectors() []detector {
+	H := hanName
+	num := `(?:\d{1,5}|[一二三四五六七八九十百零]{1,5})`
+	unit := `(?:` + H + `|[A-Za-z]){0,10}(?:\d{1,5}|[A-Za-z]|[一二三四五六七八九十]{1,3})(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|弄)(?:\d{3,4}室?)?`
+	admin := `(?:` + H + `{2,6}(?:省|自治区))?(?:` + H + `{1,6}(?:市|州|盟))?(?:` + H + `{1,6}(?:区|县|旗))?(?:` + H + `{1,6}(?:镇|乡|街道))?`
+	cnRoad := admin + H + `{1,10}(?:大道|大街|路|街|巷|胡同|道|里)` + num + `(?:弄|号)(?:` + num + `号)?(?:` + unit + `)*`
+	cnEstate := admin + H + `{2,10}(?:小区|花园|公寓|大厦|家园|新村|苑)(?:` + unit + `)+`
+
+	enName := `(?:[A-Z][a-z]+|[A-Z]{2,}|\d{1,3}(?:st|nd|rd|th))`
+	enSuffix := `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Crescent|Close|Trail|Alley|Plaza|Gardens|Grove|Mews)`
+	enAddr := `\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:` + enName + `\s+){1,4}` + enSuffix +
+		`\b\.?(?:\s+(?:NE|NW|SE|SW|N|S|E|W)\b\.?)?` +
+		`(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Flat|Room|Rm|Floor|Fl)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\b|,?\s*#\s*[A-Za-z0-9-]{1,6}\b)?` +
+		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b)?`
+	poBox := `\bP\.?\s?O\.?\s?Box\s+\d{1,6}\b`
+
+	orderKW := `(?i)(?:\b(?:order|tracking|waybill|parcel|shipment|consignment|confirmation|invoice)(?:\s*(?:#|no\b\.?|number|num\b|id\b|code))?` +
+		`|订单编号|订单号码|订单号|订单|快递单号|快递号|运单号|运单编号|物流单号|物流号|单号)` +
+		`(?:\s*(?:is\b|was\b|:|：|#|=|是|为))*\s*#?\s*([A-Z0-9](?:[A-Z0-9]|-[A-Z0-9]){5,39})`
+	phoneKW := `(?i)(?:\b(?:phone|tel|telephone|mobile|cell|call|whatsapp|fax|hotline)\b|联系电话|联系方式|手机号码|手机号|手机|电话|号码|热线)` +
+		`(?:\s*(?:number|no\b\.?|#|is\b|at\b|on\b|me\b|:|：|是|为))*\s*(\+?\(?\d[\d ().\-]{5,18}\d)`
+
+	hasAt := func(t string) bool { return strings.IndexByte(t, '@') >= 0 }
+	hasURL := func(t string) bool {
+		return strings.Contains(t, "://") || strings.Contains(t, "www.") || strings.Contains(t, "WWW.")
+	}
+	hasColon := func(t string) bool { return strings.Count(t, ":") >= 2 }
+	hasCJKAddr := func(t string) bool {
+		return strings.Contains(t, "号") || strings.Contains(t, "弄") || strings.Contains(t, "栋") ||
+			strings.Contains(t, "单元") || strings.Contains(t, "室") || strings.Contains(t, "幢")
+	}
+	now := s.now
+
+	return []detector{
+		{typ: URL, prio: 1, pre: hasURL,
+			re:    regexp.MustCompile(`(?i)(?:\bhttps?://|\bwww\.)[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%\[\]]+`),
+			check: checkURL},
+		{typ: Email, prio: 2, pre: hasAt,
+			re: regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b`),
+			check: func(t string, st, en int) (int, int, bool) {
+				for st < en && t[st] == '.' {
+					st++
+				}
+				return st, en, st < en && t[st] != '@'
+			}},
+		{typ: IBAN, prio: 3, pre: hasDigit,
+			re:    regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}`),
+			check: s.checkIBAN},
+		{typ: CNID, prio: 4, pre: hasDigit,
+			re: regexp.MustCompile(`[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]`),
+			check: func(t string, st, en int) (int, int, bool) {
+				return st, en, bounded(t, st, en) && cnIDValid(t[st:en], now())
+			}},
+		{typ: OrderID, prio: 5, pre: hasDigit, re: regexp.MustCompile(orderKW), group: 1,
+			check: func(t string, st, en int) (int, int, bool) {
+				id := t[st:en]
+				return st, en, bounded(t, st, en) && countDigits(id) >= 3 && !dateShape.MatchString(id)
+			}},
+		{typ: Card, prio: 6, pre: hasDigit,
+			re:    regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`),
+			check: checkCard},
+		{typ: OrderID, prio: 7, pre: hasDigit,
+			re: regexp.MustCompile(`\b(?:1Z[0-9A-Z]{16}|\d{3}-\d{7}-\d{7}|[A-Z]{2}\d{9}[A-Z]{2}|SF\d{12,13}|JD[A-Z0-9]{13,15}|YT\d{13,15}|9[2-5]\d{2}(?: ?\d{4}){4} ?\d{2})\b`),
+			check: func(t string, st, en int) (int, int, bool) {
+				id := t[st:en]
+				if len(id) == 13 && id[0] >= 'A' && id[0] <= 'Z' && id[1] >= 'A' && id[1] <= 'Z' && isDigit(id[2]) {
+					return st, en, s10Valid(id)
+				}
+				return st, en, true
+			}},
+		{typ: IP, prio: 8, pre: hasDigit,
+			re:    regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`),
+			check: checkIPv4},
+		{typ: IP, prio: 8, pre: hasColon,
+			re:    regexp.MustCompile(`(?i)[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*`),
+			check: checkIPv6},
+		{typ: Phone, prio: 9, pre: hasDigit,
+			re: regexp.MustCompile(`(?:(?:\+|00)86[ \-]?|\(\+?86\)[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}`),
+			check: func(t string, st, en int) (int, int, bool) {
+				return st, en, digitBounded(t, st, en) && (st == 0 || t[st-1] != '+')
+			}},
+		{typ: Phone, prio: 9, pre: hasDigit,
+			re:    regexp.MustCompile(`\+[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,7}`),
+			check: checkIntl},
+		{typ: Phone, prio: 9, pre: hasDigit,
+			re: regexp.MustCompile(`(?:\b1[ .\-])?(?:\([2-9]\d{2}\)\s?|\b[2-9]\d{2}[ .\-])\d{3}[ .\-]\d{4}\b`),
+			check: func(t string, st, en int) (int, int, bool) {
+				return st, en, digitBounded(t, st, en)
+			}},
+		{typ: Phone, prio: 9, pre: hasDigit,
+			re:    regexp.MustCompile(`(?:\(0\d{1,4}\)|\b0\d{1,4})[ \-]?\d{2,4}(?:[ \-]?\d{2,4}){1,3}`),
+			check: checkNational},
+		{typ: Phone, prio: 9, pre: hasDigit, re: regexp.MustCompile(phoneKW), group: 1,
+			check: func(t string, st, en int) (int, int, bool) {
+				en = trimRightAny(t, st, en, " .-(")
+				if st < en && t[st] == '(' && !strings.Contains(t[st:en], ")") {
+					st++
+				}
+				n := countDigits(t[st:en])
+				return st, en, n >= 7 && n <= 15 && digitBounded(t, st, en) && !dateShape.MatchString(t[st:en])
+			}},
+		{typ: Address, prio: 10, pre: hasDigit, re: regexp.MustCompile(enAddr)},
+		{typ: Address, prio: 10, pre: hasDigit, re: regexp.MustCompile(poBox)},
+		{typ: Address, prio: 10, pre: hasCJKAddr, re: regexp.MustCompile(cnRoad)},
+		{typ: Address, prio: 10, pre: hasCJKAddr, re: regexp.MustCompile(cnEstate)},
+	}
+}
+
+func checkURL(t string, st, en int) (int, int, bool) {
+	for {
+		n := trimRightAny(t, st, en, ".,;:!?'\"*")
+		if n > st && (t[n-1] == ')' || t[n-1] == ']') {
+			open, closeB := byte('('), t[n-1]
+			if closeB == ']' {
+				open = '['
+			}
+			if strings.Count(t[st:n], string(open)) < strings.Count(t[st:n], string(closeB)) {
+				n--
+			}
+		}
+		if n == en {
+			break
+		}
+		en = n
+	}
+	u := strings.ToLower(t[st:en])
+	rest := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://"), "www.")
+	return st, en, len(rest) >= 3 && strings.ContainsAny(rest, "abcdefghijklmnopqrstuvwxyz0123456789")
+}
+
+func (s *Scrubber) checkIBAN(t string, st, en int) (int, int, bool) {
+	want, ok := s.ibanLen[t[st:st+2]]
+	if !ok {
+		return 0, 0, false
+	}
+	// Walk want alphanumerics from st, allowing single spaces between them.
+	var compact []byte
+	i := st
+	for i < en && len(compact) < want {
+		if t[i] == ' ' {
+			i++
+			continue
+		}
+		compact = append(compact, t[i])
+		i++
+	}
+	if len(compact) != want || !bounded(t, st, i) {
+		return 0, 0, false
+	}
+	return st, i, ibanMod97(string(compact))
+}
+
+func checkCard(t string, st, en int) (int, int, bool) {
+	if st > 0 && (isAlnum(t[st-1]) || t[st-1] == '+' || st >= 2 && (t[st-1] == '-' || t[st-1] == '.') && isDigit(t[st-2])) {
+		return 0, 0, false
+	}
+	// Try the whole run, then shorter prefixes ending at a group boundary (a run may have
+	// swallowed a following number).
+	for e := en; e > st; e-- {
+		if e != en && t[e] != ' ' && t[e] != '-' || !isDigit(t[e-1]) {
+			continue
+		}
+		if e == en && (e < len(t) && isAlnum(t[e]) || e+1 < len(t) && (t[e] == '-' || t[e] == '.') && isDigit(t[e+1])) {
+			continue
+		}
+		d := digitsOf(t[st:e])
+		if len(d) < 13 || len(d) > 19 {
+			continue
+		}
+		if cardPrefix(d) && luhn(d) {
+			return st, e, true
+		}
+	}
+	return 0, 0, false
+}
+
+func checkIPv4(t string, st, en int) (int, int, bool) {
+	if !digitBounded(t, st, en) {
+		return 0, 0, false
+	}
+	for _, oct := range strings.Split(t[st:en], ".") {
+		if len(oct) > 1 && oct[0] == '0' || atoi(oct) > 255 {
+			return 0, 0, false
+		}
+	}
+	// "version 1.2.3.4" is a version, not an address.
+	before := strings.ToLower(t[max(0, st-10):st])
+	before = strings.TrimRight(before, " :")
+	for _, w := range []string{"version", "ver", "ver.", "firmware", "build", "v"} {
+		if strings.HasSuffix(before, w) && (len(before) == len(w) || !isAlnum(before[len(before)-len(w)-1])) {
+			return 0, 0, false
+		}
+	}
+	return st, en, true
+}
+
+func checkIPv6(t string, st, en int) (int, int, bool) {
+	if st > 0 && (isAlnum(t[st-1]) || t[st-1] == ':') {
+		return 0, 0, false
+	}
+	for e := en; e > st; e-- {
+		cand := t[st:e]
+		if len(cand) >= 3 && countHex(cand) >= 2 && (e == len(t) || !isAlnum(t[e])) {
+			if a, err := netip.ParseAddr(cand); err == nil && a.Is6() {
+				return st, e, true
+			}
+		}
+		if t[e-1] != '.' && t[e-1] != ':' {
+			break
+		}
+	}
+	return 0, 0, false
+}
+
+func countHex(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' {
+			n++
+		}
+	}
+	return n
+}
+
+func checkIntl(t string, st, en int) (int, int, bool) {
+	en = trimRightAny(t, st, en, " .-(")
+	if n := strings.Count(t[st:en], "("); n > strings.Count(t[st:en], ")") {
+		return 0, 0, false
+	}
+	n := countDigits(t[st:en])
+	return st, en, n >= 8 && n <= 15 && digitBounded(t, st, en)
+}
+
+func checkNational(t string, st, en int) (int, int, bool) {
+	n := countDigits(t[st:en])
+	if n < 9 || n > 12 || !digitBounded(t, st, en) {
+		return 0, 0, false
+	}
+	if dateShape.MatchString(t[st:en]) {
+		return 0, 0, false
+	}
+	return st, en, true
+}
+
+// utf8Valid is used by tests and fuzzing.
+func utf8Valid(s string) bool { return utf8.ValidString(s) }
