@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -539,12 +538,4 @@ func (m *Model) Run(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-// decayFactor returns 2^(-dt/halfLife), 1 without a half-life.
-func decayFactor(dt, halfLife time.Duration) float64 {
-	if halfLife <= 0 || dt <= 0 {
-		return 1
-	}
-	return math.Pow(0.5, float64(dt)/float64(halfLife))
 }

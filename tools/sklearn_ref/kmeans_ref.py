@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""Reference k-means runs for `make eval-segments` (cmd/evalsegments).
+
+Reads n*dim little-endian float32 vectors from a raw file and prints one JSON object with:
+  kmeans:    sklearn KMeans(n_clusters=k, n_init=10, random_state=0) fitted on all vectors:
+             labels, centers, inertia_ (Euclidean SSE), fit seconds;
+  minibatch: MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=0) fitted
+             on all vectors: labels, centers, inertia;
+  partial_fit: a fresh MiniBatchKMeans fed with partial_fit in batches of 1024 over `passes`
+             shuffled passes; seconds per sample over all calls except the first (which also
+             initializes), and the number of samples timed.
+Run with Debian's python3 (/usr/bin/python3), which has sklearn 1.2. Prints {"error": ...} and
+exits 3 when sklearn or numpy is missing.
+"""
+import json
+import sys
+import time
+
+
+def main():
+    if len(sys.argv) != 6:
+        print("usage: kmeans_ref.py VECTORS.f32 N DIM K PASSES", file=sys.stderr)
+        return 2
+    path, n, dim, k, passes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    try:
+        import numpy as np
+        import sklearn
+        from sklearn.cluster import KMeans, MiniBatchKMeans
+    except ImportError as e:  # pragma: no cover
+        print(json.dumps({"error": "sklearn/numpy not available: %s" % e}))
+        return 3
+    X = np.fromfile(path, dtype="<f4").reshape(n, dim).astype(np.float64)
+    out = {"sklearn": sklearn.__version__, "n": n, "dim": dim, "k": k}
+
+    t = time.perf_counter()
+    km = KMeans(n_clusters=k, n_init=10, random_state=0).fit(X)
+    out["kmeans"] = {"labels": km.labels_.tolist(), "centers": km.cluster_centers_.tolist(),
+                     "inertia": float(km.inertia_), "seconds": time.perf_counter() - t}
+
+    mb = MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=0).fit(X)
+    out["minibatch"] = {"labels": mb.labels_.tolist(), "centers": mb.cluster_centers_.tolist(),
+                        "inertia": float(mb.inertia_)}
+
+    rng = np.random.default_rng(0)
+    pf = MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=0)
+    timed, seconds, first = 0, 0.0, True
+    for _ in range(passes):
+        order = rng.permutation(n)
+        for s in range(0, n, 1024):
+            batch = X[order[s:s + 1024]]
+            t = time.perf_counter()
+            pf.partial_fit(batch)
+            dt = time.perf_counter() - t
+            if first:
+                first = False
+                continue
+            timed += len(batch)
+            seconds += dt
+    out["partial_fit"] = {"seconds_per_sample": seconds / max(timed, 1), "samples": timed,
+                          "labels": pf.predict(X).tolist()}
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
