@@ -1,0 +1,497 @@
+// Package reader is the read side of profilestream for downstream apps: recommendations,
+// marketing, churn alerts.
+//
+// profilestream keeps one profile per pseudonymous user in Redis: counts per kind of event, a
+// lifetime mean embedding of what the user read and wrote, a time-decayed mean, decayed category
+// counts, the mean rating, first and last seen, recent items, and the user's segment. The layout
+// is the contract in docs/schema.md; this package decodes it (and nothing else: it never writes).
+//
+// A profile is addressed by pseudonym, the keyed HMAC of the raw user id. An app that knows raw
+// ids passes Options.Pseudonymize, which returns the candidate pseudonyms of a raw id (the active
+// key first, then older keys while a key rotation is in progress); ProfileByUserID tries them in
+// order. Decayed quantities are stored as of the user's newest event; the Profile helpers decay
+// them to any "now", so a user who went quiet fades without any write.
+//
+// Similar finds the k users with the most similar lifetime mean embedding by brute force over all
+// profiles (a SCAN of every node): O(users x dim) per call, fine for offline jobs and up to about
+// 10^5 users, too slow for online serving at scale, where a RediSearch vector index over the
+// "vec" field (FLOAT32 blob, COSINE) does the same job.
+package reader
+
+import (
+	"container/heap"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrNotFound is returned (wrapped) when a user has no profile.
+var ErrNotFound = errors.New("reader: profile not found")
+
+// Options configure a Reader.
+type Options struct {
+	// Prefix of every key, as configured in the writer. Default "ps".
+	Prefix string
+	// Pseudonymize returns the candidate pseudonyms of a raw user id, the one under the active
+	// key first (privacy.Pseudonymizer.Candidates has this shape). Needed only by
+	// ProfileByUserID; nil makes ProfileByUserID fail.
+	Pseudonymize func(rawUserID string) []string
+	// ScanCount is the COUNT hint of the SCAN that Similar runs. Default 1000: larger pages mean
+	// fewer round trips and more memory per page.
+	ScanCount int64
+}
+
+// Reader reads profiles and segments. It is safe for concurrent use.
+type Reader struct {
+	rdb  redis.UniversalClient
+	opts Options
+}
+
+// New returns a Reader on client (a *redis.Client, *redis.ClusterClient or *redis.Ring).
+func New(client redis.UniversalClient, opts Options) (*Reader, error) {
+	if client == nil {
+		return nil, errors.New("reader: nil client")
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = "ps"
+	}
+	if opts.ScanCount <= 0 {
+		opts.ScanCount = 1000
+	}
+	return &Reader{rdb: client, opts: opts}, nil
+}
+
+func (r *Reader) profileKey(pseudonym string) string {
+	return r.opts.Prefix + ":v1:p:{" + pseudonym + "}"
+}
+
+// CategoryCount is a category with its decayed, action-weighted count.
+type CategoryCount struct {
+	Category string  `json:"category"`
+	Count    float64 `json:"count"`
+}
+
+// Item is one recent item interaction.
+type Item struct {
+	ItemID string    `json:"item"`
+	Kind   string    `json:"kind"`
+	TS     time.Time `json:"ts"`
+}
+
+// Profile is one user's profile. Decayed fields hold their value as of DecayedAt; the methods
+// decay them to a given time.
+type Profile struct {
+	Pseudonym string        `json:"pseudonym"`
+	Schema    int           `json:"schema"`
+	KeyID     string        `json:"key_id"`
+	ModelID   string        `json:"model_id"`
+	Dim       int           `json:"dim"`
+	HalfLife  time.Duration `json:"half_life_ns"`
+
+	Events int64            `json:"events"`
+	Kinds  map[string]int64 `json:"kinds"` // "view", "cart", "fav", "buy", "review"
+
+	// Vector is the lifetime action-weighted mean embedding (not normalized; nil without text).
+	Vector       []float32 `json:"vector,omitempty"`
+	VectorWeight float64   `json:"vector_weight"`
+	// DecayedMean is the time-decayed mean embedding (its direction does not decay; its weight does).
+	DecayedMean   []float32 `json:"decayed_mean,omitempty"`
+	DecayedWeight float64   `json:"decayed_weight"` // as of DecayedAt
+	Activity      float64   `json:"activity"`       // decayed action weight of all events, as of DecayedAt
+	DecayedAt     time.Time `json:"decayed_at"`
+
+	RatingSum   float64 `json:"rating_sum"`
+	RatingCount int64   `json:"rating_count"`
+
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	UpdatedAt time.Time `json:"updated_at"`
+
+	Categories  []CategoryCount `json:"categories"` // as of DecayedAt, highest first
+	RecentItems []Item          `json:"recent_items"`
+
+	Segment         int       `json:"segment"` // -1: unassigned
+	SegmentDistance float32   `json:"segment_distance"`
+	CentroidVersion int64     `json:"centroid_version"`
+	SegmentAt       time.Time `json:"segment_at"`
+}
+
+// MeanRating returns the mean review rating, 0 when the user rated nothing.
+func (p *Profile) MeanRating() float64 {
+	if p.RatingCount == 0 {
+		return 0
+	}
+	return p.RatingSum / float64(p.RatingCount)
+}
+
+// DecayFactor returns 2^(-(now-DecayedAt)/HalfLife): how much the decayed quantities have faded
+// between the user's newest event and now (1 when now is not later).
+func (p *Profile) DecayFactor(now time.Time) float64 {
+	d := now.Sub(p.DecayedAt)
+	if d <= 0 || p.HalfLife <= 0 {
+		return 1
+	}
+	return math.Exp2(-float64(d) / float64(p.HalfLife))
+}
+
+// DecayedWeightAt returns the decayed text weight at now.
+func (p *Profile) DecayedWeightAt(now time.Time) float64 { return p.DecayedWeight * p.DecayFactor(now) }
+
+// ActivityAt returns the decayed activity (action-weighted event count) at now: a recency-weighted
+// frequency for churn scoring.
+func (p *Profile) ActivityAt(now time.Time) float64 { return p.Activity * p.DecayFactor(now) }
+
+// DecayedVector returns the time-decayed weighted sum of the user's embeddings at now,
+// sum(w_i 2^(-(now-t_i)/HalfLife) x_i): its direction is the decayed mean, its length fades while
+// the user is inactive. Nil when the user has no text.
+func (p *Profile) DecayedVector(now time.Time) []float32 {
+	if p.DecayedMean == nil {
+		return nil
+	}
+	w := p.DecayedWeightAt(now)
+	out := make([]float32, len(p.DecayedMean))
+	for i, x := range p.DecayedMean {
+		out[i] = float32(float64(x) * w)
+	}
+	return out
+}
+
+// UnitVector returns the L2-normalized lifetime mean (nil without text).
+func (p *Profile) UnitVector() []float32 { return normalized(p.Vector) }
+
+// TopCategories returns the n categories with the highest decayed counts at now (all when n <= 0).
+func (p *Profile) TopCategories(now time.Time, n int) []CategoryCount {
+	f := p.DecayFactor(now)
+	if n <= 0 || n > len(p.Categories) {
+		n = len(p.Categories)
+	}
+	out := make([]CategoryCount, n)
+	for i := range out {
+		out[i] = CategoryCount{p.Categories[i].Category, p.Categories[i].Count * f}
+	}
+	return out
+}
+
+// Recency returns the time since the user's newest event.
+func (p *Profile) Recency(now time.Time) time.Duration { return now.Sub(p.LastSeen) }
+
+// Frequency returns the user's events per day between the first event and now (at least one day).
+func (p *Profile) Frequency(now time.Time) float64 {
+	days := now.Sub(p.FirstSeen).Hours() / 24
+	if days < 1 {
+		days = 1
+	}
+	return float64(p.Events) / days
+}
+
+// Profile returns the profile of a pseudonym, or an error wrapping ErrNotFound.
+func (r *Reader) Profile(ctx context.Context, pseudonym string) (*Profile, error) {
+	h, err := r.rdb.HGetAll(ctx, r.profileKey(pseudonym)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, err)
+	}
+	if len(h) == 0 || h["mv"] != "" {
+		return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, ErrNotFound)
+	}
+	return Decode(pseudonym, h)
+}
+
+// ProfileByUserID pseudonymizes a raw user id with Options.Pseudonymize and returns the profile
+// of the first candidate pseudonym that has one (active key first: during a key rotation the
+// profile may still live under an older key).
+func (r *Reader) ProfileByUserID(ctx context.Context, rawUserID string) (*Profile, error) {
+	if r.opts.Pseudonymize == nil {
+		return nil, errors.New("reader: ProfileByUserID needs Options.Pseudonymize")
+	}
+	for _, ps := range r.opts.Pseudonymize(rawUserID) {
+		p, err := r.Profile(ctx, ps)
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("reader: profile of user id: %w", ErrNotFound)
+}
+
+// SegmentMembers returns the pseudonyms in a segment (the set "<prefix>:v1:seg:<id>:members"
+// written by the segmenter), sorted.
+func (r *Reader) SegmentMembers(ctx context.Context, segment int) ([]string, error) {
+	key := r.opts.Prefix + ":v1:seg:" + strconv.Itoa(segment) + ":members"
+	m, err := r.rdb.SMembers(ctx, key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("reader: members of segment %d: %w", segment, err)
+	}
+	sort.Strings(m)
+	return m, nil
+}
+
+// Neighbor is a user similar to another, with the cosine similarity of their lifetime means.
+type Neighbor struct {
+	Pseudonym  string  `json:"pseudonym"`
+	Similarity float64 `json:"similarity"`
+}
+
+// Similar returns the k users whose lifetime mean embedding is most similar (cosine) to the given
+// user's, most similar first, excluding the user. Users without text, and users whose vectors
+// come from another encoder model or dimension, are skipped. The cost is a full SCAN of the
+// keyspace and O(users x dim) arithmetic per call (see the package documentation).
+func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighbor, error) {
+	me, err := r.Profile(ctx, pseudonym)
+	if err != nil {
+		return nil, err
+	}
+	q := normalized(me.Vector)
+	if q == nil || k <= 0 {
+		return nil, nil
+	}
+	var mu sync.Mutex
+	h := &neighborHeap{}
+	node := func(ctx context.Context, c *redis.Client) error {
+		return r.scanVectors(ctx, c, func(ps, model string, dim int, v []float32) {
+			if ps == pseudonym || model != me.ModelID || dim != me.Dim || len(v) != len(q) {
+				return
+			}
+			sim := cosine(q, v)
+			mu.Lock()
+			defer mu.Unlock()
+			if h.Len() < k {
+				heap.Push(h, Neighbor{ps, sim})
+			} else if less((*h)[0], Neighbor{ps, sim}) {
+				(*h)[0] = Neighbor{ps, sim}
+				heap.Fix(h, 0)
+			}
+		})
+	}
+	switch c := r.rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, node)
+	case *redis.Ring:
+		err = c.ForEachShard(ctx, node)
+	case *redis.Client:
+		err = node(ctx, c)
+	default:
+		err = fmt.Errorf("unsupported client type %T", r.rdb)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reader: similar to %q: %w", pseudonym, err)
+	}
+	out := make([]Neighbor, h.Len())
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(h).(Neighbor)
+	}
+	return out, nil
+}
+
+func (r *Reader) scanVectors(ctx context.Context, c *redis.Client, fn func(ps, model string, dim int, v []float32)) error {
+	prefix := r.opts.Prefix + ":v1:p:{"
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, prefix+"*}", r.opts.ScanCount).Result()
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			pipe := c.Pipeline()
+			cmds := make([]*redis.SliceCmd, len(keys))
+			for i, k := range keys {
+				cmds[i] = pipe.HMGet(ctx, k, "vec", "model", "dim", "mv")
+			}
+			if _, err := pipe.Exec(ctx); err != nil {
+				return err
+			}
+			for i, k := range keys {
+				vals := cmds[i].Val()
+				if len(vals) != 4 || vals[3] != nil {
+					continue
+				}
+				vs, _ := vals[0].(string)
+				model, _ := vals[1].(string)
+				ds, _ := vals[2].(string)
+				dim, _ := strconv.Atoi(ds)
+				v, err := decodeVector(vs)
+				if err != nil || v == nil {
+					continue
+				}
+				fn(strings.TrimSuffix(strings.TrimPrefix(k, prefix), "}"), model, dim, v)
+			}
+		}
+		cursor = next
+		if cursor == 0 {
+			return nil
+		}
+	}
+}
+
+// neighborHeap is a min-heap by similarity (ties: larger pseudonym first out), so the root is the
+// weakest of the current top k.
+type neighborHeap []Neighbor
+
+func less(a, b Neighbor) bool {
+	if a.Similarity != b.Similarity {
+		return a.Similarity < b.Similarity
+	}
+	return a.Pseudonym > b.Pseudonym
+}
+func (h neighborHeap) Len() int           { return len(h) }
+func (h neighborHeap) Less(i, j int) bool { return less(h[i], h[j]) }
+func (h neighborHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *neighborHeap) Push(x any)        { *h = append(*h, x.(Neighbor)) }
+func (h *neighborHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func normalized(v []float32) []float32 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	if v == nil || s == 0 {
+		return nil
+	}
+	n := math.Sqrt(s)
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(float64(x) / n)
+	}
+	return out
+}
+
+// cosine returns the cosine similarity of unit vector q and any vector v (0 when v is zero).
+func cosine(q, v []float32) float64 {
+	var dot, nn float64
+	for i := range q {
+		dot += float64(q[i]) * float64(v[i])
+		nn += float64(v[i]) * float64(v[i])
+	}
+	if nn == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(nn)
+}
+
+func decodeVector(s string) ([]float32, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if len(s)%4 != 0 {
+		return nil, fmt.Errorf("vector blob of %d bytes", len(s))
+	}
+	b := []byte(s)
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+func parseMS(s string) (time.Time, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n == 0 {
+		return time.Time{}, err
+	}
+	return time.UnixMilli(n).UTC(), nil
+}
+
+// Decode parses a profile hash (as HGETALL returns it) following docs/schema.md. Unknown fields
+// are ignored.
+func Decode(pseudonym string, h map[string]string) (*Profile, error) {
+	p := &Profile{Pseudonym: pseudonym, Kinds: map[string]int64{}, Segment: -1}
+	var err error
+	for f, v := range h {
+		switch {
+		case f == "schema":
+			p.Schema, err = strconv.Atoi(v)
+		case f == "kid":
+			p.KeyID = v
+		case f == "model":
+			p.ModelID = v
+		case f == "dim":
+			p.Dim, err = strconv.Atoi(v)
+		case f == "hl":
+			var n int64
+			n, err = strconv.ParseInt(v, 10, 64)
+			p.HalfLife = time.Duration(n) * time.Millisecond
+		case f == "n":
+			p.Events, err = strconv.ParseInt(v, 10, 64)
+		case strings.HasPrefix(f, "n:"):
+			var n int64
+			if n, err = strconv.ParseInt(v, 10, 64); n != 0 {
+				p.Kinds[f[2:]] = n
+			}
+		case f == "vec":
+			p.Vector, err = decodeVector(v)
+		case f == "vw":
+			p.VectorWeight, err = strconv.ParseFloat(v, 64)
+		case f == "dvec":
+			p.DecayedMean, err = decodeVector(v)
+		case f == "dw":
+			p.DecayedWeight, err = strconv.ParseFloat(v, 64)
+		case f == "act":
+			p.Activity, err = strconv.ParseFloat(v, 64)
+		case f == "dts":
+			p.DecayedAt, err = parseMS(v)
+		case f == "rsum":
+			p.RatingSum, err = strconv.ParseFloat(v, 64)
+		case f == "rn":
+			p.RatingCount, err = strconv.ParseInt(v, 10, 64)
+		case f == "first":
+			p.FirstSeen, err = parseMS(v)
+		case f == "last":
+			p.LastSeen, err = parseMS(v)
+		case f == "upd":
+			p.UpdatedAt, err = parseMS(v)
+		case f == "cats":
+			var cs []struct {
+				C string  `json:"c"`
+				N float64 `json:"n"`
+			}
+			if err = json.Unmarshal([]byte(v), &cs); err == nil {
+				p.Categories = make([]CategoryCount, len(cs))
+				for i, c := range cs {
+					p.Categories[i] = CategoryCount{c.C, c.N}
+				}
+			}
+		case f == "items":
+			var is []struct {
+				I string `json:"i"`
+				K string `json:"k"`
+				T int64  `json:"t"`
+			}
+			if err = json.Unmarshal([]byte(v), &is); err == nil {
+				p.RecentItems = make([]Item, len(is))
+				for i, it := range is {
+					p.RecentItems[i] = Item{it.I, it.K, time.UnixMilli(it.T).UTC()}
+				}
+			}
+		case f == "seg":
+			p.Segment, err = strconv.Atoi(v)
+		case f == "segd":
+			var d float64
+			d, err = strconv.ParseFloat(v, 32)
+			p.SegmentDistance = float32(d)
+		case f == "segv":
+			p.CentroidVersion, err = strconv.ParseInt(v, 10, 64)
+		case f == "segt":
+			p.SegmentAt, err = parseMS(v)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reader: profile %q field %q: %w", pseudonym, f, err)
+		}
+	}
+	return p, nil
+}

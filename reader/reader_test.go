@@ -1,0 +1,247 @@
+package reader_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/profilestore"
+	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/reader"
+)
+
+const dim = 16
+
+func randomEvents(seed int64, n, users int) []event.Event {
+	r := rand.New(rand.NewSource(seed))
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	evs := make([]event.Event, n)
+	for i := range evs {
+		e := event.Event{
+			Origin:    event.Origin{Topic: "t", Partition: i % 2, Offset: int64(i)},
+			Pseudonym: fmt.Sprintf("k1.u%02d", r.Intn(users)),
+			Kind:      event.Kinds[r.Intn(len(event.Kinds))],
+			Category:  fmt.Sprintf("c%d", r.Intn(30)),
+			ItemID:    fmt.Sprintf("i%d", r.Intn(100)),
+			TS:        t0.Add(time.Duration(r.Intn(2000)) * time.Hour),
+		}
+		if r.Intn(3) > 0 {
+			e.Vector = make([]float32, dim)
+			for j := range e.Vector {
+				e.Vector[j] = float32(r.NormFloat64())
+			}
+		}
+		if e.Kind == event.KindReview {
+			e.Rating = float32(1 + r.Intn(5))
+		}
+		evs[i] = e
+	}
+	return evs
+}
+
+func newStore(t *testing.T, rdb redis.UniversalClient, model string) *profilestore.Store {
+	t.Helper()
+	st, err := profilestore.New(rdb, profilestore.Options{ModelID: model, Dim: dim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestContract checks that reader decodes every field exactly as profilestore wrote it.
+func TestContract(t *testing.T) {
+	rdb := freshRedis()
+	defer rdb.Close()
+	ctx := context.Background()
+	st := newStore(t, rdb, "m")
+	if _, err := st.Fold(ctx, randomEvents(1, 2000, 20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetSegments(ctx, []profilestore.SegmentAssignment{{Pseudonym: "k1.u03", Segment: 7, Distance: 0.125, CentroidVersion: 9}}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := reader.New(rdb, reader.Options{})
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	n := 0
+	err := st.Scan(ctx, func(w *profilestore.Profile) error {
+		n++
+		g, err := r.Profile(ctx, w.Pseudonym)
+		if err != nil {
+			return err
+		}
+		checks := []struct {
+			name      string
+			want, got any
+		}{
+			{"schema", w.Schema, g.Schema}, {"kid", w.KeyID, g.KeyID}, {"model", w.ModelID, g.ModelID},
+			{"dim", w.Dim, g.Dim}, {"hl", w.HalfLife, g.HalfLife}, {"n", w.Events, g.Events},
+			{"buys", w.Kinds[event.KindBuy], g.Kinds["buy"]}, {"reviews", w.Kinds[event.KindReview], g.Kinds["review"]},
+			{"vec", fmt.Sprint(w.Vector), fmt.Sprint(g.Vector)}, {"vw", w.VectorWeight, g.VectorWeight},
+			{"dvec", fmt.Sprint(w.DecayedVector), fmt.Sprint(g.DecayedMean)}, {"dw", w.DecayedWeightAt(now), g.DecayedWeightAt(now)},
+			{"act", w.ActivityAt(now), g.ActivityAt(now)}, {"dts", w.DecayedAt, g.DecayedAt},
+			{"rating", w.MeanRating(), g.MeanRating()}, {"first", w.FirstSeen, g.FirstSeen}, {"last", w.LastSeen, g.LastSeen},
+			{"upd", w.UpdatedAt, g.UpdatedAt}, {"cats", fmt.Sprint(w.CategoriesAt(now, 10)), fmt.Sprint(g.TopCategories(now, 10))},
+			{"items", len(w.RecentItems), len(g.RecentItems)}, {"item0", w.RecentItems[0].ItemID, g.RecentItems[0].ItemID},
+			{"seg", w.Segment, g.Segment}, {"segd", w.SegmentDistance, g.SegmentDistance}, {"segv", w.CentroidVersion, g.CentroidVersion},
+			{"segt", w.SegmentAt, g.SegmentAt},
+		}
+		for _, c := range checks {
+			if c.want != c.got {
+				return fmt.Errorf("%s: field %s: writer %v, reader %v", w.Pseudonym, c.name, c.want, c.got)
+			}
+		}
+		if dv := g.DecayedVector(now); g.DecayedMean != nil && math.Abs(float64(dv[0])-float64(g.DecayedMean[0])*g.DecayedWeightAt(now)) > 1e-5 {
+			return fmt.Errorf("DecayedVector %v", dv[0])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 20 {
+		t.Fatalf("scanned %d profiles", n)
+	}
+}
+
+func TestProfileByUserID(t *testing.T) {
+	rdb := freshRedis()
+	defer rdb.Close()
+	ctx := context.Background()
+	st := newStore(t, rdb, "m")
+	evs := randomEvents(2, 50, 2) // k1.u00, k1.u01
+	if _, err := st.Fold(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	// k1.u01 moves to k2.u01 (key rotation); reads must follow
+	if err := st.Move(ctx, "k1.u01", "k2.u01"); err != nil {
+		t.Fatal(err)
+	}
+	cands := func(raw string) []string { return []string{"k2." + raw, "k1." + raw} }
+	r, _ := reader.New(rdb, reader.Options{Pseudonymize: cands})
+	for _, tc := range []struct {
+		raw, want string
+		err       error
+	}{
+		{"u00", "k1.u00", nil}, // not rotated yet: found under the old key
+		{"u01", "k2.u01", nil}, // rotated: found under the new key
+		{"u99", "", reader.ErrNotFound},
+	} {
+		p, err := r.ProfileByUserID(ctx, tc.raw)
+		if !errors.Is(err, tc.err) || (err == nil && p.Pseudonym != tc.want) {
+			t.Errorf("%s: got %v, %v; want %s, %v", tc.raw, p, err, tc.want, tc.err)
+		}
+	}
+	if _, err := r.Profile(ctx, "k1.u01"); !errors.Is(err, reader.ErrNotFound) {
+		t.Errorf("tombstone readable: %v", err)
+	}
+	r2, _ := reader.New(rdb, reader.Options{})
+	if _, err := r2.ProfileByUserID(ctx, "u00"); err == nil {
+		t.Error("ProfileByUserID without Pseudonymize did not fail")
+	}
+}
+
+// bruteSimilar is the reference: all pairs by cosine of normalized vectors.
+func bruteSimilar(ps []*profilestore.Profile, me string, k int) []string {
+	var q []float32
+	for _, p := range ps {
+		if p.Pseudonym == me {
+			q = profilestore.Normalized(p.Vector)
+		}
+	}
+	type sc struct {
+		p string
+		s float64
+	}
+	var all []sc
+	for _, p := range ps {
+		v := profilestore.Normalized(p.Vector)
+		if p.Pseudonym == me || v == nil {
+			continue
+		}
+		var d float64
+		for i := range q {
+			d += float64(q[i]) * float64(v[i])
+		}
+		all = append(all, sc{p.Pseudonym, d})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].s > all[j].s })
+	var out []string
+	for i := 0; i < k && i < len(all); i++ {
+		out = append(out, all[i].p)
+	}
+	return out
+}
+
+func TestSimilar(t *testing.T) {
+	single := freshRedis()
+	defer single.Close()
+	for _, tc := range []struct {
+		name string
+		rdb  func(t *testing.T) redis.UniversalClient
+	}{
+		{"single", func(t *testing.T) redis.UniversalClient { return single }},
+		{"cluster", func(t *testing.T) redis.UniversalClient {
+			if testing.Short() {
+				t.Skip("cluster")
+			}
+			return redistest.StartCluster(t).Client()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rdb := tc.rdb(t)
+			ctx := context.Background()
+			st := newStore(t, rdb, "m")
+			if _, err := st.Fold(ctx, randomEvents(3, 1500, 40)); err != nil {
+				t.Fatal(err)
+			}
+			// a profile of another model is never a neighbor
+			other := newStore(t, rdb, "other-model")
+			oe := randomEvents(4, 5, 1)
+			for i := range oe {
+				oe[i].Pseudonym = "k1.other"
+			}
+			if _, err := other.Fold(ctx, oe); err != nil {
+				t.Fatal(err)
+			}
+			var ps []*profilestore.Profile
+			if err := st.Scan(ctx, func(p *profilestore.Profile) error {
+				if p.ModelID == "m" {
+					ps = append(ps, p)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			r, _ := reader.New(rdb, reader.Options{ScanCount: 7})
+			for _, k := range []int{1, 5, 100} {
+				got, err := r.Similar(ctx, "k1.u05", k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := bruteSimilar(ps, "k1.u05", k)
+				if len(got) != len(want) {
+					t.Fatalf("k=%d: %d neighbors, want %d", k, len(got), len(want))
+				}
+				for i := range got {
+					if got[i].Pseudonym != want[i] {
+						t.Fatalf("k=%d: neighbor %d is %s, want %s", k, i, got[i].Pseudonym, want[i])
+					}
+					if i > 0 && got[i].Similarity > got[i-1].Similarity {
+						t.Fatalf("not sorted")
+					}
+				}
+			}
+			if _, err := r.Similar(ctx, "k1.nobody", 3); !errors.Is(err, reader.ErrNotFound) {
+				t.Fatalf("similar to unknown: %v", err)
+			}
+		})
+	}
+}
