@@ -157,7 +157,7 @@ func run(ctx context.Context, dataDir string, k, passes, mergeEvery int, python,
 		pfUS := sk.PartialFit.SecondsPerSample * 1e6
 		fmt.Fprintf(tw, "sklearn KMeans(n_init=10)\t%.2f\t%.2f\t%.4f\t(batch; fit %.1fs)\t\n", kmSSE, cosInertia(xs, kmLabels, k), nmi(kmLabels, truth), sk.KMeans.Seconds)
 		fmt.Fprintf(tw, "sklearn MiniBatchKMeans(1024)\t%.2f\t%.2f\t%.4f\t\t\n", sse(xs, mbLabels, k), cosInertia(xs, mbLabels, k), mbNMI)
-		fmt.Fprintf(tw, "sklearn partial_fit(1024) x%d\t%.2f\t%.2f\t%.4f\t%.2f us (%d samples timed)\t\n", passes, sse(xs, pfLabels, k), cosInertia(xs, pfLabels, k), nmi(pfLabels, truth), pfUS, sk.PartialFit.Samples)
+		fmt.Fprintf(tw, "sklearn partial_fit(1024)\t%.2f\t%.2f\t%.4f\tmedian %.2f us, mean %.2f us (%d calls timed)\t\n", sse(xs, pfLabels, k), cosInertia(xs, pfLabels, k), nmi(pfLabels, truth), pfUS, sk.PartialFit.MeanPerSample*1e6, sk.PartialFit.Calls)
 		tw.Flush()
 		ratio := oursSSE / kmSSE
 		speed := pfUS / (coreNS / 1000)
@@ -269,7 +269,8 @@ func (r recorder) segment(p string) int {
 	return -1
 }
 
-// coreUpdateNS times the in-memory update (Assign with hysteresis + Add) on a copy of the model.
+// coreUpdateNS times the in-memory update (Assign with hysteresis + Add) on a copy of the model:
+// the median over 15 rounds of the time per update, each round at least 20000 updates.
 func coreUpdateNS(final *online.Clusterer, xs [][]float32) float64 {
 	c := online.NewClusterer(final.K(), final.Dim())
 	for i := 0; i < final.K(); i++ {
@@ -279,16 +280,21 @@ func coreUpdateNS(final *online.Clusterer, xs [][]float32) float64 {
 		}
 		c.SetSegment(i, s, 100)
 	}
-	n := 0
-	t := time.Now()
-	for n < 200000 {
-		for _, x := range xs {
-			s, _ := c.Assign(x, -1, 0.05)
-			c.Add(s, x, 1)
-			n++
+	var per []float64
+	for r := 0; r < 15; r++ {
+		n := 0
+		t := time.Now()
+		for n < 20000 {
+			for _, x := range xs {
+				s, _ := c.Assign(x, -1, 0.05)
+				c.Add(s, x, 1)
+				n++
+			}
 		}
+		per = append(per, float64(time.Since(t).Nanoseconds())/float64(n))
 	}
-	return float64(time.Since(t).Nanoseconds()) / float64(n)
+	sort.Float64s(per)
+	return per[len(per)/2]
 }
 
 // observeBatchUS times Observe with batches of 1024 users (Redis writes included).
@@ -330,7 +336,9 @@ type skResult struct {
 	} `json:"minibatch"`
 	PartialFit struct {
 		SecondsPerSample float64 `json:"seconds_per_sample"`
+		MeanPerSample    float64 `json:"mean_seconds_per_sample"`
 		Samples          int     `json:"samples"`
+		Calls            int     `json:"calls"`
 		Labels           []int   `json:"labels"`
 	} `json:"partial_fit"`
 	Error string `json:"error"`
