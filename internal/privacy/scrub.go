@@ -278,15 +278,19 @@ func luhn(d []byte) bool {
 // Amex, Discover, UnionPay, JCB, Diners, Maestro: first digit 2 to 6).
 func cardPrefix(d []byte) bool {
 	n := len(d)
-	switch d[0] {
-	case '4':
-		return n == 13 || n == 16 || n == 19
-	case '2', '5':
-		return n >= 16 || (d[0] == '5' && n >= 12)
-	case '3':
-		return d[1] == '4' || d[1] == '7' || d[1] == '5' || d[1] == '0' || d[1] == '6' || d[1] == '8'
-	case '6':
-		return n >= 16 || n >= 12 && (d[1] == '7' || d[1] == '3')
+	p2 := int(d[0]-'0')*10 + int(d[1]-'0')
+	p4 := p2*100 + int(d[2]-'0')*10 + int(d[3]-'0')
+	switch {
+	case d[0] == '4': // Visa; 13-digit numbers are no longer issued and collide with EAN-13 barcodes
+		return n == 16 || n == 19
+	case p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720: // Mastercard
+		return n == 16
+	case p2 == 34 || p2 == 37: // American Express
+		return n == 15
+	case p2 == 36 || p2 == 38 || p2 == 30: // Diners Club
+		return n >= 14 && n <= 16
+	case p2 == 35, p2 == 62, p2 == 65, p4 == 6011, p2 == 64 && d[2] >= '4': // JCB, UnionPay, Discover
+		return n >= 16 && n <= 19
 	}
 	return false
 }
@@ -381,18 +385,18 @@ func s10Valid(id string) bool {
 
 // hanName is one CJK ideograph that may be part of a place name: the CJK Unified Ideographs
 // block minus function words that often precede an address ("我家住在", "寄到", "地址是").
-const hanName = `[^\x00-\x{4DFF}\x{A000}-\x{10FFFF}我你他她它们的了在是到把被给从往寄送发住址收货请帮与及就都也还很太说要这那个买卖件包裹员于]`
+const hanName = `[^\x00-\x{4DFF}\x{A000}-\x{10FFFF}我你他她它们的了在是到把被给从往寄送住址收货请帮与及就也还很说要这那个买卖件裹员]`
 
 func (s *Scrubber) buildDetectors() []detector {
 	H := hanName
 	num := `(?:\d{1,5}|[一二三四五六七八九十百零]{1,5})`
 	unit := `(?:` + H + `|[A-Za-z]){0,10}(?:\d{1,5}|[A-Za-z]|[一二三四五六七八九十]{1,3})(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|弄)(?:\d{3,4}室?)?`
 	admin := `(?:` + H + `{2,6}(?:省|自治区))?(?:` + H + `{1,6}(?:市|州|盟))?(?:` + H + `{1,6}(?:区|县|旗))?(?:` + H + `{1,6}(?:镇|乡|街道))?`
-	cnRoad := admin + H + `{1,10}(?:大道|大街|路|街|巷|胡同|道|里)` + num + `(?:弄|号)(?:` + num + `号)?(?:` + unit + `)*`
+	cnRoad := admin + H + `{1,10}(?:大道|大街|路|街|巷|胡同|道|里)(?:[一二三四五六七八九十]段)?` + num + `(?:弄|号)(?:` + num + `号)?(?:` + unit + `)*`
 	cnEstate := admin + H + `{2,10}(?:小区|花园|公寓|大厦|家园|新村|苑)(?:` + unit + `)+`
 
 	enName := `(?:[A-Z][a-z]+|[A-Z]{2,}|\d{1,3}(?:st|nd|rd|th))`
-	enSuffix := `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Crescent|Close|Trail|Alley|Plaza|Gardens|Grove|Mews)`
+	enSuffix := `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Crescent|Close|Trail|Alley|Plaza|Gardens|Grove|Mews|Loop)`
 	enAddr := `\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:` + enName + `\s+){1,4}` + enSuffix +
 		`\b\.?(?:\s+(?:NE|NW|SE|SW|N|S|E|W)\b\.?)?` +
 		`(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Flat|Room|Rm|Floor|Fl)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\b|,?\s*#\s*[A-Za-z0-9-]{1,6}\b)?` +
@@ -439,7 +443,7 @@ func (s *Scrubber) buildDetectors() []detector {
 		{typ: OrderID, prio: 5, pre: hasDigit, re: regexp.MustCompile(orderKW), group: 1,
 			check: func(t string, st, en int) (int, int, bool) {
 				id := t[st:en]
-				return st, en, bounded(t, st, en) && countDigits(id) >= 3 && !dateShape.MatchString(id)
+				return st, en, bounded(t, st, en) && countDigits(id) >= 2 && !dateShape.MatchString(id)
 			}},
 		{typ: Card, prio: 6, pre: hasDigit,
 			re:    regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`),
@@ -484,7 +488,11 @@ func (s *Scrubber) buildDetectors() []detector {
 				n := countDigits(t[st:en])
 				return st, en, n >= 7 && n <= 15 && digitBounded(t, st, en) && !dateShape.MatchString(t[st:en])
 			}},
-		{typ: Address, prio: 10, pre: hasDigit, re: regexp.MustCompile(enAddr)},
+		{typ: Address, prio: 10, pre: hasDigit, re: regexp.MustCompile(enAddr),
+			check: func(t string, st, en int) (int, int, bool) {
+				// A final '.' is more likely the end of the sentence than of "St.".
+				return st, trimRightAny(t, st, en, "."), true
+			}},
 		{typ: Address, prio: 10, pre: hasDigit, re: regexp.MustCompile(poBox)},
 		{typ: Address, prio: 10, pre: hasCJKAddr, re: regexp.MustCompile(cnRoad)},
 		{typ: Address, prio: 10, pre: hasCJKAddr, re: regexp.MustCompile(cnEstate)},
@@ -536,7 +544,7 @@ func (s *Scrubber) checkIBAN(t string, st, en int) (int, int, bool) {
 }
 
 func checkCard(t string, st, en int) (int, int, bool) {
-	if st > 0 && (isAlnum(t[st-1]) || t[st-1] == '+' || st >= 2 && (t[st-1] == '-' || t[st-1] == '.') && isDigit(t[st-2])) {
+	if st > 0 && (isAlnum(t[st-1]) || t[st-1] == '+' || st >= 2 && (t[st-1] == '-' || t[st-1] == '.') && isDigit(t[st-2])) || afterISBN(t, st) {
 		return 0, 0, false
 	}
 	// Try the whole run, then shorter prefixes ending at a group boundary (a run may have
@@ -618,14 +626,21 @@ func checkIntl(t string, st, en int) (int, int, bool) {
 
 func checkNational(t string, st, en int) (int, int, bool) {
 	n := countDigits(t[st:en])
-	if n < 9 || n > 12 || !digitBounded(t, st, en) {
-		return 0, 0, false
+	if n < 9 || n > 12 || !digitBounded(t, st, en) || n == en-st {
+		return 0, 0, false // unseparated runs of digits are too ambiguous (ISBN-10, codes)
 	}
-	if dateShape.MatchString(t[st:en]) {
+	if dateShape.MatchString(t[st:en]) || afterISBN(t, st) || ibanHead.MatchString(t[max(0, st-5):st]) {
 		return 0, 0, false
 	}
 	return st, en, true
 }
+
+// afterISBN reports whether the number at st follows an "ISBN" label.
+func afterISBN(t string, st int) bool {
+	return strings.Contains(strings.ToUpper(t[max(0, st-12):st]), "ISBN")
+}
+
+var ibanHead = regexp.MustCompile(`[A-Z]{2}\d{2} ?$`)
 
 // utf8Valid is used by tests and fuzzing.
 func utf8Valid(s string) bool { return utf8.ValidString(s) }
