@@ -469,12 +469,23 @@ func TestMergeDecayAndReseed(t *testing.T) {
 		}
 	}
 	v0 := m.Version()
-	for r := 0; r < 10; r++ {
+	starved := 1 - m.centroidOf(xs[0])
+	reseeded := false
+	prev := weight()[starved]
+	for r := 0; r < 12; r++ {
 		now = now.Add(time.Hour)
 		observeAll(t, m, st, only0, l0, 1000*(r+1))
 		if err := m.Merge(ctx); err != nil {
 			t.Fatal(err)
 		}
+		w := weight()[starved]
+		if w > prev+0.5 { // nothing of its blob was fed: only a reseed can raise its weight
+			reseeded = true
+		}
+		prev = w
+	}
+	if !reseeded {
+		t.Fatalf("starved segment %d was never reseeded", starved)
 	}
 	if m.Version() <= v0 {
 		t.Fatalf("version %d did not move from %d after a reseed", m.Version(), v0)
@@ -627,4 +638,12 @@ func TestLabel(t *testing.T) {
 			t.Errorf("Label(%v) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// centroidOf returns the segment nearest to x (test helper).
+func (m *Model) centroidOf(x []float32) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, _ := m.cl.Nearest(x)
+	return s
 }

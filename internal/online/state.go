@@ -138,7 +138,8 @@ return 1
 // then k times (delta count, delta sum blob or ""), then n_reseed times (segment, vector blob).
 // Steps: decay sums and counts by 2^(-(now-decay_ms)/halflife); add the deltas; replace every
 // proposed segment that is still starved (count < reseed_frac * max count, or zero) by its
-// proposed vector with count 1; recompute the normalized centroids; bump the version when a
+// proposed vector, with the smallest count of the segments that are not starved (as sklearn's
+// MiniBatchKMeans does, so that a reseeded segment is not reseeded again at once); recompute the normalized centroids; bump the version when a
 // segment was reseeded or some centroid moved farther than drift (cosine distance) from its
 // anchor, and then reset the anchors. Returns the whole hash (HGETALL).
 var mergeScript = redis.NewScript(`
@@ -186,11 +187,22 @@ for i = 0, k - 1 do
 end
 local bump = false
 local base = 8 + 2 * k
+local starved, minc = {}, nil
+for i = 0, k - 1 do
+  if counts[i] < frac * maxc or counts[i] == 0 then
+    starved[i] = true
+  elseif minc == nil or counts[i] < minc then
+    minc = counts[i]
+  end
+end
 for r = 0, nres - 1 do
   local i = tonumber(ARGV[base + 2 * r])
-  if i >= 0 and i < k and (counts[i] < frac * maxc or counts[i] == 0) then
-    sums[i] = unpackv(ARGV[base + 2 * r + 1])
-    counts[i] = 1
+  if i >= 0 and i < k and starved[i] and minc ~= nil then
+    local v = unpackv(ARGV[base + 2 * r + 1])
+    for j = 1, dim do v[j] = v[j] * minc end
+    sums[i] = v
+    counts[i] = minc
+    starved[i] = nil
     bump = true
   end
 end
