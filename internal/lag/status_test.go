@@ -1,0 +1,110 @@
+package lag
+
+import (
+	"testing"
+	"time"
+)
+
+// win builds a window of polls one second apart from (committed, end) pairs.
+func win(t0 time.Time, pairs ...[2]int64) []Observation {
+	obs := make([]Observation, len(pairs))
+	for i, p := range pairs {
+		from := max(p[0], 0)
+		obs[i] = Observation{At: t0.Add(time.Duration(i) * time.Second), Committed: p[0], End: p[1], Lag: max(p[1]-from, 0)}
+	}
+	return obs
+}
+
+func TestEvaluate(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0.Add(4 * time.Second) // just after the 5th poll of a 5-poll window
+	const size = 5
+	const stopAfter = time.Minute
+	tests := []struct {
+		name     string
+		obs      []Observation
+		lastMove time.Time
+		now      time.Time
+		want     Status
+	}{
+		{"empty window", nil, t0, now, OK},
+		{"caught up", win(t0, [2]int64{10, 10}, [2]int64{20, 20}, [2]int64{30, 30}, [2]int64{40, 40}, [2]int64{50, 50}), now, now, OK},
+		{"idle, nothing to do", win(t0, [2]int64{10, 10}, [2]int64{10, 10}, [2]int64{10, 10}, [2]int64{10, 10}, [2]int64{10, 10}), t0, now, OK},
+		{"keeping pace with steady lag", win(t0, [2]int64{10, 15}, [2]int64{20, 25}, [2]int64{30, 35}, [2]int64{40, 45}, [2]int64{50, 55}), now, now, OK},
+		{"catching up", win(t0, [2]int64{10, 100}, [2]int64{40, 110}, [2]int64{70, 120}, [2]int64{100, 130}, [2]int64{125, 140}), now, now, OK},
+		{"falling behind while committing", win(t0, [2]int64{10, 20}, [2]int64{12, 30}, [2]int64{14, 40}, [2]int64{16, 50}, [2]int64{18, 60}), now, now, WARN},
+		{"lag flat once then growing is still WARN", win(t0, [2]int64{10, 20}, [2]int64{20, 30}, [2]int64{22, 40}, [2]int64{24, 50}, [2]int64{26, 60}), now, now, WARN},
+		{"growing but one dip is OK", win(t0, [2]int64{10, 20}, [2]int64{12, 30}, [2]int64{30, 31}, [2]int64{32, 50}, [2]int64{34, 60}), now, now, OK},
+		{"growing lag with window not full is OK", win(t0, [2]int64{10, 20}, [2]int64{12, 30}, [2]int64{14, 40}), now, now, OK},
+		{"stalled: offset still, lag > 0", win(t0, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 25}, [2]int64{10, 30}, [2]int64{10, 30}), t0, now, STALL},
+		{"stalled before the first commit", win(t0, [2]int64{-1, 20}, [2]int64{-1, 20}, [2]int64{-1, 20}, [2]int64{-1, 20}, [2]int64{-1, 20}), t0, now, STALL},
+		{"still offset but window not full", win(t0, [2]int64{10, 20}, [2]int64{10, 20}), t0, now, OK},
+		{"still offset but moved inside window", win(t0, [2]int64{9, 20}, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 20}), t0.Add(time.Second), now, OK},
+		{"stopped: no move for StopAfter", win(t0, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 20}), t0.Add(-time.Minute), now, STOP},
+		{"stop needs no full window", win(t0, [2]int64{10, 20}), t0.Add(-2 * time.Minute), t0, STOP},
+		{"no lag is never STOP", win(t0, [2]int64{20, 20}, [2]int64{20, 20}), t0.Add(-time.Hour), now, OK},
+		{"rewind", win(t0, [2]int64{50, 60}, [2]int64{55, 60}, [2]int64{5, 60}, [2]int64{20, 60}, [2]int64{40, 60}), now, now, REWIND},
+		{"rewind beats caught up", win(t0, [2]int64{50, 60}, [2]int64{10, 60}, [2]int64{60, 60}), now, now, REWIND},
+		{"reset to none is not a rewind step we can see", win(t0, [2]int64{-1, 60}, [2]int64{10, 60}, [2]int64{20, 60}), now, now, OK},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Evaluate(Window{Obs: tc.obs, LastMove: tc.lastMove}, tc.now, size, stopAfter)
+			if got != tc.want {
+				t.Fatalf("Evaluate = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStatusOrderAndText(t *testing.T) {
+	if got := OK.Worse(STALL).Worse(WARN); got != STALL {
+		t.Fatalf("worst of OK, STALL, WARN = %s", got)
+	}
+	for _, s := range Statuses() {
+		b, _ := s.MarshalText()
+		var back Status
+		if err := back.UnmarshalText(b); err != nil || back != s {
+			t.Fatalf("round trip %s: %v %s", s, err, back)
+		}
+	}
+	var s Status
+	if err := s.UnmarshalText([]byte("BAD")); err == nil {
+		t.Fatal("accepted an unknown status")
+	}
+}
+
+func TestTableAge(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	st := &partState{}
+	st.addPoint(100, t0, 120)                     // before t0: offsets < 100
+	st.addPoint(200, t0.Add(10*time.Second), 120) // 100..199 written in (t0, t0+10s]
+	st.addPoint(200, t0.Add(20*time.Second), 120) // no new messages: not recorded
+	st.addPoint(300, t0.Add(30*time.Second), 120) // 200..299 in (t0+20s?, t0+30s] but we only know (t0+10s, t0+30s]
+	now := t0.Add(40 * time.Second)
+	tests := []struct {
+		off   int64
+		want  float64
+		lower bool
+	}{
+		{50, 40, true},
+		{100, 40, false},
+		{150, 35, false},
+		{200, 30, false},
+		{250, 20, false},
+		{300, 0, false},
+	}
+	for _, tc := range tests {
+		got, lower := st.age(tc.off, now)
+		if got != tc.want || lower != tc.lower {
+			t.Errorf("age(%d) = %v,%v want %v,%v", tc.off, got, lower, tc.want, tc.lower)
+		}
+	}
+	// The table stays bounded and keeps its oldest point.
+	for i := 0; i < 1000; i++ {
+		st.addPoint(int64(400+i), now.Add(time.Duration(i)*time.Second), 16)
+	}
+	if len(st.table) > 16 || st.table[0].off != 100 {
+		t.Fatalf("table len %d first %d", len(st.table), st.table[0].off)
+	}
+}
