@@ -251,7 +251,8 @@ func (t *Tokenizer) appendWord(ids []int32, word []rune, max int) []int32 {
 	start := -1
 	for i, r := range s {
 		if len(ids) >= max {
-			return ids
+			start = -1
+			break // a word's pieces may have overshot max: truncated below
 		}
 		switch {
 		case isPunct(r):
