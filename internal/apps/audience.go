@@ -1,0 +1,208 @@
+package apps
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// AudienceOptions configure Audiences.
+type AudienceOptions struct {
+	// Prefix of every key, as configured for profilestore. Default "ps".
+	Prefix string
+	// ScanCount is the COUNT hint of the profile SCAN. Default 1000: larger pages mean fewer
+	// round trips and more memory per page.
+	ScanCount int64
+}
+
+// Audiences finds look-alike users. It is safe for concurrent use.
+type Audiences struct {
+	rdb  redis.UniversalClient
+	opts AudienceOptions
+}
+
+// NewAudiences returns Audiences on client (a *redis.Client, *redis.ClusterClient or *redis.Ring).
+func NewAudiences(client redis.UniversalClient, opts AudienceOptions) (*Audiences, error) {
+	if client == nil {
+		return nil, errors.New("apps: nil client")
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = "ps"
+	}
+	if opts.ScanCount <= 0 {
+		opts.ScanCount = 1000
+	}
+	return &Audiences{rdb: client, opts: opts}, nil
+}
+
+// Scored is a user with a similarity score.
+type Scored struct {
+	Pseudonym string  `json:"pseudonym"`
+	Score     float64 `json:"score"`
+}
+
+// ErrNoSeeds is returned (wrapped) when no seed user has a vector.
+var ErrNoSeeds = errors.New("apps: no seed user with a vector")
+
+// LookAlike returns the n users most similar to the seeds, most similar first: cosine between
+// each user's lifetime mean embedding and the seed centroid (the mean of the seeds' normalized
+// lifetime means), excluding the seeds themselves. Seeds without a profile or vector are
+// ignored; users whose vectors come from another model than the first usable seed's are
+// skipped. Cost: a full SCAN of the profiles and O(users x dim) arithmetic.
+func (a *Audiences) LookAlike(ctx context.Context, seeds []string, n int) ([]Scored, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	pipe := a.rdb.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(seeds))
+	for i, s := range seeds {
+		cmds[i] = pipe.HMGet(ctx, a.profileKey(s), "vec", "model", "dim", "mv")
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("apps: look-alike: read seeds: %w", err)
+	}
+	isSeed := map[string]bool{}
+	var centroid []float32
+	model := ""
+	for i, s := range seeds {
+		isSeed[s] = true
+		v, m, ok := vecFields(cmds[i].Val())
+		if !ok || (model != "" && (m != model || len(v) != len(centroid))) {
+			continue
+		}
+		if centroid == nil {
+			centroid, model = make([]float32, len(v)), m
+		}
+		for j, f := range normalized(v) {
+			centroid[j] += f
+		}
+	}
+	q := normalized(centroid)
+	if q == nil {
+		return nil, ErrNoSeeds
+	}
+	var mu sync.Mutex
+	h := &scoredHeap{}
+	err := a.scan(ctx, func(ps string, v []float32, m string) {
+		if isSeed[ps] || m != model || len(v) != len(q) {
+			return
+		}
+		u := normalized(v)
+		if u == nil {
+			return
+		}
+		s := Scored{ps, dot(q, u)}
+		mu.Lock()
+		defer mu.Unlock()
+		if h.Len() < n {
+			heap.Push(h, s)
+		} else if scoredLess((*h)[0], s) {
+			(*h)[0] = s
+			heap.Fix(h, 0)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apps: look-alike: %w", err)
+	}
+	out := make([]Scored, h.Len())
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(h).(Scored)
+	}
+	return out, nil
+}
+
+// LookAlikeSegment is LookAlike with the members of a segment (the set written by
+// internal/online, "<prefix>:v1:seg:<id>:members") as seeds.
+func (a *Audiences) LookAlikeSegment(ctx context.Context, segment, n int) ([]Scored, error) {
+	key := a.opts.Prefix + ":v1:seg:" + strconv.Itoa(segment) + ":members"
+	m, err := a.rdb.SMembers(ctx, key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("apps: look-alike: members of segment %d: %w", segment, err)
+	}
+	return a.LookAlike(ctx, m, n)
+}
+
+func (a *Audiences) profileKey(ps string) string { return a.opts.Prefix + ":v1:p:{" + ps + "}" }
+
+// vecFields decodes HMGET vec, model, dim, mv; ok is false for a missing, moved or empty vector.
+func vecFields(vals []interface{}) (v []float32, model string, ok bool) {
+	if len(vals) != 4 || vals[3] != nil {
+		return nil, "", false
+	}
+	vs, _ := vals[0].(string)
+	model, _ = vals[1].(string)
+	ds, _ := vals[2].(string)
+	dim, _ := strconv.Atoi(ds)
+	v = decodeVector(vs)
+	if v == nil || len(v) != dim {
+		return nil, "", false
+	}
+	return v, model, true
+}
+
+// scan calls fn for every profile with a vector, on every master (concurrently across masters).
+func (a *Audiences) scan(ctx context.Context, fn func(ps string, v []float32, model string)) error {
+	prefix := a.opts.Prefix + ":v1:p:{"
+	node := func(ctx context.Context, c *redis.Client) error {
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, prefix+"*}", a.opts.ScanCount).Result()
+			if err != nil {
+				return err
+			}
+			if len(keys) > 0 {
+				pipe := c.Pipeline()
+				cmds := make([]*redis.SliceCmd, len(keys))
+				for i, k := range keys {
+					cmds[i] = pipe.HMGet(ctx, k, "vec", "model", "dim", "mv")
+				}
+				if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+					return err
+				}
+				for i, k := range keys {
+					if v, m, ok := vecFields(cmds[i].Val()); ok {
+						fn(strings.TrimSuffix(strings.TrimPrefix(k, prefix), "}"), v, m)
+					}
+				}
+			}
+			cursor = next
+			if cursor == 0 {
+				return nil
+			}
+		}
+	}
+	switch c := a.rdb.(type) {
+	case *redis.ClusterClient:
+		return c.ForEachMaster(ctx, node)
+	case *redis.Ring:
+		return c.ForEachShard(ctx, node)
+	case *redis.Client:
+		return node(ctx, c)
+	}
+	return fmt.Errorf("unsupported client type %T", a.rdb)
+}
+
+type scoredHeap []Scored
+
+func scoredLess(a, b Scored) bool {
+	if a.Score != b.Score {
+		return a.Score < b.Score
+	}
+	return a.Pseudonym > b.Pseudonym
+}
+func (h scoredHeap) Len() int           { return len(h) }
+func (h scoredHeap) Less(i, j int) bool { return scoredLess(h[i], h[j]) }
+func (h scoredHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *scoredHeap) Push(v any)        { *h = append(*h, v.(Scored)) }
+func (h *scoredHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}

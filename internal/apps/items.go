@@ -1,0 +1,709 @@
+package apps
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/reader"
+)
+
+// TextEncoder turns texts into L2-normalized vectors (internal/encoder's Model and Cache are
+// TextEncoders).
+type TextEncoder interface {
+	Encode(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// NoPopularity is the sorted-set score of an item that was registered (Upsert) but never
+// interacted with: its decayed popularity reads as 0 and Trim evicts it first.
+const NoPopularity = -1e9
+
+// ItemOptions configure an ItemIndex. ModelID is required; every other field has a default that
+// NewItemIndex fills in when left at its zero value.
+type ItemOptions struct {
+	// Prefix starts every key ("<prefix>:v1:..."), as configured for profilestore. Default "ps".
+	Prefix string
+	// ModelID names the encoder model of the item vectors; Recommend compares an item only with
+	// profiles whose "model" field is the same. Required (the encoder's ModelID()).
+	ModelID string
+	// Encoder encodes "<category>. <title>" of items that arrive in reviews with a title and of
+	// catalog items (Upsert). Optional: without it, review items get the running mean of their
+	// reviews' vectors and Upsert fails.
+	Encoder TextEncoder
+	// HalfLife of the decayed popularity. Default 168h (7 days): shorter follows trends faster
+	// but forgets steady sellers; it must be the same for every writer of one Redis.
+	HalfLife time.Duration
+	// ActionWeights weigh an interaction in popularity, as in profilestore (default view 1,
+	// cart 2, fav 2, buy 4, review 3; a kind missing from a non-nil map weighs 1).
+	ActionWeights map[event.Kind]float64
+	// MaxItems bounds the index: Trim evicts the lowest decayed popularity above it. Default
+	// 100000. Memory: about (4*dim + 150) bytes per item in Redis and 4*dim+100 in each reader's
+	// in-memory copy.
+	MaxItems int
+	// MaxUserItems bounds each user's interacted-items set (newest kept). Default 200; negative
+	// turns the set off (then only the profile's RecentItems, 20 by default, are excluded).
+	MaxUserItems int
+	// RefreshInterval is how old the in-memory copy of the item vectors Recommend searches may
+	// get before it is reloaded (a ZRANGE and one HMGET per item, pipelined). Default 30s.
+	// Shorter shows new items sooner at the price of more reads.
+	RefreshInterval time.Duration
+	// Now is the clock of Recommend when RecommendOptions.Now is zero. Default time.Now.
+	Now func() time.Time
+}
+
+func (o ItemOptions) withDefaults() (ItemOptions, error) {
+	if o.Prefix == "" {
+		o.Prefix = "ps"
+	}
+	if o.ModelID == "" {
+		if m, ok := o.Encoder.(interface{ ModelID() string }); ok {
+			o.ModelID = m.ModelID()
+		}
+	}
+	if o.ModelID == "" {
+		return o, errors.New("apps: ItemOptions.ModelID is required")
+	}
+	if o.HalfLife == 0 {
+		o.HalfLife = 168 * time.Hour
+	}
+	if o.HalfLife < 0 {
+		return o, errors.New("apps: HalfLife must be > 0")
+	}
+	w := map[event.Kind]float64{event.KindView: 1, event.KindCart: 2, event.KindFav: 2, event.KindBuy: 4, event.KindReview: 3}
+	if o.ActionWeights != nil {
+		for _, k := range event.Kinds {
+			v, ok := o.ActionWeights[k]
+			if !ok {
+				v = 1
+			}
+			if v <= 0 {
+				return o, fmt.Errorf("apps: action weight of %s must be > 0", k)
+			}
+			w[k] = v
+		}
+	}
+	o.ActionWeights = w
+	if o.MaxItems == 0 {
+		o.MaxItems = 100000
+	}
+	if o.MaxItems < 0 {
+		return o, errors.New("apps: MaxItems must be > 0")
+	}
+	if o.MaxUserItems == 0 {
+		o.MaxUserItems = 200
+	}
+	if o.RefreshInterval == 0 {
+		o.RefreshInterval = 30 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o, nil
+}
+
+// ItemKey returns the key of an item's hash: "<prefix>:v1:item:{<item id>}". Item ids are not
+// personal data.
+func ItemKey(prefix, itemID string) string { return prefix + ":v1:item:{" + itemID + "}" }
+
+// PopularityKey returns the key of the popularity sorted set: "<prefix>:v1:items:pop".
+func PopularityKey(prefix string) string { return prefix + ":v1:items:pop" }
+
+// UserItemsKey returns the key of a user's interacted-items sorted set,
+// "<prefix>:v1:p:{<pseudonym>}:items" (member item id, score newest interaction time in ms). It
+// shares the profile's hash tag; erasure must delete it with the profile.
+func UserItemsKey(prefix, pseudonym string) string {
+	return prefix + ":v1:p:{" + pseudonym + "}:items"
+}
+
+func erasureKey(prefix, pseudonym string) string { return prefix + ":v1:erased:{" + pseudonym + "}" }
+
+// ItemIndex keeps items and their popularity in Redis and recommends them. It is safe for
+// concurrent use; several ItemIndexes (in several processes) may write the same Redis.
+type ItemIndex struct {
+	rdb  redis.UniversalClient
+	opts ItemOptions
+	rd   *reader.Reader
+
+	mu     sync.Mutex
+	snap   *snapshot
+	loaded time.Time
+}
+
+// NewItemIndex returns an ItemIndex on client.
+func NewItemIndex(client redis.UniversalClient, opts ItemOptions) (*ItemIndex, error) {
+	if client == nil {
+		return nil, errors.New("apps: nil client")
+	}
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	rd, err := reader.New(client, reader.Options{Prefix: o.Prefix})
+	if err != nil {
+		return nil, fmt.Errorf("apps: %w", err)
+	}
+	return &ItemIndex{rdb: client, opts: o, rd: rd}, nil
+}
+
+// Options returns the options with defaults filled in.
+func (x *ItemIndex) Options() ItemOptions { return x.opts }
+
+// popScript adds a batch's popularity to an item. KEYS[1] popularity set; ARGV[1] item id,
+// ARGV[2] log2 of the added decayed weight (in the time-free form, see the package doc).
+// score' = log2(2^score + 2^x), computed stably.
+var popScript = newScript(`
+local x = tonumber(ARGV[2])
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s then
+  s = tonumber(s)
+  local m = math.max(s, x)
+  x = m + math.log(1 + math.pow(2, math.min(s, x) - m)) / math.log(2)
+end
+redis.call('ZADD', KEYS[1], x, ARGV[1])
+return 1
+`)
+
+// itemTextScript sets an item's text vector. KEYS[1] item hash; ARGV model, dim, category,
+// title, vector blob, last-seen ms. The text vector replaces any review mean.
+var itemTextScript = newScript(`
+redis.call('HSET', KEYS[1], 'model', ARGV[1], 'dim', ARGV[2], 'src', 'text', 'vec', ARGV[5], 'vn', 1)
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'cat', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'title', ARGV[4]) end
+local l = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
+if tonumber(ARGV[6]) > l then redis.call('HSET', KEYS[1], 'last', ARGV[6]) end
+return 1
+`)
+
+// itemMeanScript folds k review vectors (their sum) into an item's running mean unless the
+// item has a text vector of the same model. KEYS[1] item hash; ARGV model, dim, category,
+// sum blob, k, last-seen ms.
+var itemMeanScript = newScript(`
+local cur = redis.call('HMGET', KEYS[1], 'model', 'src', 'vec', 'vn')
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'cat', ARGV[3]) end
+local l = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
+if tonumber(ARGV[6]) > l then redis.call('HSET', KEYS[1], 'last', ARGV[6]) end
+if cur[1] == ARGV[1] and cur[2] == 'text' then return 0 end
+local k = tonumber(ARGV[5])
+local sum = ARGV[4]
+local d = tonumber(ARGV[2])
+if cur[1] ~= ARGV[1] or not cur[3] or not cur[4] or string.len(cur[3]) ~= 4 * d then
+  local out = {}
+  for i = 0, d - 1 do
+    out[i + 1] = struct.pack('<f', struct.unpack('<f', sum, 4 * i + 1) / k)
+  end
+  redis.call('HSET', KEYS[1], 'model', ARGV[1], 'dim', ARGV[2], 'src', 'reviews', 'vec', table.concat(out), 'vn', k)
+  return 1
+end
+local n = tonumber(cur[4])
+local old = cur[3]
+local out = {}
+for i = 0, d - 1 do
+  local a = struct.unpack('<f', old, 4 * i + 1)
+  local b = struct.unpack('<f', sum, 4 * i + 1)
+  out[i + 1] = struct.pack('<f', (a * n + b) / (n + k))
+end
+redis.call('HSET', KEYS[1], 'vec', table.concat(out), 'vn', n + k)
+return 1
+`)
+
+// userItemsScript records a user's items unless the user is erased. KEYS[1] user items set,
+// KEYS[2] erasure ledger; ARGV[1] cap, then (item, ms) pairs. Keeps the newest time per item.
+var userItemsScript = newScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+for i = 2, #ARGV, 2 do
+  local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if (not s) or tonumber(s) < tonumber(ARGV[i + 1]) then
+    redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])
+  end
+end
+local cap = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(cap + 1))
+return 1
+`)
+
+// itemText is the text an item is encoded from: "<category>. <title>" (either part may be
+// missing), the same text a click on it is encoded from (event.EncoderText).
+func itemText(category, title string) string {
+	e := event.Event{Kind: event.KindView, Category: category, ItemTitle: title}
+	return e.EncoderText()
+}
+
+// Observe records a batch of events in one pipeline: each item's popularity, category and vector,
+// and each user's interacted items. Events without an item id are ignored. Observe is
+// at-least-once: a batch observed twice (a redelivery) counts its popularity twice; that
+// inflates the popularity of the redelivered items a little and is not corrected (exactly-once
+// would need per-partition watermarks per item, which popularity does not warrant). Vectors and
+// user item sets are idempotent.
+func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
+	type itemAcc struct {
+		logw              float64 // log2 of the batch's popularity contribution
+		has               bool
+		cat, title        string
+		textVec           []float32
+		revSum            []float32
+		revN              int
+		last              int64
+		needEncode        bool
+		encodeCat, encTit string
+	}
+	items := map[string]*itemAcc{}
+	var order []string
+	users := map[string]map[string]int64{}
+	var userOrder []string
+	hl := float64(x.opts.HalfLife.Milliseconds())
+	for i := range events {
+		e := &events[i]
+		if e.ItemID == "" || e.TS.IsZero() {
+			continue
+		}
+		a := items[e.ItemID]
+		if a == nil {
+			a = &itemAcc{}
+			items[e.ItemID] = a
+			order = append(order, e.ItemID)
+		}
+		t := e.TS.UnixMilli()
+		w := x.opts.ActionWeights[e.Kind]
+		if w == 0 {
+			w = 1
+		}
+		l := math.Log2(w) + float64(t)/hl
+		if !a.has {
+			a.logw, a.has = l, true
+		} else {
+			a.logw = logAdd2(a.logw, l)
+		}
+		if e.Category != "" {
+			a.cat = e.Category
+		}
+		if e.ItemTitle != "" {
+			a.title = e.ItemTitle
+		}
+		if t > a.last {
+			a.last = t
+		}
+		switch {
+		case e.Kind != event.KindReview && e.Vector != nil:
+			a.textVec = e.Vector // encoded from itemText(category, title)
+		case e.Kind == event.KindReview && e.ItemTitle != "" && x.opts.Encoder != nil:
+			a.needEncode = true
+		case e.Kind == event.KindReview && e.Vector != nil:
+			if a.revSum == nil {
+				a.revSum = make([]float32, len(e.Vector))
+			}
+			if len(a.revSum) == len(e.Vector) {
+				for j, v := range e.Vector {
+					a.revSum[j] += v
+				}
+				a.revN++
+			}
+		}
+		if e.Pseudonym != "" && x.opts.MaxUserItems > 0 {
+			m := users[e.Pseudonym]
+			if m == nil {
+				m = map[string]int64{}
+				users[e.Pseudonym] = m
+				userOrder = append(userOrder, e.Pseudonym)
+			}
+			if t > m[e.ItemID] {
+				m[e.ItemID] = t
+			}
+		}
+	}
+	// Encode the titles of review items (clicks already carry the vector of the same text).
+	var texts []string
+	var textItems []*itemAcc
+	for _, id := range order {
+		if a := items[id]; a.needEncode && a.textVec == nil {
+			texts = append(texts, itemText(a.cat, a.title))
+			textItems = append(textItems, a)
+		}
+	}
+	if len(texts) > 0 {
+		vecs, err := x.opts.Encoder.Encode(ctx, texts)
+		if err != nil {
+			return fmt.Errorf("apps: observe: encode item titles: %w", err)
+		}
+		for i, a := range textItems {
+			a.textVec = vecs[i]
+		}
+	}
+	var calls []scriptCall
+	for _, id := range order {
+		a := items[id]
+		calls = append(calls, scriptCall{popScript, []string{PopularityKey(x.opts.Prefix)}, []interface{}{id, a.logw}})
+		key := ItemKey(x.opts.Prefix, id)
+		switch {
+		case a.textVec != nil:
+			calls = append(calls, scriptCall{itemTextScript, []string{key}, []interface{}{
+				x.opts.ModelID, len(a.textVec), a.cat, truncate(a.title, 300), encodeVector(a.textVec), a.last}})
+		case a.revN > 0:
+			calls = append(calls, scriptCall{itemMeanScript, []string{key}, []interface{}{
+				x.opts.ModelID, len(a.revSum), a.cat, encodeVector(a.revSum), a.revN, a.last}})
+		default:
+			calls = append(calls, scriptCall{itemMetaScript, []string{key}, []interface{}{a.cat, truncate(a.title, 300), a.last}})
+		}
+	}
+	for _, ps := range userOrder {
+		m := users[ps]
+		args := []interface{}{x.opts.MaxUserItems}
+		ids := make([]string, 0, len(m))
+		for id := range m {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			args = append(args, id, m[id])
+		}
+		calls = append(calls, scriptCall{userItemsScript,
+			[]string{UserItemsKey(x.opts.Prefix, ps), erasureKey(x.opts.Prefix, ps)}, args})
+	}
+	if _, err := runScripts(ctx, x.rdb, calls); err != nil {
+		return fmt.Errorf("apps: observe: %w", err)
+	}
+	return nil
+}
+
+// itemMetaScript records category, title and last-seen of an item without a vector.
+// KEYS[1] item hash; ARGV category, title, last ms.
+var itemMetaScript = newScript(`
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], 'cat', ARGV[1]) end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'title', ARGV[2]) end
+local l = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
+if tonumber(ARGV[3]) > l then redis.call('HSET', KEYS[1], 'last', ARGV[3]) end
+return 1
+`)
+
+// CatalogItem is an item known from catalog metadata rather than from an interaction.
+type CatalogItem struct {
+	ID       string
+	Category string
+	Title    string
+}
+
+// Upsert registers catalog items with their text vector ("<category>. <title>", encoded with
+// ItemOptions.Encoder) without counting an interaction: a new item gets popularity 0
+// (NoPopularity) and can be recommended by content before anyone touched it. An existing item
+// keeps its popularity.
+func (x *ItemIndex) Upsert(ctx context.Context, items []CatalogItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	if x.opts.Encoder == nil {
+		return errors.New("apps: upsert: ItemOptions.Encoder is required")
+	}
+	texts := make([]string, len(items))
+	for i, it := range items {
+		texts[i] = itemText(it.Category, it.Title)
+	}
+	vecs, err := x.opts.Encoder.Encode(ctx, texts)
+	if err != nil {
+		return fmt.Errorf("apps: upsert: encode: %w", err)
+	}
+	var calls []scriptCall
+	for i, it := range items {
+		calls = append(calls,
+			scriptCall{itemTextScript, []string{ItemKey(x.opts.Prefix, it.ID)}, []interface{}{
+				x.opts.ModelID, len(vecs[i]), it.Category, truncate(it.Title, 300), encodeVector(vecs[i]), 0}},
+			scriptCall{zaddNXScript, []string{PopularityKey(x.opts.Prefix)}, []interface{}{it.ID, NoPopularity}})
+	}
+	if _, err := runScripts(ctx, x.rdb, calls); err != nil {
+		return fmt.Errorf("apps: upsert: %w", err)
+	}
+	return nil
+}
+
+var zaddNXScript = newScript(`return redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])`)
+
+// Trim evicts the items with the lowest decayed popularity until at most MaxItems remain, and
+// returns how many it evicted. Run it periodically (Run does). An Observe racing with Trim may
+// re-create the hash of an item just evicted without its popularity entry; such an orphan hash is
+// invisible to Recommend and is re-linked by the item's next Observe.
+func (x *ItemIndex) Trim(ctx context.Context) (int, error) {
+	key := PopularityKey(x.opts.Prefix)
+	evicted := 0
+	for {
+		n, err := x.rdb.ZCard(ctx, key).Result()
+		if err != nil {
+			return evicted, fmt.Errorf("apps: trim: %w", err)
+		}
+		over := n - int64(x.opts.MaxItems)
+		if over <= 0 {
+			return evicted, nil
+		}
+		if over > 1000 {
+			over = 1000
+		}
+		zs, err := x.rdb.ZPopMin(ctx, key, over).Result()
+		if err != nil {
+			return evicted, fmt.Errorf("apps: trim: %w", err)
+		}
+		pipe := x.rdb.Pipeline()
+		for _, z := range zs {
+			pipe.Del(ctx, ItemKey(x.opts.Prefix, z.Member.(string)))
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return evicted, fmt.Errorf("apps: trim: delete items: %w", err)
+		}
+		evicted += len(zs)
+	}
+}
+
+// Run trims the index every interval until ctx ends (it returns ctx's error).
+func (x *ItemIndex) Run(ctx context.Context, interval time.Duration) error {
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			_, _ = x.Trim(ctx) // an error is retried at the next tick
+		}
+	}
+}
+
+// Item is one item as the index holds it.
+type Item struct {
+	ID       string
+	Category string
+	Title    string
+	ModelID  string
+	// Vector is the L2-normalized item vector (nil when the item has none yet).
+	Vector []float32
+	// Score is the sorted-set score, log2 of the decayed popularity in time-free form.
+	Score float64
+}
+
+// Popularity returns the item's decayed popularity at now (0 for NoPopularity).
+func (it *Item) Popularity(now time.Time, halfLife time.Duration) float64 {
+	if it.Score <= NoPopularity/2 {
+		return 0
+	}
+	return math.Exp2(it.Score - float64(now.UnixMilli())/float64(halfLife.Milliseconds()))
+}
+
+// Get returns one item, or nil when the index does not hold it.
+func (x *ItemIndex) Get(ctx context.Context, itemID string) (*Item, error) {
+	pipe := x.rdb.Pipeline()
+	sc := pipe.ZScore(ctx, PopularityKey(x.opts.Prefix), itemID)
+	h := pipe.HMGet(ctx, ItemKey(x.opts.Prefix, itemID), "cat", "title", "model", "vec")
+	_, err := pipe.Exec(ctx)
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("apps: get item %q: %w", itemID, err)
+	}
+	it := itemFromHMGet(itemID, sc.Val(), h.Val())
+	return it, nil
+}
+
+func itemFromHMGet(id string, score float64, v []interface{}) *Item {
+	it := &Item{ID: id, Score: score}
+	s := func(i int) string { x, _ := v[i].(string); return x }
+	it.Category, it.Title, it.ModelID = s(0), s(1), s(2)
+	if vec := decodeVector(s(3)); vec != nil {
+		it.Vector = normalized(vec)
+	}
+	return it
+}
+
+// snapshot is the in-memory copy of the index that Recommend searches.
+type snapshot struct {
+	items []*Item // by score, highest first
+	byID  map[string]*Item
+}
+
+// Refresh reloads the in-memory copy of the index now.
+func (x *ItemIndex) Refresh(ctx context.Context) error {
+	zs, err := x.rdb.ZRevRangeWithScores(ctx, PopularityKey(x.opts.Prefix), 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("apps: refresh items: %w", err)
+	}
+	s := &snapshot{items: make([]*Item, 0, len(zs)), byID: make(map[string]*Item, len(zs))}
+	const chunk = 1000
+	for i := 0; i < len(zs); i += chunk {
+		j := min(i+chunk, len(zs))
+		pipe := x.rdb.Pipeline()
+		cmds := make([]*redis.SliceCmd, j-i)
+		for k := i; k < j; k++ {
+			cmds[k-i] = pipe.HMGet(ctx, ItemKey(x.opts.Prefix, zs[k].Member.(string)), "cat", "title", "model", "vec")
+		}
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("apps: refresh items: %w", err)
+		}
+		for k := i; k < j; k++ {
+			it := itemFromHMGet(zs[k].Member.(string), zs[k].Score, cmds[k-i].Val())
+			s.items = append(s.items, it)
+			s.byID[it.ID] = it
+		}
+	}
+	x.mu.Lock()
+	x.snap, x.loaded = s, time.Now()
+	x.mu.Unlock()
+	return nil
+}
+
+func (x *ItemIndex) snapshot(ctx context.Context) (*snapshot, error) {
+	x.mu.Lock()
+	s, at := x.snap, x.loaded
+	x.mu.Unlock()
+	if s != nil && time.Since(at) < x.opts.RefreshInterval {
+		return s, nil
+	}
+	if err := x.Refresh(ctx); err != nil {
+		if s != nil {
+			return s, nil // serve the stale copy; the next call retries
+		}
+		return nil, err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.snap, nil
+}
+
+// UserItems returns the items of the user's interacted-items set, newest first.
+func (x *ItemIndex) UserItems(ctx context.Context, pseudonym string) ([]string, error) {
+	ids, err := x.rdb.ZRevRange(ctx, UserItemsKey(x.opts.Prefix, pseudonym), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("apps: user items: %w", err)
+	}
+	return ids, nil
+}
+
+// ForgetUser deletes the user's interacted-items set (erasure; profilestore.Forget does not know
+// this key).
+func (x *ItemIndex) ForgetUser(ctx context.Context, pseudonym string) error {
+	if err := x.rdb.Del(ctx, UserItemsKey(x.opts.Prefix, pseudonym)).Err(); err != nil {
+		return fmt.Errorf("apps: forget user items: %w", err)
+	}
+	return nil
+}
+
+// logAdd2 returns log2(2^a + 2^b).
+func logAdd2(a, b float64) float64 {
+	m, n := a, b
+	if n > m {
+		m, n = n, m
+	}
+	return m + math.Log2(1+math.Exp2(n-m))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func encodeVector(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return b
+}
+
+func decodeVector(s string) []float32 {
+	if s == "" || len(s)%4 != 0 {
+		return nil
+	}
+	v := make([]float32, len(s)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32([]byte(s[4*i : 4*i+4])))
+	}
+	return v
+}
+
+func normalized(v []float32) []float32 {
+	var s float64
+	for _, f := range v {
+		s += float64(f) * float64(f)
+	}
+	if v == nil || s == 0 {
+		return nil
+	}
+	n := math.Sqrt(s)
+	out := make([]float32, len(v))
+	for i, f := range v {
+		out[i] = float32(float64(f) / n)
+	}
+	return out
+}
+
+func dot(a, b []float32) float64 {
+	var s float32
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return float64(s)
+}
+
+// scriptCall is one invocation of a script in a pipeline.
+type scriptCall struct {
+	sc   *script
+	keys []string
+	args []interface{}
+}
+
+// script is a Lua script with its source, for SCRIPT LOAD after NOSCRIPT.
+type script struct {
+	src string
+	sc  *redis.Script
+}
+
+func newScript(src string) *script { return &script{src: src, sc: redis.NewScript(src)} }
+
+// runScripts runs calls in one pipeline with EVALSHA; calls answered NOSCRIPT (a restarted Redis
+// lost its script cache) are retried once after SCRIPT LOAD.
+func runScripts(ctx context.Context, rdb redis.UniversalClient, calls []scriptCall) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
+	idx := make([]int, len(calls))
+	for i := range idx {
+		idx[i] = i
+	}
+	for attempt := 0; len(idx) > 0; attempt++ {
+		pipe := rdb.Pipeline()
+		for _, i := range idx {
+			cmds[i] = calls[i].sc.sc.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
+		}
+		_, _ = pipe.Exec(ctx)
+		var missing []int
+		load := map[*script]bool{}
+		for _, i := range idx {
+			err := cmds[i].Err()
+			if err == nil || errors.Is(err, redis.Nil) {
+				continue
+			}
+			if redis.HasErrorPrefix(err, "NOSCRIPT") && attempt == 0 {
+				missing = append(missing, i)
+				load[calls[i].sc] = true
+				continue
+			}
+			return cmds, err
+		}
+		for sc := range load {
+			if err := rdb.ScriptLoad(ctx, sc.src).Err(); err != nil {
+				return cmds, fmt.Errorf("script load: %w", err)
+			}
+		}
+		idx = missing
+	}
+	return cmds, nil
+}

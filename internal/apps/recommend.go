@@ -1,0 +1,275 @@
+package apps
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/profilestream/profilestream/reader"
+)
+
+// Sources of a Recommendation.
+const (
+	// SourceProfile: ranked by similarity to the user's time-decayed profile vector.
+	SourceProfile = "profile"
+	// SourcePopular: the user has no usable vector (unknown user, no text yet, or a vector of
+	// another encoder model): the most popular items.
+	SourcePopular = "popular"
+)
+
+// Default blend weights of Recommend (see RecommendOptions).
+const (
+	DefaultPopularityWeight = 0.3
+	DefaultCategoryWeight   = 0.5
+)
+
+// RecommendOptions tune one Recommend call. The zero value asks for 10 items, any category, no
+// diversity re-ranking, the default blend, at the index's clock.
+type RecommendOptions struct {
+	// K is the number of items. Default 10.
+	K int
+	// Category keeps only items of this category ("" = all).
+	Category string
+	// MMRLambda turns on maximal-marginal-relevance re-ranking when > 0: items are picked one by
+	// one maximising MMRLambda*relevance - (1-MMRLambda)*max cosine to the items already picked,
+	// among the 10*K most relevant. 1 is pure relevance; lower values trade relevance for
+	// diversity. 0 (default) is off.
+	MMRLambda float64
+	// Now is the time popularity and category counts are decayed to. Zero: ItemOptions.Now().
+	Now time.Time
+	// PopularityWeight weighs the popularity prior (log-scaled decayed popularity relative to
+	// the most popular item, in [0,1]) added to the cosine. 0 means DefaultPopularityWeight,
+	// negative turns it off. Higher favours safe bets over personal taste.
+	PopularityWeight float64
+	// CategoryWeight weighs the user's affinity to the item's category (the category's share of
+	// the user's decayed category counts, in [0,1]) added to the cosine. 0 means
+	// DefaultCategoryWeight, negative turns it off.
+	CategoryWeight float64
+}
+
+// ScoredItem is one recommended item.
+type ScoredItem struct {
+	ItemID   string  `json:"item"`
+	Category string  `json:"category,omitempty"`
+	Title    string  `json:"title,omitempty"`
+	Score    float64 `json:"score"`      // the ranking score (blend for "profile", popularity for "popular")
+	Cosine   float64 `json:"cosine"`     // cosine to the user's decayed vector (0 for "popular")
+	Popular  float64 `json:"popularity"` // decayed popularity at Now
+}
+
+// Recommendation is the answer of Recommend.
+type Recommendation struct {
+	Pseudonym string       `json:"pseudonym"`
+	Source    string       `json:"source"` // SourceProfile or SourcePopular
+	Items     []ScoredItem `json:"items"`
+}
+
+// Recommend returns up to K items for a user: the items whose vectors are nearest (cosine) to
+// the user's time-decayed mean embedding, blended with a popularity prior and the user's
+// category affinity:
+//
+//	score = cos(user, item) + PopularityWeight*prior(item) + CategoryWeight*share(user, category(item))
+//
+// excluding the user's items (the profile's recent items and the index's interacted-items set),
+// optionally filtered by category and re-ranked by MMR. Items without a vector of the profile's
+// model are not scored; when fewer than K items could be scored, the rest is filled with
+// popular items. A user with no profile or no vector gets popular items (Source "popular").
+// Cost: O(items x dim) over the in-memory copy of the index.
+func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o RecommendOptions) (Recommendation, error) {
+	if o.K <= 0 {
+		o.K = 10
+	}
+	if o.Now.IsZero() {
+		o.Now = x.opts.Now()
+	}
+	wp, wc := o.PopularityWeight, o.CategoryWeight
+	if wp == 0 {
+		wp = DefaultPopularityWeight
+	}
+	if wc == 0 {
+		wc = DefaultCategoryWeight
+	}
+	wp, wc = math.Max(wp, 0), math.Max(wc, 0)
+
+	snap, err := x.snapshot(ctx)
+	if err != nil {
+		return Recommendation{}, err
+	}
+	rec := Recommendation{Pseudonym: pseudonym, Source: SourcePopular}
+	prof, err := x.rd.Profile(ctx, pseudonym)
+	if err != nil && !errors.Is(err, reader.ErrNotFound) {
+		return rec, fmt.Errorf("apps: recommend: %w", err)
+	}
+	exclude := map[string]bool{}
+	if prof != nil {
+		for _, it := range prof.RecentItems {
+			exclude[it.ItemID] = true
+		}
+	}
+	if x.opts.MaxUserItems > 0 {
+		ids, err := x.UserItems(ctx, pseudonym)
+		if err != nil {
+			return rec, fmt.Errorf("apps: recommend: %w", err)
+		}
+		for _, id := range ids {
+			exclude[id] = true
+		}
+	}
+	keep := func(it *Item) bool {
+		return !exclude[it.ID] && (o.Category == "" || it.Category == o.Category)
+	}
+	var u []float32
+	if prof != nil && prof.ModelID == x.opts.ModelID {
+		u = normalized(prof.DecayedMean)
+	}
+	if u == nil {
+		rec.Items = x.popular(snap, keep, o.K, o.Now, nil)
+		return rec, nil
+	}
+	rec.Source = SourceProfile
+
+	share := map[string]float64{}
+	if wc > 0 {
+		var sum float64
+		cats := prof.TopCategories(o.Now, 0)
+		for _, c := range cats {
+			sum += c.Count
+		}
+		for _, c := range cats {
+			if sum > 0 {
+				share[c.Category] = c.Count / sum
+			}
+		}
+	}
+	var maxScore float64
+	if len(snap.items) > 0 {
+		maxScore = snap.items[0].Score
+	}
+	pool := o.K
+	if o.MMRLambda > 0 {
+		pool = 10 * o.K
+	}
+	h := &candHeap{}
+	for _, it := range snap.items {
+		if it.Vector == nil || len(it.Vector) != len(u) || it.ModelID != prof.ModelID || !keep(it) {
+			continue
+		}
+		c := cand{it: it, cos: dot(u, it.Vector)}
+		c.score = c.cos + wp*popularityPrior(it.Score, maxScore) + wc*share[it.Category]
+		if h.Len() < pool {
+			heap.Push(h, c)
+		} else if c.score > (*h)[0].score {
+			(*h)[0] = c
+			heap.Fix(h, 0)
+		}
+	}
+	ranked := make([]cand, h.Len())
+	for i := len(ranked) - 1; i >= 0; i-- {
+		ranked[i] = heap.Pop(h).(cand)
+	}
+	if o.MMRLambda > 0 {
+		ranked = mmr(ranked, o.K, o.MMRLambda)
+	}
+	if len(ranked) > o.K {
+		ranked = ranked[:o.K]
+	}
+	chosen := map[string]bool{}
+	for _, c := range ranked {
+		chosen[c.it.ID] = true
+		rec.Items = append(rec.Items, ScoredItem{ItemID: c.it.ID, Category: c.it.Category, Title: c.it.Title,
+			Score: c.score, Cosine: c.cos, Popular: c.it.Popularity(o.Now, x.opts.HalfLife)})
+	}
+	if len(rec.Items) < o.K {
+		rec.Items = append(rec.Items, x.popular(snap, keep, o.K-len(rec.Items), o.Now, chosen)...)
+	}
+	return rec, nil
+}
+
+// popularityPrior maps an item's popularity to [0,1] on a log scale relative to the most popular
+// item: 1 for the top item, about 0.5 for one 32 times less popular, 0 for none.
+func popularityPrior(score, maxScore float64) float64 {
+	if score <= NoPopularity/2 {
+		return 0
+	}
+	return math.Log2(1+1024*math.Exp2(score-maxScore)) / math.Log2(1025)
+}
+
+func (x *ItemIndex) popular(s *snapshot, keep func(*Item) bool, k int, now time.Time, skip map[string]bool) []ScoredItem {
+	var out []ScoredItem
+	for _, it := range s.items {
+		if len(out) >= k {
+			break
+		}
+		if !keep(it) || skip[it.ID] {
+			continue
+		}
+		p := it.Popularity(now, x.opts.HalfLife)
+		out = append(out, ScoredItem{ItemID: it.ID, Category: it.Category, Title: it.Title, Score: p, Popular: p})
+	}
+	return out
+}
+
+type cand struct {
+	it         *Item
+	cos, score float64
+}
+
+// candHeap is a min-heap by score (ties: larger id first out, for a deterministic order).
+type candHeap []cand
+
+func (h candHeap) Len() int { return len(h) }
+func (h candHeap) Less(i, j int) bool {
+	if h[i].score != h[j].score {
+		return h[i].score < h[j].score
+	}
+	return h[i].it.ID > h[j].it.ID
+}
+func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *candHeap) Push(v any)   { *h = append(*h, v.(cand)) }
+func (h *candHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
+
+// mmr re-ranks candidates (sorted by relevance, highest first) by maximal marginal relevance:
+// repeatedly pick argmax lambda*score - (1-lambda)*max_{s picked} cos(item, s). Items without a
+// vector count as dissimilar to everything.
+func mmr(c []cand, k int, lambda float64) []cand {
+	if k > len(c) {
+		k = len(c)
+	}
+	picked := make([]cand, 0, k)
+	used := make([]bool, len(c))
+	maxSim := make([]float64, len(c))
+	for len(picked) < k {
+		best, bestV := -1, math.Inf(-1)
+		for i := range c {
+			if used[i] {
+				continue
+			}
+			v := lambda * c[i].score
+			if len(picked) > 0 {
+				v -= (1 - lambda) * maxSim[i]
+			}
+			if v > bestV {
+				best, bestV = i, v
+			}
+		}
+		used[best] = true
+		picked = append(picked, c[best])
+		for i := range c {
+			if used[i] || c[i].it.Vector == nil || c[best].it.Vector == nil {
+				continue
+			}
+			if s := dot(c[i].it.Vector, c[best].it.Vector); len(picked) == 1 || s > maxSim[i] {
+				maxSim[i] = s
+			}
+		}
+	}
+	return picked
+}
