@@ -55,7 +55,7 @@ type bert struct {
 func activation(name string) (func([]float32), error) {
 	switch name {
 	case "gelu":
-		return geluErf, nil
+		return geluErfRows, nil
 	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
 		return geluTanh, nil
 	case "relu":
@@ -188,8 +188,8 @@ func (m *bert) forward(ids [][]int32, lens []int, T int, threads int, ws *worksp
 			for j := range row {
 				row[j] = wv[j] + pv[j] + tv[j]
 			}
-			layerNormRow(row, g, be, m.eps)
 		}
+		addNormRows(x[r0*H:r1*H], nil, g, be, r1-r0, H, m.eps)
 	})
 
 	for _, L := range m.Layers {
@@ -209,16 +209,7 @@ func (m *bert) forward(ids [][]int32, lens []int, T int, threads int, ws *worksp
 
 // linearInto computes out = in W^T + b for M rows.
 func (m *bert) linearInto(l *linear, in, out []float32, M, threads int) {
-	sgemmNT(M, l.out, l.in, in, l.in, raw(l.W), l.in, out, l.out, threads)
-	bias := raw(l.B)
-	parallelRows(M, threads, func(r0, r1 int) {
-		for r := r0; r < r1; r++ {
-			row := out[r*l.out : (r+1)*l.out]
-			for j, b := range bias {
-				row[j] += b
-			}
-		}
-	})
+	sgemmNT(M, l.out, l.in, in, l.in, raw(l.W), l.in, out, l.out, raw(l.B), threads)
 }
 
 // attention computes the masked multi-head self-attention context of every real token,
@@ -255,9 +246,7 @@ func (m *bert) attention(ws *workspace, B, T int, lens []int, threads int) {
 				// scores = Q K^T over real tokens only: padded keys get probability 0 and
 				// padded queries are never read.
 				attnNT(n, n, d, q, H, k, H, s, n)
-				for i := 0; i < n; i++ {
-					softmaxScaled(s[i*n:(i+1)*n], scale)
-				}
+				softmaxRows(s, n, n, scale)
 				sgemmNNSmall(n, d, n, s, n, v, H, ctx, H)
 			}
 		}(ws.scores[w])
@@ -269,13 +258,7 @@ func (m *bert) attention(ws *workspace, B, T int, lens []int, threads int) {
 func addNorm(x, y []float32, ln *layerNorm, H, M int, eps float32, threads int) {
 	g, b := raw(ln.Gamma), raw(ln.Beta)
 	parallelRows(M, threads, func(r0, r1 int) {
-		for r := r0; r < r1; r++ {
-			row, add := x[r*H:(r+1)*H], y[r*H:(r+1)*H]
-			for j := range row {
-				row[j] += add[j]
-			}
-			layerNormRow(row, g, b, eps)
-		}
+		addNormRows(x[r0*H:r1*H], y[r0*H:r1*H], g, b, r1-r0, H, eps)
 	})
 }
 

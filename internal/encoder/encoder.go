@@ -11,7 +11,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"sync"
 
@@ -65,7 +64,6 @@ type Model struct {
 	wsPool   sync.Pool
 	cfg      Config
 	dim      int
-	weightFn string
 }
 
 var _ Encoder = (*Model)(nil)
@@ -163,21 +161,7 @@ func load(fsys fs.FS, dirPath, name string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{tok: tok, net: net, cfg: cfg, dim: cfg.HiddenSize, weightFn: ws.file}
-	m.opts = opts
-	if m.opts.Threads <= 0 {
-		m.opts.Threads = runtime.NumCPU()
-	}
-	if m.opts.BatchSize <= 0 {
-		m.opts.BatchSize = 32
-	}
-	m.maxLen = cfg.MaxPositionEmbeddings
-	if opts.MaxLength > 0 && opts.MaxLength < m.maxLen {
-		m.maxLen = max(opts.MaxLength, 2)
-	}
-	m.id = name + "@" + hex.EncodeToString(h.Sum(nil))[:8]
-	m.wsPool.New = func() any { return new(workspace) }
-	return m, nil
+	return newModel(name+"@"+hex.EncodeToString(h.Sum(nil))[:8], cfg, tok, net, opts), nil
 }
 
 func loadTokenizer(fsys fs.FS) (*Tokenizer, error) {
@@ -342,4 +326,11 @@ func normalize(v []float32) {
 	for i := range v {
 		v[i] *= inv
 	}
+}
+
+// WithOptions returns a model sharing m's weights and tokenizer with other options (for
+// example another thread count or token limit). It never fails today; the error is kept for
+// options that may need validation.
+func (m *Model) WithOptions(opts Options) (*Model, error) {
+	return newModel(m.id, m.cfg, m.tok, m.net, opts), nil
 }

@@ -404,7 +404,7 @@ func TestGemm(t *testing.T) {
 		}
 		for _, th := range []int{1, 3} {
 			c := fill(m * n) // garbage: the kernel must overwrite
-			sgemmNT(m, n, k, a, k, b, k, c, n, th)
+			sgemmNT(m, n, k, a, k, b, k, c, n, nil, th)
 			if d := maxAbsDiff(c, want); d > 1e-4 {
 				t.Errorf("sgemmNT %v threads %d: diff %g", sz, th, d)
 			}

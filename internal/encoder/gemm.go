@@ -8,11 +8,14 @@ import "sync"
 // inside a wider matrix without copying. The pure-Go kernels below are always compiled; the
 // build with `-tags openblas` routes sgemmNT and the serial kernels to OpenBLAS instead.
 
-// sgemmNT computes C = A B^T (overwriting C) for A m x k, B n x k, spread over threads
-// goroutines by row blocks.
-func sgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, threads int) {
+// sgemmNT computes C = A B^T + bias (overwriting C; bias of length n added to every row, nil
+// for none) for A m x k, B n x k, spread over threads goroutines by row blocks.
+func sgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, bias []float32, threads int) {
 	if threads <= 1 || m < 8 {
 		serialNT(m, n, k, a, lda, b, ldb, c, ldc)
+		if bias != nil {
+			biasRowsStrided(c, bias, m, n, ldc)
+		}
 		return
 	}
 	chunks := min(threads, m/4)
@@ -25,6 +28,9 @@ func sgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float3
 		go func() {
 			defer wg.Done()
 			serialNT(r1-r0, n, k, a[r0*lda:], lda, b, ldb, c[r0*ldc:], ldc)
+			if bias != nil {
+				biasRowsStrided(c[r0*ldc:], bias, r1-r0, n, ldc)
+			}
 		}()
 	}
 	wg.Wait()
@@ -134,5 +140,15 @@ func goSgemmNN(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 				ci[j] += s * v
 			}
 		}
+	}
+}
+
+func biasRowsStrided(c, bias []float32, rows, n, ldc int) {
+	if ldc == n {
+		biasRows(c, bias, rows, n)
+		return
+	}
+	for r := 0; r < rows; r++ {
+		biasRows(c[r*ldc:], bias, 1, n)
 	}
 }

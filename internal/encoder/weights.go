@@ -54,6 +54,11 @@ func parseConfig(data []byte) (Config, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return c, fmt.Errorf("%w: config.json: %w", ErrBadConfig, err)
 	}
+	return parseConfigValues(c)
+}
+
+// parseConfigValues checks a config's values.
+func parseConfigValues(c Config) (Config, error) {
 	switch {
 	case c.VocabSize <= 0, c.HiddenSize <= 0, c.NumHiddenLayers <= 0, c.NumAttentionHeads <= 0,
 		c.IntermediateSize <= 0, c.MaxPositionEmbeddings <= 0:

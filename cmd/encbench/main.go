@@ -1,0 +1,246 @@
+// Command encbench measures the encoder's throughput in sentences per second and compares it
+// with PyTorch 1.13 on the same shapes and thread counts, measured in the same run.
+//
+// Models: "default" (the bundled model, package models) and "minilm6" (a MiniLM-L6-shaped BERT:
+// 6 layers, hidden 384, 12 heads, FFN 1536, vocabulary 30522, random weights). Every case encodes
+// batches of -batch sentences of exactly L tokens, for L in -lens, on 1 thread and on all cores.
+// The PyTorch side is tools/torch_reference/bench_torch.py run with /usr/bin/python3 (a plain
+// BERT in PyTorch, forward plus mean pooling under no_grad); when that python has no torch, the
+// torch figures are skipped with a line saying so. Build with `-tags openblas` for the OpenBLAS
+// matrix kernel; the pure-Go kernel works but is several times slower.
+//
+// Output, per case:
+//
+//	FIGURE encoder.<model>.len<L>.threads<T>.sent_per_s <v>
+//	FIGURE encoder.<model>.len<L>.threads<T>.torch_sent_per_s <v>
+//	FIGURE encoder.<model>.len<L>.threads<T>.ratio_vs_torch <v>
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/profilestream/profilestream/internal/encoder"
+)
+
+type benchCase struct {
+	model   string
+	length  int
+	threads int
+}
+
+func (c benchCase) name() string {
+	return fmt.Sprintf("encoder.%s.len%d.threads%d", c.model, c.length, c.threads)
+}
+
+func main() {
+	var (
+		batch   = flag.Int("batch", 64, "sentences per batch")
+		minSec  = flag.Float64("min-seconds", 2, "measure each case at least this long (whole batches)")
+		modelsF = flag.String("models", "default,minilm6", "models to measure")
+		lensF   = flag.String("lens", "32,128", "sequence lengths in tokens")
+		python  = flag.String("python", "/usr/bin/python3", "python with torch for the reference")
+		script  = flag.String("torch-script", "tools/torch_reference/bench_torch.py", "PyTorch reference benchmark")
+		defDir  = flag.String("default-dir", "models/default", "folder of the default model, for the PyTorch side")
+		noTorch = flag.Bool("no-torch", false, "skip the PyTorch reference")
+	)
+	flag.Parse()
+	threadCounts := []int{1}
+	if n := runtime.NumCPU(); n > 1 {
+		threadCounts = append(threadCounts, n)
+	}
+	var cases []benchCase
+	for _, m := range strings.Split(*modelsF, ",") {
+		for _, l := range strings.Split(*lensF, ",") {
+			L, err := strconv.Atoi(l)
+			if err != nil {
+				fatal("bad -lens: %v", err)
+			}
+			for _, th := range threadCounts {
+				cases = append(cases, benchCase{m, L, th})
+			}
+		}
+	}
+	fmt.Printf("encbench: backend %s, %d CPUs, batch %d, >= %.1fs per case\n", encoder.Backend, runtime.NumCPU(), *batch, *minSec)
+
+	models := map[string]*encoder.Model{}
+	var runnable []benchCase
+	for _, c := range cases {
+		if _, ok := models[c.model]; !ok {
+			m, err := build(c.model)
+			if err != nil {
+				fatal("%s: %v", c.model, err)
+			}
+			models[c.model] = m
+		}
+		if c.length > models[c.model].Config().MaxPositionEmbeddings {
+			fmt.Printf("encbench: skip %s: model %s has max_position_embeddings %d < %d\n", c.name(), c.model, models[c.model].Config().MaxPositionEmbeddings, c.length)
+			continue
+		}
+		runnable = append(runnable, c)
+	}
+
+	torch := map[string]float64{}
+	if !*noTorch {
+		var err error
+		torch, err = runTorch(*python, *script, *defDir, runnable, *batch, *minSec)
+		if err != nil {
+			fmt.Printf("encbench: PyTorch reference skipped: %v\n", err)
+		}
+	}
+
+	for _, c := range runnable {
+		sps := measure(models[c.model], c, *batch, *minSec)
+		fmt.Printf("encoder %-8s len %3d threads %d: %8.1f sentences/s", c.model, c.length, c.threads, sps)
+		if t, ok := torch[c.name()]; ok {
+			fmt.Printf("   torch %8.1f   ratio %.2f\n", t, sps/t)
+		} else {
+			fmt.Println()
+		}
+		fmt.Printf("FIGURE %s.sent_per_s %.2f\n", c.name(), sps)
+		if t, ok := torch[c.name()]; ok {
+			fmt.Printf("FIGURE %s.torch_sent_per_s %.2f\n", c.name(), t)
+			fmt.Printf("FIGURE %s.ratio_vs_torch %.3f\n", c.name(), sps/t)
+		}
+	}
+}
+
+func build(name string) (*encoder.Model, error) {
+	switch name {
+	case "default":
+		return encoder.LoadDefault(encoder.Options{})
+	case "minilm6":
+		vocab := []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}
+		for i := len(vocab); i < 30522; i++ {
+			vocab = append(vocab, "w"+strconv.Itoa(i))
+		}
+		tok, err := encoder.NewTokenizer(vocab, encoder.TokenizerOptions{Lowercase: true})
+		if err != nil {
+			return nil, err
+		}
+		cfg := encoder.Config{HiddenSize: 384, NumHiddenLayers: 6, NumAttentionHeads: 12, IntermediateSize: 1536,
+			MaxPositionEmbeddings: 512, HiddenAct: "gelu", LayerNormEps: 1e-12, TypeVocabSize: 2}
+		return encoder.NewRandom(cfg, tok, 1, encoder.Options{})
+	}
+	return nil, fmt.Errorf("unknown model %q (want default or minilm6)", name)
+}
+
+// texts makes n sentences of whole-word vocabulary tokens, long enough that truncation to
+// length tokens gives exactly length tokens.
+func texts(m *encoder.Model, n, length int, seed uint64) []string {
+	tok := m.Tokenizer()
+	var words []string
+	for id := 0; id < tok.VocabSize(); id++ {
+		w := tok.Token(int32(id))
+		if w == "" || strings.HasPrefix(w, "##") || strings.HasPrefix(w, "[") || len(tok.Tokenize(w, 8)) != 3 {
+			continue
+		}
+		words = append(words, w)
+	}
+	r := rand.New(rand.NewPCG(seed, 7))
+	out := make([]string, n)
+	for i := range out {
+		var b strings.Builder
+		for j := 0; j < length; j++ {
+			b.WriteString(words[r.IntN(len(words))])
+			b.WriteByte(' ')
+		}
+		out[i] = b.String()
+	}
+	return out
+}
+
+func measure(base *encoder.Model, c benchCase, batch int, minSec float64) float64 {
+	m, err := base.WithOptions(encoder.Options{MaxLength: c.length, Threads: c.threads, BatchSize: batch})
+	if err != nil {
+		fatal("%v", err)
+	}
+	in := texts(m, batch, c.length, uint64(c.length))
+	if got := len(m.Tokenizer().Tokenize(in[0], m.MaxLength())); got != c.length {
+		fatal("%s: test sentences have %d tokens, want %d", c.name(), got, c.length)
+	}
+	ctx := context.Background()
+	if _, err := m.Encode(ctx, in[:min(8, len(in))]); err != nil { // warm-up
+		fatal("%v", err)
+	}
+	n, t0 := 0, time.Now()
+	for {
+		if _, err := m.Encode(ctx, in); err != nil {
+			fatal("%v", err)
+		}
+		n += len(in)
+		if el := time.Since(t0).Seconds(); el >= minSec {
+			return float64(n) / el
+		}
+	}
+}
+
+func runTorch(python, script, defDir string, cases []benchCase, batch int, minSec float64) (map[string]float64, error) {
+	if _, err := os.Stat(python); err != nil {
+		return nil, fmt.Errorf("%s not found", python)
+	}
+	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
+		return nil, fmt.Errorf("%s has no torch (apt-get install python3-torch)", python)
+	}
+	var spec []string
+	for _, c := range cases {
+		spec = append(spec, fmt.Sprintf("%s:%d:%d", c.model, c.length, c.threads))
+	}
+	cmd := exec.Command(python, filepath.Base(script), "--cases", strings.Join(spec, ","),
+		"--default-dir", mustAbs(defDir), "--batch", strconv.Itoa(batch), "--min-seconds", fmt.Sprint(minSec))
+	cmd.Dir = filepath.Dir(script)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %s", script, err, lastLine(stderr.String()))
+	}
+	res := map[string]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 5 || f[0] != "TORCH" {
+			continue
+		}
+		L, _ := strconv.Atoi(f[2])
+		th, _ := strconv.Atoi(f[3])
+		v, err := strconv.ParseFloat(f[4], 64)
+		if err != nil {
+			continue
+		}
+		res[benchCase{f[1], L, th}.name()] = v
+	}
+	return res, nil
+}
+
+func mustAbs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return a
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func fatal(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "encbench: "+format+"\n", args...)
+	os.Exit(1)
+}

@@ -1,0 +1,90 @@
+"""PyTorch side of cmd/encbench: sentences/s of the plain BERT in bert_ref.py on given shapes.
+
+    /usr/bin/python3 tools/torch_reference/bench_torch.py --cases minilm6:32:1,minilm6:128:2 \
+        [--default-dir models/default] [--batch 64] [--min-seconds 2]
+
+For every case model:len:threads it builds the model (minilm6: 6 layers, hidden 384, 12 heads,
+FFN 1536, random weights; default: the checkpoint in --default-dir, read from model.safetensors),
+runs one warm-up batch, then full batches of --batch random sequences of exactly len tokens
+until --min-seconds have passed, timing the forward pass plus mean pooling and normalization
+under torch.no_grad with torch.set_num_threads(threads). Prints one line per case:
+    TORCH <model> <len> <threads> <sentences_per_second>
+"""
+import argparse
+import json
+import struct
+import time
+
+import torch
+
+from bert_ref import Bert, mean_pool_normalize
+
+MINILM6 = {"vocab_size": 30522, "hidden_size": 384, "num_hidden_layers": 6, "num_attention_heads": 12,
+           "intermediate_size": 1536, "hidden_act": "gelu", "max_position_embeddings": 512,
+           "type_vocab_size": 2, "layer_norm_eps": 1e-12}
+
+_DT = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        body = f.read()
+    out = {}
+    for k, h in header.items():
+        if k == "__metadata__" or h["dtype"] not in _DT:
+            continue
+        a, b = h["data_offsets"]
+        t = torch.frombuffer(bytearray(body[a:b]), dtype=_DT[h["dtype"]]).reshape(h["shape"])
+        out[k[5:] if k.startswith("bert.") else k] = t.float()
+    return out
+
+
+def build(name, default_dir):
+    if name == "minilm6":
+        torch.manual_seed(1)
+        return Bert(MINILM6).eval(), MINILM6
+    with open(default_dir + "/config.json") as f:
+        cfg = json.load(f)
+    cfg.setdefault("layer_norm_eps", 1e-12)
+    cfg.setdefault("type_vocab_size", 2)
+    cfg.setdefault("hidden_act", "gelu")
+    m = Bert(cfg).eval()
+    sd = read_safetensors(default_dir + "/model.safetensors")
+    m.load_state_dict({k: v for k, v in sd.items() if k in m.state_dict()}, strict=True)
+    return m, cfg
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", required=True)
+    ap.add_argument("--default-dir", default="models/default")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--min-seconds", type=float, default=2.0)
+    args = ap.parse_args()
+    models = {}
+    for case in args.cases.split(","):
+        name, L, th = case.split(":")
+        L, th = int(L), int(th)
+        if name not in models:
+            models[name] = build(name, args.default_dir)
+        model, cfg = models[name]
+        torch.set_num_threads(th)
+        g = torch.Generator().manual_seed(L)
+        ids = torch.randint(5, cfg["vocab_size"], (args.batch, L), generator=g)
+        mask = torch.ones_like(ids)
+        with torch.no_grad():
+            mean_pool_normalize(model(ids[:8], mask[:8]), mask[:8])  # warm-up
+            n, t0 = 0, time.perf_counter()
+            while True:
+                mean_pool_normalize(model(ids, mask), mask)
+                n += args.batch
+                el = time.perf_counter() - t0
+                if el >= args.min_seconds:
+                    break
+        print("TORCH %s %d %d %.3f" % (name, L, th, n / el), flush=True)
+
+
+if __name__ == "__main__":
+    main()
