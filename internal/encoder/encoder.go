@@ -56,14 +56,14 @@ type Options struct {
 
 // Model is a loaded BERT-family encoder. It implements Encoder and is safe for concurrent use.
 type Model struct {
-	tok      *Tokenizer
-	net      *bert
-	opts     Options
-	maxLen   int
-	id       string
-	wsPool   sync.Pool
-	cfg      Config
-	dim      int
+	tok    *Tokenizer
+	net    *bert
+	opts   Options
+	maxLen int
+	id     string
+	wsPool sync.Pool
+	cfg    Config
+	dim    int
 }
 
 var _ Encoder = (*Model)(nil)
