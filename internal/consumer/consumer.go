@@ -198,6 +198,9 @@ func New(cfg Config, h Handler, m *metrics.Metrics, log zerolog.Logger) (*Consum
 	return c, nil
 }
 
+// Group is the consumer group id.
+func (c *Consumer) Group() string { return c.cfg.Group }
+
 // AssignedPartitions is the number of partitions this worker owns now.
 func (c *Consumer) AssignedPartitions() int { return int(c.parts.Load()) }
 

@@ -1,0 +1,99 @@
+// Command streamer is profilestream's single binary: the always-on worker and the tools
+// around it. See `streamer help` and README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/term"
+)
+
+type subcommand struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() map[string]subcommand {
+	return map[string]subcommand{
+		"run":       {"the always-on worker: Kafka -> profiles and segments in Redis", cmdRun},
+		"demo":      {"embedded Kafka + private Redis + the bundled sample through the whole pipeline", cmdDemo},
+		"replay":    {"produce a data file into Kafka (backfill, load generator)", cmdReplay},
+		"broker":    {"run the embedded Kafka broker (kfake) standalone, for local development", cmdBroker},
+		"profile":   {"read profiles: `streamer profile get <user_id>`", cmdProfile},
+		"segments":  {"print the segments as a table (--evaluate: inertia and silhouette per k)", cmdSegments},
+		"forget":    {"erase a user (right to be forgotten), or record re-consent", cmdForget},
+		"lag":       {"consumer lag per partition, in messages and seconds, Burrow-style status", cmdLag},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "streamer builds e-commerce user profiles from Kafka click and review events in real time.\n\nUsage: streamer <command> [flags]\n\nCommands:\n")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintf(w, "\nEvery flag has an environment variable STREAMER_<FLAG_NAME>; `streamer <command> --help` lists them.\n")
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "streamer: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := cmd.run(ctx, args[1:], stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "streamer %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// newLogger returns a zerolog logger: JSON, or a readable console format on a terminal.
+func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
+	if err != nil {
+		return zerolog.Nop(), fmt.Errorf("log level %q: %w", level, err)
+	}
+	out := w
+	switch format {
+	case "json":
+	case "console":
+		out = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+	case "auto", "":
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			out = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+		}
+	default:
+		return zerolog.Nop(), fmt.Errorf("log format %q: want auto, json or console", format)
+	}
+	return zerolog.New(out).Level(lvl).With().Timestamp().Str("service", "profilestream").Logger(), nil
+}

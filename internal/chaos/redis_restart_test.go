@@ -1,0 +1,107 @@
+package chaos
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/profilestream/profilestream/internal/consumer"
+	"github.com/profilestream/profilestream/internal/encoder"
+	"github.com/profilestream/profilestream/internal/kafkatest"
+	"github.com/profilestream/profilestream/internal/privacy"
+	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/internal/worker"
+)
+
+// TestRedisRestart kills Redis (append-only persistence on) in the middle of a run and starts it
+// again: the worker retries with backoff, /readyz turns false and back to true, and the profiles
+// equal those of an undisturbed run.
+func TestRedisRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("chaos")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	kf := kafkatest.StartT(t, partitions, "clicks", "reviews", "erasure", "profilestream.dlq")
+	recs := input(t, 1, 1200)
+	if err := kf.Produce(ctx, recs...); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := encoder.Load(tinyModel, encoder.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := privacy.NewEphemeralKeyRing()
+	if err != nil {
+		t.Fatal(err)
+	}
+	newWorker := func(group, addr string) *worker.Worker {
+		w, err := worker.New(worker.Config{
+			Consumer:    consumer.Config{Brokers: kf.Brokers(), Group: group, BatchSize: 100, BatchTimeout: 20 * time.Millisecond},
+			RedisAddrs:  []string{addr},
+			Keys:        ring,
+			Encoder:     enc,
+			MetricsAddr: "127.0.0.1:0",
+		}, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	readyz := func(w *worker.Worker) int {
+		resp, err := http.Get("http://" + w.MetricsAddr() + "/readyz")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		for !cond() {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("timed out waiting for %s", what)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+
+	rs := redistest.Start(t, redistest.WithAppendOnly())
+	w := newWorker("restart", rs.Addr)
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	waitUntil("a third of the input", func() bool { return w.Consumer().Stats().Consumed > int64(len(recs)/3) })
+	waitUntil("ready", func() bool { return readyz(w) == http.StatusOK })
+	rs.Kill()
+	waitUntil("/readyz to turn false", func() bool { return readyz(w) == http.StatusServiceUnavailable })
+	time.Sleep(1500 * time.Millisecond)
+	rs.Restart()
+	waitUntil("/readyz to turn true again", func() bool { return readyz(w) == http.StatusOK })
+	waitUntil("lag 0", func() bool { return lag(ctx, kf.Brokers(), "restart") == 0 })
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("worker: %v", err)
+	}
+	if n := testutilCounter(w, "fold"); n == 0 {
+		t.Log("note: no Redis error was counted during the outage (the worker may have been between batches)")
+	}
+
+	clean := redistest.Start(t)
+	w2 := newWorker("restart-clean", clean.Addr)
+	wctx2, stop2 := context.WithCancel(ctx)
+	go func() { done <- w2.Run(wctx2) }()
+	waitUntil("clean lag 0", func() bool { return lag(ctx, kf.Brokers(), "restart-clean") == 0 })
+	stop2()
+	<-done
+
+	checked, mismatched := compare(t, profiles(t, ctx, rs.Addr), profiles(t, ctx, clean.Addr))
+	t.Logf("redis restart: %d profiles checked, %d mismatched", checked, mismatched)
+	if checked == 0 || mismatched != 0 {
+		t.Fatalf("%d of %d profiles differ after the Redis restart", mismatched, checked)
+	}
+}

@@ -1,0 +1,180 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/profilestream/profilestream/internal/consumer"
+	"github.com/profilestream/profilestream/internal/encoder"
+	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/metrics"
+	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/internal/privacy"
+	"github.com/profilestream/profilestream/internal/profilestore"
+	"github.com/profilestream/profilestream/internal/retry"
+)
+
+// pipeline is the consumer.Handler: the stages after decoding, wired one way.
+//
+//	Prepare: privacy (pseudonymize, scrub) -> encoder (embed texts, through the cache)
+//	Apply:   erasures -> profilestore (exactly-once fold) -> online (segments)
+type pipeline struct {
+	pz       *privacy.Pseudonymizer
+	scrub    *privacy.Scrubber
+	enc      encoder.Encoder
+	cache    *encoder.Cache
+	store    *profilestore.Store
+	segments *online.Model
+	m        *metrics.Metrics
+	log      zerolog.Logger
+	retry    retry.Policy
+
+	totals *Totals
+}
+
+// Prepare pseudonymizes and scrubs every event, then encodes the texts of the batch in one call.
+// After Prepare no event holds a raw user id, and review text holds placeholders instead of PII.
+func (p *pipeline) Prepare(ctx context.Context, b *consumer.Batch) error {
+	for i := range b.Erasures {
+		e := &b.Erasures[i]
+		e.Pseudonyms = p.pz.Candidates(e.UserID)
+		e.UserID = ""
+	}
+	texts := make([]string, 0, len(b.Events))
+	idx := make([]int, 0, len(b.Events))
+	for i := range b.Events {
+		e := &b.Events[i]
+		e.Pseudonym = p.pz.Pseudonym(e.UserID)
+		e.KeyID = p.pz.ActiveKeyID()
+		e.UserID = ""
+		if e.Kind == event.KindReview {
+			e.Summary = p.scrubText(e.Summary)
+			e.Text = p.scrubText(e.Text)
+		}
+		if t := e.EncoderText(); t != "" {
+			texts = append(texts, t)
+			idx = append(idx, i)
+		}
+	}
+	if len(texts) == 0 {
+		return nil
+	}
+	h0, m0 := p.cache.Stats().Hits, p.cache.Stats().Misses
+	start := time.Now()
+	vecs, err := p.cache.Encode(ctx, texts)
+	if err != nil {
+		return fmt.Errorf("encode %d texts: %w", len(texts), err)
+	}
+	st := p.cache.Stats()
+	if miss := st.Misses - m0; miss > 0 {
+		p.m.EncodeDuration.Observe(time.Since(start).Seconds())
+		p.m.EncodedTexts.Add(float64(miss))
+		p.m.EmbeddingCacheMiss.Add(float64(miss))
+	}
+	p.m.EmbeddingCacheHits.Add(float64(st.Hits - h0))
+	p.m.EmbeddingCacheBytes.Set(float64(st.Bytes))
+	for j, i := range idx {
+		b.Events[i].Vector = vecs[j]
+	}
+	return nil
+}
+
+func (p *pipeline) scrubText(s string) string {
+	if s == "" {
+		return s
+	}
+	out, counts := p.scrub.Scrub(s)
+	for t, n := range counts {
+		if n > 0 {
+			p.m.PIIRedactions.WithLabelValues(string(t)).Add(float64(n))
+		}
+	}
+	return out
+}
+
+// Apply runs erasures first (so a reconsent in the same batch admits the events after it and an
+// erasure refuses them), then the fold, then segment assignment. Transient Redis faults are
+// retried with backoff until they pass or ctx ends; the fold is idempotent per event, so a retry
+// after a partial write double-counts nothing.
+func (p *pipeline) Apply(ctx context.Context, b *consumer.Batch) error {
+	for _, e := range b.Erasures {
+		if err := p.erase(ctx, e); err != nil {
+			return err
+		}
+	}
+	var res profilestore.FoldResult
+	err := p.redis(ctx, "fold", func(ctx context.Context) error {
+		var err error
+		res, err = p.store.Fold(ctx, b.Events)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p.totals.add(b, res)
+	p.m.EventsDuplicate.WithLabelValues("all").Add(float64(res.Duplicates))
+	p.m.EventsErased.WithLabelValues("all").Add(float64(res.Erased))
+	for topic, n := range countByTopic(b.Events) {
+		p.m.EventsProcessed.WithLabelValues(topic).Add(float64(n))
+	}
+	if p.segments != nil && len(res.Updated) > 0 {
+		ups := updates(res.Updated)
+		var or online.ObserveResult
+		if err := p.redis(ctx, "segments", func(ctx context.Context) error {
+			var err error
+			or, err = p.segments.Observe(ctx, ups)
+			return err
+		}); err != nil {
+			return err
+		}
+		p.m.SegmentChanges.Add(float64(or.Moved))
+	}
+	return nil
+}
+
+func (p *pipeline) erase(ctx context.Context, e consumer.Erasure) error {
+	for _, ps := range e.Pseudonyms {
+		op := "forget"
+		if e.Reconsent {
+			op = "reconsent"
+		}
+		err := p.redis(ctx, op, func(ctx context.Context) error {
+			if e.Reconsent {
+				return p.store.Reconsent(ctx, ps)
+			}
+			return p.store.Forget(ctx, ps) // also leaves the segment's member set
+		})
+		if err != nil {
+			return err
+		}
+		if !e.Reconsent {
+			p.m.Erasures.Inc()
+		}
+		// The audit line: which pseudonym, from where; never the raw id.
+		p.log.Info().Str("audit", op).Str("pseudonym", ps).Str("topic", e.Topic).Int("partition", e.Partition).
+			Int64("offset", e.Offset).Msg("erasure request applied")
+	}
+	return nil
+}
+
+// redis runs one Redis step with retries, timing and error metrics.
+func (p *pipeline) redis(ctx context.Context, op string, fn func(context.Context) error) error {
+	return retry.Do(ctx, p.retry, &p.log, "redis "+op, func(error) { p.m.RedisErrors.WithLabelValues(op).Inc() },
+		func(ctx context.Context) error {
+			start := time.Now()
+			err := fn(ctx)
+			p.m.RedisDuration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+			return err
+		})
+}
+
+func countByTopic(evs []event.Event) map[string]int {
+	m := map[string]int{}
+	for _, e := range evs {
+		m[e.Topic]++
+	}
+	return m
+}

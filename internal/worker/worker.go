@@ -1,0 +1,317 @@
+// Package worker wires the stages of profilestream into one always-on process.
+//
+// A worker is one member of the consumer group. It owns a Redis client, the encoder with its
+// embedding cache, the profile store, the segment model and the consumer, and it serves
+// /metrics, /healthz and /readyz. Data flows one way through it: consumer -> privacy ->
+// encoder -> profilestore -> online. Any number of workers may run against the same Kafka
+// group and Redis: partitions are shared by the group, profiles are folded exactly once by the
+// store, and centroids are merged through Redis.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/profilestream/profilestream/internal/consumer"
+	"github.com/profilestream/profilestream/internal/encoder"
+	"github.com/profilestream/profilestream/internal/lag"
+	"github.com/profilestream/profilestream/internal/metrics"
+	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/internal/privacy"
+	"github.com/profilestream/profilestream/internal/profilestore"
+	"github.com/profilestream/profilestream/internal/retry"
+)
+
+// Config is everything a worker needs. cmd/streamer fills it from flags.
+type Config struct {
+	Consumer consumer.Config
+	// RedisAddrs: one address for a single Redis, several (or RedisCluster) for Redis Cluster.
+	RedisAddrs    []string
+	RedisCluster  bool
+	RedisPassword string
+	// Keys is the pseudonym key ring (required: the worker never stores raw ids).
+	Keys *privacy.KeyRing
+	// Encoder is the model to use; nil loads ModelDir, or the bundled default when that is empty.
+	Encoder  encoder.Encoder
+	ModelDir string
+	// CacheBytes bounds the embedding cache (default 64 MiB).
+	CacheBytes int64
+	// Store and Segments configure profiles and segments (ModelID/Dim are filled from the encoder).
+	Store    profilestore.Options
+	Segments online.Options
+	// DisableSegments turns segment assignment off.
+	DisableSegments bool
+	// MetricsAddr serves /metrics, /healthz, /readyz ("" = no server). Pprof adds /debug/pprof/.
+	MetricsAddr string
+	Pprof       bool
+	// LagInterval is how often the worker polls the broker for its group's lag and exports it
+	// (profilestream_consumer_lag_messages/_seconds). Default 5 s; negative turns it off. Every
+	// worker of a group exports the whole group's lag, so dashboards take max() over instances.
+	LagInterval time.Duration
+	// Registry receives the metrics (default: a new one).
+	Registry *prometheus.Registry
+	Retry    retry.Policy
+}
+
+// Worker is one running member of the group.
+type Worker struct {
+	cfg      Config
+	log      zerolog.Logger
+	rdb      redis.UniversalClient
+	enc      encoder.Encoder
+	cache    *encoder.Cache
+	store    *profilestore.Store
+	segments *online.Model
+	cons     *consumer.Consumer
+	m        *metrics.Metrics
+	reg      *prometheus.Registry
+	totals   *Totals
+
+	readyMu   sync.Mutex
+	redisOK   bool
+	redisSeen time.Time
+	listener  net.Listener
+}
+
+// New builds a worker: loads the model, connects Redis (lazily: a Redis that is down at start is
+// retried, not fatal) and prepares every stage.
+func New(cfg Config, log zerolog.Logger) (*Worker, error) {
+	if cfg.Keys == nil {
+		return nil, errors.New("worker: no pseudonym key: set STREAMER_PSEUDONYM_KEYS or --pseudonym-key-file (see docs/privacy.md)")
+	}
+	if len(cfg.RedisAddrs) == 0 {
+		return nil, errors.New("worker: no Redis address")
+	}
+	if cfg.CacheBytes <= 0 {
+		cfg.CacheBytes = 64 << 20
+	}
+	w := &Worker{cfg: cfg, log: log, totals: newTotals()}
+	w.reg = cfg.Registry
+	if w.reg == nil {
+		w.reg = prometheus.NewRegistry()
+		w.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	w.m = metrics.New(w.reg)
+
+	w.enc = cfg.Encoder
+	if w.enc == nil {
+		var m *encoder.Model
+		var err error
+		if cfg.ModelDir == "" {
+			m, err = encoder.LoadDefault(encoder.Options{})
+		} else {
+			m, err = encoder.Load(cfg.ModelDir, encoder.Options{})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("worker: load encoder: %w", err)
+		}
+		w.enc = m
+	}
+	w.cache = encoder.NewCache(w.enc, cfg.CacheBytes)
+
+	w.rdb = redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs: cfg.RedisAddrs, IsClusterMode: cfg.RedisCluster, Password: cfg.RedisPassword,
+		MaxRetries: -1, // the pipeline retries with backoff itself; one failure = one step to retry
+	})
+	so := cfg.Store
+	so.ModelID, so.Dim = w.enc.ModelID(), w.enc.Dim()
+	if so.KeyID == "" {
+		so.KeyID = cfg.Keys.Active()
+	}
+	var err error
+	if w.store, err = profilestore.New(w.rdb, so); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	if !cfg.DisableSegments {
+		if w.segments, err = online.New(w.rdb, segmentStore{w.store}, cfg.Segments); err != nil {
+			return nil, fmt.Errorf("worker: %w", err)
+		}
+	}
+	p := &pipeline{
+		pz: privacy.NewPseudonymizer(cfg.Keys), scrub: privacy.NewScrubber(), enc: w.enc, cache: w.cache,
+		store: w.store, segments: w.segments, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
+	}
+	cc := cfg.Consumer
+	cc.Retry = cfg.Retry
+	if w.cons, err = consumer.New(cc, p, w.m, log); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	return w, nil
+}
+
+// Redis returns the worker's Redis client.
+func (w *Worker) Redis() redis.UniversalClient { return w.rdb }
+
+// Store returns the profile store.
+func (w *Worker) Store() *profilestore.Store { return w.store }
+
+// Segments returns the segment model (nil when disabled).
+func (w *Worker) Segments() *online.Model { return w.segments }
+
+// Encoder returns the encoder (without the cache).
+func (w *Worker) Encoder() encoder.Encoder { return w.enc }
+
+// Consumer returns the consumer (stats, pause).
+func (w *Worker) Consumer() *consumer.Consumer { return w.cons }
+
+// Metrics returns the worker's metric series.
+func (w *Worker) Metrics() *metrics.Metrics { return w.m }
+
+// Registry returns the registry the metrics are on.
+func (w *Worker) Registry() *prometheus.Registry { return w.reg }
+
+// Totals returns the running totals (for progress lines and summaries).
+func (w *Worker) Totals() TotalsSnapshot { return w.totals.snapshot() }
+
+// CacheStats returns the embedding cache's counters.
+func (w *Worker) CacheStats() encoder.CacheStats { return w.cache.Stats() }
+
+// MetricsAddr returns the address the HTTP server listens on ("" before Run or when off).
+func (w *Worker) MetricsAddr() string {
+	w.readyMu.Lock()
+	defer w.readyMu.Unlock()
+	if w.listener == nil {
+		return ""
+	}
+	return w.listener.Addr().String()
+}
+
+// Run runs until ctx ends (SIGINT/SIGTERM in cmd/streamer), then finishes the batches in
+// flight, commits them, merges the local centroid updates and returns.
+func (w *Worker) Run(ctx context.Context) error {
+	defer w.rdb.Close()
+	g, gctx := errgroup.WithContext(ctx)
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	if w.cfg.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", w.cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("worker: metrics listener %s: %w", w.cfg.MetricsAddr, err)
+		}
+		w.readyMu.Lock()
+		w.listener = ln
+		w.readyMu.Unlock()
+		srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		w.log.Info().Str("addr", ln.Addr().String()).Bool("pprof", w.cfg.Pprof).Msg("serving /metrics, /healthz, /readyz")
+	}
+	go w.watchRedis(bg)
+	var segDone chan struct{}
+	if w.segments != nil {
+		segDone = make(chan struct{})
+		go func() { defer close(segDone); _ = w.segments.Run(bg) }()
+	}
+	if w.cfg.LagInterval >= 0 {
+		interval := w.cfg.LagInterval
+		if interval == 0 {
+			interval = 5 * time.Second
+		}
+		mon, err := lag.New(w.cfg.Consumer.Brokers, w.cons.Group(), w.cfg.Consumer.Topics(), lag.Options{})
+		if err != nil {
+			return fmt.Errorf("worker: lag monitor: %w", err)
+		}
+		defer mon.Close()
+		exp := lag.NewExporter(w.m, w.reg)
+		go mon.Run(bg, interval, func(s lag.Snapshot, err error) {
+			if err == nil {
+				exp.Update(s)
+			}
+		})
+	}
+	g.Go(func() error { return w.cons.Run(gctx) })
+	err := g.Wait()
+	if w.segments != nil {
+		stopBG()
+		<-segDone
+		mctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if merr := w.segments.Merge(mctx); merr != nil {
+			w.log.Warn().Err(merr).Msg("final centroid merge failed; the local updates of the last interval are lost (centroids stay valid)")
+		}
+		cancel()
+	}
+	w.log.Info().Msg("worker stopped")
+	return err
+}
+
+// watchRedis pings Redis every second for /readyz and the ready gauge.
+func (w *Worker) watchRedis(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		err := w.rdb.Ping(pctx).Err()
+		cancel()
+		w.readyMu.Lock()
+		changed := w.redisOK != (err == nil) || w.redisSeen.IsZero()
+		w.redisOK, w.redisSeen = err == nil, time.Now()
+		w.readyMu.Unlock()
+		if changed {
+			if err != nil {
+				w.log.Warn().Err(err).Msg("redis unreachable")
+			} else {
+				w.log.Info().Msg("redis reachable")
+			}
+		}
+		ready, _ := w.Ready()
+		if ready {
+			w.m.Ready.Set(1)
+		} else {
+			w.m.Ready.Set(0)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Ready reports whether the worker has partitions assigned and Redis answers, and why not.
+func (w *Worker) Ready() (bool, string) {
+	w.readyMu.Lock()
+	ok := w.redisOK
+	w.readyMu.Unlock()
+	switch {
+	case !ok:
+		return false, "redis unreachable"
+	case w.cons.AssignedPartitions() == 0:
+		return false, "no partitions assigned"
+	}
+	return true, "ok"
+}
+
+// Handler serves /metrics, /healthz, /readyz and, with Pprof, /debug/pprof/.
+func (w *Worker) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(w.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { _, _ = rw.Write([]byte("ok\n")) })
+	mux.HandleFunc("/readyz", func(rw http.ResponseWriter, _ *http.Request) {
+		ok, why := w.Ready()
+		if !ok {
+			rw.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_, _ = rw.Write([]byte(why + "\n"))
+	})
+	if w.cfg.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
+}
