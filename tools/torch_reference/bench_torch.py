@@ -2,6 +2,8 @@
 
     /usr/bin/python3 tools/torch_reference/bench_torch.py --cases minilm6:32:1,minilm6:128:2 \
         [--default-dir models/default] [--batch 64] [--min-seconds 2]
+    ... --serve   (cases come one per line on stdin, so that encbench can interleave them with
+                   its own measurements on a machine whose load varies)
 
 For every case model:len:threads it builds the model (minilm6: 6 layers, hidden 384, 12 heads,
 FFN 1536, random weights; default: the checkpoint in --default-dir, read from model.safetensors),
@@ -58,13 +60,20 @@ def build(name, default_dir):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", required=True)
+    ap.add_argument("--cases", default="", help="comma-separated model:len:threads")
+    ap.add_argument("--serve", action="store_true",
+                    help="read one model:len:threads case per stdin line, answer each (for encbench)")
     ap.add_argument("--default-dir", default="models/default")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--min-seconds", type=float, default=2.0)
     args = ap.parse_args()
     models = {}
-    for case in args.cases.split(","):
+    if args.serve:
+        print("READY", flush=True)
+    cases = (line.strip() for line in __import__("sys").stdin) if args.serve else args.cases.split(",")
+    for case in cases:
+        if not case:
+            continue
         name, L, th = case.split(":")
         L, th = int(L), int(th)
         if name not in models:
