@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"os"
 	"reflect"
 	"regexp"
 	"strings"
@@ -201,5 +202,36 @@ func TestLintCatchesViolations(t *testing.T) {
 	}
 	if len(problems) < 2 {
 		t.Fatalf("promlint found %d problems in two bad series: %v", len(problems), problems)
+	}
+}
+
+// TestDeployReferencesExist checks that every profilestream_ series named by the Grafana
+// dashboard and the Prometheus alerts is one this package exports, so a rename here cannot
+// silently blank a panel or disarm an alert.
+func TestDeployReferencesExist(t *testing.T) {
+	fams, _ := gatherAll(t)
+	known := map[string]bool{}
+	for _, f := range fams {
+		n := f.GetName()
+		known[n] = true
+		if f.GetType() == dto.MetricType_HISTOGRAM {
+			known[n+"_bucket"], known[n+"_sum"], known[n+"_count"] = true, true, true
+		}
+	}
+	ref := regexp.MustCompile(`profilestream_[a-z0-9_]+`)
+	for _, file := range []string{"../../deploy/grafana/dashboards/profilestream.json", "../../deploy/prometheus/alerts.yml"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := ref.FindAllString(string(b), -1)
+		if len(names) < 5 {
+			t.Fatalf("%s names only %d series", file, len(names))
+		}
+		for _, n := range names {
+			if !known[n] {
+				t.Errorf("%s refers to %s, which the worker does not export", file, n)
+			}
+		}
 	}
 }
