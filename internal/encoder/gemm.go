@@ -1,6 +1,10 @@
 package encoder
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/profilestream/profilestream/internal/encoder/internal/simd"
+)
 
 // Matrix products. Every product the model needs has the form C = A B^T (a Linear layer with
 // PyTorch's out x in weight layout, or Q K^T) or C = A B (attention probabilities times V),
@@ -150,5 +154,68 @@ func biasRowsStrided(c, bias []float32, rows, n, ldc int) {
 	}
 	for r := 0; r < rows; r++ {
 		biasRows(c[r*ldc:], bias, 1, n)
+	}
+}
+
+// packedGemm computes C = A B (overwriting C) with the AVX2 micro-kernel, for A m x k and B given
+// by strides: element (p, j) of B is b[p*bsP + j*bsJ]. B is first packed into panels of 16
+// columns (zero-padded), k rows each; rows of A are taken 4 at a time, in blocks that stay in
+// cache while every panel passes over them. Edge tiles go through a small scratch tile.
+func packedGemm(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		for i := 0; i < m; i++ {
+			clear(c[i*ldc : i*ldc+n])
+		}
+		return
+	}
+	panels := (n + 15) / 16
+	packed := make([]float32, panels*k*16)
+	for jp := 0; jp < panels; jp++ {
+		dst := packed[jp*k*16 : (jp+1)*k*16]
+		j0 := jp * 16
+		w := min(16, n-j0)
+		for p := 0; p < k; p++ {
+			row := dst[p*16 : p*16+16]
+			base := p*bsP + j0*bsJ
+			for jj := 0; jj < w; jj++ {
+				row[jj] = b[base+jj*bsJ]
+			}
+		}
+	}
+	var tile [4 * 16]float32
+	var apad []float32
+	const rowBlock = 64
+	for i0 := 0; i0 < m; i0 += rowBlock {
+		i1 := min(m, i0+rowBlock)
+		for jp := 0; jp < panels; jp++ {
+			bp := &packed[jp*k*16]
+			j0 := jp * 16
+			w := min(16, n-j0)
+			for i := i0; i < i1; i += 4 {
+				rows := min(4, i1-i)
+				ap, la := &a[i*lda], lda
+				if rows < 4 {
+					if apad == nil {
+						apad = make([]float32, 4*k)
+					}
+					clear(apad)
+					for r := 0; r < rows; r++ {
+						copy(apad[r*k:(r+1)*k], a[(i+r)*lda:(i+r)*lda+k])
+					}
+					ap, la = &apad[0], k
+				}
+				if rows == 4 && w == 16 {
+					simd.Kernel4x16(k, ap, la, bp, &c[i*ldc+j0], ldc)
+					continue
+				}
+				simd.Kernel4x16(k, ap, la, bp, &tile[0], 16)
+				for r := 0; r < rows; r++ {
+					copy(c[(i+r)*ldc+j0:(i+r)*ldc+j0+w], tile[r*16:r*16+w])
+				}
+			}
+		}
 	}
 }

@@ -2,19 +2,32 @@
 
 package encoder
 
+import "github.com/profilestream/profilestream/internal/encoder/internal/simd"
+
 // Backend names the matrix-product kernel this binary was built with.
-const Backend = "purego"
+var Backend = map[bool]string{true: "purego+avx2", false: "purego"}[simd.HaveAVX2FMA]
+
+// The pure-Go backend uses the AVX2/FMA assembly micro-kernel when the CPU has it (amd64),
+// and portable Go loops otherwise or for products too small to pay for packing.
 
 func serialNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if simd.HaveAVX2FMA && m >= 4 && n >= 8 {
+		packedGemm(m, n, k, a, lda, b, 1, ldb, c, ldc)
+		return
+	}
 	goSgemmNT(m, n, k, a, lda, b, ldb, c, ldc)
 }
 
 func sgemmNNSmall(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if simd.HaveAVX2FMA && m >= 4 && n >= 8 {
+		packedGemm(m, n, k, a, lda, b, ldb, 1, c, ldc)
+		return
+	}
 	goSgemmNN(m, n, k, a, lda, b, ldb, c, ldc)
 }
 
 func attnNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	goSgemmNT(m, n, k, a, lda, b, ldb, c, ldc)
+	serialNT(m, n, k, a, lda, b, ldb, c, ldc)
 }
 
 func geluErfRows(xs []float32) { geluErf(xs) }
