@@ -98,14 +98,26 @@ type Scrubber struct {
 }
 
 // detector finds candidate spans with a regular expression and confirms each with check.
+//
+// Regular expressions are RE2 (linear time) but not fast per byte, so a detector does not scan the
+// whole text: win picks the windows where a match can be (around a digit cluster, an '@', a
+// keyword), and the expression runs on those windows only. A window always covers every match
+// that contains its anchor; check and the boundary helpers look at the full text.
 type detector struct {
 	typ   PIIType
 	prio  int // lower wins between overlapping spans of equal length
 	re    *regexp.Regexp
 	group int                                     // submatch whose span is PII (0: the whole match)
-	pre   func(string) bool                       // cheap prefilter on the whole text; nil: always run
+	win   func(*scan) []window                    // where to run re; nil: the whole text
 	check func(string, int, int) (int, int, bool) // may narrow the span; nil: accept
+	find  func(*scan, []window) [][2]int          // instead of re: a hand-written finder
+	// anchored: re starts with ^ and each window starts where a match must start (a keyword);
+	// windows are then neither merged nor widened.
+	anchored bool
 }
+
+// window is a byte range of the text to search.
+type window struct{ start, end int }
 
 // NewScrubber returns a Scrubber with every detector enabled (see WithTypes).
 func NewScrubber(opts ...Option) *Scrubber {
@@ -149,14 +161,43 @@ func (s *Scrubber) Find(text string) []Span {
 		prio int
 	}
 	var cands []cand
+	sc := newScan(text)
 	for i := range s.detectors {
 		d := &s.detectors[i]
-		if !s.on(d.typ) || (d.pre != nil && !d.pre(text)) {
+		if !s.on(d.typ) {
 			continue
 		}
-		for _, m := range d.re.FindAllStringSubmatchIndex(text, -1) {
-			st, en := m[2*d.group], m[2*d.group+1]
-			if st < 0 || st >= en {
+		wins := []window{{0, len(text)}}
+		if d.win != nil && d.anchored {
+			wins = d.win(sc)
+		} else if d.win != nil {
+			wins = sc.merge(d.win(sc))
+		}
+		if len(wins) == 0 {
+			continue
+		}
+		var found [][2]int
+		if d.find != nil {
+			found = d.find(sc, wins)
+		} else if d.anchored {
+			for _, w := range wins {
+				w.end = min(w.end, len(text))
+				if m := d.re.FindStringSubmatchIndex(text[w.start:w.end]); m != nil && m[2*d.group] >= 0 {
+					found = append(found, [2]int{w.start + m[2*d.group], w.start + m[2*d.group+1]})
+				}
+			}
+		} else {
+			for _, w := range wins {
+				for _, m := range d.re.FindAllStringSubmatchIndex(text[w.start:w.end], -1) {
+					if st := m[2*d.group]; st >= 0 {
+						found = append(found, [2]int{w.start + st, w.start + m[2*d.group+1]})
+					}
+				}
+			}
+		}
+		for _, f := range found {
+			st, en := f[0], f[1]
+			if st >= en {
 				continue
 			}
 			if d.check != nil {
@@ -383,18 +424,7 @@ func s10Valid(id string) bool {
 
 // ---- detectors ----
 
-// hanName is one CJK ideograph that may be part of a place name: the CJK Unified Ideographs
-// block minus function words that often precede an address ("我家住在", "寄到", "地址是").
-const hanName = `[^\x00-\x{4DFF}\x{A000}-\x{10FFFF}我你他她它们的了在是到把被给从往寄送住址收货请帮与及就也还很说要这那个买卖件裹员]`
-
 func (s *Scrubber) buildDetectors() []detector {
-	H := hanName
-	num := `(?:\d{1,5}|[一二三四五六七八九十百零]{1,5})`
-	unit := `(?:` + H + `|[A-Za-z]){0,10}(?:\d{1,5}|[A-Za-z]|[一二三四五六七八九十]{1,3})(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|弄)(?:\d{3,4}室?)?`
-	admin := `(?:` + H + `{2,6}(?:省|自治区))?(?:` + H + `{1,6}(?:市|州|盟))?(?:` + H + `{1,6}(?:区|县|旗))?(?:` + H + `{1,6}(?:镇|乡|街道))?`
-	cnRoad := admin + H + `{1,10}(?:大道|大街|路|街|巷|胡同|道|里)(?:[一二三四五六七八九十]段)?` + num + `(?:弄|号)(?:` + num + `号)?(?:` + unit + `)*`
-	cnEstate := admin + H + `{2,10}(?:小区|花园|公寓|大厦|家园|新村|苑)(?:` + unit + `)+`
-
 	enName := `(?:[A-Z][a-z]+|[A-Z]{2,}|\d{1,3}(?:st|nd|rd|th))`
 	enSuffix := `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Crescent|Close|Trail|Alley|Plaza|Gardens|Grove|Mews|Loop)`
 	enAddr := `\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:` + enName + `\s+){1,4}` + enSuffix +
@@ -403,28 +433,78 @@ func (s *Scrubber) buildDetectors() []detector {
 		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b)?`
 	poBox := `\bP\.?\s?O\.?\s?Box\s+\d{1,6}\b`
 
-	orderKW := `(?i)(?:\b(?:order|tracking|waybill|parcel|shipment|consignment|confirmation|invoice)(?:\s*(?:#|no\b\.?|number|num\b|id\b|code))?` +
+	orderKeys := []string{"order", "tracking", "waybill", "parcel", "shipment", "consignment", "confirmation", "invoice",
+		"订单", "单号", "快递号", "物流号"}
+	orderKW := `(?i)^(?:\b(?:order|tracking|waybill|parcel|shipment|consignment|confirmation|invoice)(?:\s*(?:#|no\b\.?|number|num\b|id\b|code))?` +
 		`|订单编号|订单号码|订单号|订单|快递单号|快递号|运单号|运单编号|物流单号|物流号|单号)` +
 		`(?:\s*(?:is\b|was\b|:|：|#|=|是|为))*\s*#?\s*([A-Z0-9](?:[A-Z0-9]|-[A-Z0-9]){5,39})`
-	phoneKW := `(?i)(?:\b(?:phone|tel|telephone|mobile|cell|call|whatsapp|fax|hotline)\b|联系电话|联系方式|手机号码|手机号|手机|电话|号码|热线)` +
+	phoneKeys := []string{"phone", "tel", "mobile", "cell", "call", "whatsapp", "fax", "hotline", "电话", "联系", "手机", "号码", "热线"}
+	phoneKW := `(?i)^(?:\b(?:phone|tel|telephone|mobile|cell|call|whatsapp|fax|hotline)\b|联系电话|联系方式|手机号码|手机号|手机|电话|号码|热线)` +
 		`(?:\s*(?:number|no\b\.?|#|is\b|at\b|on\b|me\b|:|：|是|为))*\s*(\+?\(?\d[\d ().\-]{5,18}\d)`
 
-	hasAt := func(t string) bool { return strings.IndexByte(t, '@') >= 0 }
-	hasURL := func(t string) bool {
-		return strings.Contains(t, "://") || strings.Contains(t, "www.") || strings.Contains(t, "WWW.")
-	}
-	hasColon := func(t string) bool { return strings.Count(t, ":") >= 2 }
-	hasCJKAddr := func(t string) bool {
-		return strings.Contains(t, "号") || strings.Contains(t, "弄") || strings.Contains(t, "栋") ||
-			strings.Contains(t, "单元") || strings.Contains(t, "室") || strings.Contains(t, "幢")
-	}
 	now := s.now
+	clusters := func(minDigits, before, after int) func(*scan) []window {
+		return func(sc *scan) []window { return sc.aroundClusters(minDigits, before, after) }
+	}
+	strs := func(keys []string, before, after int) func(*scan) []window {
+		return func(sc *scan) []window { return sc.aroundStrings(keys, before, after) }
+	}
+	// keys anchors at every keyword that does not continue a word on its left.
+	keys := func(keys []string, after int) func(*scan) []window {
+		return func(sc *scan) []window {
+			var w []window
+			for _, k := range sc.aroundStrings(keys, 0, after) {
+				if k.start == 0 || !isAlnum(sc.text[k.start-1]) {
+					w = append(w, k)
+				}
+			}
+			return w
+		}
+	}
+	// ibanHeads anchors at "CCdd" (two capitals, two digits) not glued to a word on the left.
+	ibanHeads := func(sc *scan) []window {
+		var w []window
+		t := sc.text
+		for i := 0; i+4 <= len(t); i++ {
+			if t[i] >= 'A' && t[i] <= 'Z' && t[i+1] >= 'A' && t[i+1] <= 'Z' && isDigit(t[i+2]) && isDigit(t[i+3]) && (i == 0 || !isAlnum(t[i-1])) {
+				w = append(w, window{i, i + 50})
+			}
+		}
+		return w
+	}
+	// addressNumbers anchors at a house number followed by a space and a capital letter or an
+	// ordinal ("123 Main", "221B Baker", "23 21st").
+	addressNumbers := func(sc *scan) []window {
+		var w []window
+		t := sc.text
+		for i := 0; i < len(t); {
+			if !isDigit(t[i]) || i > 0 && isAlnum(t[i-1]) {
+				i++
+				continue
+			}
+			st := i
+			for i < len(t) && isDigit(t[i]) {
+				i++
+			}
+			e := i
+			if e < len(t) && (t[e] >= 'A' && t[e] <= 'Z' || t[e] == '-') {
+				e++
+				for e < len(t) && isDigit(t[e]) {
+					e++
+				}
+			}
+			if e+1 < len(t) && t[e] == ' ' && (t[e+1] >= 'A' && t[e+1] <= 'Z' || isDigit(t[e+1])) {
+				w = append(w, window{st, st + 200})
+			}
+		}
+		return w
+	}
 
 	return []detector{
-		{typ: URL, prio: 1, pre: hasURL,
+		{typ: URL, prio: 1, win: urlTokens,
 			re:    regexp.MustCompile(`(?i)(?:\bhttps?://|\bwww\.)[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%\[\]]+`),
 			check: checkURL},
-		{typ: Email, prio: 2, pre: hasAt,
+		{typ: Email, prio: 2, win: emailTokens,
 			re: regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b`),
 			check: func(t string, st, en int) (int, int, bool) {
 				for st < en && t[st] == '.' {
@@ -432,23 +512,23 @@ func (s *Scrubber) buildDetectors() []detector {
 				}
 				return st, en, st < en && t[st] != '@'
 			}},
-		{typ: IBAN, prio: 3, pre: hasDigit,
+		{typ: IBAN, prio: 3, win: ibanHeads,
 			re:    regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}`),
 			check: s.checkIBAN},
-		{typ: CNID, prio: 4, pre: hasDigit,
+		{typ: CNID, prio: 4, win: clusters(17, 0, 1),
 			re: regexp.MustCompile(`[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]`),
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, bounded(t, st, en) && cnIDValid(t[st:en], now())
 			}},
-		{typ: OrderID, prio: 5, pre: hasDigit, re: regexp.MustCompile(orderKW), group: 1,
+		{typ: OrderID, prio: 5, win: keys(orderKeys, 100), anchored: true, re: regexp.MustCompile(orderKW), group: 1,
 			check: func(t string, st, en int) (int, int, bool) {
 				id := t[st:en]
 				return st, en, bounded(t, st, en) && countDigits(id) >= 2 && !dateShape.MatchString(id)
 			}},
-		{typ: Card, prio: 6, pre: hasDigit,
+		{typ: Card, prio: 6, win: clusters(13, 0, 0),
 			re:    regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`),
 			check: checkCard},
-		{typ: OrderID, prio: 7, pre: hasDigit,
+		{typ: OrderID, prio: 7, win: clusters(8, 18, 12),
 			re: regexp.MustCompile(`\b(?:1Z[0-9A-Z]{16}|\d{3}-\d{7}-\d{7}|[A-Z]{2}\d{9}[A-Z]{2}|SF\d{12,13}|JD[A-Z0-9]{13,15}|YT\d{13,15}|9[2-5]\d{2}(?: ?\d{4}){4} ?\d{2})\b`),
 			check: func(t string, st, en int) (int, int, bool) {
 				id := t[st:en]
@@ -457,29 +537,29 @@ func (s *Scrubber) buildDetectors() []detector {
 				}
 				return st, en, true
 			}},
-		{typ: IP, prio: 8, pre: hasDigit,
+		{typ: IP, prio: 8, win: clusters(4, 0, 0),
 			re:    regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`),
 			check: checkIPv4},
-		{typ: IP, prio: 8, pre: hasColon,
+		{typ: IP, prio: 8, win: ipv6Colons,
 			re:    regexp.MustCompile(`(?i)[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*`),
 			check: checkIPv6},
-		{typ: Phone, prio: 9, pre: hasDigit,
+		{typ: Phone, prio: 9, win: clusters(11, 6, 0),
 			re: regexp.MustCompile(`(?:(?:\+|00)86[ \-]?|\(\+?86\)[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}`),
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, digitBounded(t, st, en) && (st == 0 || t[st-1] != '+')
 			}},
-		{typ: Phone, prio: 9, pre: hasDigit,
+		{typ: Phone, prio: 9, win: clusters(8, 2, 1),
 			re:    regexp.MustCompile(`\+[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,7}`),
 			check: checkIntl},
-		{typ: Phone, prio: 9, pre: hasDigit,
+		{typ: Phone, prio: 9, win: clusters(10, 2, 0),
 			re: regexp.MustCompile(`(?:\b1[ .\-])?(?:\([2-9]\d{2}\)\s?|\b[2-9]\d{2}[ .\-])\d{3}[ .\-]\d{4}\b`),
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, digitBounded(t, st, en)
 			}},
-		{typ: Phone, prio: 9, pre: hasDigit,
+		{typ: Phone, prio: 9, win: clusters(9, 1, 0),
 			re:    regexp.MustCompile(`(?:\(0\d{1,4}\)|\b0\d{1,4})[ \-]?\d{2,4}(?:[ \-]?\d{2,4}){1,3}`),
 			check: checkNational},
-		{typ: Phone, prio: 9, pre: hasDigit, re: regexp.MustCompile(phoneKW), group: 1,
+		{typ: Phone, prio: 9, win: keys(phoneKeys, 60), anchored: true, re: regexp.MustCompile(phoneKW), group: 1,
 			check: func(t string, st, en int) (int, int, bool) {
 				en = trimRightAny(t, st, en, " .-(")
 				if st < en && t[st] == '(' && !strings.Contains(t[st:en], ")") {
@@ -488,14 +568,13 @@ func (s *Scrubber) buildDetectors() []detector {
 				n := countDigits(t[st:en])
 				return st, en, n >= 7 && n <= 15 && digitBounded(t, st, en) && !dateShape.MatchString(t[st:en])
 			}},
-		{typ: Address, prio: 10, pre: hasDigit, re: regexp.MustCompile(enAddr),
+		{typ: Address, prio: 10, win: addressNumbers, re: regexp.MustCompile(enAddr),
 			check: func(t string, st, en int) (int, int, bool) {
 				// A final '.' is more likely the end of the sentence than of "St.".
 				return st, trimRightAny(t, st, en, "."), true
 			}},
-		{typ: Address, prio: 10, pre: hasDigit, re: regexp.MustCompile(poBox)},
-		{typ: Address, prio: 10, pre: hasCJKAddr, re: regexp.MustCompile(cnRoad)},
-		{typ: Address, prio: 10, pre: hasCJKAddr, re: regexp.MustCompile(cnEstate)},
+		{typ: Address, prio: 10, win: strs([]string{"box"}, 8, 12), re: regexp.MustCompile(poBox)},
+		{typ: Address, prio: 10, win: cnAddressWindows, find: findCNAddress},
 	}
 }
 

@@ -1,0 +1,169 @@
+package privacy
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestScrub(t *testing.T) {
+	s := NewScrubber()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"email", "mail john.doe+x@gmail.com now", "mail [EMAIL] now"},
+		{"email in chinese", "邮箱12345678@qq.com谢谢", "邮箱[EMAIL]谢谢"},
+		{"cn mobile", "手机13812345678，谢谢", "手机[PHONE]，谢谢"},
+		{"cn mobile +86 spaced", "call +86 138 1234 5678 now", "call [PHONE] now"},
+		{"us paren", "call (555) 123-4567 today", "call [PHONE] today"},
+		{"us dashed", "555-123-4567", "[PHONE]"},
+		{"uk london", "ring 020 7946 0958.", "ring [PHONE]."},
+		{"e164", "+49 30 9018205 is the office", "[PHONE] is the office"},
+		{"keyword phone", "tel: 5550199 ext", "tel: [PHONE] ext"},
+		{"card spaced", "card 4111 1111 1111 1111 thanks", "card [CARD] thanks"},
+		{"amex", "378282246310005", "[CARD]"},
+		{"card with trailing number", "card 5555 5555 5555 4444 2023", "card [CARD] 2023"},
+		{"card failing luhn", "4111 1111 1111 1112", "4111 1111 1111 1112"},
+		{"cn id", "身份证110101199003074514", "身份证[CN_ID]"},
+		{"cn id bad check", "110101199003074515", "110101199003074515"},
+		{"cn id future birth", "110101209901014510", "110101209901014510"},
+		{"iban grouped", "to DE89 3704 0044 0532 0130 00 ok", "to [IBAN] ok"},
+		{"iban bad check", "to DE88 3704 0044 0532 0130 00 ok", "to DE88 3704 0044 0532 0130 00 ok"},
+		{"ipv4", "at 192.168.1.254:8080", "at [IP]:8080"},
+		{"ipv4 bad octet", "at 192.168.1.256", "at 192.168.1.256"},
+		{"ipv6", "from 2001:db8::8a2e:370:7334.", "from [IP]."},
+		{"version not ip", "version 1.2.3.4", "version 1.2.3.4"},
+		{"url", "see https://x.example.com/a?b=1).", "see [URL])."},
+		{"www", "www.shop.cn/item很好", "[URL]很好"},
+		{"address en", "ship to 123 Main Street, Apt 4B please", "ship to [ADDRESS] please"},
+		{"address en city", "at 350 Fifth Avenue, New York, NY 10118.", "at [ADDRESS]."},
+		{"po box", "P.O. Box 1234", "[ADDRESS]"},
+		{"address zh", "寄到北京市朝阳区建国路88号3号楼1201室，谢谢", "寄到[ADDRESS]，谢谢"},
+		{"address zh estate", "住在阳光花园3栋2单元501室", "住在[ADDRESS]"},
+		{"order keyword", "order #A1B2C3D4E5 lost", "order #[ORDER_ID] lost"},
+		{"order zh", "订单号：2023050112345678，没发货", "订单号：[ORDER_ID]，没发货"},
+		{"ups", "1Z999AA10123456784", "[ORDER_ID]"},
+		{"amazon", "112-1234567-1234567 arrived", "[ORDER_ID] arrived"},
+		{"s10", "RR123456785CN", "[ORDER_ID]"},
+		{"price", "$19.99 ¥299 299元 $1,299.00", "$19.99 ¥299 299元 $1,299.00"},
+		{"dates", "2023-05-01 05/01/2023 2023年5月1日 5月1号", "2023-05-01 05/01/2023 2023年5月1日 5月1号"},
+		{"models", "RTX 3080, iPhone 13, SM-G991B, WH-1000XM4", "RTX 3080, iPhone 13, SM-G991B, WH-1000XM4"},
+		{"isbn", "978-0-306-40615-7 and ISBN 0596520689", "978-0-306-40615-7 and ISBN 0596520689"},
+		{"quantities", "500ml, 3 x 250g, 30x40x50cm", "500ml, 3 x 250g, 30x40x50cm"},
+		{"ordered", "I ordered 3 pairs in order to compare", "I ordered 3 pairs in order to compare"},
+		{"metro line", "地铁2号线，5号电池", "地铁2号线，5号电池"},
+		{"empty", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _ := s.Scrub(tc.in)
+			if got != tc.want {
+				t.Fatalf("Scrub(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestScrubCounts(t *testing.T) {
+	s := NewScrubber()
+	out, c := s.Scrub("a@b.com, c@d.org, 13812345678 and https://x.io")
+	if c[Email] != 2 || c[Phone] != 1 || c[URL] != 1 || c.Total() != 4 {
+		t.Fatalf("counts %v for %q", c, out)
+	}
+	if _, c := s.Scrub("nothing here"); c != nil {
+		t.Fatalf("counts %v, want nil", c)
+	}
+	total := Counts{}
+	total.Add(c)
+	total.Add(c)
+	if total[Email] != 4 {
+		t.Fatalf("Add: %v", total)
+	}
+}
+
+func TestWithTypes(t *testing.T) {
+	s := NewScrubber(WithTypes(Email))
+	got, _ := s.Scrub("a@b.com 13812345678")
+	if got != "[EMAIL] 13812345678" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestScrubInvalidUTF8(t *testing.T) {
+	s := NewScrubber()
+	in := "bad \xff\xfe bytes a@b.com \xc3"
+	got, _ := s.Scrub(in)
+	if !utf8.ValidString(got) {
+		t.Fatalf("invalid output %q", got)
+	}
+	if !strings.Contains(got, "[EMAIL]") || !strings.Contains(got, "\uFFFD") {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// checkScrubInvariants is what FuzzScrub asserts for every input.
+func checkScrubInvariants(t *testing.T, s *Scrubber, in string) {
+	t.Helper()
+	out, c := s.Scrub(in)
+	if !utf8.ValidString(out) {
+		t.Fatalf("output not valid UTF-8: %q", out)
+	}
+	if len(out) > 2*len(in)+16 {
+		t.Fatalf("output %d bytes for %d input bytes", len(out), len(in))
+	}
+	n := 0
+	for _, ty := range Types() {
+		n += strings.Count(out, ty.Placeholder())
+	}
+	if n < c.Total() {
+		t.Fatalf("counts %v but %d placeholders in %q", c, n, out)
+	}
+	// Scrubbing is idempotent: placeholders are not PII.
+	if again, c2 := s.Scrub(out); again != out || c2 != nil {
+		t.Fatalf("second pass changed %q to %q (%v)", out, again, c2)
+	}
+}
+
+func TestScrubInvariants(t *testing.T) {
+	s := NewScrubber()
+	for _, in := range []string{"", "\xff", "\xffa\xffa\xff", "a@b.co", "a@b.co\xff", strings.Repeat("1", 1000),
+		strings.Repeat("a@b.co ", 50), strings.Repeat("::", 100), "[EMAIL][PHONE]", "1.1.1.1.1.1.1.1"} {
+		checkScrubInvariants(t, s, in)
+	}
+}
+
+func FuzzScrub(f *testing.F) {
+	for _, seed := range []string{
+		"mail john@x.com or call +86 138 1234 5678", "card 4111 1111 1111 1111", "110101199003074514",
+		"DE89 3704 0044 0532 0130 00", "fe80::1ff:fe23:4567:890a 10.0.0.1", "https://a.b/c?d=(e)",
+		"123 Main Street, Apt 4B", "北京市朝阳区建国路88号3号楼1201室", "订单号：2023050112345678", "1Z999AA10123456784",
+		"\xff\xfe\xc3", "$19.99 2023-05-01 RTX 3080",
+	} {
+		f.Add(seed)
+	}
+	s := NewScrubber()
+	f.Fuzz(func(t *testing.T, in string) {
+		checkScrubInvariants(t, s, in)
+	})
+}
+
+func BenchmarkScrub(b *testing.B) {
+	s := NewScrubber()
+	texts := map[string]string{
+		"clean_en": "I bought this blender in 2023 for $79.99 and it still works great. The 1.5L jar is big enough for " +
+			"smoothies for the whole family, and cleaning takes two minutes. Five stars, would buy again.",
+		"pii_en": "Seller asked me to email john.doe@gmail.com or call (555) 123-4567; my order #A1B2C3D4E5 shipped to " +
+			"123 Main Street, Apt 4B but the card 4111 1111 1111 1111 was charged twice. See https://shop.example.com/p/1.",
+		"clean_zh": "这款电饭煲用了三个月，煮饭很香，内胆不粘，清洗方便。价格299元，双十一买的，比平时便宜了100元，推荐购买。",
+		"pii_zh":   "收货地址：北京市朝阳区建国路88号3号楼1201室，手机13812345678，订单号：2023050112345678，有问题发邮件到abc@qq.com。",
+	}
+	for name, text := range texts {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				s.Scrub(text)
+			}
+		})
+	}
+}
