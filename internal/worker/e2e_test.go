@@ -20,6 +20,7 @@ import (
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/kafkatest"
+	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
@@ -152,6 +153,7 @@ func TestEndToEndProfilesMatchIndependentComputation(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	total := int64(len(recs))
 	// First worker: stopped after part of the stream (graceful), second worker finishes. The
 	// result must still be exact.
 	w1 := rig.worker(t, zerolog.Nop())
@@ -163,12 +165,31 @@ func TestEndToEndProfilesMatchIndependentComputation(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("worker 1: %v", err)
 	}
+	// Between the workers the true lag is known exactly: everything produced minus what worker 1
+	// consumed (a graceful stop commits every batch it applied). `streamer lag` must say the same.
+	trueLag := total - w1.Consumer().Stats().Consumed
+	mon, err := lag.New(rig.kafka.Brokers(), "profilestream", []string{"clicks", "reviews"}, lag.Options{TimeLag: lag.TimeLagOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := mon.Poll(ctx)
+	mon.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lagErr := snap.TotalLag - trueLag
+	if lagErr < 0 {
+		lagErr = -lagErr
+	}
+	fmt.Printf("FIGURE ops.lag_error_messages %d\n", lagErr)
+	if lagErr != 0 {
+		t.Errorf("streamer lag reports %d, true lag %d", snap.TotalLag, trueLag)
+	}
 	var logs strings.Builder
 	w2 := rig.worker(t, zerolog.New(&logs))
 	runCtx2, stop2 := context.WithCancel(ctx)
 	go func() { done <- w2.Run(runCtx2) }()
 	defer func() { stop2(); <-done }()
-	total := int64(len(recs))
 	waitFor(t, ctx, func() bool {
 		return w1.Consumer().Stats().Consumed+w2.Consumer().Stats().Consumed >= total
 	})

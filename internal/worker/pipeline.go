@@ -137,7 +137,7 @@ func (p *pipeline) Apply(ctx context.Context, b *consumer.Batch) error {
 
 func (p *pipeline) erase(ctx context.Context, e consumer.Erasure) error {
 	for _, ps := range e.Pseudonyms {
-		op := "forget"
+		op := "erase"
 		if e.Reconsent {
 			op = "reconsent"
 		}
