@@ -581,8 +581,76 @@ HAND_POS = [
     ["退款到", ("IBAN", "DE89 3704 0044 0532 0130 00"), "。"],
     ["身份证号码：", ("CN_ID", "11010519491231002X"), "，用于清关。"],
 ]
+# A second hand-written set, phrased the way people write, added after the scrubber existed and
+# kept whatever it scores (see docs/privacy.md for the misses).
+HAND_POS += [
+    ["Text me at ", ("PHONE", "(415) 555-0132"), " if you want the spare lid."],
+    ["WhatsApp ", ("PHONE", "+44 7911 123456"), ", happy to help other buyers."],
+    ["my cell is ", ("PHONE", "917.555.0199"), " lol"],
+    ["售后客服电话：", ("PHONE", "400-820-8820"), "，周末也有人接。"],
+    ["打", ("PHONE", "0755-86013388"), "转人工。"],
+    ["手机号", ("PHONE", "186 0000 1234"), "，欢迎咨询。"],
+    ["Reach the seller at ", ("EMAIL", "SALES@Example-Shop.COM"), ", they answer on Sundays."],
+    ["我的邮箱是", ("EMAIL", "zhang.wei_88@163.com"), "，发票请发这里。"],
+    ["Paid with ", ("CARD", "6011 0009 9013 9424"), " and got charged twice."],
+    ["银联卡", ("CARD", "6212 2602 0000 1234 566"[0:0] + "6222 0212 3456 7894"), "扣款成功但订单没更新。"],
+    ["The admin panel at ", ("URL", "http://192.168.0.1:8080/login"), " kept timing out."],
+    ["Check ", ("URL", "www.amazon.com/dp/B08N5WRWNW"), " before buying here."],
+    ["链接：", ("URL", "https://m.tb.cn/h.5ABCdef?tk=xyz"), " 复制打开。"],
+    ["Camera IP ", ("IP", "10.0.0.23"), ", NVR at ", ("IP", "10.0.0.2"), "."],
+    ["IPv6 address ", ("IP", "2606:4700:4700::1111"), " resolved fine."],
+    ["Please send to ", ("ADDRESS", "77 Massachusetts Ave"), ", Cambridge."],
+    ["Deliver to ", ("ADDRESS", "12 Market St, Unit 5"), " - the buzzer is broken."],
+    ["Our office at ", ("ADDRESS", "100 Queen Street West"), " received it."],
+    ["请送到", ("ADDRESS", "上海市徐汇区漕溪北路398号"), "前台。"],
+    ["地址：", ("ADDRESS", "广州市天河区体育西路191号中石化大厦B塔2801室"), "，周一到周五收货。"],
+    ["寄到", ("ADDRESS", "杭州市余杭区文一西路969号"), "就行。"],
+    ["My order ", ("ORDER_ID", "#114-3941689-8772232"[1:]), " arrived broken."],
+    ["Order number: ", ("ORDER_ID", "W123456789"), ", please refund."],
+    ["运单号", ("ORDER_ID", "75123456789012"), "，三天没动了。"],
+    ["Tracking: ", ("ORDER_ID", "LZ123456785CN"), " stuck in customs."],
+    ["订单编号", ("ORDER_ID", "3456789012345678901"), "，麻烦客服看下。"],
+    ["IBAN: ", ("IBAN", "GB29 NWBK 6016 1331 9268 19"), " for the refund."],
+    ["Refund to ", ("IBAN", "FR1420041010050500013M02606"), " please."],
+    ["身份证", ("CN_ID", "440305199912310011"[0:17] + "X"[0:0] + "440305199912310011"[17:]), "已实名。"],
+]
+HAND_NEG2 = [
+    "Returned it on 12/03 and got $45.50 back within 3-5 business days.",
+    "The 4-pack of AA batteries lasted 6 months in my Xbox controller.",
+    "Runs at 3600 MHz with CL16 timings, 2x16GB kit.",
+    "It's 24.5 x 18 x 9 inches and weighs 12 lbs.",
+    "Warranty card says 2 years, serial SN: ABX-2291-QQ.",
+    "I called 3 times before someone picked up, rude staff.",
+    "Order came in 2 boxes; tracking showed both on the same day.",
+    "Page 123 of the manual explains the 5 modes.",
+    "Top speed 25 km/h, range 40 km, charge time 4-6 h.",
+    "The 1080p stream dropped to 720p at 8:45 pm every night.",
+    "Invoice total was 1,234.56 incl. 19% VAT.",
+    "Works with Windows 11 23H2 and macOS 14.2.1.",
+    "EAN 4006381333931 matches the one on the manufacturer's site.",
+    "Fits 2015-2019 models, part no. 68-1234.",
+    "客服电话一直打不通，等了30分钟。",
+    "手机是iPhone 15，壳子大小刚好。",
+    "2023年12月12日买的，到2024年1月5日就坏了。",
+    "这条路上的快递点3点关门，下次早点去。",
+    "京东自营，次日达，第2件半价。",
+    "号码牌是3号，排队等了很久。",
+    "屏幕尺寸6.7英寸，电池5000毫安。",
+    "原价1599，活动价1299，再减100。",
+    "订单号在哪里看？客服半天没回。",
+    "第一次买，用了3个月，还不错。",
+    "商品编号100012043978，和官网一致。",
+    "快递单号查不到物流信息，差评。",
+    "IP68防水，实测没问题。",
+    "Version 2.10.3 fixed the Bluetooth bug.",
+    "Ships to 48 states, not Alaska or Hawaii.",
+    "10 out of 10, would buy again for 20 bucks.",
+]
 for parts in HAND_POS:
     emit(parts, "zh" if any(isinstance(p, str) and any("\u4e00" <= c <= "\u9fff" for c in p) for p in parts) else "en", "pos")
+
+for t in HAND_NEG2:
+    emit([t], "zh" if any("\u4e00" <= c <= "\u9fff" for c in t) else "en", "neg")
 
 with open("pii_corpus.jsonl", "w") as f:
     for r in records:
