@@ -453,13 +453,14 @@ def main():
     ap.add_argument("--seed", type=int, default=20261128)
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--pairs", type=int, default=16, help="examples per batch (2 views each)")
-    ap.add_argument("--short", type=int, default=62, help="most views are cut to a random window this long")
-    ap.add_argument("--p-long", type=float, default=0.25, help="share of views kept up to --max-len")
-    ap.add_argument("--budget-s", type=float, default=2700, help="training wall-time budget; the LR schedule "
+    ap.add_argument("--short", type=int, default=62, help="most batches cut views to a random window this long")
+    ap.add_argument("--p-long", type=float, default=0.2, help="share of batches whose views are kept up to "
+                    "--max-len (decided per batch, so short batches carry no padding to 128)")
+    ap.add_argument("--budget-s", type=float, default=3000, help="training wall-time budget; the LR schedule "
                     "follows max(step/steps, time/budget) and training stops when either reaches 1")
     ap.add_argument("--max-len", type=int, default=128, help="tokens incl. [CLS]/[SEP]")
-    ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--lr", type=float, default=8e-4)
+    ap.add_argument("--warmup", type=int, default=40)
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
@@ -467,7 +468,7 @@ def main():
     ap.add_argument("--n-cjk", type=int, default=3500)
     ap.add_argument("--n-words", type=int, default=7000)
     ap.add_argument("--n-pieces", type=int, default=2500)
-    ap.add_argument("--first-export-s", type=float, default=900)
+    ap.add_argument("--first-export-s", type=float, default=600)
     ap.add_argument("--export-every-s", type=float, default=600)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bench", type=int, default=0, help="only time this many steps, export nothing")
@@ -534,15 +535,18 @@ def main():
         p = progress(step)
         return a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
 
+    long_batch = [False]
+
     def view(ids, frac=0.6):
         v = crop(ids, rng, frac)
-        if len(v) > a.short and rng.random() >= a.p_long:
+        if len(v) > a.short and not long_batch[0]:
             s = rng.randrange(0, len(v) - a.short + 1)
             v = v[s:s + a.short]
         return v or [wp.unk]
 
     def make_batch(step):
         views, groups, cl, se = [], [], [], []
+        long_batch[0] = rng.random() < a.p_long
         if step % 2 == 0:
             for _ in range(a.pairs):
                 i = rng.randrange(len(en_tr))
