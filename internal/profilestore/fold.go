@@ -122,17 +122,14 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 		if len(writes) == 0 {
 			continue
 		}
-		calls := make([]scriptCall, len(writes))
-		ttl := s.opts.TTL.Milliseconds()
+		cw := make([]casWrite, len(writes))
 		for i, w := range writes {
-			expVer, expCID := "0", ""
+			cw[i] = casWrite{pseudonym: w.u.pseudonym, expVer: "0", fields: w.next.encodeFields(w.u.base)}
 			if w.u.base != nil {
-				expVer, expCID = fmtInt(w.u.base.Version), w.u.base.CreationID
+				cw[i].expVer, cw[i].expCID = fmtInt(w.u.base.Version), w.u.base.CreationID
 			}
-			args := append([]interface{}{expVer, expCID, fmtInt(ttl)}, w.next.encodeFields(changedWatermarks(w.u.base, w.next))...)
-			calls[i] = scriptCall{keys: []string{s.key(w.u.pseudonym), s.ledger(w.u.pseudonym)}, args: args}
 		}
-		cmds, err := s.runScripts(ctx, casScript, calls)
+		results, err := s.writeCAS(ctx, cw)
 		if err != nil {
 			for _, w := range writes {
 				s.cache.remove(w.u.pseudonym)
@@ -140,11 +137,7 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 			return res, fmt.Errorf("profilestore: fold: write %d profiles: %w", len(writes), err)
 		}
 		for i, w := range writes {
-			v, err := cmds[i].Int64()
-			if err != nil {
-				s.cache.remove(w.u.pseudonym)
-				return res, fmt.Errorf("profilestore: fold: write %q: %w", w.u.pseudonym, err)
-			}
+			v := results[i]
 			switch {
 			case v == -2:
 				s.cache.remove(w.u.pseudonym)
@@ -233,21 +226,6 @@ func (s *Store) readBases(ctx context.Context, users []*userBatch, useCache bool
 		}
 	}
 	return nil
-}
-
-// changedWatermarks returns the watermarks of next that differ from base.
-func changedWatermarks(base, next *Profile) map[string]int64 {
-	out := map[string]int64{}
-	for k, v := range next.Watermarks {
-		if base == nil {
-			out[k] = v
-			continue
-		}
-		if old, ok := base.Watermarks[k]; !ok || old != v {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // apply computes the state after folding u's events into u.base (which is not modified).
@@ -365,51 +343,55 @@ func meanUpdate(mean, x []float32, a float64) {
 }
 
 func (s *Store) addCategory(p *Profile, cat string, w float64) {
-	found := false
-	for i := range p.Categories {
-		if p.Categories[i].Category == cat {
-			p.Categories[i].Count += w
-			found = true
-			break
-		}
+	i := 0
+	for i < len(p.Categories) && p.Categories[i].Category != cat {
+		i++
 	}
-	if !found {
-		p.Categories = append(p.Categories, CategoryCount{cat, w})
+	if i == len(p.Categories) {
+		p.Categories = append(p.Categories, CategoryCount{cat, 0})
 	}
-	sort.SliceStable(p.Categories, func(i, j int) bool {
-		a, b := p.Categories[i], p.Categories[j]
-		if a.Count != b.Count {
-			return a.Count > b.Count
-		}
-		return a.Category < b.Category
-	})
+	p.Categories[i].Count += w
+	// the count only grew: move the entry up to its place (highest count first, ties by name)
+	for ; i > 0 && catBefore(p.Categories[i], p.Categories[i-1]); i-- {
+		p.Categories[i], p.Categories[i-1] = p.Categories[i-1], p.Categories[i]
+	}
 	if keep := 2 * s.opts.TopCategories; len(p.Categories) > keep {
 		p.Categories = p.Categories[:keep]
 	}
 }
 
+func catBefore(a, b CategoryCount) bool {
+	if a.Count != b.Count {
+		return a.Count > b.Count
+	}
+	return a.Category < b.Category
+}
+
 func (s *Store) addItem(p *Profile, it ItemInteraction) {
-	found := false
-	for i := range p.RecentItems {
-		if p.RecentItems[i].ItemID == it.ItemID {
-			found = true
-			if !it.TS.Before(p.RecentItems[i].TS) {
-				p.RecentItems[i] = it
-			}
-			break
-		}
+	i := 0
+	for i < len(p.RecentItems) && p.RecentItems[i].ItemID != it.ItemID {
+		i++
 	}
-	if !found {
+	switch {
+	case i == len(p.RecentItems):
 		p.RecentItems = append(p.RecentItems, it)
+	case !it.TS.Before(p.RecentItems[i].TS):
+		p.RecentItems[i] = it
+	default:
+		return // an older interaction with an item already listed
 	}
-	sort.SliceStable(p.RecentItems, func(i, j int) bool {
-		a, b := p.RecentItems[i], p.RecentItems[j]
-		if !a.TS.Equal(b.TS) {
-			return a.TS.After(b.TS)
-		}
-		return a.ItemID < b.ItemID
-	})
+	// the entry's time only grew: move it up (newest first, ties by item id)
+	for ; i > 0 && itemBefore(p.RecentItems[i], p.RecentItems[i-1]); i-- {
+		p.RecentItems[i], p.RecentItems[i-1] = p.RecentItems[i-1], p.RecentItems[i]
+	}
 	if len(p.RecentItems) > s.opts.RecentItems {
 		p.RecentItems = p.RecentItems[:s.opts.RecentItems]
 	}
+}
+
+func itemBefore(a, b ItemInteraction) bool {
+	if !a.TS.Equal(b.TS) {
+		return a.TS.After(b.TS)
+	}
+	return a.ItemID < b.ItemID
 }

@@ -137,7 +137,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 			expVer, expCID = fmtInt(dst.Version), dst.CreationID
 		}
 		args := append([]interface{}{expVer, expCID, fmtInt(s.opts.TTL.Milliseconds())},
-			merged.encodeFields(changedWatermarks(dst, merged))...)
+			merged.encodeFields(dst)...)
 		args = append(args, marker, src.CreationID)
 		cmds, err := s.runScripts(ctx, casScript, []scriptCall{{keys: []string{s.key(to), s.ledger(to)}, args: args}})
 		if err != nil {

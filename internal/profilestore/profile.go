@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/profilestream/profilestream/internal/event"
 )
@@ -252,56 +253,186 @@ type itemJSON struct {
 	T int64  `json:"t"`
 }
 
-// encodeFields returns the field/value pairs a fold writes: every profile field except the
-// segment fields (SetSegments owns them), "ver" (the script bumps it) and only the watermarks
-// listed in wms.
-func (p *Profile) encodeFields(wms map[string]int64) []interface{} {
-	a := make([]interface{}, 0, 64)
+// encodeFields returns the field/value pairs a write of p must send when the stored profile is
+// base (nil: absent, write everything): every non-segment field whose value differs from base,
+// and the watermarks that moved. "ver" is left to the script, segment fields to SetSegments.
+// Writing only what changed keeps the script's HSET small (most folds change about a dozen
+// fields).
+func (p *Profile) encodeFields(base *Profile) []interface{} {
+	a := make([]interface{}, 0, 48)
 	add := func(k string, v interface{}) { a = append(a, k, v) }
-	add(fSchema, strconv.Itoa(SchemaVersion))
-	add(fCID, p.CreationID)
-	add(fKeyID, p.KeyID)
-	add(fModel, p.ModelID)
-	add(fDim, strconv.Itoa(p.Dim))
-	add(fHalfLife, fmtInt(p.HalfLife.Milliseconds()))
-	add(fEvents, fmtInt(p.Events))
+	nb := base == nil
+	if nb || base.Schema != SchemaVersion {
+		add(fSchema, strconv.Itoa(SchemaVersion))
+	}
+	if nb || base.CreationID != p.CreationID {
+		add(fCID, p.CreationID)
+	}
+	if nb || base.KeyID != p.KeyID {
+		add(fKeyID, p.KeyID)
+	}
+	if nb || base.ModelID != p.ModelID {
+		add(fModel, p.ModelID)
+	}
+	if nb || base.Dim != p.Dim {
+		add(fDim, strconv.Itoa(p.Dim))
+	}
+	if nb || base.HalfLife != p.HalfLife {
+		add(fHalfLife, fmtInt(p.HalfLife.Milliseconds()))
+	}
+	if nb || base.Events != p.Events {
+		add(fEvents, fmtInt(p.Events))
+	}
 	for _, k := range event.Kinds {
-		add(fKindPfx+k.String(), fmtInt(p.Kinds[k]))
+		if nb || base.Kinds[k] != p.Kinds[k] {
+			add(fKindPfx+k.String(), fmtInt(p.Kinds[k]))
+		}
 	}
-	// Vector fields are always written (an empty blob when there is no text yet), so that a
-	// reset after a model change overwrites the old model's vectors.
-	add(fVec, EncodeVector(p.Vector))
-	add(fVecW, fmtFloat(p.VectorWeight))
-	add(fDVec, EncodeVector(p.DecayedVector))
-	add(fDW, fmtFloat(p.DecayedWeight))
-	add(fAct, fmtFloat(p.Activity))
-	add(fDTS, ms(p.DecayedAt))
-	add(fRSum, fmtFloat(p.RatingSum))
-	add(fRN, fmtInt(p.RatingCount))
-	add(fFirst, ms(p.FirstSeen))
-	add(fLast, ms(p.LastSeen))
-	add(fUpd, ms(p.UpdatedAt))
-	cats := make([]catJSON, len(p.Categories))
-	for i, c := range p.Categories {
-		cats[i] = catJSON{c.Category, c.Count}
+	// Vector fields are written as an empty blob when there is no text yet, so that a reset
+	// after a model change overwrites the old model's vectors.
+	if nb || !sameVector(base.Vector, p.Vector) {
+		add(fVec, EncodeVector(p.Vector))
 	}
-	b, _ := json.Marshal(cats)
-	add(fCats, b)
-	items := make([]itemJSON, len(p.RecentItems))
-	for i, it := range p.RecentItems {
-		items[i] = itemJSON{it.ItemID, it.Kind.String(), it.TS.UnixMilli()}
+	if nb || base.VectorWeight != p.VectorWeight {
+		add(fVecW, fmtFloat(p.VectorWeight))
 	}
-	b, _ = json.Marshal(items)
-	add(fItems, b)
-	keys := make([]string, 0, len(wms))
-	for k := range wms {
-		keys = append(keys, k)
+	if nb || !sameVector(base.DecayedVector, p.DecayedVector) {
+		add(fDVec, EncodeVector(p.DecayedVector))
+	}
+	if nb || base.DecayedWeight != p.DecayedWeight {
+		add(fDW, fmtFloat(p.DecayedWeight))
+	}
+	if nb || base.Activity != p.Activity {
+		add(fAct, fmtFloat(p.Activity))
+	}
+	if nb || !base.DecayedAt.Equal(p.DecayedAt) {
+		add(fDTS, ms(p.DecayedAt))
+	}
+	if nb || base.RatingSum != p.RatingSum || base.RatingCount != p.RatingCount {
+		add(fRSum, fmtFloat(p.RatingSum))
+		add(fRN, fmtInt(p.RatingCount))
+	}
+	if nb || !base.FirstSeen.Equal(p.FirstSeen) {
+		add(fFirst, ms(p.FirstSeen))
+	}
+	if nb || !base.LastSeen.Equal(p.LastSeen) {
+		add(fLast, ms(p.LastSeen))
+	}
+	if nb || !base.UpdatedAt.Equal(p.UpdatedAt) {
+		add(fUpd, ms(p.UpdatedAt))
+	}
+	if nb || !sameCategories(base.Categories, p.Categories) {
+		add(fCats, appendCatsJSON(nil, p.Categories))
+	}
+	if nb || !sameItems(base.RecentItems, p.RecentItems) {
+		add(fItems, appendItemsJSON(nil, p.RecentItems))
+	}
+	keys := make([]string, 0, 4)
+	for k, v := range p.Watermarks {
+		if nb {
+			keys = append(keys, k)
+		} else if old, ok := base.Watermarks[k]; !ok || old != v {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		add(fWMPfx+k, fmtInt(wms[k]))
+		add(fWMPfx+k, fmtInt(p.Watermarks[k]))
 	}
 	return a
+}
+
+// appendCatsJSON appends [{"c":"<category>","n":<count>},...] (what json.Marshal of []catJSON
+// gives, without reflection).
+func appendCatsJSON(b []byte, cs []CategoryCount) []byte {
+	b = append(b, '[')
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"c":`...)
+		b = appendJSONString(b, c.Category)
+		b = append(b, `,"n":`...)
+		b = strconv.AppendFloat(b, c.Count, 'g', -1, 64)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendItemsJSON appends [{"i":"<item>","k":"<kind>","t":<ms>},...].
+func appendItemsJSON(b []byte, is []ItemInteraction) []byte {
+	b = append(b, '[')
+	for i, it := range is {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"i":`...)
+		b = appendJSONString(b, it.ItemID)
+		b = append(b, `,"k":`...)
+		b = appendJSONString(b, it.Kind.String())
+		b = append(b, `,"t":`...)
+		b = strconv.AppendInt(b, it.TS.UnixMilli(), 10)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 falls back to encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		j, _ := json.Marshal(s)
+		return append(b, j...)
+	}
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+func sameVector(a, b []float32) bool {
+	if len(a) != len(b) || (a == nil) != (b == nil) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameCategories(a, b []CategoryCount) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func sameItems(a, b []ItemInteraction) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ItemID != b[i].ItemID || a[i].Kind != b[i].Kind || !a[i].TS.Equal(b[i].TS) {
+			return false
+		}
+	}
+	return true
 }
 
 func parseMS(s string) (time.Time, error) {
