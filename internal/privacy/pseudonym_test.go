@@ -119,4 +119,5 @@ func BenchmarkPseudonym(b *testing.B) {
 			_ = p.Pseudonym("A2OYYGWDKQ4EZ")
 		}
 	})
+	recordFigure("privacy.pseudonym.ns_per_op", float64(b.Elapsed().Nanoseconds())/float64(b.N))
 }

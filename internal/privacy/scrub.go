@@ -88,8 +88,10 @@ func WithNow(now func() time.Time) Option { return func(s *Scrubber) { s.now = n
 //
 // Guarantees, for any input string: Scrub never panics; its output is valid UTF-8 (invalid bytes
 // are first replaced by U+FFFD, as strings.ToValidUTF8 does); and len(output) <= 2*len(input)+16.
-// (Repairing one invalid byte costs 3 bytes; a placeholder is at most one byte longer than the
-// shortest span it can replace.) All regular expressions are RE2, so time is linear in the input.
+// (A run of invalid bytes becomes one 3-byte U+FFFD and is followed by a valid byte, so repair at
+// most doubles the text, plus 1; a placeholder is at most 10/6 of the span it replaces, the worst
+// case being a 6-character order id becoming "[ORDER_ID]".) All regular expressions are RE2 and
+// run on bounded windows, so time is linear in the input.
 type Scrubber struct {
 	enabled   map[PIIType]bool
 	now       func() time.Time

@@ -164,6 +164,7 @@ func BenchmarkScrub(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				s.Scrub(text)
 			}
+			recordFigure("scrub.bench."+name+".ns_per_op", float64(b.Elapsed().Nanoseconds())/float64(b.N))
 		})
 	}
 }
