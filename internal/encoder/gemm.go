@@ -159,8 +159,9 @@ func biasRowsStrided(c, bias []float32, rows, n, ldc int) {
 
 // packedGemm computes C = A B (overwriting C) with the AVX2 micro-kernel, for A m x k and B given
 // by strides: element (p, j) of B is b[p*bsP + j*bsJ]. B is first packed into panels of 16
-// columns (zero-padded), k rows each; rows of A are taken 4 at a time, in blocks that stay in
-// cache while every panel passes over them. Edge tiles go through a small scratch tile.
+// columns (zero-padded) for blocks of kBlock rows, so that a panel stays in L1 while a block of
+// A rows passes over it 6 rows at a time; the products of later k blocks are added to C. Edge
+// tiles go through a small scratch tile.
 func packedGemm(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
@@ -171,49 +172,74 @@ func packedGemm(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int, c 
 		}
 		return
 	}
+	const (
+		kBlock   = 256
+		rowBlock = 96
+		mr       = 6
+	)
 	panels := (n + 15) / 16
 	packed := make([]float32, panels*k*16)
-	for jp := 0; jp < panels; jp++ {
-		dst := packed[jp*k*16 : (jp+1)*k*16]
-		j0 := jp * 16
-		w := min(16, n-j0)
-		for p := 0; p < k; p++ {
-			row := dst[p*16 : p*16+16]
-			base := p*bsP + j0*bsJ
-			for jj := 0; jj < w; jj++ {
-				row[jj] = b[base+jj*bsJ]
+	// Layout: for each k block [k0, k1): panels one after another, each (k1-k0) rows of 16.
+	for k0 := 0; k0 < k; k0 += kBlock {
+		kc := min(kBlock, k-k0)
+		for jp := 0; jp < panels; jp++ {
+			dst := packed[k0*panels*16+jp*kc*16:][:kc*16]
+			j0 := jp * 16
+			w := min(16, n-j0)
+			for p := 0; p < kc; p++ {
+				row := dst[p*16 : p*16+16]
+				base := (k0+p)*bsP + j0*bsJ
+				if bsJ == 1 {
+					copy(row[:w], b[base:base+w])
+					continue
+				}
+				for jj := 0; jj < w; jj++ {
+					row[jj] = b[base+jj*bsJ]
+				}
 			}
 		}
 	}
-	var tile [4 * 16]float32
+	var tile [mr * 16]float32
 	var apad []float32
-	const rowBlock = 64
 	for i0 := 0; i0 < m; i0 += rowBlock {
 		i1 := min(m, i0+rowBlock)
-		for jp := 0; jp < panels; jp++ {
-			bp := &packed[jp*k*16]
-			j0 := jp * 16
-			w := min(16, n-j0)
-			for i := i0; i < i1; i += 4 {
-				rows := min(4, i1-i)
-				ap, la := &a[i*lda], lda
-				if rows < 4 {
-					if apad == nil {
-						apad = make([]float32, 4*k)
+		for k0 := 0; k0 < k; k0 += kBlock {
+			kc := min(kBlock, k-k0)
+			acc := 0
+			if k0 > 0 {
+				acc = 1
+			}
+			for jp := 0; jp < panels; jp++ {
+				bp := &packed[k0*panels*16+jp*kc*16]
+				j0 := jp * 16
+				w := min(16, n-j0)
+				for i := i0; i < i1; i += mr {
+					rows := min(mr, i1-i)
+					ap, la := &a[i*lda+k0], lda
+					if rows < mr {
+						if apad == nil {
+							apad = make([]float32, mr*kBlock)
+						}
+						clear(apad)
+						for r := 0; r < rows; r++ {
+							copy(apad[r*kc:(r+1)*kc], a[(i+r)*lda+k0:(i+r)*lda+k0+kc])
+						}
+						ap, la = &apad[0], kc
 					}
-					clear(apad)
+					if rows == mr && w == 16 {
+						simd.Kernel6x16(kc, ap, la, bp, &c[i*ldc+j0], ldc, acc)
+						continue
+					}
+					if acc != 0 {
+						clear(tile[:])
+						for r := 0; r < rows; r++ {
+							copy(tile[r*16:r*16+w], c[(i+r)*ldc+j0:(i+r)*ldc+j0+w])
+						}
+					}
+					simd.Kernel6x16(kc, ap, la, bp, &tile[0], 16, acc)
 					for r := 0; r < rows; r++ {
-						copy(apad[r*k:(r+1)*k], a[(i+r)*lda:(i+r)*lda+k])
+						copy(c[(i+r)*ldc+j0:(i+r)*ldc+j0+w], tile[r*16:r*16+w])
 					}
-					ap, la = &apad[0], k
-				}
-				if rows == 4 && w == 16 {
-					simd.Kernel4x16(k, ap, la, bp, &c[i*ldc+j0], ldc)
-					continue
-				}
-				simd.Kernel4x16(k, ap, la, bp, &tile[0], 16)
-				for r := 0; r < rows; r++ {
-					copy(c[(i+r)*ldc+j0:(i+r)*ldc+j0+w], tile[r*16:r*16+w])
 				}
 			}
 		}

@@ -11,7 +11,7 @@ var Backend = map[bool]string{true: "purego+avx2", false: "purego"}[simd.HaveAVX
 // and portable Go loops otherwise or for products too small to pay for packing.
 
 func serialNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	if simd.HaveAVX2FMA && m >= 4 && n >= 8 {
+	if simd.HaveAVX2FMA && m >= 6 && n >= 8 {
 		packedGemm(m, n, k, a, lda, b, 1, ldb, c, ldc)
 		return
 	}
@@ -19,7 +19,7 @@ func serialNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float
 }
 
 func sgemmNNSmall(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	if simd.HaveAVX2FMA && m >= 4 && n >= 8 {
+	if simd.HaveAVX2FMA && m >= 6 && n >= 8 {
 		packedGemm(m, n, k, a, lda, b, ldb, 1, c, ldc)
 		return
 	}
@@ -30,7 +30,12 @@ func attnNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32
 	serialNT(m, n, k, a, lda, b, ldb, c, ldc)
 }
 
-func geluErfRows(xs []float32) { geluErf(xs) }
+func geluErfRows(xs []float32) {
+	if simd.HaveAVX2FMA {
+		xs = xs[simd.GeluErf(xs):]
+	}
+	geluErf(xs)
+}
 
 func softmaxRows(s []float32, rows, n int, scale float32) {
 	for r := 0; r < rows; r++ {

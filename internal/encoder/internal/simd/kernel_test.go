@@ -5,39 +5,71 @@ import (
 	"testing"
 )
 
-func TestKernel4x16(t *testing.T) {
+func TestKernel6x16(t *testing.T) {
 	if !HaveAVX2FMA {
 		t.Skip("no AVX2/FMA on this CPU")
 	}
 	for _, k := range []int{0, 1, 7, 64} {
-		lda, ldc := k+3, 20
-		a := make([]float32, 4*lda+1)
-		bp := make([]float32, k*16+1)
-		for i := range a {
-			a[i] = float32(i%11) - 5
-		}
-		for i := range bp {
-			bp[i] = float32(i%7) * 0.5
-		}
-		c := make([]float32, 4*ldc)
-		for i := range c {
-			c[i] = 99
-		}
-		Kernel4x16(k, &a[0], lda, &bp[0], &c[0], ldc)
-		for r := 0; r < 4; r++ {
-			for j := 0; j < ldc; j++ {
-				want := float32(99) // outside the tile: untouched
-				if j < 16 {
-					var s float64
-					for p := 0; p < k; p++ {
-						s += float64(a[r*lda+p]) * float64(bp[p*16+j])
+		for _, acc := range []int{0, 1} {
+			lda, ldc := k+3, 20
+			a := make([]float32, 6*lda+1)
+			bp := make([]float32, k*16+1)
+			for i := range a {
+				a[i] = float32(i%11) - 5
+			}
+			for i := range bp {
+				bp[i] = float32(i%7) * 0.5
+			}
+			c := make([]float32, 6*ldc)
+			for i := range c {
+				c[i] = 99
+			}
+			Kernel6x16(k, &a[0], lda, &bp[0], &c[0], ldc, acc)
+			for r := 0; r < 6; r++ {
+				for j := 0; j < ldc; j++ {
+					want := float32(99) // outside the tile: untouched
+					if j < 16 {
+						var s float64
+						if acc != 0 {
+							s = 99
+						}
+						for p := 0; p < k; p++ {
+							s += float64(a[r*lda+p]) * float64(bp[p*16+j])
+						}
+						want = float32(s)
 					}
-					want = float32(s)
-				}
-				if math.Abs(float64(c[r*ldc+j]-want)) > 1e-3 {
-					t.Fatalf("k=%d C[%d][%d] = %v, want %v", k, r, j, c[r*ldc+j], want)
+					if math.Abs(float64(c[r*ldc+j]-want)) > 1e-3 {
+						t.Fatalf("k=%d acc=%d C[%d][%d] = %v, want %v", k, acc, r, j, c[r*ldc+j], want)
+					}
 				}
 			}
+		}
+	}
+}
+
+func TestGeluErf(t *testing.T) {
+	if !HaveAVX2FMA {
+		t.Skip("no AVX2/FMA on this CPU")
+	}
+	var xs []float32
+	for x := -10.0; x <= 10; x += 0.0137 {
+		xs = append(xs, float32(x))
+	}
+	ys := append([]float32(nil), xs...)
+	n := GeluErf(ys)
+	if n != len(xs)&^7 {
+		t.Fatalf("did %d of %d", n, len(xs))
+	}
+	for i := 0; i < n; i++ {
+		x := float64(xs[i])
+		want := 0.5 * x * (1 + math.Erf(x/math.Sqrt2))
+		if d := math.Abs(float64(ys[i]) - want); d > 2e-6*math.Max(1, math.Abs(x)) {
+			t.Fatalf("gelu(%v) = %v, want %v", x, ys[i], want)
+		}
+	}
+	for i := n; i < len(xs); i++ {
+		if ys[i] != xs[i] {
+			t.Fatal("tail touched")
 		}
 	}
 }
