@@ -157,6 +157,9 @@ func biasRowsStrided(c, bias []float32, rows, n, ldc int) {
 	}
 }
 
+// packPool recycles the packed copies of B between products.
+var packPool = sync.Pool{New: func() any { return new([]float32) }}
+
 // packedGemm computes C = A B (overwriting C) with the AVX2 micro-kernel, for A m x k and B given
 // by strides: element (p, j) of B is b[p*bsP + j*bsJ]. B is first packed into panels of 16
 // columns (zero-padded) for blocks of kBlock rows, so that a panel stays in L1 while a block of
@@ -178,7 +181,13 @@ func packedGemm(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int, c 
 		mr       = 6
 	)
 	panels := (n + 15) / 16
-	packed := make([]float32, panels*k*16)
+	bufp := packPool.Get().(*[]float32)
+	defer packPool.Put(bufp)
+	if cap(*bufp) < panels*k*16 {
+		*bufp = make([]float32, panels*k*16)
+	}
+	packed := (*bufp)[:panels*k*16]
+	clear(packed) // padding columns of edge panels must be zero
 	// Layout: for each k block [k0, k1): panels one after another, each (k1-k0) rows of 16.
 	for k0 := 0; k0 < k; k0 += kBlock {
 		kc := min(kBlock, k-k0)
