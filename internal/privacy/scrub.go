@@ -504,7 +504,7 @@ func (s *Scrubber) buildDetectors() []detector {
 
 	return []detector{
 		{typ: URL, prio: 1, win: urlTokens,
-			re:    regexp.MustCompile(`(?i)(?:\bhttps?://|\bwww\.)[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%\[\]]+`),
+			re:    regexp.MustCompile(`(?i)(?:\bhttps?:/{0,2}|\bwww\.)[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%\[\]]+`),
 			check: checkURL},
 		{typ: Email, prio: 2, win: emailTokens,
 			re: regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b`),
@@ -526,6 +526,11 @@ func (s *Scrubber) buildDetectors() []detector {
 			check: func(t string, st, en int) (int, int, bool) {
 				id := t[st:en]
 				return st, en, bounded(t, st, en) && countDigits(id) >= 2 && !dateShape.MatchString(id)
+			}},
+		{typ: OrderID, prio: 5, win: strs([]string{"订单编号", "订单号", "运单号", "快递单号"}, 60, 0),
+			re: regexp.MustCompile(`([A-Za-z0-9]{8,30})\s*(?:是|为)?(?:我的)?(?:订单编号|订单号|运单号|快递单号)`), group: 1,
+			check: func(t string, st, en int) (int, int, bool) {
+				return st, en, bounded(t, st, en) && countDigits(t[st:en]) >= 6
 			}},
 		{typ: Card, prio: 6, win: clusters(13, 0, 0),
 			re:    regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`),

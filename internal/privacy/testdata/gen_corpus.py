@@ -612,6 +612,9 @@ HAND_POS += [
     ["订单编号", ("ORDER_ID", "3456789012345678901"), "，麻烦客服看下。"],
     ["IBAN: ", ("IBAN", "GB29 NWBK 6016 1331 9268 19"), " for the refund."],
     ["Refund to ", ("IBAN", "FR1420041010050500013M02606"), " please."],
+    ["请客服及时联系我。", ("ORDER_ID", "174208675"), "是我的订单编号。"],
+    ["第三方抽奖信息详见：", ("URL", "http:t.cn/zjZQj5x")],
+    ["拿去", ("ADDRESS", "厦门市思明区湖滨东路61号"), "华为售后服务修。"],
     ["身份证", ("CN_ID", "440305199912310011"[0:17] + "X"[0:0] + "440305199912310011"[17:]), "已实名。"],
 ]
 HAND_NEG2 = [
@@ -643,6 +646,12 @@ HAND_NEG2 = [
     "快递单号查不到物流信息，差评。",
     "IP68防水，实测没问题。",
     "Version 2.10.3 fixed the Bluetooth bug.",
+    "Revving @ 4500 RPM is too loud for my taste.",
+    "Bake the pizza @ 475 deg for 10 minutes.",
+    "我是6月5号下的订单，为什么6月17号书还没到？？",
+    "12号订单13号收到15早上发现就出现黑条",
+    "2008-01-10订单中包含两本书，只到了一本。",
+    "在当当一次性订单600多元，可是只送了一半。",
     "Ships to 48 states, not Alaska or Hawaii.",
     "10 out of 10, would buy again for 20 bucks.",
 ]
