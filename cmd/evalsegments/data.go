@@ -265,12 +265,20 @@ func loadCache(path string, users []*user) (bool, error) {
 }
 
 func writeCache(path string, users []*user) error {
-	dim := len(users[0].Vector)
+	dim := 0
+	for _, u := range users {
+		dim = max(dim, len(u.Vector))
+	}
 	b := make([]byte, 8, 8+4*len(users)*dim)
 	binary.LittleEndian.PutUint32(b, uint32(len(users)))
 	binary.LittleEndian.PutUint32(b[4:], uint32(dim))
+	zero := make([]float32, dim)
 	for _, u := range users {
-		b = appendF32(b, u.Vector)
+		if len(u.Vector) == dim {
+			b = appendF32(b, u.Vector)
+		} else { // no vector: zeros, read back as nil
+			b = appendF32(b, zero)
+		}
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {

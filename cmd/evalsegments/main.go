@@ -3,10 +3,12 @@
 //
 // Profile vectors: one per reviewer of the shared Amazon data (amazon-reviews-5core and
 // amazon-reviews-2023-multicat), the normalized mean of the vectors of the user's reviews. The
-// review vectors come from a TF-IDF vectorizer written here (4000 most frequent terms, sublinear
-// tf, smoothed idf, sparse random projection to 384 dimensions), labelled as such in the output:
-// this fallback stands in for the transformer encoder, which is not wired into this evaluation
-// yet. Vectors are cached in a temporary file keyed by the input files.
+// review vectors come from the transformer encoder (internal/encoder: -model DIR, or the bundled
+// model) when it is a real sentence model; with -vectors auto (the default) a bundled model of
+// fewer than 128 dimensions counts as the placeholder, and then a TF-IDF vectorizer written here
+// is used (4000 most frequent terms, sublinear tf, smoothed idf, sparse random projection to 384
+// dimensions), labelled as the fallback in the output. Vectors are cached in a temporary file
+// keyed by the input files and the vectorizer (model id), so a second run skips encoding.
 //
 // "Ours" is the production path: an online.Model on a private redis-server (started here, and
 // stopped at the end), fed one user per Observe call in a shuffled order, for -passes passes
@@ -51,16 +53,26 @@ func main() {
 	mergeEvery := flag.Int("merge-every", 256, "updates between two merges of ours (stands in for MergeInterval)")
 	python := flag.String("python", "/usr/bin/python3", "python with sklearn for the reference")
 	ref := flag.String("ref", "tools/sklearn_ref/kmeans_ref.py", "the sklearn reference script")
+	vectors := flag.String("vectors", "auto", "auto (encoder when it is a real model, else tfidf), encoder, or tfidf")
+	modelDir := flag.String("model", "", "encoder model folder (Hugging Face layout); empty = the bundled model")
+	maxLen := flag.Int("max-tokens", 128, "encoder: tokens per review (shorter is faster)")
+	seeds := flag.Int("seeds", 5, "runs of ours and of MiniBatchKMeans with different seeds; quality figures are medians")
+	trials := flag.Int("init-trials", 0, "ours: Options.InitTrials (0 = the default)")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	if err := run(ctx, *dataDir, *k, *passes, *mergeEvery, *python, *ref); err != nil {
+	vz, err := pickVectorizer(*vectors, *modelDir, *maxLen)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "evalsegments:", err)
+		os.Exit(1)
+	}
+	if err := run(ctx, vz, *dataDir, *k, *passes, *mergeEvery, *seeds, *trials, *python, *ref); err != nil {
 		fmt.Fprintln(os.Stderr, "evalsegments:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dataDir string, k, passes, mergeEvery int, python, ref string) error {
+func run(ctx context.Context, vz vectorizer, dataDir string, k, passes, mergeEvery, seeds, trials int, python, ref string) error {
 	paths := []string{
 		filepath.Join(dataDir, "amazon-reviews-5core", "reviews.jsonl.gz"),
 		filepath.Join(dataDir, "amazon-reviews-2023-multicat", "reviews.jsonl.gz"),
@@ -76,8 +88,7 @@ func run(ctx context.Context, dataDir string, k, passes, mergeEvery int, python,
 	if err != nil {
 		return err
 	}
-	const vectorizer = "tfidf-4000-rp384"
-	key, err := cacheKey(paths, vectorizer)
+	key, err := cacheKey(paths, vz.id)
 	if err != nil {
 		return err
 	}
@@ -87,7 +98,9 @@ func run(ctx context.Context, dataDir string, k, passes, mergeEvery int, python,
 		return err
 	}
 	if !hit {
-		tfidfVectors(all)
+		if err := vz.vectors(ctx, all); err != nil {
+			return err
+		}
 	}
 	var users []*user
 	for _, u := range all {
@@ -112,8 +125,7 @@ func run(ctx context.Context, dataDir string, k, passes, mergeEvery int, python,
 	}
 	fmt.Printf("vectors: %d users (%d without text dropped), %d dominant categories, dim %d, from %d reviews\n",
 		len(users), len(all)-len(users), len(catIDs), len(xs[0]), countReviews(all))
-	fmt.Printf("vectorizer: FALLBACK TF-IDF (%d terms, sublinear tf, idf) + sparse random projection to %d dims; NOT the transformer encoder (cache %s, hit=%v, %.1fs)\n",
-		vocabSize, projDim, cache, hit, time.Since(t0).Seconds())
+	fmt.Printf("vectorizer: %s (cache %s, hit=%v, %.1fs)\n", vz.label, cache, hit, time.Since(t0).Seconds())
 
 	proc, err := redisproc.Start(ctx, redisproc.Options{})
 	if err != nil {
@@ -123,17 +135,27 @@ func run(ctx context.Context, dataDir string, k, passes, mergeEvery int, python,
 	client := redis.NewClient(&redis.Options{Addr: proc.Addr})
 	defer client.Close()
 
-	// Ours.
+	// Ours, once per seed.
 	t1 := time.Now()
-	ours, err := runOurs(ctx, client, users, k, passes, mergeEvery)
-	if err != nil {
-		return err
+	var ours oursResult
+	var oSSE, oCos, oNMI []float64
+	for seed := 1; seed <= seeds; seed++ {
+		r, err := runOurs(ctx, client, users, k, passes, mergeEvery, uint64(seed), trials)
+		if err != nil {
+			return err
+		}
+		l := r.final.Labels(xs)
+		oSSE = append(oSSE, sse(xs, l, k))
+		oCos = append(oCos, r.final.Inertia(xs))
+		oNMI = append(oNMI, nmi(l, truth))
+		if seed == 1 {
+			ours = r
+		}
 	}
-	oursLabels := ours.final.Labels(xs)
-	oursSSE := sse(xs, oursLabels, k)
-	oursNMI := nmi(oursLabels, truth)
-	fmt.Printf("ours: %d passes x %d users, one Observe each, merge every %d: %.1fs; %.1f us per Observe (incl. Redis membership writes)\n",
-		passes, len(users), mergeEvery, time.Since(t1).Seconds(), ours.observeUS)
+	oursSSE, oursNMI := median(oSSE), median(oNMI)
+	fmt.Printf("ours: %d seeds x %d passes x %d users, one Observe each, merge every %d: %.1fs; %.1f us per Observe (incl. Redis membership writes)\n",
+		seeds, passes, len(users), mergeEvery, time.Since(t1).Seconds(), ours.observeUS)
+	fmt.Printf("ours per seed: SSE %s; NMI %s\n", list(oSSE, "%.1f"), list(oNMI, "%.4f"))
 	coreNS := coreUpdateNS(ours.final, xs)
 	batchUS, err := observeBatchUS(ctx, client, users, k)
 	if err != nil {
@@ -141,22 +163,29 @@ func run(ctx context.Context, dataDir string, k, passes, mergeEvery int, python,
 	}
 
 	// sklearn.
-	sk, skErr := runSklearn(ctx, python, ref, xs, k, passes)
+	sk, skErr := runSklearn(ctx, python, ref, xs, k, passes, seeds)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nMETHOD\tINERTIA (SSE)\tINERTIA (1-cos)\tNMI vs dominant category\tTIME PER UPDATE\t")
-	fmt.Fprintf(tw, "ours (online.Model)\t%.2f\t%.2f\t%.4f\tcore %.2f us; Observe %.1f us single, %.2f us in batches of 1024\t\n",
-		oursSSE, ours.final.Inertia(xs), oursNMI, coreNS/1000, ours.observeUS, batchUS)
+	fmt.Fprintf(tw, "\nMETHOD (median of %d seeds where marked *)\tINERTIA (SSE)\tINERTIA (1-cos)\tNMI vs dominant category\tTIME PER UPDATE\t\n", seeds)
+	fmt.Fprintf(tw, "ours (online.Model) *\t%.2f\t%.2f\t%.4f\tcore %.2f us; Observe %.1f us single, %.2f us in batches of 1024\t\n",
+		oursSSE, median(oCos), oursNMI, coreNS/1000, ours.observeUS, batchUS)
 	if skErr != nil {
 		tw.Flush()
 		fmt.Printf("SKIP sklearn comparison: %v\n", skErr)
 		fmt.Printf("FIGURE segments.nmi.ours %.4f\n", oursNMI)
 	} else {
-		kmLabels, mbLabels, pfLabels := sk.KMeans.Labels, sk.MiniBatch.Labels, sk.PartialFit.Labels
+		kmLabels, pfLabels := sk.KMeans.Labels, sk.PartialFit.Labels
 		kmSSE := sse(xs, kmLabels, k)
-		mbNMI := nmi(mbLabels, truth)
+		var mSSE, mCos, mNMI []float64
+		for _, l := range sk.MiniBatch.Labels {
+			mSSE = append(mSSE, sse(xs, l, k))
+			mCos = append(mCos, cosInertia(xs, l, k))
+			mNMI = append(mNMI, nmi(l, truth))
+		}
+		mbNMI := median(mNMI)
+		fmt.Printf("MiniBatchKMeans per seed: SSE %s; NMI %s\n", list(mSSE, "%.1f"), list(mNMI, "%.4f"))
 		pfUS := sk.PartialFit.SecondsPerSample * 1e6
 		fmt.Fprintf(tw, "sklearn KMeans(n_init=10)\t%.2f\t%.2f\t%.4f\t(batch; fit %.1fs)\t\n", kmSSE, cosInertia(xs, kmLabels, k), nmi(kmLabels, truth), sk.KMeans.Seconds)
-		fmt.Fprintf(tw, "sklearn MiniBatchKMeans(1024)\t%.2f\t%.2f\t%.4f\t\t\n", sse(xs, mbLabels, k), cosInertia(xs, mbLabels, k), mbNMI)
+		fmt.Fprintf(tw, "sklearn MiniBatchKMeans(1024) *\t%.2f\t%.2f\t%.4f\t\t\n", median(mSSE), median(mCos), mbNMI)
 		fmt.Fprintf(tw, "sklearn partial_fit(1024)\t%.2f\t%.2f\t%.4f\tmedian %.2f us, mean %.2f us (%d calls timed)\t\n", sse(xs, pfLabels, k), cosInertia(xs, pfLabels, k), nmi(pfLabels, truth), pfUS, sk.PartialFit.MeanPerSample*1e6, sk.PartialFit.Calls)
 		tw.Flush()
 		ratio := oursSSE / kmSSE
@@ -202,16 +231,16 @@ func updateOf(u *user, seg int, ver int64) online.Update {
 }
 
 // runOurs streams the users through a Model, one per Observe, and returns its final centroids.
-func runOurs(ctx context.Context, client redis.UniversalClient, users []*user, k, passes, mergeEvery int) (oursResult, error) {
+func runOurs(ctx context.Context, client redis.UniversalClient, users []*user, k, passes, mergeEvery int, seed uint64, trials int) (oursResult, error) {
 	if err := client.FlushAll(ctx).Err(); err != nil {
 		return oursResult{}, err
 	}
 	rec := recorder{}
-	m, err := online.New(client, rec, online.Options{K: k, Prefix: "eval", WorkerID: "eval", Seed: 1})
+	m, err := online.New(client, rec, online.Options{K: k, Prefix: "eval", WorkerID: "eval", Seed: seed, InitTrials: trials})
 	if err != nil {
 		return oursResult{}, err
 	}
-	rng := rand.New(rand.NewPCG(7, 7))
+	rng := rand.New(rand.NewPCG(7, seed))
 	order := make([]int, len(users))
 	for i := range order {
 		order[i] = i
@@ -332,7 +361,7 @@ type skResult struct {
 		Seconds float64 `json:"seconds"`
 	} `json:"kmeans"`
 	MiniBatch struct {
-		Labels []int `json:"labels"`
+		Labels [][]int `json:"labels"`
 	} `json:"minibatch"`
 	PartialFit struct {
 		SecondsPerSample float64 `json:"seconds_per_sample"`
@@ -344,7 +373,7 @@ type skResult struct {
 	Error string `json:"error"`
 }
 
-func runSklearn(ctx context.Context, python, ref string, xs [][]float32, k, passes int) (*skResult, error) {
+func runSklearn(ctx context.Context, python, ref string, xs [][]float32, k, passes, seeds int) (*skResult, error) {
 	if _, err := os.Stat(python); err != nil {
 		return nil, fmt.Errorf("%s not found (Debian python3 with python3-sklearn is needed)", python)
 	}
@@ -360,7 +389,7 @@ func runSklearn(ctx context.Context, python, ref string, xs [][]float32, k, pass
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, python, ref, f.Name(), fmt.Sprint(len(xs)), fmt.Sprint(len(xs[0])), fmt.Sprint(k), fmt.Sprint(passes))
+	cmd := exec.CommandContext(ctx, python, ref, f.Name(), fmt.Sprint(len(xs)), fmt.Sprint(len(xs[0])), fmt.Sprint(k), fmt.Sprint(passes), fmt.Sprint(seeds))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	var r skResult
@@ -373,11 +402,28 @@ func runSklearn(ctx context.Context, python, ref string, xs [][]float32, k, pass
 	if err := json.Unmarshal(out, &r); err != nil {
 		return nil, fmt.Errorf("sklearn reference output: %w", err)
 	}
-	if len(r.KMeans.Labels) != len(xs) || len(r.MiniBatch.Labels) != len(xs) {
+	if len(r.KMeans.Labels) != len(xs) || len(r.MiniBatch.Labels) == 0 || len(r.MiniBatch.Labels[0]) != len(xs) {
 		return nil, fmt.Errorf("sklearn reference returned %d labels for %d vectors", len(r.KMeans.Labels), len(xs))
 	}
 	fmt.Printf("sklearn %s via %s %s\n", r.Sklearn, python, ref)
 	return &r, nil
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func list(v []float64, format string) string {
+	var parts []string
+	for _, x := range v {
+		parts = append(parts, fmt.Sprintf(format, x))
+	}
+	return strings.Join(parts, " ")
 }
 
 // sse is sklearn's inertia of a partition: the squared Euclidean distance of every vector to the

@@ -273,6 +273,31 @@ func (c *Clusterer) InitKMeansPP(sample [][]float32, rng *rand.Rand, lloyd int) 
 	return true
 }
 
+// InitBest runs InitKMeansPP trials times (drawing from the same rng, so each trial seeds
+// differently) and keeps the result with the lowest inertia on the sample, as sklearn's n_init.
+func (c *Clusterer) InitBest(sample [][]float32, rng *rand.Rand, lloyd, trials int) bool {
+	if len(sample) < c.k {
+		return false
+	}
+	best := -1.0
+	var sums []float64
+	var counts []float64
+	for t := 0; t < max(1, trials); t++ {
+		c.InitKMeansPP(sample, rng, lloyd)
+		if in := c.Inertia(sample); best < 0 || in < best {
+			best = in
+			sums = append(sums[:0], c.sums...)
+			counts = append(counts[:0], c.counts...)
+		}
+	}
+	copy(c.sums, sums)
+	copy(c.counts, counts)
+	for i := 0; i < c.k; i++ {
+		c.renorm(i)
+	}
+	return true
+}
+
 func pickWeighted(w []float64, rng *rand.Rand) int {
 	var total float64
 	for _, v := range w {

@@ -13,8 +13,9 @@
 //
 // Before there is anything to cluster, a worker keeps a reservoir sample of the profile vectors
 // it has seen. Once it has seen Options.MinUsersToInit users, it picks initial centroids with
-// k-means++ (seeded, deterministic given the sample), refines them with a few spherical Lloyd
-// iterations on the sample, and tries to publish them. Publication is atomic in Redis: the first
+// k-means++ (seeded, deterministic given the sample), refines them with spherical Lloyd
+// iterations on the sample, keeps the best of Options.InitTrials such tries (lowest inertia on
+// the sample), and tries to publish them. Publication is atomic in Redis: the first
 // worker wins and every other worker adopts the winner's centroids. Until then users are
 // unassigned (segment -1) and Observe says so in the returned counts.
 //

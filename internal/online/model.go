@@ -47,6 +47,11 @@ type Options struct {
 	// SweepRate bounds the staleness sweep to this many profiles per second (default 200).
 	// Higher re-assigns stale users sooner and costs more Redis reads and writes.
 	SweepRate int
+	// InitTrials is how many k-means++ seedings (each refined by Lloyd iterations on the
+	// sample) initialization tries, keeping the one with the lowest inertia on the sample
+	// (default 10, like sklearn KMeans's n_init). Costs InitTrials*|sample|*K*dim per Lloyd
+	// iteration, once.
+	InitTrials int
 	// ReseedFraction: a centroid whose count falls below this fraction of the largest count is
 	// reseeded from a far reservoir point at the next merge (default 0.01, as sklearn).
 	ReseedFraction float64
@@ -100,6 +105,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.SweepRate <= 0 {
 		o.SweepRate = 200
+	}
+	if o.InitTrials <= 0 {
+		o.InitTrials = 10
 	}
 	if o.ReseedFraction == 0 {
 		o.ReseedFraction = 0.01
@@ -235,7 +243,7 @@ func (m *Model) Observe(ctx context.Context, ups []Update) (ObserveResult, error
 	if needInit {
 		initCl = NewClusterer(m.opts.K, m.dim)
 		sample := append([][]float32(nil), m.res.Sample()...)
-		initCl.InitKMeansPP(sample, rand.New(rand.NewPCG(m.opts.Seed, uint64(len(sample)))), 10)
+		initCl.InitBest(sample, rand.New(rand.NewPCG(m.opts.Seed, uint64(len(sample)))), 20, m.opts.InitTrials)
 	}
 	m.mu.Unlock()
 	if initCl != nil {

@@ -4,8 +4,8 @@
 Reads n*dim little-endian float32 vectors from a raw file and prints one JSON object with:
   kmeans:    sklearn KMeans(n_clusters=k, n_init=10, random_state=0) fitted on all vectors:
              labels, centers, inertia_ (Euclidean SSE), fit seconds;
-  minibatch: MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=0) fitted
-             on all vectors: labels, centers, inertia;
+  minibatch: MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=s) fitted
+             on all vectors for s in 0..seeds-1: labels (one list per seed), inertias;
   partial_fit: a fresh MiniBatchKMeans fed with partial_fit in batches of 1024 over at least
              `passes` shuffled passes and at least 30 timed calls; seconds per sample as the
              median over calls of (call seconds / batch size), leaving out the first call (which
@@ -19,10 +19,11 @@ import time
 
 
 def main():
-    if len(sys.argv) != 6:
-        print("usage: kmeans_ref.py VECTORS.f32 N DIM K PASSES", file=sys.stderr)
+    if len(sys.argv) not in (6, 7):
+        print("usage: kmeans_ref.py VECTORS.f32 N DIM K PASSES [SEEDS]", file=sys.stderr)
         return 2
     path, n, dim, k, passes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    seeds = int(sys.argv[6]) if len(sys.argv) == 7 else 1
     try:
         import numpy as np
         import sklearn
@@ -38,9 +39,8 @@ def main():
     out["kmeans"] = {"labels": km.labels_.tolist(), "centers": km.cluster_centers_.tolist(),
                      "inertia": float(km.inertia_), "seconds": time.perf_counter() - t}
 
-    mb = MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=0).fit(X)
-    out["minibatch"] = {"labels": mb.labels_.tolist(), "centers": mb.cluster_centers_.tolist(),
-                        "inertia": float(mb.inertia_)}
+    mbs = [MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=s).fit(X) for s in range(seeds)]
+    out["minibatch"] = {"labels": [mb.labels_.tolist() for mb in mbs], "inertia": [float(mb.inertia_) for mb in mbs]}
 
     rng = np.random.default_rng(0)
     pf = MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=0)
