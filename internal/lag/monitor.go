@@ -342,10 +342,16 @@ func (m *Monitor) observe(snap *Snapshot, now time.Time, stamps map[tp]time.Time
 }
 
 // addPoint records that the end offset was off at time at. Only increases are recorded (the
-// first time an offset was seen is the best bound on when it was written).
+// first time an offset was seen is the best bound on when it was written). An end offset below
+// the table's last point means the topic was deleted and recreated: the table starts over.
 func (st *partState) addPoint(off int64, at time.Time, limit int) {
-	if n := len(st.table); n > 0 && st.table[n-1].off >= off {
-		return
+	if n := len(st.table); n > 0 {
+		switch last := st.table[n-1].off; {
+		case off == last:
+			return
+		case off < last:
+			st.table = st.table[:0]
+		}
 	}
 	st.table = append(st.table, point{off, at})
 	if len(st.table) > limit {

@@ -406,3 +406,48 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+// TestStallWithPausedMember: a real group member (franz-go consumer, client id "worker-a")
+// commits part of a partition, then stops polling while staying in the group: the monitor
+// reports it as owner, the exact lag, and STALL once the window is full.
+func TestStallWithPausedMember(t *testing.T) {
+	r := newRig(t)
+	r.produce("clicks", 0, 50, time.Time{})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(r.kafka.Brokers()...), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topics...),
+		kgo.ClientID("worker-a"), kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	fs := cl.PollRecords(r.ctx, 10)
+	if err := fs.Err0(); err != nil {
+		t.Fatal(err)
+	}
+	n := int64(len(fs.Records()))
+	if n == 0 {
+		t.Fatal("no records polled")
+	}
+	if err := cl.CommitUncommittedOffsets(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Paused: no more polls, but the client keeps heartbeating, so it stays a member.
+	m := r.monitor(Options{Window: 3, StopAfter: time.Hour})
+	var s Snapshot
+	for i := 0; i < 3; i++ {
+		s = r.poll(m)
+		r.clk.Add(time.Second)
+	}
+	p := find(t, s, "clicks", 0)
+	if p.Committed != n || p.Lag != 50-n {
+		t.Fatalf("committed %d lag %d, want %d and %d", p.Committed, p.Lag, n, 50-n)
+	}
+	if p.Status != STALL || s.Status != STALL {
+		t.Fatalf("paused member: partition %s group %s, want STALL", p.Status, s.Status)
+	}
+	if s.Members != 1 || s.State != "Stable" || p.Owner != "worker-a" {
+		t.Fatalf("members %d state %q owner %q, want 1 Stable worker-a", s.Members, s.State, p.Owner)
+	}
+	if q := find(t, s, "reviews", 2); q.Status != OK || q.Lag != 0 || q.Owner != "worker-a" {
+		t.Fatalf("empty reviews/2: %+v", q)
+	}
+}

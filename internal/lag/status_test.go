@@ -100,6 +100,14 @@ func TestTableAge(t *testing.T) {
 			t.Errorf("age(%d) = %v,%v want %v,%v", tc.off, got, lower, tc.want, tc.lower)
 		}
 	}
+	// A recreated topic (end offset going down) restarts the table.
+	re := &partState{}
+	re.addPoint(500, t0, 120)
+	re.addPoint(600, t0.Add(10*time.Second), 120)
+	re.addPoint(20, t0.Add(20*time.Second), 120)
+	if got, lower := re.age(10, now); got != 20 || !lower {
+		t.Errorf("after recreation age(10) = %v,%v want 20,true", got, lower)
+	}
 	// The table stays bounded and keeps its oldest point.
 	for i := 0; i < 1000; i++ {
 		st.addPoint(int64(400+i), now.Add(time.Duration(i)*time.Second), 16)
