@@ -146,8 +146,12 @@ func emailTokens(sc *scan) []window {
 			return w
 		}
 		i += off
-		w = append(w, token(t, i, i+1, "._%+-"))
-		off = i + 1
+		tok := token(t, i, i+1, "._%+-")
+		w = append(w, tok)
+		off = max(i+1, tok.end) // later '@'s of the same token are inside this window
+		if off >= len(t) {
+			return w
+		}
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // PIIType names a kind of personal data the Scrubber replaces.
@@ -224,16 +223,27 @@ func (s *Scrubber) Find(text string) []Span {
 		return a.Start - b.Start
 	})
 	out := make([]Span, 0, len(cands))
+	var taken []bool // for many candidates: bytes already covered, so the check stays linear
+	if len(cands) > 32 {
+		taken = make([]bool, len(text))
+	}
 	for _, c := range cands {
 		overlaps := false
-		for _, o := range out {
-			if c.Start < o.End && o.Start < c.End {
-				overlaps = true
-				break
+		if taken != nil {
+			overlaps = slices.Contains(taken[c.Start:c.End], true)
+		} else {
+			for _, o := range out {
+				if c.Start < o.End && o.Start < c.End {
+					overlaps = true
+					break
+				}
 			}
 		}
 		if !overlaps {
 			out = append(out, c.Span)
+			for i := c.Start; taken != nil && i < c.End; i++ {
+				taken[i] = true
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b Span) int { return a.Start - b.Start })
@@ -286,8 +296,6 @@ func countDigits(s string) int {
 	}
 	return n
 }
-
-func hasDigit(s string) bool { return strings.IndexAny(s, "0123456789") >= 0 }
 
 // trimRightAny drops trailing bytes in cut from text[st:en].
 func trimRightAny(text string, st, en int, cut string) int {
@@ -586,24 +594,32 @@ func (s *Scrubber) buildDetectors() []detector {
 }
 
 func checkURL(t string, st, en int) (int, int, bool) {
-	for {
-		n := trimRightAny(t, st, en, ".,;:!?'\"*")
-		if n > st && (t[n-1] == ')' || t[n-1] == ']') {
-			open, closeB := byte('('), t[n-1]
-			if closeB == ']' {
-				open = '['
-			}
-			if strings.Count(t[st:n], string(open)) < strings.Count(t[st:n], string(closeB)) {
-				n--
-			}
+	// Leave trailing punctuation and an unbalanced closing bracket outside; counts are kept
+	// incrementally so that a long tail of ")))" stays linear.
+	opens := [2]int{strings.Count(t[st:en], "("), strings.Count(t[st:en], "[")}
+	closes := [2]int{strings.Count(t[st:en], ")"), strings.Count(t[st:en], "]")}
+trim:
+	for en > st {
+		c := t[en-1]
+		switch {
+		case strings.IndexByte(".,;:!?'\"*", c) >= 0:
+		case c == ')' && closes[0] > opens[0]:
+			closes[0]--
+		case c == ']' && closes[1] > opens[1]:
+			closes[1]--
+		default:
+			break trim
 		}
-		if n == en {
-			break
-		}
-		en = n
+		en--
 	}
 	u := strings.ToLower(t[st:en])
-	rest := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://"), "www.")
+	rest := strings.TrimPrefix(u, "www.")
+	if r, ok := strings.CutPrefix(u, "https:"); ok {
+		rest = r
+	} else if r, ok := strings.CutPrefix(u, "http:"); ok {
+		rest = r
+	}
+	rest = strings.TrimLeft(rest, "/")
 	return st, en, len(rest) >= 3 && strings.ContainsAny(rest, "abcdefghijklmnopqrstuvwxyz0123456789")
 }
 
@@ -679,7 +695,7 @@ func checkIPv6(t string, st, en int) (int, int, bool) {
 	}
 	for e := en; e > st; e-- {
 		cand := t[st:e]
-		if len(cand) >= 3 && countHex(cand) >= 2 && (e == len(t) || !isAlnum(t[e])) {
+		if len(cand) >= 3 && len(cand) <= 45 && countHex(cand) >= 2 && (e == len(t) || !isAlnum(t[e])) {
 			if a, err := netip.ParseAddr(cand); err == nil && a.Is6() {
 				return st, e, true
 			}
@@ -727,6 +743,3 @@ func afterISBN(t string, st int) bool {
 }
 
 var ibanHead = regexp.MustCompile(`[A-Z]{2}\d{2} ?$`)
-
-// utf8Valid is used by tests and fuzzing.
-func utf8Valid(s string) bool { return utf8.ValidString(s) }

@@ -3,6 +3,7 @@ package privacy
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -165,6 +166,45 @@ func BenchmarkScrub(b *testing.B) {
 				s.Scrub(text)
 			}
 			recordFigure("scrub.bench."+name+".ns_per_op", float64(b.Elapsed().Nanoseconds())/float64(b.N))
+		})
+	}
+}
+
+// TestScrubLinearTime feeds long adversarial inputs (dense anchors, long tokens) and checks that
+// time grows about linearly: 4x the input may cost at most ~12x the time (slack for a loaded
+// machine), which a quadratic step would exceed. Sizes start at 32 KiB, above the size where Go's
+// regexp switches from its backtracker to the slower NFA (a constant-factor step, not growth).
+func TestScrubLinearTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing test")
+	}
+	s := NewScrubber()
+	units := map[string]string{
+		"at":       "a@",
+		"email":    "a@b.co ",
+		"colons":   ":",
+		"parens":   "http://x.io/)",
+		"digitsep": "1 ",
+		"keywords": "order tel 订单号 ",
+		"road":     "北京路1号",
+		"units":    "3栋",
+	}
+	for name, u := range units {
+		t.Run(name, func(t *testing.T) {
+			cost := func(n int) time.Duration {
+				in := strings.Repeat(u, n/len(u))
+				best := time.Duration(1 << 62)
+				for r := 0; r < 2; r++ {
+					st := time.Now()
+					s.Scrub(in)
+					best = min(best, time.Since(st))
+				}
+				return best
+			}
+			small, large := cost(32<<10), cost(128<<10)
+			if large > 12*small+30*time.Millisecond {
+				t.Fatalf("4x input took %v vs %v: not linear", large, small)
+			}
 		})
 	}
 }
