@@ -217,6 +217,22 @@ func (m *Model) Observe(ctx context.Context, ups []Update) (ObserveResult, error
 	if err := m.ensureAdopted(ctx); err != nil {
 		return res, err
 	}
+	// A user assigned by a newer model version than ours (another worker merged since our last
+	// pull): pull first, so that our assignment is not older than the stored one (the store
+	// ignores older versions, and the membership sets must agree with the profile).
+	newer := false
+	cur := m.Version()
+	for _, u := range ups {
+		if u.CentroidVersion > cur {
+			newer = true
+			break
+		}
+	}
+	if newer {
+		if err := m.pull(ctx); err != nil {
+			return res, err
+		}
+	}
 	// Phase 1, under the lock: validate, sample, maybe initialize.
 	m.mu.Lock()
 	vecs := make([][]float32, len(ups))

@@ -647,3 +647,29 @@ func (m *Model) centroidOf(x []float32) int {
 	s, _ := m.cl.Nearest(x)
 	return s
 }
+
+func TestObservePullsWhenUserIsNewer(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	xs, labels := blobs(23, 200, 2, 8, 0.2)
+	a := newModel(t, srv.Client(), newMemStore(), Options{K: 2, MinUsersToInit: 20, VersionDrift: 1e-9})
+	b := newModel(t, srv.Client(), newMemStore(), Options{K: 2, MinUsersToInit: 20, VersionDrift: 1e-9})
+	observeAll(t, a, newMemStore(), xs[:100], labels[:100], 0)
+	if _, err := b.Observe(ctx, nil); err != nil { // adopts version 1
+		t.Fatal(err)
+	}
+	if err := a.Merge(ctx); err != nil { // any movement bumps the version
+		t.Fatal(err)
+	}
+	if a.Version() <= b.Version() {
+		t.Fatalf("versions a=%d b=%d", a.Version(), b.Version())
+	}
+	st := newMemStore()
+	if _, err := b.Observe(ctx, []Update{{Pseudonym: "u", Vector: xs[150], Segment: 0, CentroidVersion: a.Version()}}); err != nil {
+		t.Fatal(err)
+	}
+	_ = st
+	if b.Version() != a.Version() {
+		t.Fatalf("b did not pull the newer model: %d vs %d", b.Version(), a.Version())
+	}
+}
