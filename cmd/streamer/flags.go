@@ -87,6 +87,7 @@ type workerFlags struct {
 	metricsAddr                          string
 	pprof                                bool
 	lagInterval                          time.Duration
+	sessionTimeout                       time.Duration
 }
 
 func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *workerFlags {
@@ -101,6 +102,7 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.StringVar(&f.dlq, "dlq-topic", "profilestream.dlq", "dead-letter topic: malformed messages, unchanged, with reason and origin headers")
 	c.IntVar(&f.batchSize, "batch-size", 256, "messages per micro-batch: larger amortizes round trips and encoder calls, smaller cuts latency")
 	c.DurationVar(&f.batchTimeout, "batch-timeout", 200*time.Millisecond, "close a batch that is not full after this long")
+	c.DurationVar(&f.sessionTimeout, "session-timeout", 10*time.Second, "consumer group session timeout: a worker that dies is noticed after this long; shorter moves its partitions sooner but risks evictions during long GC or batch pauses")
 	c.IntVar(&f.queue, "queue-batches", 2, "batches queued between stages; bounds memory (about (2*queue+3)*batch-size messages)")
 	c.StringVar(&f.modelDir, "model-dir", "", "Hugging Face model folder (config.json, vocab.txt, model.safetensors or pytorch_model.bin); empty = the bundled default model")
 	c.IntVar(&f.cacheMB, "embedding-cache-mb", 64, "embedding cache size in MiB (repeated texts such as item titles are encoded once)")
@@ -128,7 +130,7 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 		Consumer: consumer.Config{
 			Brokers: f.brokers, Group: f.group, ClicksTopic: f.clicks, ReviewsTopic: f.reviews,
 			ErasureTopic: f.erasure, DLQTopic: f.dlq, BatchSize: f.batchSize, BatchTimeout: f.batchTimeout,
-			QueueBatches: f.queue,
+			QueueBatches: f.queue, SessionTimeout: f.sessionTimeout,
 		},
 		RedisAddrs: r.addrs, RedisCluster: r.cluster, RedisPassword: r.password,
 		ModelDir: f.modelDir, CacheBytes: int64(f.cacheMB) << 20,

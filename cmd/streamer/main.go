@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
 )
@@ -25,14 +26,14 @@ type subcommand struct {
 
 func commands() map[string]subcommand {
 	return map[string]subcommand{
-		"run":       {"the always-on worker: Kafka -> profiles and segments in Redis", cmdRun},
-		"demo":      {"embedded Kafka + private Redis + the bundled sample through the whole pipeline", cmdDemo},
-		"replay":    {"produce a data file into Kafka (backfill, load generator)", cmdReplay},
-		"broker":    {"run the embedded Kafka broker (kfake) standalone, for local development", cmdBroker},
-		"profile":   {"read profiles: `streamer profile get <user_id>`", cmdProfile},
-		"segments":  {"print the segments as a table (--evaluate: inertia and silhouette per k)", cmdSegments},
-		"forget":    {"erase a user (right to be forgotten), or record re-consent", cmdForget},
-		"lag":       {"consumer lag per partition, in messages and seconds, Burrow-style status", cmdLag},
+		"run":      {"the always-on worker: Kafka -> profiles and segments in Redis", cmdRun},
+		"demo":     {"embedded Kafka + private Redis + the bundled sample through the whole pipeline", cmdDemo},
+		"replay":   {"produce a data file into Kafka (backfill, load generator)", cmdReplay},
+		"broker":   {"run the embedded Kafka broker (kfake) standalone, for local development", cmdBroker},
+		"profile":  {"read profiles: `streamer profile get <user_id>`", cmdProfile},
+		"segments": {"print the segments as a table (--evaluate: inertia and silhouette per k)", cmdSegments},
+		"forget":   {"erase a user (right to be forgotten), or record re-consent", cmdForget},
+		"lag":      {"consumer lag per partition, in messages and seconds, Burrow-style status", cmdLag},
 	}
 }
 
@@ -95,5 +96,15 @@ func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
 	default:
 		return zerolog.Nop(), fmt.Errorf("log format %q: want auto, json or console", format)
 	}
-	return zerolog.New(out).Level(lvl).With().Timestamp().Str("service", "profilestream").Logger(), nil
+	log := zerolog.New(out).Level(lvl).With().Timestamp().Str("service", "profilestream").Logger()
+	// go-redis logs every failed dial of its pool; the worker already logs one line per state
+	// change of Redis, so the client's own lines go to debug.
+	redis.SetLogger(redisLogger{log})
+	return log, nil
+}
+
+type redisLogger struct{ log zerolog.Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Debug().Str("component", "go-redis").Msgf(format, v...)
 }

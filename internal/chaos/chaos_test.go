@@ -110,7 +110,8 @@ func (r *rig) start(group, dlq string) *proc {
 	}
 	cmd := exec.Command(r.bin, "run", "--brokers", strings.Join(r.brokers, ","), "--redis", r.redis,
 		"--group", group, "--dlq-topic", dlq, "--model-dir", tinyModel, "--metrics-addr", fmt.Sprintf("127.0.0.1:%d", port),
-		"--batch-size", "200", "--batch-timeout", "50ms", "--log-format", "json", "--centroid-merge-interval", "1s")
+		"--batch-size", "200", "--batch-timeout", "50ms", "--log-format", "json", "--centroid-merge-interval", "1s",
+		"--session-timeout", "6s", "--lag-interval", "-1s")
 	cmd.Env = append(os.Environ(), "STREAMER_PSEUDONYM_KEYS="+r.keys)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -328,7 +329,20 @@ func TestChaos(t *testing.T) {
 	var b *proc
 	done := 0
 	for done < kills {
-		time.Sleep(time.Duration(800+rng.IntN(2500)) * time.Millisecond)
+		// Kill at a random moment while the worker is making progress: wait until it has
+		// committed something since it started, then a little more.
+		before := lag(ctx, r.brokers, "chaos")
+		if before < 0 { // nothing committed yet: the group is unknown to the coordinator
+			before = int64(len(recs))
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if l := lag(ctx, r.brokers, "chaos"); l >= 0 && l < before {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.IntN(250)) * time.Millisecond)
 		if lag(ctx, r.brokers, "chaos") == 0 {
 			break // input exhausted before all kills; the kills so far count
 		}
