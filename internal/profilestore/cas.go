@@ -57,7 +57,17 @@ type casWrite struct {
 // Options.ScriptBatch users per script call.
 func (s *Store) writeCAS(ctx context.Context, ws []casWrite) ([]int64, error) {
 	if c, ok := s.rdb.(*redis.Client); ok && !s.opts.UseScript {
-		return s.writeWatch(ctx, c, ws)
+		// WATCH costs O(keys watched so far) per key in Redis 7 (it scans the client's list of
+		// watched keys), so transactions stay small.
+		out := make([]int64, 0, len(ws))
+		for lo := 0; lo < len(ws); lo += s.opts.ScriptBatch {
+			r, err := s.writeWatch(ctx, c, ws[lo:min(lo+s.opts.ScriptBatch, len(ws))])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r...)
+		}
+		return out, nil
 	}
 	groups := map[int][]int{}
 	var order []int
@@ -131,7 +141,7 @@ func Slot(pseudonym string) uint16 {
 }
 
 // writeWatch is writeCAS on a single (non-cluster) server without Lua: optimistic locking with
-// WATCH/MULTI/EXEC on one connection, two round trips per batch. The first pipeline WATCHes the
+// WATCH/MULTI/EXEC on one connection, two round trips per chunk of users. The first pipeline WATCHes the
 // profiles and ledger keys and reads their versions; users whose stored version differs (or who
 // are erased or moved) get their result now; the rest are written in one MULTI/EXEC, which Redis
 // discards when any watched key changed in between (then every write of the batch reports a

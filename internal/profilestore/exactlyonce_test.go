@@ -24,7 +24,7 @@ func cleanFold(t *testing.T, evs []event.Event) map[string]*Profile {
 	return allProfiles(t, s)
 }
 
-func TestRedeliveryIsSkipped(t *testing.T) {
+func testRedeliveryIsSkipped(t *testing.T) {
 	evs := genEvents(3, 600, 10, 3)
 	want := cleanFold(t, evs)
 	for _, tc := range []struct {
@@ -52,7 +52,7 @@ func TestRedeliveryIsSkipped(t *testing.T) {
 	}
 }
 
-func TestDuplicateInsideBatch(t *testing.T) {
+func testDuplicateInsideBatch(t *testing.T) {
 	evs := genEvents(4, 50, 3, 2)
 	want := cleanFold(t, evs)
 	s := newStore(t, redistest.Start(t).Client(), nil)
@@ -68,7 +68,7 @@ func TestDuplicateInsideBatch(t *testing.T) {
 // own the partitions fold overlapping batches of the same events at the same time, each in
 // offset order from its own start point (the second may start later, at a newer committed
 // offset), as after a rebalance.
-func TestTwoWorkersConcurrently(t *testing.T) {
+func testTwoWorkersConcurrently(t *testing.T) {
 	evs := genEvents(5, 3000, 4, 4)
 	want := cleanFold(t, evs)
 	for _, tc := range []struct {
@@ -121,7 +121,7 @@ func TestTwoWorkersConcurrently(t *testing.T) {
 
 // TestStaleCacheConflict: a cached profile that another writer changed is rejected by the
 // compare-and-set, re-read, and the other writer's events are not folded twice.
-func TestStaleCacheConflict(t *testing.T) {
+func testStaleCacheConflict(t *testing.T) {
 	evs := genEvents(6, 200, 1, 2)
 	want := cleanFold(t, evs)
 	srv := redistest.Start(t)
@@ -169,7 +169,7 @@ func TestPartitionsIndependent(t *testing.T) {
 	}
 }
 
-func TestErasure(t *testing.T) {
+func testErasure(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
 	a := newStore(t, srv.Client(), nil)
@@ -224,7 +224,7 @@ func TestErasure(t *testing.T) {
 	}
 }
 
-func TestNoScriptAndRedisRestart(t *testing.T) {
+func testNoScriptAndRedisRestart(t *testing.T) {
 	evs := genEvents(10, 400, 10, 2)
 	want := cleanFold(t, evs)
 	srv := redistest.Start(t, redistest.WithAppendOnly())
@@ -279,7 +279,7 @@ func unitVecSeed(seed int64) []float32 {
 	return v
 }
 
-func TestTTL(t *testing.T) {
+func testTTL(t *testing.T) {
 	rdb := redistest.Start(t).Client()
 	s := newStore(t, rdb, func(o *Options) { o.TTL = time.Hour })
 	foldAll(t, s, genEvents(12, 5, 1, 1), 5)
@@ -318,3 +318,11 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("refold on cluster: %+v", r)
 	}
 }
+
+func TestRedeliveryIsSkipped(t *testing.T)     { bothWriteModes(t, testRedeliveryIsSkipped) }
+func TestDuplicateInsideBatch(t *testing.T)    { bothWriteModes(t, testDuplicateInsideBatch) }
+func TestTwoWorkersConcurrently(t *testing.T)  { bothWriteModes(t, testTwoWorkersConcurrently) }
+func TestStaleCacheConflict(t *testing.T)      { bothWriteModes(t, testStaleCacheConflict) }
+func TestErasure(t *testing.T)                 { bothWriteModes(t, testErasure) }
+func TestNoScriptAndRedisRestart(t *testing.T) { bothWriteModes(t, testNoScriptAndRedisRestart) }
+func TestTTL(t *testing.T)                     { bothWriteModes(t, testTTL) }

@@ -74,12 +74,12 @@ type Options struct {
 	// re-read. Default 4096; negative turns the cache off. Memory is about 8*Dim bytes per entry.
 	CacheSize int
 
-	// ScriptBatch is the most users one compare-and-set script call writes. Users are grouped
-	// per Redis Cluster slot (on a cluster nearly every user is alone in its slot; on a single
-	// server all users of a batch share one group), and a group is split into calls of at most
-	// ScriptBatch users. Larger values spread the fixed cost of a script call (about 10 µs) over
-	// more users but block the server longer per call (roughly 5-10 µs per user). Default 64; 1
-	// makes every atomic step touch a single user's keys, also on a single server.
+	// ScriptBatch is the most users one atomic compare-and-set step writes: one script call
+	// (users grouped per Redis Cluster slot; on a cluster nearly every user is alone in its
+	// slot) or one WATCH/MULTI/EXEC transaction on a single server. Larger values spread the
+	// fixed cost of a call over more users but block the server longer per call, and on a single
+	// server WATCH costs grow with the square of the keys watched. Default 64; 1 makes every
+	// atomic step touch a single user's keys, also on a single server.
 	ScriptBatch int
 
 	// UseScript makes Fold write with the compare-and-set Lua script also on a single server.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,9 +19,18 @@ const testDim = 8
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// bothWriteModes runs fn as subtest "watch" (WATCH/MULTI, the default on a single server) and
+// as subtest "script" (the Lua compare-and-set, the cluster path); newStore picks the mode from
+// the test name.
+func bothWriteModes(t *testing.T, fn func(t *testing.T)) {
+	t.Run("watch", fn)
+	t.Run("script", fn)
+}
+
 func newStore(t testing.TB, rdb redis.UniversalClient, mod func(*Options)) *Store {
 	t.Helper()
-	o := Options{ModelID: "test-model", Dim: testDim, Now: func() time.Time { return t0.Add(1000 * time.Hour) }}
+	o := Options{ModelID: "test-model", Dim: testDim, Now: func() time.Time { return t0.Add(1000 * time.Hour) },
+		UseScript: strings.Contains(t.Name(), "/script")}
 	if mod != nil {
 		mod(&o)
 	}
