@@ -15,25 +15,33 @@ import (
 type Exporter struct {
 	m      *metrics.Metrics
 	status *prometheus.GaugeVec
+	seen   map[[3]string]bool // label values exported by the last Update
 }
 
 // NewExporter registers the group status series on reg (nil: not registered) and returns an
 // exporter that updates it and m's lag series.
 func NewExporter(m *metrics.Metrics, reg prometheus.Registerer) *Exporter {
-	return &Exporter{m: m, status: metrics.NewGroupStatus(reg)}
+	return &Exporter{m: m, status: metrics.NewGroupStatus(reg), seen: map[[3]string]bool{}}
 }
 
-// Update replaces the group's series with the snapshot's values; partitions that disappeared
-// lose their series.
+// Update sets the series to the snapshot's values. Series of partitions that are no longer in
+// the snapshot are deleted; the others are overwritten in place, so a scrape never sees a
+// partition missing. Not safe for concurrent calls (one poll loop calls it).
 func (e *Exporter) Update(s Snapshot) {
-	g := prometheus.Labels{"group": s.Group}
-	e.m.LagMessages.DeletePartialMatch(g)
-	e.m.LagSeconds.DeletePartialMatch(g)
+	now := make(map[[3]string]bool, len(s.Partitions))
 	for _, p := range s.Partitions {
-		part := strconv.Itoa(int(p.Partition))
-		e.m.LagMessages.WithLabelValues(s.Group, p.Topic, part).Set(float64(p.Lag))
-		e.m.LagSeconds.WithLabelValues(s.Group, p.Topic, part).Set(p.LagSeconds)
+		k := [3]string{s.Group, p.Topic, strconv.Itoa(int(p.Partition))}
+		now[k] = true
+		e.m.LagMessages.WithLabelValues(k[:]...).Set(float64(p.Lag))
+		e.m.LagSeconds.WithLabelValues(k[:]...).Set(p.LagSeconds)
 	}
+	for k := range e.seen {
+		if !now[k] {
+			e.m.LagMessages.DeleteLabelValues(k[:]...)
+			e.m.LagSeconds.DeleteLabelValues(k[:]...)
+		}
+	}
+	e.seen = now
 	for _, st := range Statuses() {
 		v := 0.0
 		if st == s.Status {

@@ -104,6 +104,9 @@ type Snapshot struct {
 	ProduceRate float64 `json:"produce_rate"`
 	// RateHistory holds the last Options.History ConsumeRate values, oldest first.
 	RateHistory []float64 `json:"rate_history,omitempty"`
+	// MissingTopics lists monitored topics the broker does not know (not created yet). They
+	// are left out rather than failing the poll, so one missing topic does not blank the rest.
+	MissingTopics []string `json:"missing_topics,omitempty"`
 }
 
 type tp struct {
@@ -223,8 +226,9 @@ func (m *Monitor) Poll(ctx context.Context) (Snapshot, error) {
 
 	for _, topic := range m.topics {
 		ps, ok := ends[topic]
-		if !ok {
-			return Snapshot{}, fmt.Errorf("lag: topic %q: %w", topic, kerr.UnknownTopicOrPartition)
+		if e, bad := ps[-1]; !ok || bad && errors.Is(e.Err, kerr.UnknownTopicOrPartition) {
+			snap.MissingTopics = append(snap.MissingTopics, topic)
+			continue
 		}
 		for p, e := range ps {
 			if e.Err != nil {
@@ -240,6 +244,9 @@ func (m *Monitor) Poll(ctx context.Context) (Snapshot, error) {
 			pl.Lag = lagOf(pl.Committed, pl.Start, pl.End)
 			snap.Partitions = append(snap.Partitions, pl)
 		}
+	}
+	if len(snap.MissingTopics) == len(m.topics) {
+		return Snapshot{}, fmt.Errorf("lag: none of the topics %v exists: %w", m.topics, kerr.UnknownTopicOrPartition)
 	}
 	sort.Slice(snap.Partitions, func(i, j int) bool {
 		a, b := snap.Partitions[i], snap.Partitions[j]

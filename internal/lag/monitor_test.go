@@ -330,6 +330,17 @@ profilestream_consumer_group_status{group="profilestream-test",status="WARN"} 0
 		t.Fatal(err)
 	}
 
+	// A partition that disappears loses its series; the others keep theirs.
+	shrunk := s
+	shrunk.Partitions = s.Partitions[:5]
+	exp.Update(shrunk)
+	if n := testutil.CollectAndCount(met.LagMessages); n != 5 {
+		t.Fatalf("%d lag series after a partition vanished, want 5", n)
+	}
+	if n := testutil.CollectAndCount(met.LagSeconds); n != 5 {
+		t.Fatalf("%d lag seconds series after a partition vanished, want 5", n)
+	}
+
 	var tbl bytes.Buffer
 	if err := RenderTable(&tbl, s); err != nil {
 		t.Fatal(err)
@@ -449,5 +460,35 @@ func TestStallWithPausedMember(t *testing.T) {
 	}
 	if q := find(t, s, "reviews", 2); q.Status != OK || q.Lag != 0 || q.Owner != "worker-a" {
 		t.Fatalf("empty reviews/2: %+v", q)
+	}
+}
+
+func TestMissingTopic(t *testing.T) {
+	r := newRig(t)
+	r.produce("clicks", 1, 4, time.Time{})
+	m, err := New(r.kafka.Brokers(), group, []string{"clicks", "not-created"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	s, err := m.Poll(r.ctx)
+	if err != nil {
+		t.Fatalf("one missing topic failed the poll: %v", err)
+	}
+	if len(s.Partitions) != 3 || s.TotalLag != 4 || len(s.MissingTopics) != 1 || s.MissingTopics[0] != "not-created" {
+		t.Fatalf("partitions %d lag %d missing %v", len(s.Partitions), s.TotalLag, s.MissingTopics)
+	}
+	var b bytes.Buffer
+	_ = RenderTable(&b, s)
+	if !strings.Contains(b.String(), "missing topics (not created yet): not-created") {
+		t.Fatalf("table does not name the missing topic:\n%s", b.String())
+	}
+	none, err := New(r.kafka.Brokers(), group, []string{"not-created"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer none.Close()
+	if _, err := none.Poll(r.ctx); err == nil {
+		t.Fatal("a poll of only missing topics succeeded")
 	}
 }

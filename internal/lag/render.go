@@ -39,6 +39,9 @@ func RenderTable(w io.Writer, s Snapshot) error {
 	_, err := fmt.Fprintf(w, "group %s  state %s  members %d  status %s  consumed %.1f ev/s  produced %.1f ev/s  trend %s  at %s\n",
 		s.Group, s.State, s.Members, s.Status, s.ConsumeRate, s.ProduceRate, Sparkline(s.RateHistory, 30),
 		s.At.UTC().Format(time.RFC3339))
+	if err == nil && len(s.MissingTopics) > 0 {
+		_, err = fmt.Fprintf(w, "missing topics (not created yet): %s\n", strings.Join(s.MissingTopics, ", "))
+	}
 	return err
 }
 
