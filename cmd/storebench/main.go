@@ -125,12 +125,19 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 		}
 		return float64(len(evs)) / time.Since(start).Seconds(), nil
 	}
-	hsetRate := func(evs []event.Event) (float64, error) {
+	// hsetRate writes, per event, the event's vector blob (blobs=1) or two blobs of the same
+	// size, as many as a fold writes per profile (lifetime and decayed mean, blobs=2).
+	hsetRate := func(evs []event.Event, blobs int) (float64, error) {
 		start := time.Now()
 		for i := 0; i < len(evs); i += batch {
 			pipe := rdb.Pipeline()
 			for _, e := range evs[i:min(i+batch, len(evs))] {
-				pipe.HSet(ctx, "bench:hset:{"+e.Pseudonym+"}", "vec", profilestore.EncodeVector(e.Vector))
+				b := profilestore.EncodeVector(e.Vector)
+				if blobs == 1 {
+					pipe.HSet(ctx, "bench:hset:{"+e.Pseudonym+"}", "vec", b)
+				} else {
+					pipe.HSet(ctx, "bench:hset:{"+e.Pseudonym+"}", "vec", b, "dvec", profilestore.EncodeVector(e.Vector))
+				}
 			}
 			if _, err := pipe.Exec(ctx); err != nil {
 				return 0, err
@@ -139,14 +146,18 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 		return float64(len(evs)) / time.Since(start).Seconds(), nil
 	}
 
-	mk := func(cache int) (*profilestore.Store, error) {
-		return profilestore.New(rdb, profilestore.Options{ModelID: "bench", Dim: dim, CacheSize: cache})
+	mk := func(cache int, script bool) (*profilestore.Store, error) {
+		return profilestore.New(rdb, profilestore.Options{ModelID: "bench", Dim: dim, CacheSize: cache, UseScript: script})
 	}
-	cached, err := mk(2 * users) // the worker's steady state: its users' profiles are cached
+	cached, err := mk(2*users, false) // the worker's steady state: its users' profiles are cached
 	if err != nil {
 		return err
 	}
-	uncached, err := mk(-1)
+	uncached, err := mk(-1, false)
+	if err != nil {
+		return err
+	}
+	scripted, err := mk(2*users, true)
 	if err != nil {
 		return err
 	}
@@ -154,10 +165,10 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 	if _, err := foldRate(cached, gen()); err != nil {
 		return err
 	}
-	if _, err := hsetRate(gen()); err != nil {
+	if _, err := hsetRate(gen(), 2); err != nil {
 		return err
 	}
-	var fc, fu, hs, sc, su, sh []float64
+	var fc, fu, fs, hs, h2, sc, su, ss, sh, sh2 []float64
 	for i := 0; i < rounds; i++ {
 		for _, ph := range []struct {
 			rate, server *[]float64
@@ -165,7 +176,9 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 		}{
 			{&fc, &sc, func(e []event.Event) (float64, error) { return foldRate(cached, e) }},
 			{&fu, &su, func(e []event.Event) (float64, error) { return foldRate(uncached, e) }},
-			{&hs, &sh, hsetRate},
+			{&fs, &ss, func(e []event.Event) (float64, error) { return foldRate(scripted, e) }},
+			{&hs, &sh, func(e []event.Event) (float64, error) { return hsetRate(e, 1) }},
+			{&h2, &sh2, func(e []event.Event) (float64, error) { return hsetRate(e, 2) }},
 		} {
 			if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
 				return err
@@ -183,15 +196,24 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 			*ph.server = append(*ph.server, us/float64(len(evs)))
 		}
 	}
-	mc, mu, mh := median(fc), median(fu), median(hs)
-	figure("store.fold_updates_per_s", mc, "events/s", "exactly-once fold (cached profiles)")
-	figure("store.fold_nocache_updates_per_s", mu, "events/s", "exactly-once fold (cache off: read+CAS)")
-	figure("store.hset_updates_per_s", mh, "events/s", "plain pipelined HSET of the vector blob")
-	figure("store.fold_vs_hset_ratio", mc/mh, "", "fold / HSET (cached, target >= 0.5)")
-	figure("store.fold_server_us_per_event", median(sc), "µs", "redis-server CPU per event, fold (cached)")
-	figure("store.fold_nocache_server_us_per_event", median(su), "µs", "redis-server CPU per event, fold (cache off)")
-	figure("store.hset_server_us_per_event", median(sh), "µs", "redis-server CPU per event, HSET")
-	figure("store.fold_nocache_vs_hset_ratio", mu/mh, "", "fold / HSET (cache off)")
+	mc, mu, ms, mh, mh2 := median(fc), median(fu), median(fs), median(hs), median(h2)
+	figure("store.fold_updates_per_s", mc, "events/s", "exactly-once fold, cached profiles (WATCH/MULTI)")
+	figure("store.fold_nocache_updates_per_s", mu, "events/s", "exactly-once fold, cache off (read + WATCH/MULTI)")
+	figure("store.fold_script_updates_per_s", ms, "events/s", "exactly-once fold, cached, Lua CAS (cluster path)")
+	figure("store.hset_updates_per_s", mh, "events/s", "plain pipelined HSET of the event's vector blob")
+	figure("store.hset2_updates_per_s", mh2, "events/s", "plain pipelined HSET of two blobs (vec+dvec)")
+	figure("store.fold_vs_hset_ratio", mc/mh, "", "fold (cached) / HSET of the event blob (target >= 0.5)")
+	figure("store.fold_vs_hset2_ratio", mc/mh2, "", "fold (cached) / HSET of the two profile blobs")
+	figure("store.fold_nocache_vs_hset_ratio", mu/mh, "", "fold (cache off) / HSET of the event blob")
+	figure("store.fold_script_vs_hset_ratio", ms/mh, "", "fold (Lua CAS) / HSET of the event blob")
+	figure("store.fold_server_us_per_event", median(sc), "µs", "redis-server time per event, fold cached (approx.)")
+	figure("store.fold_nocache_server_us_per_event", median(su), "µs", "redis-server time per event, fold cache off")
+	figure("store.fold_script_server_us_per_event", median(ss), "µs", "redis-server time per event, fold Lua CAS")
+	figure("store.hset_server_us_per_event", median(sh), "µs", "redis-server time per event, HSET one blob")
+	figure("store.hset2_server_us_per_event", median(sh2), "µs", "redis-server time per event, HSET two blobs")
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load average during the run: %s", load)
+	}
 
 	// memory per profile
 	var keys []string
@@ -244,8 +266,11 @@ func serverMicros(ctx context.Context, rdb *redis.Client) (float64, error) {
 			continue
 		}
 		name := strings.TrimPrefix(l[:strings.IndexByte(l, ':')], "cmdstat_")
-		if scripted && (name == "hset" || name == "hmget" || name == "pexpire") {
-			continue // called from the script; but EXISTS is both, see below
+		if scripted && (name == "hset" || name == "hmget" || name == "pexpire" || name == "exists") {
+			continue // called from the script, counted in its time
+		}
+		if name == "exec" {
+			continue // the queued commands are counted on their own
 		}
 		if name == "info" || name == "config|resetstat" {
 			continue

@@ -10,10 +10,13 @@
 // A running mean cannot be overwritten idempotently, so exactly-once comes from the watermarks
 // and a version. Fold groups a batch by user, reads the users' profiles in one pipeline (or takes
 // them from a small local cache), computes the new state in Go, skipping every event whose offset
-// is at or below its partition's watermark, and writes all users in one pipeline of a small
-// compare-and-set Lua script: the write happens only when the stored version (and creation id)
-// still equal the ones the state was computed from and the user has not been erased; it then
-// sets the fields, bumps the version and refreshes the TTL. A version mismatch means another
+// is at or below its partition's watermark, and writes all users with a compare-and-set: the
+// write happens only when the stored version (and creation id) still equal the ones the state
+// was computed from and the user has not been erased (nor moved); it then sets the changed
+// fields, bumps the version and refreshes the TTL. On a Redis Cluster (or Ring) the
+// compare-and-set is a small Lua script, pipelined, one call per slot; on a single server it is
+// a WATCH/MULTI/EXEC transaction per chunk of users, because passing two 384-dim vector blobs
+// through Lua's argument handling costs several times the HSET itself. A version mismatch means another
 // writer got there first (a second worker that briefly owns the same partition, or a stale cache
 // entry): Fold re-reads those users and recomputes, and the watermarks drop what the other
 // writer already folded. A worker killed between the Redis write and the Kafka commit sees the
