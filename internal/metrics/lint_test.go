@@ -98,7 +98,7 @@ func gatherAll(t *testing.T) (families []*dto.MetricFamily, labels map[string][]
 	return fams, labels
 }
 
-func TestPromlint(t *testing.T) {
+func TestLintPromlint(t *testing.T) {
 	fams, _ := gatherAll(t)
 	problems, err := promlint.NewWithMetricFamilies(fams).Lint()
 	if err != nil {
@@ -109,7 +109,7 @@ func TestPromlint(t *testing.T) {
 	}
 }
 
-func TestNamingConventions(t *testing.T) {
+func TestLintNamingConventions(t *testing.T) {
 	fams, labels := gatherAll(t)
 	if len(fams) < 20 {
 		t.Fatalf("only %d families gathered", len(fams))
@@ -158,7 +158,7 @@ func namingProblems(f *dto.MetricFamily, labels []string) []string {
 	return out
 }
 
-func TestNamingCatchesViolations(t *testing.T) {
+func TestLintNamingCatchesViolations(t *testing.T) {
 	counter, gauge, hist := dto.MetricType_COUNTER, dto.MetricType_GAUGE, dto.MetricType_HISTOGRAM
 	fam := func(name string, typ dto.MetricType) *dto.MetricFamily {
 		help := "Help."
@@ -185,7 +185,7 @@ func TestNamingCatchesViolations(t *testing.T) {
 	}
 }
 
-func TestLintCatchesViolations(t *testing.T) {
+func TestLintPromlintCatchesViolations(t *testing.T) {
 	// The linter used above does flag what we rely on it to flag.
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
@@ -205,10 +205,10 @@ func TestLintCatchesViolations(t *testing.T) {
 	}
 }
 
-// TestDeployReferencesExist checks that every profilestream_ series named by the Grafana
+// TestLintDeployReferencesExist checks that every profilestream_ series named by the Grafana
 // dashboard and the Prometheus alerts is one this package exports, so a rename here cannot
 // silently blank a panel or disarm an alert.
-func TestDeployReferencesExist(t *testing.T) {
+func TestLintDeployReferencesExist(t *testing.T) {
 	fams, _ := gatherAll(t)
 	known := map[string]bool{}
 	for _, f := range fams {
