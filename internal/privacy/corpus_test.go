@@ -160,3 +160,31 @@ func describe(text string, spans []Span) string {
 	}
 	return b.String()
 }
+
+// TestScrubConcurrent scrubs the corpus from several goroutines with one Scrubber and compares
+// with a sequential run (run with -race to check the Scrubber shares no mutable state).
+func TestScrubConcurrent(t *testing.T) {
+	cases := loadCorpus(t)
+	s := NewScrubber()
+	want := make([]string, len(cases))
+	for i, c := range cases {
+		want[i], _ = s.Scrub(c.Text)
+	}
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i, c := range cases {
+				if got, _ := s.Scrub(c.Text); got != want[i] {
+					errs <- c.ID
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if id := <-errs; id != "" {
+			t.Fatalf("concurrent scrub of %s differs", id)
+		}
+	}
+}
