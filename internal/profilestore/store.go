@@ -16,21 +16,24 @@
 // fields, bumps the version and refreshes the TTL. On a Redis Cluster (or Ring) the
 // compare-and-set is a small Lua script, pipelined, one call per slot; on a single server it is
 // a WATCH/MULTI/EXEC transaction per chunk of users, because passing two 384-dim vector blobs
-// through Lua's argument handling costs several times the HSET itself. A version mismatch means another
-// writer got there first (a second worker that briefly owns the same partition, or a stale cache
-// entry): Fold re-reads those users and recomputes, and the watermarks drop what the other
-// writer already folded. A worker killed between the Redis write and the Kafka commit sees the
-// same messages again and skips them by watermark. Events of one user arriving on several
-// partitions have independent watermarks. Every atomic step touches one key, or the profile and
-// its erasure-ledger key, which share the hash tag "{<pseudonym>}" and so one Redis Cluster slot.
+// through Lua's argument handling costs several times the HSET itself. A version mismatch means
+// another writer got there first (a second worker that briefly owns the same partition, or a
+// stale cache entry): Fold re-reads those users and recomputes, and the watermarks drop what the
+// other writer already folded. A worker killed between the Redis write and the Kafka commit sees
+// the same messages again and skips them by watermark. Events of one user arriving on several
+// partitions have independent watermarks. On a cluster every atomic step touches one key, or the
+// profile and its erasure-ledger key, which share the hash tag "{<pseudonym>}" and so one slot.
 //
 // The watermark rule assumes what Kafka guarantees: within one partition, a user's events are
-// folded in offset order, and a batch is retried (not skipped) when Fold returns an error. Fold
-// returns Redis errors wrapped; calling it again with the same batch is always safe.
+// folded in offset order; a batch is retried (not skipped) when Fold returns an error; and the
+// consumer commits an offset only after Fold returned for it, so that a new owner of a
+// partition never starts beyond what was written. Fold returns Redis errors wrapped; calling it
+// again with the same batch is always safe.
 //
 // Erasure: Forget deletes the profile and writes an erasure-ledger key in the same slot, in one
-// script; the fold script refuses to write a profile whose ledger key exists, so an event that
-// was in flight during the erasure cannot resurrect the profile. Reconsent clears the ledger.
+// script; the compare-and-set refuses to write a profile whose ledger key exists (and the
+// transaction path watches the ledger key), so an event that was in flight during the erasure
+// cannot resurrect the profile. Reconsent clears the ledger. Move handles key rotation (move.go).
 package profilestore
 
 import (
