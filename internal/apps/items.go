@@ -485,6 +485,9 @@ type Item struct {
 	Vector []float32
 	// Score is the sorted-set score, log2 of the decayed popularity in time-free form.
 	Score float64
+
+	prior  float64 // popularityPrior relative to the snapshot's top item
+	catIdx int     // index of Category in the snapshot's category list
 }
 
 // Popularity returns the item's decayed popularity at now (0 for NoPopularity).
@@ -525,6 +528,7 @@ func itemFromHMGet(id string, score float64, v []interface{}) *Item {
 type snapshot struct {
 	items []*Item // by score, highest first
 	byID  map[string]*Item
+	cats  map[string]int // category -> Item.catIdx
 }
 
 // Refresh reloads the in-memory copy of the index now.
@@ -533,7 +537,7 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("apps: refresh items: %w", err)
 	}
-	s := &snapshot{items: make([]*Item, 0, len(zs)), byID: make(map[string]*Item, len(zs))}
+	s := &snapshot{items: make([]*Item, 0, len(zs)), byID: make(map[string]*Item, len(zs)), cats: map[string]int{}}
 	const chunk = 1000
 	for i := 0; i < len(zs); i += chunk {
 		j := min(i+chunk, len(zs))
@@ -547,6 +551,16 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 		}
 		for k := i; k < j; k++ {
 			it := itemFromHMGet(zs[k].Member.(string), zs[k].Score, cmds[k-i].Val())
+			it.prior = popularityPrior(it.Score, zs[0].Score)
+			c, ok := s.cats[it.Category]
+			if !ok {
+				c = len(s.cats)
+				s.cats[it.Category] = c
+			}
+			it.catIdx = c
+			if it.ModelID != x.opts.ModelID {
+				it.Vector = nil // another model's vector cannot be compared
+			}
 			s.items = append(s.items, it)
 			s.byID[it.ID] = it
 		}

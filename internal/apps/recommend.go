@@ -122,7 +122,7 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 		return !exclude[it.ID] && (o.Category == "" || it.Category == o.Category)
 	}
 	var u []float32
-	if prof != nil && prof.ModelID == x.opts.ModelID {
+	if prof != nil && prof.ModelID == x.opts.ModelID { // items of another model have no Vector in the snapshot
 		u = normalized(prof.DecayedMean)
 	}
 	if u == nil {
@@ -131,7 +131,7 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 	}
 	rec.Source = SourceProfile
 
-	share := map[string]float64{}
+	share := make([]float64, len(snap.cats))
 	if wc > 0 {
 		var sum float64
 		cats := prof.TopCategories(o.Now, 0)
@@ -139,14 +139,10 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 			sum += c.Count
 		}
 		for _, c := range cats {
-			if sum > 0 {
-				share[c.Category] = c.Count / sum
+			if i, ok := snap.cats[c.Category]; ok && sum > 0 {
+				share[i] = c.Count / sum
 			}
 		}
-	}
-	var maxScore float64
-	if len(snap.items) > 0 {
-		maxScore = snap.items[0].Score
 	}
 	pool := o.K
 	if o.MMRLambda > 0 {
@@ -154,14 +150,20 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 	}
 	h := &candHeap{}
 	for _, it := range snap.items {
-		if it.Vector == nil || len(it.Vector) != len(u) || it.ModelID != prof.ModelID || !keep(it) {
+		if it.Vector == nil || len(it.Vector) != len(u) || (o.Category != "" && it.Category != o.Category) {
 			continue
 		}
 		c := cand{it: it, cos: dot(u, it.Vector)}
-		c.score = c.cos + wp*popularityPrior(it.Score, maxScore) + wc*share[it.Category]
+		c.score = c.cos + wp*it.prior + wc*share[it.catIdx]
+		if h.Len() == pool && !candLess((*h)[0], c) {
+			continue
+		}
+		if exclude[it.ID] {
+			continue
+		}
 		if h.Len() < pool {
 			heap.Push(h, c)
-		} else if c.score > (*h)[0].score {
+		} else {
 			(*h)[0] = c
 			heap.Fix(h, 0)
 		}
@@ -220,12 +222,14 @@ type cand struct {
 // candHeap is a min-heap by score (ties: larger id first out, for a deterministic order).
 type candHeap []cand
 
-func (h candHeap) Len() int { return len(h) }
-func (h candHeap) Less(i, j int) bool {
-	if h[i].score != h[j].score {
-		return h[i].score < h[j].score
+func (h candHeap) Len() int           { return len(h) }
+func (h candHeap) Less(i, j int) bool { return candLess(h[i], h[j]) }
+
+func candLess(a, b cand) bool {
+	if a.score != b.score {
+		return a.score < b.score
 	}
-	return h[i].it.ID > h[j].it.ID
+	return a.it.ID > b.it.ID
 }
 func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 func (h *candHeap) Push(v any)   { *h = append(*h, v.(cand)) }
