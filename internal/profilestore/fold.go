@@ -3,6 +3,7 @@ package profilestore
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ type FoldResult struct {
 	Applied    int // events folded into a profile
 	Duplicates int // events skipped because their offset was at or below the partition's watermark
 	Erased     int // events refused because the user is in the erasure ledger
-	Rejected   int // invalid events dropped: no pseudonym, invalid kind, zero time, vector of the wrong dimension
+	Rejected   int // invalid events dropped: no pseudonym, invalid kind, zero time, vector of the wrong dimension or not finite
 	Conflicts  int // compare-and-set conflicts that were resolved by re-reading
 	// Updated has one entry per user whose profile this call changed, in first-seen order.
 	Updated []Updated
@@ -180,12 +181,25 @@ func redirect(u *userBatch) *userBatch {
 	return t
 }
 
-// valid reports whether an event can be folded at all.
+// valid reports whether an event can be folded at all: it needs a pseudonym, a valid kind, a
+// time, and either no vector or a finite vector of the configured dimension (an empty vector
+// counts as none).
 func (s *Store) valid(e *event.Event) bool {
 	if e.Pseudonym == "" || e.Kind < event.KindView || e.Kind > event.KindReview || e.TS.IsZero() {
 		return false
 	}
-	return e.Vector == nil || len(e.Vector) == s.opts.Dim
+	if len(e.Vector) == 0 {
+		return true
+	}
+	if len(e.Vector) != s.opts.Dim {
+		return false
+	}
+	for _, x := range e.Vector {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // readBases fills base and erased of every user: from the cache when allowed, else from Redis
@@ -313,7 +327,7 @@ func (s *Store) foldOne(p *Profile, e *event.Event) {
 	if e.Category != "" {
 		s.addCategory(p, e.Category, dw)
 	}
-	if e.Vector != nil {
+	if len(e.Vector) > 0 {
 		if p.Vector == nil {
 			p.Vector = make([]float32, len(e.Vector))
 			p.DecayedVector = make([]float32, len(e.Vector))

@@ -247,3 +247,36 @@ func TestSetSegments(t *testing.T) {
 		t.Fatalf("fold overwrote segment: %d", p.Segment)
 	}
 }
+
+func TestRejected(t *testing.T) {
+	s := newStore(t, redistest.Start(t).Client(), nil)
+	ok := event.Event{Origin: event.Origin{Topic: "t"}, Pseudonym: "k1.u", Kind: event.KindView, TS: t0}
+	for i, tc := range []struct {
+		name   string
+		mod    func(e *event.Event)
+		reject bool
+	}{
+		{"valid", func(e *event.Event) {}, false},
+		{"empty vector is no vector", func(e *event.Event) { e.Vector = []float32{} }, false},
+		{"no pseudonym", func(e *event.Event) { e.Pseudonym = "" }, true},
+		{"kind zero", func(e *event.Event) { e.Kind = 0 }, true},
+		{"kind out of range", func(e *event.Event) { e.Kind = 9 }, true},
+		{"zero time", func(e *event.Event) { e.TS = time.Time{} }, true},
+		{"wrong dimension", func(e *event.Event) { e.Vector = []float32{1} }, true},
+		{"NaN", func(e *event.Event) { e.Vector = make([]float32, testDim); e.Vector[3] = float32(math.NaN()) }, true},
+		{"Inf", func(e *event.Event) { e.Vector = make([]float32, testDim); e.Vector[0] = float32(math.Inf(1)) }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := ok
+			e.Offset = int64(i) // increasing: never a duplicate
+			tc.mod(&e)
+			r, err := s.Fold(context.Background(), []event.Event{e})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (r.Rejected == 1) != tc.reject || (r.Applied == 1) == tc.reject {
+				t.Fatalf("%+v", r)
+			}
+		})
+	}
+}
