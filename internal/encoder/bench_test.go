@@ -7,7 +7,9 @@ import (
 	"testing"
 )
 
-// BenchmarkMiniLM6 encodes 64 sentences of 32 tokens with a MiniLM-L6-shaped random model on
+const benchLen = 128
+
+// BenchmarkMiniLM6 encodes 64 sentences of benchLen tokens with a MiniLM-L6-shaped random model on
 // one thread (b.N batches). cmd/encbench is the full benchmark with the PyTorch comparison.
 func BenchmarkMiniLM6(b *testing.B) {
 	vocab := []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]"}
@@ -19,14 +21,14 @@ func BenchmarkMiniLM6(b *testing.B) {
 		b.Fatal(err)
 	}
 	cfg := Config{HiddenSize: 384, NumHiddenLayers: 6, NumAttentionHeads: 12, IntermediateSize: 1536, MaxPositionEmbeddings: 512}
-	m, err := NewRandom(cfg, tok, 1, Options{Threads: 1, BatchSize: 64, MaxLength: 32})
+	m, err := NewRandom(cfg, tok, 1, Options{Threads: 1, BatchSize: 64, MaxLength: benchLen})
 	if err != nil {
 		b.Fatal(err)
 	}
 	texts := make([]string, 64)
 	for i := range texts {
 		var sb strings.Builder
-		for j := 0; j < 40; j++ {
+		for j := 0; j < benchLen+8; j++ {
 			sb.WriteString("w" + strconv.Itoa(5+(i*131+j*17)%30000) + " ")
 		}
 		texts[i] = sb.String()

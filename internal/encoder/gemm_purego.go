@@ -2,7 +2,11 @@
 
 package encoder
 
-import "github.com/profilestream/profilestream/internal/encoder/internal/simd"
+import (
+	"math"
+
+	"github.com/profilestream/profilestream/internal/encoder/internal/simd"
+)
 
 // Backend names the matrix-product kernel this binary was built with.
 var Backend = map[bool]string{true: "purego+avx2", false: "purego"}[simd.HaveAVX2FMA]
@@ -38,8 +42,31 @@ func geluErfRows(xs []float32) {
 }
 
 func softmaxRows(s []float32, rows, n int, scale float32) {
+	if !simd.HaveAVX2FMA || n < 8 {
+		for r := 0; r < rows; r++ {
+			softmaxScaled(s[r*n:(r+1)*n], scale)
+		}
+		return
+	}
 	for r := 0; r < rows; r++ {
-		softmaxScaled(s[r*n:(r+1)*n], scale)
+		row := s[r*n : (r+1)*n]
+		mx := float32(math.Inf(-1))
+		for i := range row {
+			row[i] *= scale
+			mx = max(mx, row[i])
+		}
+		done := simd.ExpSub(row, mx)
+		for i := done; i < len(row); i++ {
+			row[i] = expf(row[i] - mx)
+		}
+		var sum float32
+		for _, v := range row {
+			sum += v
+		}
+		inv := 1 / sum
+		for i := range row {
+			row[i] *= inv
+		}
 	}
 }
 

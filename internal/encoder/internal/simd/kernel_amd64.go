@@ -2,7 +2,11 @@
 
 package simd
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // HaveAVX2FMA reports whether the assembly kernels may run on this CPU.
 var HaveAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
@@ -41,6 +45,33 @@ func GeluErf(x []float32) int {
 	n := len(x) &^ 7
 	if n > 0 {
 		geluErf8(&x[0], n, &geluTab)
+	}
+	return n
+}
+
+//go:noescape
+func expSub8(x *float32, n int, mx float32, tab *[12][8]float32)
+
+var expTab = func() (t [12][8]float32) {
+	vals := [12]float32{
+		-87, 1.44269504088896341, 0.693359375, -2.12194440e-4,
+		1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
+		1, math.Float32frombits(127),
+	}
+	for i, v := range vals {
+		for j := range t[i] {
+			t[i][j] = v
+		}
+	}
+	return t
+}()
+
+// ExpSub sets x[i] = exp(x[i] - mx) for the first len(x) &^ 7 values (which must not exceed
+// mx, as in a softmax after subtracting the maximum) and returns how many it did.
+func ExpSub(x []float32, mx float32) int {
+	n := len(x) &^ 7
+	if n > 0 {
+		expSub8(&x[0], n, mx, &expTab)
 	}
 	return n
 }

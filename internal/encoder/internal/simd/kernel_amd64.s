@@ -151,3 +151,49 @@ gloop:
 gdone:
 	VZEROUPPER
 	RET
+
+// func expSub8(x *float32, n int, mx float32, tab *[12][8]float32)
+//
+// x[i] = exp(x[i] - mx) for n (a multiple of 8) floats with x[i] <= mx (softmax), by the
+// Cephes expf scheme: n = round(y log2 e), r = y - n ln 2 (in two parts), exp(r) by a degree-6
+// polynomial, times 2^n built in the exponent bits. tab: 0 -87, 1 log2 e, 2 ln2 high,
+// 3 ln2 low, 4..9 polynomial, 10 one, 11 the integer 127.
+TEXT ·expSub8(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS mx+16(FP), Y15
+	MOVQ         tab+24(FP), R8
+	SHRQ         $3, CX
+
+eloop:
+	TESTQ CX, CX
+	JE    edone
+	VMOVUPS      (SI), Y0
+	VSUBPS       Y15, Y0, Y0
+	VMAXPS       0(R8), Y0, Y0
+	VMULPS       32(R8), Y0, Y1
+	VROUNDPS     $0, Y1, Y1
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS 64(R8), Y1, Y2
+	VFNMADD231PS 96(R8), Y1, Y2
+	VMOVUPS      128(R8), Y3
+	VFMADD213PS  160(R8), Y2, Y3
+	VFMADD213PS  192(R8), Y2, Y3
+	VFMADD213PS  224(R8), Y2, Y3
+	VFMADD213PS  256(R8), Y2, Y3
+	VFMADD213PS  288(R8), Y2, Y3
+	VMULPS       Y2, Y2, Y4
+	VFMADD213PS  Y2, Y4, Y3
+	VADDPS       320(R8), Y3, Y3
+	VCVTPS2DQ    Y1, Y5
+	VPADDD       352(R8), Y5, Y5
+	VPSLLD       $23, Y5, Y5
+	VMULPS       Y5, Y3, Y3
+	VMOVUPS      Y3, (SI)
+	ADDQ         $32, SI
+	DECQ         CX
+	JMP          eloop
+
+edone:
+	VZEROUPPER
+	RET

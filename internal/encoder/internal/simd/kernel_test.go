@@ -73,3 +73,25 @@ func TestGeluErf(t *testing.T) {
 		}
 	}
 }
+
+func TestExpSub(t *testing.T) {
+	if !HaveAVX2FMA {
+		t.Skip("no AVX2/FMA on this CPU")
+	}
+	var xs []float32
+	for x := -100.0; x <= 3; x += 0.0173 {
+		xs = append(xs, float32(x))
+	}
+	const mx = 3
+	ys := append([]float32(nil), xs...)
+	n := ExpSub(ys, mx)
+	if n != len(xs)&^7 {
+		t.Fatalf("did %d of %d", n, len(xs))
+	}
+	for i := 0; i < n; i++ {
+		want := math.Exp(float64(xs[i] - mx)) // the subtraction rounds in float32, as in the kernel
+		if d := math.Abs(float64(ys[i]) - want); d > 3e-7*want+1e-37 {
+			t.Fatalf("exp(%v) = %v, want %v", float64(xs[i])-mx, ys[i], want)
+		}
+	}
+}
