@@ -77,21 +77,13 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 		u.events = append(u.events, e)
 	}
 	for _, u := range order {
-		sort.SliceStable(u.events, func(i, j int) bool {
-			a, b := u.events[i], u.events[j]
-			if a.Topic != b.Topic {
-				return a.Topic < b.Topic
-			}
-			if a.Partition != b.Partition {
-				return a.Partition < b.Partition
-			}
-			return a.Offset < b.Offset
-		})
+		sortEvents(u.events)
 	}
 
 	pending := order
 	useCache := true
 	for attempt := 0; len(pending) > 0; attempt++ {
+		pending = mergeSameUser(pending)
 		if attempt > s.opts.MaxRetries {
 			return res, fmt.Errorf("profilestore: fold: %d users still conflicting after %d re-reads: %w",
 				len(pending), s.opts.MaxRetries, ErrConflict)
@@ -168,6 +160,36 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 		}
 	}
 	return res, nil
+}
+
+// mergeSameUser merges batches of the same pseudonym (a batch redirected from a moved profile
+// can meet the target's own batch), so that one write step never writes a user twice.
+func mergeSameUser(us []*userBatch) []*userBatch {
+	seen := make(map[string]*userBatch, len(us))
+	out := us[:0:0]
+	for _, u := range us {
+		if m, ok := seen[u.pseudonym]; ok {
+			m.events = append(m.events, u.events...)
+			sortEvents(m.events)
+			continue
+		}
+		seen[u.pseudonym] = u
+		out = append(out, u)
+	}
+	return out
+}
+
+func sortEvents(evs []*event.Event) {
+	sort.SliceStable(evs, func(i, j int) bool {
+		a, b := evs[i], evs[j]
+		if a.Topic != b.Topic {
+			return a.Topic < b.Topic
+		}
+		if a.Partition != b.Partition {
+			return a.Partition < b.Partition
+		}
+		return a.Offset < b.Offset
+	})
 }
 
 // redirect returns u's events addressed to the pseudonym u's profile moved to.
