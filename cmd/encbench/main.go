@@ -48,7 +48,7 @@ func (c benchCase) name() string {
 func main() {
 	var (
 		batch   = flag.Int("batch", 64, "sentences per batch")
-		minSec  = flag.Float64("min-seconds", 2, "measure each case at least this long (whole batches)")
+		minSec  = flag.Float64("min-seconds", 1.5, "measure each case at least this long (whole batches)")
 		modelsF = flag.String("models", "default,minilm6", "models to measure")
 		lensF   = flag.String("lens", "32,128", "sequence lengths in tokens")
 		python  = flag.String("python", "/usr/bin/python3", "python with torch for the reference")

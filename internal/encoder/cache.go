@@ -20,7 +20,8 @@ const cacheEntryOverhead = 96
 
 // Cache is an Encoder that remembers the vectors of another Encoder, keyed by the xxhash64 of the
 // normalized text (NFC, runs of whitespace collapsed to one space, trimmed), so that "Great
-// phone!" and " great  phone! " with different spacing share one entry. It is a least recently
+// phone!" and " great  phone! " with different spacing share one entry; the normalized text is
+// what the wrapped encoder sees, so a cached and an uncached call give the same vector. It is a least recently
 // used cache bounded in bytes (vector bytes plus a fixed per-entry overhead). Within one Encode
 // call, repeated texts are encoded once, and all misses go to the wrapped encoder in a single
 // batch call. A 64-bit hash collision would return another text's vector; at the cache sizes
