@@ -17,7 +17,7 @@ func renamed(evs []event.Event, pseudonym string) []event.Event {
 	return out
 }
 
-func TestMove(t *testing.T) {
+func testMove(t *testing.T) {
 	all := genEvents(20, 400, 1, 3) // one user, three partitions
 	want := cleanFold(t, renamed(all, "k2.new"))
 	ctx := context.Background()
@@ -91,3 +91,5 @@ func TestMoveMissingSource(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMove(t *testing.T) { bothWriteModes(t, testMove) }
