@@ -669,3 +669,34 @@ func TestObservePullsWhenUserIsNewer(t *testing.T) {
 		t.Fatalf("b did not pull the newer model: %d vs %d", b.Version(), a.Version())
 	}
 }
+
+// BenchmarkMerge measures one merge (Lua: decay, add deltas, renormalize, version check, stats
+// flush) with K=8 and 384 dimensions, after an Observe of 64 users (not timed).
+func BenchmarkMerge(b *testing.B) {
+	srv := redistest.Start(b)
+	ctx := context.Background()
+	xs, labels := blobs(31, 2000, 8, 384, 0.3)
+	m, err := New(srv.Client(), nil, Options{K: 8, HalfLife: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ups []Update
+	for i, x := range xs {
+		ups = append(ups, Update{Pseudonym: fmt.Sprint("u", i), Vector: x, Segment: -1,
+			Categories: []CategoryCount{{Category: fmt.Sprint("cat", labels[i]), Count: 1}}})
+	}
+	if _, err := m.Observe(ctx, ups); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if _, err := m.Observe(ctx, ups[:64]); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := m.Merge(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
