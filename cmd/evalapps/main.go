@@ -64,6 +64,9 @@ func main() {
 	dataDir := flag.String("data", "../shared/data", "folder holding the shared data sets")
 	modelDir := flag.String("model", "", "Hugging Face model folder for the encoder (default: the bundled default model)")
 	seed := flag.Uint64("seed", 1, "random seed (look-alike seeds)")
+	textMode := flag.String("text", "summary", "review text to encode: summary (the review title; the body only when there is no title) or full (title and body, as the pipeline does)")
+	maxLen := flag.Int("max-len", 32, "encoder MaxLength in tokens (0: the model's maximum)")
+	grid := flag.Bool("grid", false, "also run a grid of blend weights (PopularityWeight x CategoryWeight), printed as ours_p<wp>_c<wc>")
 	only := flag.String("only", "", "comma-separated data sets to run (amazon_5core, amazon_multicat, taobao; default all)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
@@ -79,7 +82,7 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	if err := run(ctx, *dataDir, *modelDir, *seed, *only); err != nil {
+	if err := run(ctx, *dataDir, *modelDir, *seed, *only, *grid, *textMode, *maxLen); err != nil {
 		fmt.Fprintln(os.Stderr, "evalapps:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -100,20 +103,20 @@ func (r *rec) event() event.Event {
 		ItemTitle: r.title, Summary: r.summary, Text: r.text, Rating: r.rating, TS: r.ts}
 }
 
-func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string) error {
+func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string, grid bool, textMode string, maxLen int) error {
 	start := time.Now()
 	var model *encoder.Model
 	var err error
 	if modelDir != "" {
-		model, err = encoder.Load(modelDir, encoder.Options{Threads: 2})
+		model, err = encoder.Load(modelDir, encoder.Options{Threads: 2, MaxLength: maxLen})
 	} else {
-		model, err = encoder.LoadDefault(encoder.Options{Threads: 2})
+		model, err = encoder.LoadDefault(encoder.Options{Threads: 2, MaxLength: maxLen})
 	}
 	if err != nil {
 		return fmt.Errorf("load encoder: %w", err)
 	}
 	enc := encoder.NewCache(model, 512<<20)
-	fmt.Printf("encoder: %s (dim %d)\n", model.ModelID(), model.Dim())
+	fmt.Printf("encoder: %s (dim %d, max %d tokens), review text: %s\n", model.ModelID(), model.Dim(), model.MaxLength(), textMode)
 
 	proc, err := redisproc.Start(ctx, redisproc.Options{})
 	if err != nil {
@@ -162,8 +165,15 @@ func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string
 		if ds.name == "taobao" {
 			taobao = recs
 		}
+		if textMode == "summary" {
+			for i := range recs {
+				if strings.TrimSpace(recs[i].summary) != "" {
+					recs[i].text = ""
+				}
+			}
+		}
 		prefix := fmt.Sprintf("e%d", i)
-		res, store, err := evalRec(ctx, client, enc, model.ModelID(), model.Dim(), prefix, recs, ds.itemHL, ds.profileHL, ds.catalog)
+		res, store, err := evalRec(ctx, client, enc, model.ModelID(), model.Dim(), prefix, recs, ds.itemHL, ds.profileHL, ds.catalog, grid)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ds.name, err)
 		}
@@ -318,7 +328,7 @@ func foldAll(ctx context.Context, store *profilestore.Store, idx *apps.ItemIndex
 }
 
 func evalRec(ctx context.Context, client *redis.Client, enc *encoder.Cache, modelID string, dim int, prefix string,
-	recs []rec, itemHL, profileHL time.Duration, catalog bool) (recResult, *profilestore.Store, error) {
+	recs []rec, itemHL, profileHL time.Duration, catalog, grid bool) (recResult, *profilestore.Store, error) {
 	train, held := split(recs)
 	res := recResult{hit: map[string]float64{}, ndcg: map[string]float64{}, heldOut: map[string]bool{}}
 	store, err := profilestore.New(client, profilestore.Options{Prefix: prefix, ModelID: modelID, Dim: dim, HalfLife: profileHL})
@@ -335,9 +345,11 @@ func evalRec(ctx context.Context, client *redis.Client, enc *encoder.Cache, mode
 		evs[i] = train[i].event()
 		evs[i].Origin = event.Origin{Topic: "eval", Partition: 0, Offset: int64(i)}
 	}
+	te := time.Now()
 	if err := encodeEvents(ctx, enc, evs); err != nil {
 		return res, nil, err
 	}
+	fmt.Printf("  encoded the texts of %d events in %.1fs\n", len(evs), time.Since(te).Seconds())
 	if catalog {
 		seen := map[string]bool{}
 		var items []apps.CatalogItem
@@ -474,6 +486,15 @@ func evalRec(ctx context.Context, client *redis.Client, enc *encoder.Cache, mode
 		"ours":         {K: 10},
 		"ours_content": {K: 10, PopularityWeight: -1, CategoryWeight: -1},
 		"ours_mmr":     {K: 10, MMRLambda: 0.7},
+	}
+	if grid {
+		for _, wp := range []float64{-1, 0.1, 0.3, 1, 3} {
+			for _, wc := range []float64{-1, 0.25, 0.5, 1, 2, 5} {
+				name := fmt.Sprintf("ours_p%g_c%g", wp, wc)
+				variants[name] = apps.RecommendOptions{K: 10, PopularityWeight: wp, CategoryWeight: wc}
+				res.methods = append(res.methods, name)
+			}
+		}
 	}
 	sources := map[string]int{}
 	tq := time.Now()
