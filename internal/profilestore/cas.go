@@ -149,10 +149,13 @@ func Slot(pseudonym string) uint16 {
 // than the HSET itself for 384-dim vectors.
 func (s *Store) writeWatch(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
 	out := make([]int64, len(ws))
-	keys := make([]interface{}, 0, 1+2*len(ws))
+	// Only the profile keys are watched: Forget always modifies the profile key (even an absent
+	// one), so an erasure after the EXISTS read below aborts the transaction. WATCH costs grow
+	// with the square of the keys watched, so this halves the keys for a quarter of the cost.
+	keys := make([]interface{}, 0, 1+len(ws))
 	keys = append(keys, "WATCH")
 	for _, w := range ws {
-		keys = append(keys, s.key(w.pseudonym), s.ledger(w.pseudonym))
+		keys = append(keys, s.key(w.pseudonym))
 	}
 	ttl := s.opts.TTL
 	err := c.Watch(ctx, func(tx *redis.Tx) error {

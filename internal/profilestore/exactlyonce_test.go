@@ -3,6 +3,7 @@ package profilestore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -326,3 +327,50 @@ func TestStaleCacheConflict(t *testing.T)      { bothWriteModes(t, testStaleCach
 func TestErasure(t *testing.T)                 { bothWriteModes(t, testErasure) }
 func TestNoScriptAndRedisRestart(t *testing.T) { bothWriteModes(t, testNoScriptAndRedisRestart) }
 func TestTTL(t *testing.T)                     { bothWriteModes(t, testTTL) }
+
+// testForgetRace: folds that create profiles race with Forget of the same users. Whatever the
+// interleaving, an erased user must end without a profile (no resurrection by an in-flight fold).
+func testForgetRace(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s := newStore(t, srv.Client(), nil)
+	f := newStore(t, srv.Client(), nil)
+	const users = 300
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for lo := 0; lo < users; lo += 10 {
+			var evs []event.Event
+			for u := lo; u < lo+10; u++ {
+				evs = append(evs, event.Event{Origin: event.Origin{Topic: "t", Offset: int64(u)},
+					Pseudonym: fmt.Sprintf("k1.r%03d", u), Kind: event.KindView, TS: t0})
+			}
+			for {
+				_, err := s.Fold(ctx, evs)
+				if err == nil {
+					break
+				}
+				if !errors.Is(err, ErrConflict) {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for u := 0; u < users; u++ {
+			if err := f.Forget(ctx, fmt.Sprintf("k1.r%03d", u)); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	if n := len(allProfiles(t, s)); n != 0 {
+		t.Fatalf("%d erased users have a profile", n)
+	}
+}
+
+func TestForgetRace(t *testing.T) { bothWriteModes(t, testForgetRace) }

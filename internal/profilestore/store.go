@@ -117,8 +117,12 @@ return 1
 
 // forgetScript deletes the profile and writes the ledger entry. KEYS[1] profile, KEYS[2] ledger;
 // ARGV[1] erasure time ms. Returns the deleted profile's segment (nil when none).
+// The HSET before the DEL makes sure the profile key is modified even when it does not exist,
+// which aborts a concurrent fold transaction that WATCHes it (the single-server write path
+// watches only profile keys).
 var forgetScript = newScript(`
 local seg = redis.call('HGET', KEYS[1], 'seg')
+redis.call('HSET', KEYS[1], 'erasing', '1')
 redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[1])
 return seg
