@@ -122,6 +122,13 @@ func TestColdStartAndExclusion(t *testing.T) {
 			}
 		})
 	}
+	// The one-call form gives the same answers.
+	for _, tc := range tests {
+		r, err := RecommendFor(e.ctx, e.idx.rdb, "", tc.user, tc.opts)
+		if err != nil || r.Source != tc.source || fmt.Sprint(ids(r.Items)) != fmt.Sprint(tc.want) {
+			t.Fatalf("RecommendFor %s: got %s %v (%v), want %s %v", tc.name, r.Source, ids(r.Items), err, tc.source, tc.want)
+		}
+	}
 	// The exclusion comes from the index's own per-user set too: with the profile's recent
 	// items turned off, a1 is still excluded.
 	got, err := e.idx.UserItems(e.ctx, "alice")

@@ -8,6 +8,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/profilestream/profilestream/reader"
 )
 
@@ -276,4 +278,26 @@ func mmr(c []cand, k int, lambda float64) []cand {
 		}
 	}
 	return picked
+}
+
+// RecommendFor is the one-call form for command-line tools: it builds a read-only ItemIndex on
+// client under prefix whose model is the one of the user's profile (any model when the user has
+// no profile, who then gets popular items) and runs Recommend once. Long-running services should
+// keep one ItemIndex instead, whose in-memory copy of the items is reused across calls.
+func RecommendFor(ctx context.Context, client redis.UniversalClient, prefix, pseudonym string, o RecommendOptions) (Recommendation, error) {
+	if prefix == "" {
+		prefix = "ps"
+	}
+	model, err := client.HGet(ctx, prefix+":v1:p:{"+pseudonym+"}", "model").Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return Recommendation{}, fmt.Errorf("apps: recommend: %w", err)
+	}
+	if model == "" {
+		model = "(none)"
+	}
+	x, err := NewItemIndex(client, ItemOptions{Prefix: prefix, ModelID: model})
+	if err != nil {
+		return Recommendation{}, err
+	}
+	return x.Recommend(ctx, pseudonym, o)
 }
