@@ -488,6 +488,7 @@ type Item struct {
 
 	prior  float64 // popularityPrior relative to the snapshot's top item
 	catIdx int     // index of Category in the snapshot's category list
+	vecIdx int     // index of Vector among the snapshot's distinct vectors (-1: none)
 }
 
 // Popularity returns the item's decayed popularity at now (0 for NoPopularity).
@@ -529,6 +530,9 @@ type snapshot struct {
 	items []*Item // by score, highest first
 	byID  map[string]*Item
 	cats  map[string]int // category -> Item.catIdx
+	// vecs are the distinct item vectors: items with the same text (e.g. the same category
+	// and no title) share one, and Recommend computes each cosine once.
+	vecs [][]float32
 }
 
 // Refresh reloads the in-memory copy of the index now.
@@ -538,6 +542,7 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 		return fmt.Errorf("apps: refresh items: %w", err)
 	}
 	s := &snapshot{items: make([]*Item, 0, len(zs)), byID: make(map[string]*Item, len(zs)), cats: map[string]int{}}
+	vecNo := map[string]int{}
 	const chunk = 1000
 	for i := 0; i < len(zs); i += chunk {
 		j := min(i+chunk, len(zs))
@@ -560,6 +565,17 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 			it.catIdx = c
 			if it.ModelID != x.opts.ModelID {
 				it.Vector = nil // another model's vector cannot be compared
+			}
+			it.vecIdx = -1
+			if it.Vector != nil {
+				b := string(encodeVector(it.Vector))
+				v, ok := vecNo[b]
+				if !ok {
+					v = len(s.vecs)
+					vecNo[b] = v
+					s.vecs = append(s.vecs, it.Vector)
+				}
+				it.vecIdx, it.Vector = v, s.vecs[v]
 			}
 			s.items = append(s.items, it)
 			s.byID[it.ID] = it

@@ -151,11 +151,20 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 		pool = 10 * o.K
 	}
 	h := &candHeap{}
+	cosines := make([]float64, len(snap.vecs))
+	for i := range cosines {
+		cosines[i] = math.NaN()
+	}
 	for _, it := range snap.items {
-		if it.Vector == nil || len(it.Vector) != len(u) || (o.Category != "" && it.Category != o.Category) {
+		if it.vecIdx < 0 || len(it.Vector) != len(u) || (o.Category != "" && it.Category != o.Category) {
 			continue
 		}
-		c := cand{it: it, cos: dot(u, it.Vector)}
+		cs := cosines[it.vecIdx]
+		if math.IsNaN(cs) {
+			cs = dot(u, it.Vector)
+			cosines[it.vecIdx] = cs
+		}
+		c := cand{it: it, cos: cs}
 		c.score = c.cos + wp*it.prior + wc*share[it.catIdx]
 		if h.Len() == pool && !candLess((*h)[0], c) {
 			continue
