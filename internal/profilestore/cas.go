@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 )
 
 // casManyScript is casScript for several users in one call, to spread the fixed cost of a
@@ -58,14 +59,24 @@ type casWrite struct {
 func (s *Store) writeCAS(ctx context.Context, ws []casWrite) ([]int64, error) {
 	if c, ok := s.rdb.(*redis.Client); ok && !s.opts.UseScript {
 		// WATCH costs O(keys watched so far) per key in Redis 7 (it scans the client's list of
-		// watched keys), so transactions stay small.
-		out := make([]int64, 0, len(ws))
+		// watched keys), so transactions stay small; the chunks run on parallel connections so
+		// that their round trips overlap.
+		out := make([]int64, len(ws))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(8)
 		for lo := 0; lo < len(ws); lo += s.opts.ScriptBatch {
-			r, err := s.writeWatch(ctx, c, ws[lo:min(lo+s.opts.ScriptBatch, len(ws))])
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r...)
+			hi := min(lo+s.opts.ScriptBatch, len(ws))
+			g.Go(func() error {
+				r, err := s.writeWatch(gctx, c, ws[lo:hi])
+				if err != nil {
+					return err
+				}
+				copy(out[lo:hi], r)
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
 		}
 		return out, nil
 	}
@@ -165,7 +176,11 @@ func (s *Store) writeWatch(ctx context.Context, c *redis.Client, ws []casWrite) 
 			p.Do(ctx, keys...)
 			for i, w := range ws {
 				hm[i] = p.HMGet(ctx, s.key(w.pseudonym), fVer, fCID, fMoved)
-				ex[i] = p.Exists(ctx, s.ledger(w.pseudonym))
+				// An existing profile cannot be erased: Forget deletes it, so a version match
+				// proves there was no erasure. Only a new profile needs the ledger check.
+				if w.expVer == "0" {
+					ex[i] = p.Exists(ctx, s.ledger(w.pseudonym))
+				}
 			}
 			return nil
 		})
@@ -181,7 +196,7 @@ func (s *Store) writeWatch(ctx context.Context, c *redis.Client, ws []casWrite) 
 				ver = "0"
 			}
 			switch {
-			case ex[i].Val() == 1:
+			case ex[i] != nil && ex[i].Val() == 1:
 				out[i] = -2
 			case v[2] != nil:
 				out[i] = -3
