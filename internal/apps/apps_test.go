@@ -338,3 +338,28 @@ func TestChurnMonotone(t *testing.T) {
 		t.Fatalf("nil profile %g", s)
 	}
 }
+
+func TestCatalogItemRecommendedByContent(t *testing.T) {
+	enc := fakeEncoder{"Books. New book": vA2, "Books. Other": vC}
+	e := newEnv(t, ItemOptions{Encoder: enc})
+	if err := e.idx.Upsert(e.ctx, []CatalogItem{{"new", "Books", "New book"}, {"other", "Books", "Other"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.feed(t, e.click("x", "pop", "Toys", vB, t0), e.click("alice", "a1", "Books", vA, t0))
+	it, err := e.idx.Get(e.ctx, "new")
+	if err != nil || it == nil || it.Popularity(t0, time.Hour) != 0 || it.Title != "New book" {
+		t.Fatalf("catalog item %+v %v", it, err)
+	}
+	r, err := e.idx.Recommend(e.ctx, "alice", RecommendOptions{K: 1})
+	if err != nil || r.Source != SourceProfile || fmt.Sprint(ids(r.Items)) != "[new]" {
+		t.Fatalf("got %s %v %v, want the never-clicked catalog item closest to alice", r.Source, ids(r.Items), err)
+	}
+	// A catalog-only item is the first to go when the index is over its bound.
+	e.idx.opts.MaxItems = 3
+	if n, err := e.idx.Trim(e.ctx); err != nil || n != 1 {
+		t.Fatalf("trim %d %v", n, err)
+	}
+	if it, _ := e.idx.Get(e.ctx, "pop"); it == nil {
+		t.Fatal("an interacted item was evicted before a catalog-only one")
+	}
+}
