@@ -21,8 +21,8 @@ Steps
          reviews of the same item (or two random crops of one review when the item has only one
          training review), Chinese: two random crops of one review; every other view in the batch
          that shares the group (item, or row) also counts as a positive (SupCon-style average);
-       - category classification with a cosine classifier (scale 20) over 38 categories
-         (28 English Amazon categories + 10 Chinese), so that categories are directions;
+       - category classification with a cosine classifier (scale 20) over 37 categories
+         (27 English Amazon categories + 10 Chinese), so that categories are directions;
        - sentiment (rating >= 4 vs <= 2, or the Chinese label) with a linear head, weight 0.5.
      No MLM (its 14k-way softmax would cost as much as the encoder on one CPU core).
   4. Export: config.json, vocab.txt, tokenizer_config.json and model.safetensors with F16 weights
