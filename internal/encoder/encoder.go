@@ -73,13 +73,13 @@ var _ Encoder = (*Model)(nil)
 // pytorch_model.bin. The model id is "<folder name>@<8 hex of sha256(weights)>".
 func Load(dir string, opts Options) (*Model, error) {
 	name := filepath.Base(filepath.Clean(dir))
-	return load(os.DirFS(dir), dir, name, opts)
+	return load(os.DirFS(dir), name, opts)
 }
 
 // LoadFS is Load from any file system, with the folder's files at its root. The model name in
 // the id is config.json's _name_or_path when set, "model" otherwise.
 func LoadFS(fsys fs.FS, opts Options) (*Model, error) {
-	return load(fsys, "", "", opts)
+	return load(fsys, "", opts)
 }
 
 // LoadDefault loads the model bundled with the binary (package models, folder models/default).
@@ -88,7 +88,7 @@ func LoadDefault(opts Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoder: bundled model: %w", err)
 	}
-	return load(sub, "", "default", opts)
+	return load(sub, "default", opts)
 }
 
 func readFile(fsys fs.FS, name string) ([]byte, error) {
@@ -107,7 +107,7 @@ func exists(fsys fs.FS, name string) bool {
 	return err == nil
 }
 
-func load(fsys fs.FS, dirPath, name string, opts Options) (*Model, error) {
+func load(fsys fs.FS, name string, opts Options) (*Model, error) {
 	cb, err := readFile(fsys, "config.json")
 	if err != nil {
 		return nil, err
@@ -149,7 +149,7 @@ func load(fsys fs.FS, dirPath, name string, opts Options) (*Model, error) {
 			return nil, err
 		}
 		h.Write(b)
-		m, err := readPytorchBin(fsys, dirPath, "pytorch_model.bin")
+		m, err := readPytorchBin("pytorch_model.bin", b)
 		if err != nil {
 			return nil, err
 		}

@@ -2,17 +2,17 @@ package encoder
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"os"
-	"sort"
+	"path"
 	"strings"
 
+	"github.com/nlpodyssey/gopickle/pickle"
 	"github.com/nlpodyssey/gopickle/pytorch"
 	"github.com/nlpodyssey/gopickle/types"
 )
@@ -132,7 +132,7 @@ func readSafetensors(name string, data []byte) (map[string]tensor, error) {
 			case "F32":
 				v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 			case "F16":
-				v[i] = math.Float32frombits(pytorch.FloatBits16to32(binary.LittleEndian.Uint16(b[2*i:])))
+				v[i] = f16to32(binary.LittleEndian.Uint16(b[2*i:]))
 			case "BF16":
 				v[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
 			case "F64":
@@ -144,93 +144,176 @@ func readSafetensors(name string, data []byte) (map[string]tensor, error) {
 	return out, nil
 }
 
-// readPytorchBin loads a torch.save'd state dict (zip format) through gopickle. gopickle reads
-// from a path, so a file inside a non-OS fs.FS is first copied to a temporary file.
-func readPytorchBin(fsys fs.FS, dirPath, name string) (map[string]tensor, error) {
-	path := ""
-	if dirPath != "" {
-		path = dirPath + string(os.PathSeparator) + name
-	} else {
-		f, err := fsys.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrMissingFile, name, err)
-		}
-		defer f.Close()
-		tmp, err := os.CreateTemp("", "encoder-*.bin")
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrBadWeights, name, err)
-		}
-		defer os.Remove(tmp.Name())
-		if _, err := io.Copy(tmp, f); err != nil {
-			tmp.Close()
-			return nil, fmt.Errorf("%w: %s: %w", ErrBadWeights, name, err)
-		}
-		if err := tmp.Close(); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrBadWeights, name, err)
-		}
-		path = tmp.Name()
-	}
-	if zr, err := zip.OpenReader(path); err != nil {
+// readPytorchBin loads a torch.save'd state dict (the zip format of torch >= 1.6). The pickle is
+// read with gopickle, but storages are decoded here from the archive's raw little-endian bytes:
+// gopickle's own half-precision conversion gets subnormal values wrong.
+func readPytorchBin(name string, data []byte) (map[string]tensor, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
 		return nil, fmt.Errorf("%w: %s: not a torch zip archive (legacy torch.save formats are not supported): %w", ErrBadWeights, name, err)
-	} else {
-		zr.Close()
 	}
-	obj, err := pytorch.Load(path)
+	records := map[string]*zip.File{}
+	var pkl *zip.File
+	for _, f := range zr.File {
+		records[f.Name] = f
+		if path.Base(f.Name) == "data.pkl" && pkl == nil {
+			pkl = f
+		}
+	}
+	if pkl == nil {
+		return nil, fmt.Errorf("%w: %s: no data.pkl in the archive", ErrBadWeights, name)
+	}
+	prefix := strings.TrimSuffix(pkl.Name, "data.pkl")
+	rc, err := pkl.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBadWeights, name, err)
 	}
-	var keys []string
-	var get func(string) any
+	defer rc.Close()
+	u := pickle.NewUnpickler(rc)
+	u.FindClass = func(module, cls string) (any, error) {
+		full := module + "." + cls
+		switch full {
+		case "torch._utils._rebuild_tensor_v2":
+			return &pytorch.RebuildTensorV2{}, nil
+		case "torch.FloatStorage", "torch.HalfStorage", "torch.BFloat16Storage", "torch.DoubleStorage":
+			return &rawStorageClass{dtype: strings.TrimSuffix(cls, "Storage")}, nil
+		}
+		if module == "torch" && strings.HasSuffix(cls, "Storage") {
+			return &rawStorageClass{dtype: ""}, nil // integer buffers: kept out of the weights
+		}
+		return types.NewGenericClass(module, cls), nil
+	}
+	loaded := map[string]*rawStorage{}
+	u.PersistentLoad = func(id any) (any, error) {
+		t, ok := id.(*types.Tuple)
+		if !ok || t.Len() < 5 {
+			return nil, fmt.Errorf("persistent id %v: want a 5-tuple", id)
+		}
+		class, ok1 := t.Get(1).(*rawStorageClass)
+		key, ok2 := t.Get(2).(string)
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("persistent id %v: unexpected types", id)
+		}
+		if st, ok := loaded[key]; ok {
+			return st, nil
+		}
+		st := &rawStorage{dtype: class.dtype}
+		if class.dtype != "" {
+			f, ok := records[prefix+"data/"+key]
+			if !ok {
+				return nil, fmt.Errorf("storage %s missing from the archive", key)
+			}
+			r, err := f.Open()
+			if err != nil {
+				return nil, err
+			}
+			raw, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				return nil, err
+			}
+			if st.data, err = decodeFloats(class.dtype, raw); err != nil {
+				return nil, fmt.Errorf("storage %s: %w", key, err)
+			}
+		}
+		loaded[key] = st
+		return st, nil
+	}
+	obj, err := u.Load()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadWeights, name, err)
+	}
+	items := map[string]any{}
 	switch d := obj.(type) {
 	case *types.OrderedDict:
-		for k := range d.Map {
+		for k, e := range d.Map {
 			if s, ok := k.(string); ok {
-				keys = append(keys, s)
+				items[s] = e.Value
 			}
 		}
-		get = func(k string) any { v, _ := d.Get(k); return v }
 	case *types.Dict:
-		m := make(map[string]any, len(*d))
 		for _, e := range *d {
 			if s, ok := e.Key.(string); ok {
-				keys = append(keys, s)
-				m[s] = e.Value
+				items[s] = e.Value
 			}
 		}
-		get = func(k string) any { return m[k] }
 	default:
 		return nil, fmt.Errorf("%w: %s: top-level object is %T, want a state dict", ErrBadWeights, name, obj)
 	}
-	sort.Strings(keys)
-	out := make(map[string]tensor, len(keys))
-	for _, k := range keys {
-		t, ok := get(k).(*pytorch.Tensor)
+	out := make(map[string]tensor, len(items))
+	for k, v := range items {
+		t, ok := v.(*pytorch.Tensor)
 		if !ok {
 			continue
 		}
-		var src []float32
-		switch s := t.Source.(type) {
-		case *pytorch.FloatStorage:
-			src = s.Data
-		case *pytorch.HalfStorage:
-			src = s.Data
-		case *pytorch.BFloat16Storage:
-			src = s.Data
-		case *pytorch.DoubleStorage:
-			src = make([]float32, len(s.Data))
-			for i, x := range s.Data {
-				src[i] = float32(x)
-			}
-		default:
-			continue // integer buffers
+		st, ok := t.Source.(*rawStorage)
+		if !ok || st.dtype == "" {
+			continue
 		}
-		v, err := gatherStrided(src, t.StorageOffset, t.Size, t.Stride)
+		vals, err := gatherStrided(st.data, t.StorageOffset, t.Size, t.Stride)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: tensor %s: %w", ErrBadWeights, name, k, err)
 		}
-		out[k] = tensor{shape: append([]int(nil), t.Size...), data: v}
+		out[k] = tensor{shape: append([]int(nil), t.Size...), data: vals}
 	}
 	return out, nil
+}
+
+// rawStorageClass and rawStorage stand in for torch's typed storages while unpickling.
+type rawStorageClass struct{ dtype string } // "Float", "Half", "BFloat16", "Double"; "" for integers
+
+func (c *rawStorageClass) New(size int, location string) pytorch.StorageInterface {
+	return &rawStorage{dtype: c.dtype}
+}
+
+type rawStorage struct {
+	dtype string
+	data  []float32
+}
+
+func (s *rawStorage) SetFromFile(r io.Reader) error                   { return nil }
+func (s *rawStorage) SetFromFileWithSize(r io.Reader, size int) error { return nil }
+
+func decodeFloats(dtype string, b []byte) ([]float32, error) {
+	size := map[string]int{"Float": 4, "Half": 2, "BFloat16": 2, "Double": 8}[dtype]
+	if size == 0 || len(b)%size != 0 {
+		return nil, fmt.Errorf("%d bytes of %s", len(b), dtype)
+	}
+	v := make([]float32, len(b)/size)
+	for i := range v {
+		switch dtype {
+		case "Float":
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		case "Half":
+			v[i] = f16to32(binary.LittleEndian.Uint16(b[2*i:]))
+		case "BFloat16":
+			v[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
+		case "Double":
+			v[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+		}
+	}
+	return v, nil
+}
+
+// f16to32 converts IEEE 754 half precision to float32 exactly, subnormals, infinities and NaN
+// included.
+func f16to32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	man := uint32(h) & 0x3ff
+	switch {
+	case exp == 0 && man == 0:
+		return math.Float32frombits(sign)
+	case exp == 0: // subnormal: man * 2^-24
+		v := float32(man) * (1.0 / (1 << 24))
+		if sign != 0 {
+			v = -v
+		}
+		return v
+	case exp == 0x1f:
+		return math.Float32frombits(sign | 0x7f800000 | man<<13)
+	}
+	return math.Float32frombits(sign | (exp+112)<<23 | man<<13)
 }
 
 // gatherStrided copies a (possibly non-contiguous) strided view into a dense row-major slice.
