@@ -42,14 +42,14 @@ type bertLayer struct {
 // are spago params; forward computes on their values directly (inference only).
 type bert struct {
 	nn.Module
-	Cfg                 Config
-	Word, Pos, TokType  *nn.Param
-	EmbNorm             *layerNorm
-	Layers              []*bertLayer
-	act                 func([]float32)
-	eps                 float32
-	headDim, numHeads   int
-	hidden, intermedite int
+	Cfg                  Config
+	Word, Pos, TokType   *nn.Param
+	EmbNorm              *layerNorm
+	Layers               []*bertLayer
+	act                  func([]float32)
+	eps                  float32
+	headDim, numHeads    int
+	hidden, intermediate int
 }
 
 func activation(name string) (func([]float32), error) {
@@ -72,7 +72,7 @@ func newBert(cfg Config, w weightSet) (*bert, error) {
 	}
 	H, I := cfg.HiddenSize, cfg.IntermediateSize
 	m := &bert{Cfg: cfg, act: act, eps: float32(cfg.LayerNormEps), numHeads: cfg.NumAttentionHeads,
-		headDim: H / cfg.NumAttentionHeads, hidden: H, intermedite: I}
+		headDim: H / cfg.NumAttentionHeads, hidden: H, intermediate: I}
 	param := func(name string, rows, cols int) (*nn.Param, error) {
 		shape := []int{rows, cols}
 		if cols == 0 {
@@ -166,7 +166,7 @@ func grow(s []float32, n int) []float32 {
 // returns the last hidden states, B*T rows of H values (rows past a sequence's length are
 // unspecified).
 func (m *bert) forward(ids [][]int32, lens []int, T int, threads int, ws *workspace) []float32 {
-	B, H, I := len(ids), m.hidden, m.intermedite
+	B, H, I := len(ids), m.hidden, m.intermediate
 	M := B * T
 	ws.x = grow(ws.x, M*H)
 	ws.q = grow(ws.q, M*H)
