@@ -363,3 +363,54 @@ func TestCatalogItemRecommendedByContent(t *testing.T) {
 		t.Fatal("an interacted item was evicted before a catalog-only one")
 	}
 }
+
+// TestCluster runs the whole surface on a 3-master Redis Cluster: every script touches one slot
+// (item hash, popularity set, or a user's items set with the erasure ledger of the same user).
+func TestCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cluster start takes a few seconds")
+	}
+	c := redistest.StartCluster(t).Client()
+	ctx := context.Background()
+	st, err := profilestore.New(c, profilestore.Options{ModelID: "m", Dim: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := NewItemIndex(c, ItemOptions{ModelID: "m", MaxItems: 20, RefreshInterval: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecs := [][]float32{vA, vA2, vB, vC}
+	var evs []event.Event
+	for i := 0; i < 200; i++ {
+		evs = append(evs, event.Event{Origin: event.Origin{Topic: "clicks", Offset: int64(i)},
+			Pseudonym: fmt.Sprintf("u%d", i%25), Kind: event.KindView, ItemID: fmt.Sprintf("item%d", i%40),
+			Category: fmt.Sprintf("c%d", i%4), TS: t0.Add(time.Duration(i) * time.Minute), Vector: vecs[i%4]})
+	}
+	if _, err := st.Fold(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Observe(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := idx.Trim(ctx); err != nil || n != 20 {
+		t.Fatalf("trim %d %v", n, err)
+	}
+	r, err := idx.Recommend(ctx, "u3", RecommendOptions{K: 5})
+	if err != nil || r.Source != SourceProfile || len(r.Items) != 5 {
+		t.Fatalf("recommend %+v %v", r, err)
+	}
+	mine, _ := idx.UserItems(ctx, "u3")
+	for _, it := range r.Items {
+		for _, m := range mine {
+			if it.ItemID == m {
+				t.Fatalf("recommended the user's own item %s", m)
+			}
+		}
+	}
+	a, _ := NewAudiences(c, AudienceOptions{})
+	got, err := a.LookAlike(ctx, []string{"u0", "u4"}, 5)
+	if err != nil || len(got) != 5 {
+		t.Fatalf("look-alike %v %v", got, err)
+	}
+}
