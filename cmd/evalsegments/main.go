@@ -40,9 +40,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -61,11 +63,11 @@ func main() {
 	ref := flag.String("ref", "tools/sklearn_ref/kmeans_ref.py", "the sklearn reference script")
 	vectors := flag.String("vectors", "auto", "auto (encoder when it is a real model, else tfidf), encoder, or tfidf")
 	modelDir := flag.String("model", "", "encoder model folder (Hugging Face layout); empty = the bundled model")
-	maxLen := flag.Int("max-tokens", 128, "encoder: tokens per review (shorter is faster)")
+	maxLen := flag.Int("max-tokens", 64, "encoder: tokens per review (shorter is faster; the first run encodes every review, later runs read the cache)")
 	seeds := flag.Int("seeds", 5, "runs of ours and of MiniBatchKMeans with different seeds; quality figures are medians")
 	trials := flag.Int("init-trials", 0, "ours: Options.InitTrials (0 = the default)")
 	flag.Parse()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	vz, err := pickVectorizer(*vectors, *modelDir, *maxLen)
 	if err != nil {
