@@ -187,7 +187,8 @@ func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string
 		}
 		f.n += res.users
 		for _, m := range res.methods {
-			rows = append(rows, fmt.Sprintf("%s\t%s\t%d\t%.4f\t%.4f", ds.name, m, res.users, res.hit[m], res.ndcg[m]))
+			lo, hi := wilson(res.hit[m], res.users)
+			rows = append(rows, fmt.Sprintf("%s\t%s\t%d\t%.4f\t[%.4f, %.4f]\t%.4f", ds.name, m, res.users, res.hit[m], lo, hi, res.ndcg[m]))
 			f.hits[m] += res.hit[m] * float64(res.users)
 			f.ndcg[m] += res.ndcg[m] * float64(res.users)
 			fmt.Printf("FIGURE apps.rec.%s.%s.hit10 %.4f\n", ds.name, m, res.hit[m])
@@ -201,7 +202,7 @@ func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string
 	}
 	fmt.Println()
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "data set\tmethod\tusers\thit@10\tNDCG@10")
+	fmt.Fprintln(tw, "data set\tmethod\tusers\thit@10\t95% interval\tNDCG@10")
 	for _, r := range rows {
 		fmt.Fprintln(tw, r)
 	}
@@ -211,7 +212,8 @@ func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string
 			if _, ok := f.hits[m]; !ok || f.n == 0 {
 				continue
 			}
-			fmt.Fprintf(tw, "%s (all)\t%s\t%d\t%.4f\t%.4f\n", fam, m, f.n, f.hits[m]/float64(f.n), f.ndcg[m]/float64(f.n))
+			lo, hi := wilson(f.hits[m]/float64(f.n), f.n)
+			fmt.Fprintf(tw, "%s (all)\t%s\t%d\t%.4f\t[%.4f, %.4f]\t%.4f\n", fam, m, f.n, f.hits[m]/float64(f.n), lo, hi, f.ndcg[m]/float64(f.n))
 		}
 	}
 	tw.Flush()
@@ -712,6 +714,18 @@ func evalChurn(ctx context.Context, client *redis.Client, prefix, modelID string
 	fmt.Printf("FIGURE apps.churn.ours.auc %.4f\n", a1)
 	fmt.Printf("FIGURE apps.churn.recency.auc %.4f\n", a2)
 	return nil
+}
+
+// wilson returns the 95% Wilson score interval of a proportion p observed over n trials.
+func wilson(p float64, n int) (lo, hi float64) {
+	if n == 0 {
+		return 0, 1
+	}
+	const z = 1.96
+	fn := float64(n)
+	c := (p + z*z/(2*fn)) / (1 + z*z/fn)
+	h := z * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn)) / (1 + z*z/fn)
+	return math.Max(0, c-h), math.Min(1, c+h)
 }
 
 // auc is the Mann-Whitney AUC of scores for positive labels (ties count half).
