@@ -556,3 +556,42 @@ func TestF16(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultModelMatchesPyTorch checks the bundled model against the PyTorch reference written
+// by tools/torch_reference/make_default_reference.py for the same weights.
+func TestDefaultModelMatchesPyTorch(t *testing.T) {
+	b, err := os.ReadFile("testdata/default-reference.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Sha   string    `json:"weights_sha256"`
+		Cases []refCase `json:"cases"`
+	}
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadDefault(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(m.ModelID(), "@"+ref.Sha[:8]) {
+		t.Skipf("testdata/default-reference.json is for weights %s, the bundled model is %s: rerun /usr/bin/python3 tools/torch_reference/make_default_reference.py", ref.Sha[:8], m.ModelID())
+	}
+	texts := make([]string, len(ref.Cases))
+	for i, c := range ref.Cases {
+		texts[i] = c.Text
+	}
+	vecs, err := m.Encode(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range ref.Cases {
+		if ids := m.Tokenizer().Tokenize(c.Text, m.MaxLength()); !equalIDs(ids, c.IDs) {
+			t.Errorf("case %d: ids %v, want %v", i, ids, c.IDs)
+		}
+		if d := maxAbsDiff(vecs[i], c.Pooled); d > 1e-4 {
+			t.Errorf("case %d %.30q: pooled vector differs by %.2e", i, c.Text, d)
+		}
+	}
+}
