@@ -24,8 +24,8 @@ type Options struct {
 	K int
 	// Prefix starts every Redis key (default "ps").
 	Prefix string
-	// MinUsersToInit is how many users with a vector this worker must have seen before it
-	// initializes the centroids (default 10*K). Lower starts segmenting sooner from a poorer
+	// MinUsersToInit is how many profile updates with a vector this worker must have seen
+	// before it initializes the centroids (default 10*K; a user updated twice counts twice). Lower starts segmenting sooner from a poorer
 	// sample; before initialization users stay unassigned (segment -1).
 	MinUsersToInit int
 	// ReservoirSize is the size of the uniform sample kept for initialization and reseeding
