@@ -174,7 +174,7 @@ segments with size and top categories, three example profiles, and FIGURE lines.
 				n := consumed(w)
 				rate := float64(n-lastN) / time.Since(last).Seconds()
 				last, lastN = time.Now(), n
-				line := progressLine(ctx, w, ph.name, n-base, int64(len(recs)), rate, int64(produced)-n)
+				line := progressLine(w, ph.name, n-base, int64(len(recs)), rate, int64(produced)-n)
 				if tty {
 					fmt.Fprintf(stdout, "\r\033[K%s", line)
 				} else {
@@ -201,7 +201,7 @@ segments with size and top categories, three example profiles, and FIGURE lines.
 
 func consumed(w *worker.Worker) int64 { return w.Consumer().Stats().Consumed }
 
-func progressLine(ctx context.Context, w *worker.Worker, phase string, done, total int64, rate float64, lag int64) string {
+func progressLine(w *worker.Worker, phase string, done, total int64, rate float64, lag int64) string {
 	t := w.Totals()
 	cs := w.CacheStats()
 	return fmt.Sprintf("[%s] %d/%d events  %.0f ev/s  lag %d  folded %d  duplicates %d  dead-lettered %d  cache hits %d/%d",

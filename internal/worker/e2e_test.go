@@ -194,7 +194,7 @@ func TestEndToEndProfilesMatchIndependentComputation(t *testing.T) {
 		return w1.Consumer().Stats().Consumed+w2.Consumer().Stats().Consumed >= total
 	})
 	// Lag 0 from the broker's point of view: committed == end for every partition.
-	waitFor(t, ctx, func() bool { return committedLag(t, ctx, rig.kafka.Brokers()) == 0 })
+	waitFor(t, ctx, func() bool { return brokerLag(t, ctx, rig.kafka.Brokers()) == 0 })
 
 	// The independent computation: pseudonymize, scrub and encode each good event here.
 	pz := privacy.NewPseudonymizer(rig.ring)
@@ -315,42 +315,20 @@ func waitFor(t *testing.T, ctx context.Context, cond func() bool) {
 	}
 }
 
-// committedLag sums end - committed over the input partitions, read from the broker.
-func committedLag(t *testing.T, ctx context.Context, brokers []string) int64 {
+// brokerLag is the group's total lag on the input topics as `streamer lag` reads it from the
+// broker, or -1 when the poll fails.
+func brokerLag(t *testing.T, ctx context.Context, brokers []string) int64 {
 	t.Helper()
-	cl := &kafka.Client{Addr: kafka.TCP(brokers...)}
-	topics := []string{"clicks", "reviews"}
-	offs := map[string][]kafka.OffsetRequest{}
-	fetch := map[string][]int{}
-	for _, tp := range topics {
-		for p := 0; p < 3; p++ {
-			offs[tp] = append(offs[tp], kafka.LastOffsetOf(p))
-			fetch[tp] = append(fetch[tp], p)
-		}
+	mon, err := lag.New(brokers, "profilestream", []string{"clicks", "reviews"}, lag.Options{TimeLag: lag.TimeLagOff})
+	if err != nil {
+		t.Fatal(err)
 	}
-	lo, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: offs})
+	defer mon.Close()
+	snap, err := mon.Poll(ctx)
 	if err != nil {
 		return -1
 	}
-	of, err := cl.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: "profilestream", Topics: fetch})
-	if err != nil {
-		return -1
-	}
-	var lag int64
-	for _, tp := range topics {
-		committed := map[int]int64{}
-		for _, p := range of.Topics[tp] {
-			committed[p.Partition] = p.CommittedOffset
-		}
-		for _, p := range lo.Topics[tp] {
-			c := committed[p.Partition]
-			if c < 0 {
-				c = 0
-			}
-			lag += p.LastOffset - c
-		}
-	}
-	return lag
+	return snap.TotalLag
 }
 
 func dlqReasons(t *testing.T, ctx context.Context, brokers []string) map[consumer.Reason]int {
