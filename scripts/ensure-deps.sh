@@ -19,5 +19,4 @@ if [ "${ENSURE_PROMTOOL:-0}" = "1" ] && ! command -v promtool >/dev/null 2>&1; t
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-  # The package's service is not wanted here (no init system in containers starts it anyway).
 fi
