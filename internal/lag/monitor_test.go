@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -308,26 +309,35 @@ func TestLagSecondsLargeBatch(t *testing.T) {
 	r := newRig(t)
 	m := r.monitor(Options{MessageAge: true})
 	old := r.clk.Now().Add(-2 * time.Hour)
-	for p := int32(0); p < 3; p++ {
-		r.produce("reviews", p, 3, old)
+	// Six lagging partitions on kfake's one broker, as in the report (12 partitions on a small
+	// cluster): a multi-partition fetch meets the size rule from its second partition on.
+	// Incompressible values: the producer compresses batches, and a batch must stay above the
+	// limit on the wire.
+	rnd := rand.New(rand.NewPCG(1, 2))
+	big := make([]byte, 80<<10)
+	for i := range big {
+		big[i] = byte('a' + rnd.IntN(26))
 	}
-	// One batch of ~100 KiB (above the old 64 KiB per-partition limit) on every partition.
-	big := strings.Repeat("x", 25<<10)
-	for p := int32(0); p < 3; p++ {
-		recs := make([]*kgo.Record, 4)
-		for i := range recs {
-			recs[i] = &kgo.Record{Topic: "reviews", Partition: p, Value: []byte(big), Timestamp: old.Add(time.Hour)}
+	for _, topic := range topics {
+		for p := int32(0); p < 3; p++ {
+			r.produce(topic, p, 3, old)
+			// One record of 80 KiB, so one batch above the old 64 KiB per-partition limit,
+			// then three small ones.
+			rec := &kgo.Record{Topic: topic, Partition: p, Value: big, Timestamp: old.Add(time.Hour)}
+			if err := r.kafka.Produce(r.ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			r.produce(topic, p, 3, old.Add(90*time.Minute))
+			r.commit(topic, p, 3) // first unprocessed = the first record of the big batch
 		}
-		if err := r.kafka.Produce(r.ctx, recs...); err != nil {
-			t.Fatal(err)
-		}
-		r.commit("reviews", p, 3) // first unprocessed = the first record of the big batch
 	}
 	s := r.poll(m)
-	for p := int32(0); p < 3; p++ {
-		pl := find(t, s, "reviews", p)
-		if pl.Lag != 4 || !pl.AgeKnown || pl.AgeSeconds != 3600 {
-			t.Errorf("reviews/%d: lag %d age %v known %v, want 4 messages 3600 s", p, pl.Lag, pl.AgeSeconds, pl.AgeKnown)
+	for _, topic := range topics {
+		for p := int32(0); p < 3; p++ {
+			pl := find(t, s, topic, p)
+			if pl.Lag != 4 || !pl.AgeKnown || pl.AgeSeconds != 3600 {
+				t.Errorf("%s/%d: lag %d age %v known %v, want 4 messages 3600 s", topic, p, pl.Lag, pl.AgeSeconds, pl.AgeKnown)
+			}
 		}
 	}
 }
@@ -610,5 +620,40 @@ func TestMissingTopic(t *testing.T) {
 	defer none.Close()
 	if _, err := none.Poll(r.ctx); err == nil {
 		t.Fatal("a poll of only missing topics succeeded")
+	}
+}
+
+// TestLagSecondsAfterRestart is the reported restart case: a monitor (a worker) that starts
+// while the group is 4.5 minutes behind must not count the lag from its own start (the old
+// lower bound read 5 s, then 10 s...). With producers at a steady pace the extrapolation along
+// the sampled produce rate gives the truth; before a second sample with traffic it is unknown.
+func TestLagSecondsAfterRestart(t *testing.T) {
+	r := newRig(t)
+	var appended []time.Time
+	produce := func(d time.Duration) { // 10 records per second for d
+		for i := 0; i < int(d/time.Second); i++ {
+			r.clk.Add(time.Second)
+			r.produce("clicks", 1, 10, r.clk.Now())
+			for j := 0; j < 10; j++ {
+				appended = append(appended, r.clk.Now())
+			}
+		}
+	}
+	produce(5 * time.Minute)
+	committed := int64(300) // written 30 s after the start: 4.5 minutes before the restart
+	r.commit("clicks", 1, committed)
+	m := r.monitor(Options{}) // the restarted worker's monitor
+	s := r.poll(m)
+	if p := find(t, s, "clicks", 1); p.LagSecondsKnown() {
+		t.Fatalf("first poll after restart: lag_s %v (%q), want unknown", p.LagSeconds, p.LagSecondsEstimate)
+	}
+	for poll := 1; poll <= 6; poll++ {
+		produce(5 * time.Second)
+		s = r.poll(m)
+		p := find(t, s, "clicks", 1)
+		truth := r.clk.Now().Sub(appended[committed]).Seconds()
+		if p.LagSecondsEstimate != EstimateExtrapolated || math.Abs(p.LagSeconds-truth) > 5 {
+			t.Fatalf("poll %d after restart: lag_s %.1f (%q), truth %.1f", poll, p.LagSeconds, p.LagSecondsEstimate, truth)
+		}
 	}
 }
