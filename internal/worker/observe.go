@@ -51,7 +51,7 @@ func (w *Worker) initSeries() {
 // logged once when polls start failing and once when they recover, not once per attempt.
 func (w *Worker) runLag(ctx context.Context, mon *lag.Monitor, exp *lag.Exporter, interval time.Duration) {
 	pol := retry.Policy{Initial: time.Second, Max: 30 * time.Second}
-	timeout := max(interval, 10*time.Second)
+	timeout := max(2*interval, time.Second) // per attempt: a poll never hangs the loop
 	for {
 		var snap lag.Snapshot
 		err := retry.Do(ctx, pol, &w.log, "lag poll", func(error) {
