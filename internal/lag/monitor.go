@@ -69,6 +69,8 @@ type Options struct {
 	History int
 	// Now is the clock; default time.Now. Tests inject one.
 	Now func() time.Time
+	// Tables, when set, keeps the offset-time tables across restarts (see TableStore).
+	Tables TableStore
 	// ClientOpts are extra franz-go options (TLS, SASL, client id) for the admin client.
 	ClientOpts []kgo.Opt
 }
@@ -217,12 +219,13 @@ type Monitor struct {
 	cl     *kgo.Client
 	adm    *kadm.Client
 
-	mu      sync.Mutex
-	parts   map[tp]*partState
-	prevAt  time.Time
-	prevCom map[tp]int64
-	prevEnd map[tp]int64
-	rates   []float64
+	mu           sync.Mutex
+	tablesLoaded bool
+	parts        map[tp]*partState
+	prevAt       time.Time
+	prevCom      map[tp]int64
+	prevEnd      map[tp]int64
+	rates        []float64
 }
 
 // New creates a monitor of group over topics. It connects lazily: errors about unreachable
@@ -345,12 +348,83 @@ func (m *Monitor) Poll(ctx context.Context) (Snapshot, error) {
 		stamps = m.fetchTimestamps(ctx, snap.Partitions)
 	}
 
+	m.loadTables(ctx)
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	now := m.o.Now()
 	snap.At = now
 	m.observe(&snap, now, stamps)
+	var save map[TopicPartition][]Point
+	if m.o.Tables != nil {
+		save = make(map[TopicPartition][]Point, len(snap.Partitions))
+		for _, p := range snap.Partitions {
+			if st := m.parts[tp{p.Topic, p.Partition}]; st != nil && len(st.table) > 0 {
+				pts := make([]Point, len(st.table))
+				for i, x := range st.table {
+					pts[i] = Point{Offset: x.off, At: x.at}
+				}
+				save[TopicPartition{p.Topic, p.Partition}] = pts
+			}
+		}
+	}
+	m.mu.Unlock()
+	if len(save) > 0 {
+		_ = m.o.Tables.Save(ctx, m.group, save) // the store reports its own failures
+	}
 	return snap, nil
+}
+
+// TopicPartition names a partition in a TableStore.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+// Point is one sample of a partition's end offset: at time At the end offset was Offset.
+type Point struct {
+	Offset int64
+	At     time.Time
+}
+
+// TableStore keeps the offset-time tables outside the monitor's process (the worker keeps
+// them in Redis), so that a restarted monitor interpolates over the samples taken before the
+// restart instead of starting a new table (and extrapolating). Save gets every partition's
+// table after each poll; Load is called until it succeeds once, before the first points are
+// added. Failures are the store's to report: the monitor carries on without it.
+type TableStore interface {
+	Load(ctx context.Context, group string) (map[TopicPartition][]Point, error)
+	Save(ctx context.Context, group string, tables map[TopicPartition][]Point) error
+}
+
+// loadTables seeds the tables of partitions the monitor has no points for yet from
+// Options.Tables, once.
+func (m *Monitor) loadTables(ctx context.Context) {
+	m.mu.Lock()
+	done := m.tablesLoaded || m.o.Tables == nil
+	m.mu.Unlock()
+	if done {
+		return
+	}
+	tables, err := m.o.Tables.Load(ctx, m.group)
+	if err != nil {
+		return // retried at the next poll
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tablesLoaded = true
+	for k, pts := range tables {
+		key := tp{k.Topic, k.Partition}
+		st := m.parts[key]
+		if st == nil {
+			st = &partState{lastMove: m.o.Now()}
+			m.parts[key] = st
+		}
+		if len(st.table) > 0 {
+			continue
+		}
+		for _, p := range pts {
+			st.addPoint(p.Offset, p.At, m.o.TablePoints)
+		}
+	}
 }
 
 // lagOf is end - committed, or end - start when nothing (or something already deleted by

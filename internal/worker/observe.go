@@ -2,8 +2,14 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
 
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/lag"
@@ -109,4 +115,85 @@ func (w *Worker) watchSegments(ctx context.Context, interval time.Duration) {
 		case <-time.After(interval):
 		}
 	}
+}
+
+// redisTables keeps the lag monitor's offset-time tables in Redis (one hash per group, a
+// field per partition), so a restarted worker interpolates its time lag over the samples of
+// the previous run instead of extrapolating (or knowing nothing when producers are idle).
+// Every worker of a group writes the same broker truths; the last writer wins.
+type redisTables struct {
+	rdb     redis.UniversalClient
+	prefix  string
+	log     zerolog.Logger
+	mu      sync.Mutex
+	failing bool
+}
+
+// tablesTTL drops the tables of a group no worker has polled for a week.
+const tablesTTL = 7 * 24 * time.Hour
+
+func (r *redisTables) key(group string) string { return r.prefix + ":v1:lagtable:{" + group + "}" }
+
+func (r *redisTables) Load(ctx context.Context, group string) (map[lag.TopicPartition][]lag.Point, error) {
+	h, err := r.rdb.HGetAll(ctx, r.key(group)).Result()
+	r.report(err, "load")
+	if err != nil {
+		return nil, fmt.Errorf("lag tables: %w", err)
+	}
+	out := make(map[lag.TopicPartition][]lag.Point, len(h))
+	for field, v := range h {
+		i := strings.LastIndexByte(field, '/')
+		part, err := strconv.ParseInt(field[i+1:], 10, 32)
+		if i < 0 || err != nil {
+			continue
+		}
+		var pts []lag.Point
+		for _, s := range strings.Fields(v) {
+			off, ms, ok := strings.Cut(s, ":")
+			o, err1 := strconv.ParseInt(off, 10, 64)
+			t, err2 := strconv.ParseInt(ms, 10, 64)
+			if !ok || err1 != nil || err2 != nil {
+				pts = nil
+				break
+			}
+			pts = append(pts, lag.Point{Offset: o, At: time.UnixMilli(t)})
+		}
+		out[lag.TopicPartition{Topic: field[:i], Partition: int32(part)}] = pts
+	}
+	return out, nil
+}
+
+func (r *redisTables) Save(ctx context.Context, group string, tables map[lag.TopicPartition][]lag.Point) error {
+	fields := make([]any, 0, 2*len(tables))
+	for k, pts := range tables {
+		var b strings.Builder
+		for i, p := range pts {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(strconv.FormatInt(p.Offset, 10))
+			b.WriteByte(':')
+			b.WriteString(strconv.FormatInt(p.At.UnixMilli(), 10))
+		}
+		fields = append(fields, k.Topic+"/"+strconv.Itoa(int(k.Partition)), b.String())
+	}
+	pipe := r.rdb.TxPipeline()
+	pipe.HSet(ctx, r.key(group), fields...)
+	pipe.PExpire(ctx, r.key(group), tablesTTL)
+	_, err := pipe.Exec(ctx)
+	r.report(err, "save")
+	return err
+}
+
+// report logs the first failure and the recovery, not every poll's.
+func (r *redisTables) report(err error, op string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case err != nil && !r.failing:
+		r.log.Warn().Err(err).Str("op", "lag table "+op).Msg("failing; time lag falls back to this run's samples")
+	case err == nil && r.failing:
+		r.log.Info().Str("op", "lag table "+op).Msg("recovered")
+	}
+	r.failing = err != nil
 }

@@ -221,7 +221,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		if interval == 0 {
 			interval = 5 * time.Second
 		}
-		mon, err := lag.New(w.cfg.Consumer.Brokers, w.cons.Group(), w.cfg.Consumer.Topics(), lag.Options{MessageAge: true})
+		mon, err := lag.New(w.cfg.Consumer.Brokers, w.cons.Group(), w.cfg.Consumer.Topics(), lag.Options{MessageAge: true,
+			Tables: &redisTables{rdb: w.rdb, prefix: w.store.Options().Prefix, log: w.log}})
 		if err != nil {
 			return fmt.Errorf("worker: lag monitor: %w", err)
 		}
