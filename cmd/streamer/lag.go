@@ -6,8 +6,12 @@ import (
 	"io"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/lag"
+	"github.com/profilestream/profilestream/internal/worker"
 )
 
 func cmdLag(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -20,7 +24,7 @@ interpolated time at which the end offset was the committed offset ("~" marks a 
 extrapolated along the produce rate because the committed offset is older than the first
 sample; "unknown" means the end offset has not moved since sampling began). It needs samples:
 the live view collects them as it runs; --once and --json take --samples polls --interval apart
-first. age_s is the message-timestamp age of the first unprocessed record (now minus its
+first, and with --redis start from the samples the workers keep in Redis. age_s is the message-timestamp age of the first unprocessed record (now minus its
 timestamp): right when producers stamp with wall-clock time, years off for replayed data.
 Each partition gets a Burrow-style status over a window of polls: OK, WARN (lag growing while
 committing), STALL (commits stopped with lag), STOP (no commit for --stop-after), REWIND
@@ -40,10 +44,20 @@ view refreshes every --interval with totals and the events/s trend.`)
 	stopAfter := c.Duration("stop-after", 5*time.Minute, "a lagging partition without a commit for this long is STOP")
 	timeLag := c.String("time-lag", "table", "lag_s: table (interpolated on sampled end offsets) or off")
 	age := c.Bool("age", true, "also read the first unprocessed record of each lagging partition for age_s (message timestamps)")
+	var redisAddrs cli.StringList
+	c.Var(&redisAddrs, "redis", "optional: the workers' Redis; start from the end-offset samples the workers keep there, so lag_s is known at once (read only)")
+	redisCluster := c.Bool("redis-cluster", false, "treat --redis as a Redis Cluster even with one seed address")
+	redisPassword := c.String("redis-password", "", "Redis password (prefer the environment variable)")
+	prefix := c.String("key-prefix", "ps", "prefix of the workers' Redis keys")
 	if err := c.Parse(args); err != nil {
 		return err
 	}
 	opts := lag.Options{Window: *window, StopAfter: *stopAfter, MessageAge: *age}
+	if len(redisAddrs) > 0 {
+		rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: redisAddrs, IsClusterMode: *redisCluster, Password: *redisPassword})
+		defer rdb.Close()
+		opts.Tables = worker.NewLagTables(rdb, *prefix, true, zerolog.New(stderr))
+	}
 	switch *timeLag {
 	case "table":
 	case "timestamp": // before lag_s and age_s were separate figures

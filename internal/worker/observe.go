@@ -197,3 +197,23 @@ func (r *redisTables) report(err error, op string) {
 	}
 	r.failing = err != nil
 }
+
+// NewLagTables returns the lag.TableStore the workers use, over rdb with key prefix prefix
+// (default "ps"). With readOnly, Save does nothing: `streamer lag --redis` reads the workers'
+// samples without writing its own.
+func NewLagTables(rdb redis.UniversalClient, prefix string, readOnly bool, log zerolog.Logger) lag.TableStore {
+	if prefix == "" {
+		prefix = "ps"
+	}
+	t := &redisTables{rdb: rdb, prefix: prefix, log: log}
+	if readOnly {
+		return readOnlyTables{t}
+	}
+	return t
+}
+
+type readOnlyTables struct{ *redisTables }
+
+func (readOnlyTables) Save(context.Context, string, map[lag.TopicPartition][]lag.Point) error {
+	return nil
+}
