@@ -21,6 +21,10 @@ import (
 
 func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "get" {
+		if len(args) > 0 && isHelp(args[0]) {
+			// `streamer profile --help`: the help of the only subcommand, no error.
+			return cmdProfile(ctx, []string{"get", "--help"}, stdout, stderr)
+		}
 		fmt.Fprintln(stderr, "usage: streamer profile get [flags] USER_ID")
 		return errors.New("unknown profile subcommand (want: get)")
 	}
@@ -233,4 +237,13 @@ func printProfilesSummary(ctx context.Context, w io.Writer, rdb redis.UniversalC
 		shown++
 	}
 	return len(all), nil
+}
+
+// isHelp reports whether arg asks for help (-h, --help, -help, help).
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help", "help":
+		return true
+	}
+	return false
 }

@@ -105,6 +105,7 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		w.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	w.m = metrics.New(w.reg)
+	w.initSeries()
 
 	w.enc = cfg.Encoder
 	if w.enc == nil {
@@ -220,17 +221,18 @@ func (w *Worker) Run(ctx context.Context) error {
 		if interval == 0 {
 			interval = 5 * time.Second
 		}
-		mon, err := lag.New(w.cfg.Consumer.Brokers, w.cons.Group(), w.cfg.Consumer.Topics(), lag.Options{})
+		mon, err := lag.New(w.cfg.Consumer.Brokers, w.cons.Group(), w.cfg.Consumer.Topics(), lag.Options{MessageAge: true,
+			Tables: &redisTables{rdb: w.rdb, prefix: w.store.Options().Prefix, log: w.log}})
 		if err != nil {
 			return fmt.Errorf("worker: lag monitor: %w", err)
 		}
+		lagCtx, stopLag := context.WithCancel(bg)
 		defer mon.Close()
-		exp := lag.NewExporter(w.m, w.reg)
-		go mon.Run(bg, interval, func(s lag.Snapshot, err error) {
-			if err == nil {
-				exp.Update(s)
-			}
-		})
+		defer stopLag() // before Close: the poll loop ends first
+		go w.runLag(lagCtx, mon, lag.NewExporter(w.m, w.reg), interval)
+	}
+	if w.segments != nil {
+		go w.watchSegments(bg, 5*time.Second)
 	}
 	g.Go(func() error { return w.cons.Run(gctx) })
 	err := g.Wait()
