@@ -154,14 +154,18 @@ func (s *Scrubber) Scrub(text string) (string, Counts) {
 	return b.String(), counts
 }
 
-// Find returns the PII spans of text (which should be valid UTF-8), sorted and not overlapping.
-// Where candidates overlap, the longer one wins, then the more specific type.
-func (s *Scrubber) Find(text string) []Span {
+// Find returns the PII spans of orig (which should be valid UTF-8), sorted and not overlapping,
+// as byte offsets into orig. The detectors run on the normalized text (see normalize) and each
+// span is mapped back to the original runes that produced it. Where candidates overlap, the
+// longer one wins, then the more specific type.
+func (s *Scrubber) Find(orig string) []Span {
 	type cand struct {
 		Span
 		prio int
 	}
 	var cands []cand
+	nt := normalize(orig)
+	text := nt.text
 	sc := newScan(text)
 	for i := range s.detectors {
 		d := &s.detectors[i]
@@ -207,12 +211,14 @@ func (s *Scrubber) Find(text string) []Span {
 					continue
 				}
 			}
-			cands = append(cands, cand{Span{st, en, d.typ}, d.prio})
+			ost, oen := nt.span(st, en)
+			cands = append(cands, cand{Span{ost, oen, d.typ}, d.prio})
 		}
 	}
 	if len(cands) == 0 {
 		return nil
 	}
+	text = orig
 	slices.SortFunc(cands, func(a, b cand) int {
 		if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
 			return lb - la
