@@ -98,6 +98,8 @@ func normRune(r rune, enc string) (string, bool) {
 		return "-", true
 	case isSpaceSep(r):
 		return " ", true
+	case r == 0x2018 || r == 0x2019 || r == 0x02BC || r == 0x2032:
+		return "'", true // curly apostrophes: "I’m", "O’Brien"
 	}
 	p := norm.NFKC.PropertiesString(enc)
 	if p.Decomposition() == nil {

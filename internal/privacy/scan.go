@@ -278,8 +278,8 @@ func findCNAddress(sc *scan, wins []window) [][2]int {
 			st, en := w.start+m[0], w.start+m[1]
 			left, n := walkPlace(t, st)
 			u := cnUnits.FindString(t[en:min(len(t), en+3*60)])
-			if n < 2 || u == "" {
-				continue
+			if n < 2 || u == "" || !strings.ContainsAny(u, "栋幢座单元室号弄") {
+				continue // "酒店式公寓2楼": a floor alone does not make an estate name an address
 			}
 			out = append(out, [2]int{left, en + len(u)})
 		}
