@@ -127,14 +127,45 @@ func setOf(words string) map[string]bool {
 }
 
 // obfuscated email: "name [at] 163 [dot] com", "name(at)gmail.com", "john at gmail dot com",
-// "name＠qq。com" (after normalization "name@qq。com").
+// "name＠qq。com" (after normalization "name@qq。com"), "name @ 163.com", "name#163.com".
 var (
-	obfAt    = `(?:@|\[\s*(?:at|@)\s*\]|\(\s*(?:at|@)\s*\)|\{\s*(?:at|@)\s*\}|<\s*(?:at|@)\s*>|\bat\b|艾特)`
-	obfDot   = `(?:\.|\[\s*(?:dot|\.)\s*\]|\(\s*(?:dot|\.)\s*\)|\{\s*(?:dot|\.)\s*\}|<\s*(?:dot|\.)\s*>|\bdot\b|点|。)`
-	obfEmail = regexp.MustCompile(`(?i)[a-z0-9][a-z0-9._%+\-]*\s*` + obfAt + `\s*[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\s*` + obfDot + `\s*[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+`)
-	obfAtRe  = regexp.MustCompile(`(?i)` + obfAt)
-	obfDotRe = regexp.MustCompile(`(?i)` + obfDot)
+	obfAt     = `(?:@|#|\[\s*(?:at|@)\s*\]|\(\s*(?:at|@)\s*\)|\{\s*(?:at|@)\s*\}|<\s*(?:at|@)\s*>|\bat\b|艾特)`
+	obfDot    = `(?:\.|\[\s*(?:dot|\.)\s*\]|\(\s*(?:dot|\.)\s*\)|\{\s*(?:dot|\.)\s*\}|<\s*(?:dot|\.)\s*>|\bdot\b|点|。)`
+	obfDomain = regexp.MustCompile(`(?i)^\s*[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\s*` + obfDot + `\s*[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+`)
+	obfAtRe   = regexp.MustCompile(`(?i)` + obfAt)
+	obfDotRe  = regexp.MustCompile(`(?i)` + obfDot)
 )
+
+// findObfEmail looks at every at-token: the local part is the run of email characters before it
+// (after at most one space), the domain the labels and dot-tokens after it; checkObfEmail decides.
+func findObfEmail(sc *scan, wins []window) [][2]int {
+	t := sc.text
+	var out [][2]int
+	for _, w := range wins {
+		for _, at := range obfAtRe.FindAllStringIndex(t[w.start:w.end], -1) {
+			a0, a1 := w.start+at[0], w.start+at[1]
+			l := a0
+			if l > 0 && t[l-1] == ' ' {
+				l--
+			}
+			e := l
+			for l > 0 && (isAlnum(t[l-1]) || strings.IndexByte("._%+-", t[l-1]) >= 0) && e-l < 64 {
+				l--
+			}
+			if l == e {
+				continue
+			}
+			d := obfDomain.FindStringIndex(t[a1:min(len(t), a1+120)])
+			if d == nil {
+				continue
+			}
+			if st, en, ok := checkObfEmail(t, l, a1+d[1]); ok {
+				out = append(out, [2]int{st, en})
+			}
+		}
+	}
+	return out
+}
 
 // obfEmailWindows anchors at "@", "艾特" and the word "at" (alone or in brackets).
 func obfEmailWindows(sc *scan) []window {
@@ -151,7 +182,7 @@ func obfEmailWindows(sc *scan) []window {
 			w = append(w, window{i - 70, i + 120})
 		}
 	}
-	for _, k := range []string{"@", "艾特"} {
+	for _, k := range []string{"@", "艾特", "#"} {
 		for off := 0; ; {
 			i := strings.Index(lo[off:], k)
 			if i < 0 {
@@ -174,7 +205,12 @@ func checkObfEmail(t string, st, en int) (int, int, bool) {
 	if at == nil {
 		return 0, 0, false
 	}
-	atTok := strings.ToLower(strings.TrimSpace(m[at[0]:at[1]]))
+	rawAt := m[at[0]:at[1]]
+	atTok := strings.ToLower(strings.TrimSpace(rawAt))
+	spacedAt := at[0] > 0 && m[at[0]-1] == ' ' || at[1] < len(m) && m[at[1]] == ' '
+	if atTok == "@" && spacedAt {
+		atTok = "[@]" // "name @ 163.com": spaces around the '@' hide it from the plain detector
+	}
 	local := strings.TrimSpace(m[:at[0]])
 	domain := m[at[1]:]
 	// Labels between the dot tokens, with where each ends, and whether a dot is obfuscated.
@@ -208,6 +244,8 @@ func checkObfEmail(t string, st, en int) (int, int, bool) {
 	switch {
 	case atTok == "@" && !obfuscatedDot:
 		return 0, 0, false // a plain email: the EMAIL detector's job
+	case atTok == "#" && !mailProviders[labels[0].text]:
+		return 0, 0, false // "#" stands for "@" only before a mail provider ("name#163.com")
 	case atTok == "at" && !obfuscatedDot && !mailProviders[labels[0].text]:
 		return 0, 0, false // "available at walmart.com"
 	case atTok == "at" && !mailProviders[labels[0].text] && !strings.ContainsAny(local, "0123456789._-") &&
@@ -219,7 +257,7 @@ func checkObfEmail(t string, st, en int) (int, int, bool) {
 }
 
 // schemeless URL: a domain with a known TLD followed by a path, "example.com/track?t=1".
-var bareURL = regexp.MustCompile(`(?i)\b(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+([a-z]{2,6})(?::\d{2,5})?/[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%\[\]]*`)
+var bareURL = regexp.MustCompile(`(?i)\b(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+([a-z]{2,10})(?::\d{2,5})?/[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%\[\]]*`)
 
 // bareURLWindows anchors at every '/' that follows a letter (the end of a TLD) or a port.
 func bareURLWindows(sc *scan) []window {
@@ -249,16 +287,30 @@ func checkBareURL(t string, st, en int) (int, int, bool) {
 		return 0, 0, false // part of an email, a longer name or a path
 	}
 	m := bareURL.FindStringSubmatchIndex(t[st:en])
-	if m == nil || !knownTLDs[strings.ToLower(t[st+m[2]:st+m[3]])] {
+	if m == nil {
 		return 0, 0, false
 	}
+	known := knownTLDs[strings.ToLower(t[st+m[2]:st+m[3]])]
 	st2, en2, ok := checkURL(t, st, en)
 	if !ok {
 		return 0, 0, false
 	}
-	// Need something after the slash ("amazon.com/" alone is a domain).
-	if i := strings.IndexByte(t[st2:en2], '/'); i < 0 || en2-st2-i-1 < 1 {
+	// Need something after the slash ("amazon.com/" alone is a domain). An unknown top-level
+	// domain needs a deeper path ("amzn.example/wl/OKP0CHYCRXZU"), which "node.js/react" lacks.
+	i := strings.IndexByte(t[st2:en2], '/')
+	if i < 0 || en2-st2-i-1 < 1 {
 		return 0, 0, false
+	}
+	if !known {
+		segs := 0
+		for _, p := range strings.Split(t[st2+i+1:en2], "/") {
+			if len(p) >= 2 {
+				segs++
+			}
+		}
+		if segs < 2 {
+			return 0, 0, false
+		}
 	}
 	return st2, en2, true
 }
@@ -299,7 +351,7 @@ func checkUKPostcode(t string, st, en int) (int, int, bool) {
 // English street suffixes (lower-case alternatives for the case-insensitive detector).
 const enSuffixCI = `(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|way|parkway|pkwy|highway|hwy|circle|cir|square|sq|crescent|close|trail|alley|plaza|gardens|grove|mews)`
 
-var enAddrCI = regexp.MustCompile(`(?i)\b\d{1,6}[a-z]?(?:-\d{1,4})?\s+(?:(?:north|south|east|west|[nsew]\.?)\s+)?((?:[a-z]+\s+){1,3})` + enSuffixCI +
+var enAddrCI = regexp.MustCompile(`(?i)(?:\b(?:flat|apt|apartment|unit|suite|room)\.?\s*#?\s*[a-z0-9-]{1,6},?\s+)?\b\d{1,6}[a-z]?(?:-\d{1,4})?\s+(?:(?:north|south|east|west|[nsew]\.?)\s+)?((?:[a-z]+\s+){1,3})` + enSuffixCI +
 	`\b\.?((?:,?\s*(?:apt|apartment|unit|suite|ste|flat|room|rm|floor|fl)\.?\s*#?\s*[a-z0-9-]{1,6}\b|,?\s*#\s*[a-z0-9-]{1,6}\b))?` +
 	`((?:,\s*|\s+)(?:[a-z]+\s?){1,3},?\s*[a-z]{2}\s+\d{5}(?:-\d{4})?\b|,\s*(?:[a-z]+\s?){1,3},?\s*` + ukPostcode + `\b)?`)
 

@@ -446,7 +446,7 @@ func s10Valid(id string) bool {
 func (s *Scrubber) buildDetectors() []detector {
 	enName := `(?:[A-Z][a-z]+|[A-Z]{2,}|\d{1,3}(?:st|nd|rd|th))`
 	enSuffix := `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Crescent|Close|Trail|Alley|Plaza|Gardens|Grove|Mews|Loop)`
-	enAddr := `\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:` + enName + `\s+){1,4}` + enSuffix +
+	enAddr := `(?:\b(?:Flat|Apt|Apartment|Unit|Suite|Room)\.?\s*#?\s*[A-Za-z0-9-]{1,6},?\s+)?\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:` + enName + `\s+){1,4}` + enSuffix +
 		`\b\.?(?:\s+(?:NE|NW|SE|SW|N|S|E|W|North|South|East|West)\b\.?)?` +
 		`(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Flat|Room|Rm|Floor|Fl)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\b|,?\s*#\s*[A-Za-z0-9-]{1,6}\b)?` +
 		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*` + ukPostcode + `\b)?`
@@ -456,7 +456,7 @@ func (s *Scrubber) buildDetectors() []detector {
 		"订单", "单号", "快递号", "物流号"}
 	orderKW := `(?i)^(?:\b(?:order|tracking|waybill|parcel|shipment|consignment|confirmation|invoice|ref|reference|booking|reservation)(?:\s*(?:ref\b\.?|reference|#|no\b\.?|number|num\b|id\b|code))?\b\.?` +
 		`|订单编号|订单号码|订单号|订单|快递单号|快递号|运单号|运单编号|物流单号|物流号|单号)` +
-		`(?:\s*(?:is\b|was\b|:|：|#|=|是|为))*\s*#?\s*([A-Z0-9](?:[A-Z0-9]|-[A-Z0-9]){5,39})`
+		`(?:\s*(?:is\b|was\b|:|：|#|=|是|为))*\s*[#(（]?\s*([A-Z0-9](?:[A-Z0-9]|-[A-Z0-9]){5,39})`
 	phoneKeys := []string{"phone", "tel", "mobile", "cell", "call", "whatsapp", "fax", "hotline", "电话", "联系", "手机", "号码", "热线"}
 	phoneKW := `(?i)^(?:\b(?:phone|tel|telephone|mobile|cell|call|whatsapp|fax|hotline)\b|联系电话|联系方式|手机号码|手机号|手机|电话|号码|热线)` +
 		`(?:\s*(?:number|no\b\.?|#|is\b|at\b|on\b|me\b|:|：|是|为))*\s*(\+?\(?\d[\d ().\-]{5,18}\d)`
@@ -513,7 +513,7 @@ func (s *Scrubber) buildDetectors() []detector {
 				}
 			}
 			if e+1 < len(t) && t[e] == ' ' && (t[e+1] >= 'A' && t[e+1] <= 'Z' || isDigit(t[e+1])) {
-				w = append(w, window{st, st + 200})
+				w = append(w, window{st - 24, st + 200}) // 24 before: "Flat 3, "
 			}
 		}
 		return w
@@ -595,7 +595,7 @@ func (s *Scrubber) buildDetectors() []detector {
 			re:    regexp.MustCompile(`(?i)[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*`),
 			check: checkIPv6},
 		{typ: Phone, prio: 9, win: clusters(11, 6, 0),
-			re: regexp.MustCompile(`(?:(?:\+|00)86[ \-]?|\(\+?86\)[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}`),
+			re: regexp.MustCompile(`(?:(?:\+|00)86[ \-]?|\(\+?86\)[ \-]?)?1[3-9](?:[ \-]?\d){9}`),
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, digitBounded(t, st, en) && (st == 0 || t[st-1] != '+')
 			}},
@@ -628,13 +628,14 @@ func (s *Scrubber) buildDetectors() []detector {
 				// A final '.' is more likely the end of the sentence than of "St.".
 				return st, trimRightAny(t, st, en, "."), true
 			}},
-		{typ: Address, prio: 10, win: clusters(1, 0, 220), find: findAddrCI},
+		{typ: Address, prio: 10, win: clusters(1, 24, 220), find: findAddrCI},
 		{typ: Address, prio: 10, win: ukPostcodeWindows, re: ukTownPostcode, check: checkUKPostcode},
 		{typ: Address, prio: 10, win: cnVillageWindows, find: findCNVillage},
-		{typ: Email, prio: 2, win: obfEmailWindows, re: obfEmail, check: checkObfEmail},
+		{typ: Email, prio: 2, win: obfEmailWindows, find: findObfEmail},
 		{typ: URL, prio: 1, win: bareURLWindows, re: bareURL, check: checkBareURL},
 		{typ: Person, prio: 11, win: keys(personKeys, 60), anchored: true, find: findPersonEN},
 		{typ: Person, prio: 11, win: cnIntroWindows, anchored: true, find: findPersonZH},
+		{typ: Person, prio: 11, find: findSignOff},
 		{typ: Address, prio: 10, win: strs([]string{"box"}, 8, 12), re: regexp.MustCompile(poBox)},
 		{typ: Address, prio: 10, win: cnAddressWindows, find: findCNAddress},
 	}
