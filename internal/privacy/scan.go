@@ -198,7 +198,7 @@ func ipv6Colons(sc *scan) []window {
 
 // cnStop holds characters that end a place name when walking left from a road: function words
 // that often precede an address ("我家住在", "寄到", "地址是").
-const cnStop = "我你他她它们的了在是到把被给往寄送住址收货请帮与及就也还很说要这那个买卖件裹员拿去"
+const cnStop = "我你他她它们的了在是到把被给往寄送住址收货请帮与及就也还很说要这那个买卖件裹员拿去组户"
 
 // isPlaceRune reports whether r may be part of a Chinese place name.
 func isPlaceRune(r rune) bool {
