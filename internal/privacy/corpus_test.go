@@ -2,6 +2,8 @@ package privacy
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -146,6 +148,20 @@ func newStats(types []PIIType) map[PIIType]*tally {
 	return m
 }
 
+// emitTally prints recall and precision per type; a type with no expected span has no recall,
+// one without detections no precision (printing 1.0 for those would claim what was not measured).
+func emitTally(prefix string, stats map[PIIType]*tally, types []PIIType) {
+	for _, ty := range types {
+		st := stats[ty]
+		if st.tp+st.fn > 0 {
+			emitFigure(prefix+ty.Label()+".recall", st.recall())
+		}
+		if st.tpDet+st.fpDet > 0 {
+			emitFigure(prefix+ty.Label()+".precision", st.precision())
+		}
+	}
+}
+
 func emitFigure(name string, v float64) {
 	if testing.Verbose() {
 		fmt.Printf("FIGURE %s %.4f\n", name, v)
@@ -210,10 +226,7 @@ func TestScrubCorpus(t *testing.T) {
 			}
 		}
 	}
-	for _, ty := range Types() {
-		emitFigure("scrub."+ty.Label()+".recall", whole[ty].recall())
-		emitFigure("scrub."+ty.Label()+".precision", whole[ty].precision())
-	}
+	emitTally("scrub.", whole, Types())
 	emitFigure("scrub.adversarial.recall", adv.recall())
 	emitFigure("scrub.adversarial.precision", adv.precision())
 	if adv.recall() < adversarialFloor.recall || adv.precision() < adversarialFloor.precision {
@@ -262,4 +275,62 @@ func TestScrubConcurrent(t *testing.T) {
 			t.Fatalf("concurrent scrub of %s differs", id)
 		}
 	}
+}
+
+// presidioResults is testdata/presidio_results.json, written by tools/presidio/run.sh: Microsoft
+// Presidio's detections on the same corpus files, mapped to our types and UTF-8 byte offsets.
+type presidioResults struct {
+	Version      string              `json:"presidio_analyzer"`
+	Mode         string              `json:"mode"`
+	Types        []PIIType           `json:"types"`
+	Corpus       []string            `json:"corpus"`
+	CorpusSHA256 []string            `json:"corpus_sha256"`
+	Detections   map[string][][3]any `json:"detections"`
+}
+
+// TestPresidioCorpus scores Presidio's recorded detections with the same rules as
+// TestScrubCorpus and prints FIGURE scrub.presidio.<type>.recall / .precision for the types
+// Presidio has a recognizer for (no Python needed; re-run tools/presidio/run.sh after changing a
+// corpus file, which this test notices by hash).
+func TestPresidioCorpus(t *testing.T) {
+	raw, err := os.ReadFile("testdata/presidio_results.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pr presidioResults
+	if err := json.Unmarshal(raw, &pr); err != nil {
+		t.Fatal(err)
+	}
+	if len(pr.Corpus) != len(corpusFiles) {
+		t.Fatalf("fixture covers %v, want %v: re-run tools/presidio/run.sh", pr.Corpus, corpusFiles)
+	}
+	stats := newStats(pr.Types)
+	for i, path := range corpusFiles {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum := sha256.Sum256(data); i >= len(pr.CorpusSHA256) || hex.EncodeToString(sum[:]) != pr.CorpusSHA256[i] {
+			t.Fatalf("%s changed since testdata/presidio_results.json was made: re-run tools/presidio/run.sh", path)
+		}
+		for _, c := range loadCorpus(t, path) {
+			var found []Span
+			for _, d := range pr.Detections[c.ID] {
+				st, _ := d[0].(float64)
+				en, _ := d[1].(float64)
+				ty, _ := d[2].(string)
+				if st < 0 || en > float64(len(c.Text)) || st >= en {
+					t.Fatalf("%s: bad Presidio span %v", c.ID, d)
+				}
+				found = append(found, Span{int(st), int(en), PIIType(ty)})
+			}
+			for _, m := range score(c, found, stats) {
+				t.Log(m)
+			}
+		}
+	}
+	if testing.Verbose() {
+		fmt.Printf("# presidio-analyzer %s, %s\n", pr.Version, pr.Mode)
+	}
+	emitTally("scrub.presidio.", stats, pr.Types)
 }

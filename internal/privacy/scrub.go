@@ -778,7 +778,15 @@ func checkIntl(t string, st, en int) (int, int, bool) {
 		return 0, 0, false
 	}
 	n := countDigits(t[st:en])
-	return st, en, n >= 8 && n <= 15 && digitBounded(t, st, en)
+	if n < 8 || n > 15 {
+		return 0, 0, false
+	}
+	// The leading '+' is a boundary of its own: "a@b.com+8613812345678" holds a number, and the
+	// placeholder that replaces the email must not be what makes it one (scrubbing is idempotent).
+	if st > 0 && t[st] == '+' && isLetter(t[st-1]) {
+		return st, en, digitBounded(t, st+1, en)
+	}
+	return st, en, digitBounded(t, st, en)
 }
 
 func checkNational(t string, st, en int) (int, int, bool) {
