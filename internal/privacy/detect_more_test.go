@@ -52,6 +52,21 @@ func TestScrubIssue15(t *testing.T) {
 		{"dni", "DNI 12345678Z", "DNI [NATIONAL_ID]"},
 		{"passport", "passport no. E12345678", "passport no. [NATIONAL_ID]"},
 		{"product id stays", "product ID 12345678", "product ID 12345678"},
+		{"hash for at", "邮箱abc123#163.com谢谢", "邮箱[EMAIL]谢谢"},
+		{"hash stays", "issue #12 at example.com and C#7.3", "issue #12 at example.com and C#7.3"},
+		{"spaced at", "mail me: li.wei @ 163.com", "mail me: [EMAIL]"},
+		{"order in brackets", "my order (38-18413-37850) never came", "my order ([ORDER_ID]) never came"},
+		{"flat prefix", "to Flat 3, 109 Victoria Road, Manchester M14 5RT ok", "to [ADDRESS] ok"},
+		{"spaced cn address", "地址：贵州省 毕节市 七星关区 田坝镇 新街村 10组", "地址：[ADDRESS]"},
+		{"numbered building", "地址：北京市朝阳区望京西园三区301号楼2单元958，周末在家", "地址：[ADDRESS]，周末在家"},
+		{"province starts", "改成山东省临沂市沂南县岸堤镇东山村村委会旁29号，别寄错", "改成[ADDRESS]，别寄错"},
+		{"title brand stays", "Dr. Martens boots and Mr. Coffee maker", "Dr. Martens boots and Mr. Coffee maker"},
+		{"signed edition stays", "Signed Edition copy", "Signed Edition copy"},
+		{"title name", "thanks to Dr. Chen for the advice", "thanks to Dr. [PERSON] for the advice"},
+		{"role zh", "快递员陈柏强负责任", "快递员[PERSON]负责任"},
+		{"role zh stays", "客服解释说送完了，快递小哥辛苦了，客服马上退款", "客服解释说送完了，快递小哥辛苦了，客服马上退款"},
+		{"sign off", "thanks so much! -- Dave", "thanks so much! -- [PERSON]"},
+		{"4-4-3 mobile", "my number is 1809 7956 457 ok", "my number is [PHONE] ok"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

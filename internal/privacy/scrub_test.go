@@ -206,7 +206,7 @@ func BenchmarkScrub(b *testing.B) {
 // time ratio as FIGURE scrub.bench.hostile.<name>.ratio_4x: about 4 for linear time, 16 for
 // quadratic. Sizes start at 32 KiB, above the size where Go's regexp switches from its
 // backtracker to the slower NFA (a constant-factor step, not growth). Both sizes are measured
-// in the same run, interleaved, best of 3 (the machine is shared; see docs/privacy.md).
+// in the same run, best of 5 each (the machine is shared; see docs/privacy.md).
 //
 //	go test -run '^$' -bench BenchmarkScrubHostile ./internal/privacy/
 func BenchmarkScrubHostile(b *testing.B) {
@@ -218,7 +218,7 @@ func BenchmarkScrubHostile(b *testing.B) {
 			b.SetBytes(int64(len(large)))
 			best := func(in string) time.Duration {
 				d := time.Duration(1 << 62)
-				for r := 0; r < 3; r++ {
+				for r := 0; r < 5; r++ {
 					st := time.Now()
 					s.Scrub(in)
 					d = min(d, time.Since(st))
