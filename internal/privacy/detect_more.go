@@ -3,6 +3,7 @@ package privacy
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file holds the detectors added for issue 15: US social security numbers, other national
@@ -138,10 +139,20 @@ var (
 
 // findObfEmail looks at every at-token: the local part is the run of email characters before it
 // (after at most one space), the domain the labels and dot-tokens after it; checkObfEmail decides.
+//
+// The windows are small and anchored (an at-token with the bracket around it), so the token
+// expression never runs over the text at large.
 func findObfEmail(sc *scan, wins []window) [][2]int {
 	t := sc.text
 	var out [][2]int
 	for _, w := range wins {
+		w.start, w.end = max(0, w.start), min(len(t), w.end)
+		for w.start > 0 && !utf8.RuneStart(t[w.start]) {
+			w.start--
+		}
+		for w.end < len(t) && !utf8.RuneStart(t[w.end]) {
+			w.end++
+		}
 		for _, at := range obfAtRe.FindAllStringIndex(t[w.start:w.end], -1) {
 			a0, a1 := w.start+at[0], w.start+at[1]
 			l := a0
@@ -179,7 +190,7 @@ func obfEmailWindows(sc *scan) []window {
 		i += off
 		off = i + 2
 		if (i == 0 || !isAlnum(lo[i-1])) && (i+2 == len(lo) || !isAlnum(lo[i+2])) {
-			w = append(w, window{i - 70, i + 120})
+			w = append(w, window{i - 2, i + 4})
 		}
 	}
 	for _, k := range []string{"@", "艾特", "#"} {
@@ -190,7 +201,7 @@ func obfEmailWindows(sc *scan) []window {
 			}
 			i += off
 			off = i + len(k)
-			w = append(w, window{i - 70, i + 120})
+			w = append(w, window{i - 2, i + len(k) + 2})
 		}
 	}
 	return w
@@ -354,6 +365,39 @@ const enSuffixCI = `(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive
 var enAddrCI = regexp.MustCompile(`(?i)(?:\b(?:flat|apt|apartment|unit|suite|room)\.?\s*#?\s*[a-z0-9-]{1,6},?\s+)?\b\d{1,6}[a-z]?(?:-\d{1,4})?\s+(?:(?:north|south|east|west|[nsew]\.?)\s+)?((?:[a-z]+\s+){1,3})` + enSuffixCI +
 	`\b\.?((?:,?\s*(?:apt|apartment|unit|suite|ste|flat|room|rm|floor|fl)\.?\s*#?\s*[a-z0-9-]{1,6}\b|,?\s*#\s*[a-z0-9-]{1,6}\b))?` +
 	`((?:,\s*|\s+)(?:[a-z]+\s?){1,3},?\s*[a-z]{2}\s+\d{5}(?:-\d{4})?\b|,\s*(?:[a-z]+\s?){1,3},?\s*` + ukPostcode + `\b)?`)
+
+// streetSuffixes are the street words of enSuffixCI, for anchoring.
+var streetSuffixes = setOf("street st avenue ave road rd boulevard blvd lane ln drive dr court ct place pl terrace way " +
+	"parkway pkwy highway hwy circle cir square sq crescent close trail alley plaza gardens grove mews")
+
+// streetWindows anchors case-insensitive addresses at a street word with a digit within the 120
+// bytes before it (the house number), so that text without one costs a word scan only.
+func streetWindows(sc *scan) []window {
+	var w []window
+	lo := sc.lowered()
+	lastDigit := -1 << 30
+	for i := 0; i < len(lo); {
+		c := lo[i]
+		if isDigit(c) {
+			lastDigit = i
+			i++
+			continue
+		}
+		if c < 'a' || c > 'z' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lo) && lo[j] >= 'a' && lo[j] <= 'z' {
+			j++
+		}
+		if i-lastDigit <= 120 && streetSuffixes[lo[i:j]] && (i == 0 || !isAlnum(lo[i-1])) {
+			w = append(w, window{i - 144, j + 120})
+		}
+		i = j
+	}
+	return w
+}
 
 // addrKeywords make a lower-case street mention an address: it follows one of them.
 var addrKeywords = []string{"address", "addr", "live at", "live on", "lives at", "living at", "ship to", "shipped to",

@@ -195,6 +195,9 @@ var signOff = regexp.MustCompile(`(?:^|[\s.!?])-{1,3}\s*([A-Z][a-z]+(?:\s+[A-Z][
 func findSignOff(sc *scan, _ []window) [][2]int {
 	t := sc.text
 	tail := max(0, len(t)-48)
+	if strings.IndexByte(t[tail:], '-') < 0 {
+		return nil
+	}
 	m := signOff.FindStringSubmatchIndex(t[tail:])
 	if m == nil {
 		return nil

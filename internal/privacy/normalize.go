@@ -100,6 +100,12 @@ func normRune(r rune, enc string) (string, bool) {
 		return " ", true
 	case r == 0x2018 || r == 0x2019 || r == 0x02BC || r == 0x2032:
 		return "'", true // curly apostrophes: "I’m", "O’Brien"
+	case r >= 0x4E00 && r <= 0x9FFF, r >= 0x3400 && r <= 0x4DBF, r >= 0x3001 && r <= 0x3002:
+		return enc, false // CJK ideographs, 、。: no compatibility form (fast path for Chinese text)
+	case r == 0xFF0C || r == 0xFF01 || r == 0xFF1B || r == 0xFF1A || r == 0xFF1F:
+		// Full-width ，！；：？ stay: no detector needs them in ASCII (keywords accept "："), and
+		// leaving them means most Chinese text needs no normalized copy at all.
+		return enc, false
 	}
 	p := norm.NFKC.PropertiesString(enc)
 	if p.Decomposition() == nil {

@@ -628,10 +628,10 @@ func (s *Scrubber) buildDetectors() []detector {
 				// A final '.' is more likely the end of the sentence than of "St.".
 				return st, trimRightAny(t, st, en, "."), true
 			}},
-		{typ: Address, prio: 10, win: clusters(1, 24, 220), find: findAddrCI},
+		{typ: Address, prio: 10, win: streetWindows, find: findAddrCI},
 		{typ: Address, prio: 10, win: ukPostcodeWindows, re: ukTownPostcode, check: checkUKPostcode},
 		{typ: Address, prio: 10, win: cnVillageWindows, find: findCNVillage},
-		{typ: Email, prio: 2, win: obfEmailWindows, find: findObfEmail},
+		{typ: Email, prio: 2, win: obfEmailWindows, anchored: true, find: findObfEmail},
 		{typ: URL, prio: 1, win: bareURLWindows, re: bareURL, check: checkBareURL},
 		{typ: Person, prio: 11, win: keys(personKeys, 60), anchored: true, find: findPersonEN},
 		{typ: Person, prio: 11, win: cnIntroWindows, anchored: true, find: findPersonZH},
