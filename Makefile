@@ -59,8 +59,11 @@ eval-segments:
 eval-apps: deps
 	$(GO) run ./cmd/evalapps
 
+## eval-scrub: per-type recall/precision on both corpora, adversarial totals, Presidio's figures
+## (from the committed fixture; tools/presidio/run.sh remakes it) and the hostile-input time ratios.
 eval-scrub:
-	$(GO) test -count=1 -run 'TestScrubCorpus' -v ./internal/privacy/ | grep -E '^(FIGURE|ok|FAIL|---)'
+	$(GO) test -count=1 -run 'TestScrubCorpus|TestPresidioCorpus' -v ./internal/privacy/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
+	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/privacy/ | grep -E '^(FIGURE|ok|FAIL)'
 
 ## python-tools: Debian's torch and sklearn, the offline references of benchmarks and evaluations.
 python-tools:

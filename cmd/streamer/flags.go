@@ -46,14 +46,32 @@ func (f *redisFlags) client() redis.UniversalClient {
 	return redis.NewUniversalClient(&redis.UniversalOptions{Addrs: f.addrs, IsClusterMode: f.cluster, Password: f.password})
 }
 
-// keyFlags locate the pseudonym key ring.
-type keyFlags struct{ keys, file string }
+// keyFlags locate the pseudonym key ring and say which namespace raw ids belong to.
+type keyFlags struct {
+	keys, file, namespace string
+	nsTopics              cli.StringList
+}
 
 func addKeyFlags(c *cli.Command) *keyFlags {
 	f := &keyFlags{}
+	c.StringVar(&f.namespace, "pseudonym-namespace", "", "pseudonym namespace (tenant or source, [a-z0-9._-]) of raw user ids; empty keeps the pseudonyms made before namespaces\n(changing it is a migration: see docs/privacy.md)")
+	c.Var(&f.nsTopics, "pseudonym-namespace-topic", "per-topic namespace overrides `topic=namespace[,...]` (run only)")
 	c.StringVar(&f.keys, "pseudonym-keys", "", "pseudonym key ring `id:base64secret[,id:secret...]`, active key first, secrets of at least 32 bytes\n(prefer the environment variable or --pseudonym-key-file; see docs/privacy.md)")
 	c.StringVar(&f.file, "pseudonym-key-file", "", "file with one `id:base64secret` per line, active key first")
 	return f
+}
+
+func (f *keyFlags) namespaces() (privacy.Namespaces, error) {
+	return privacy.ParseNamespaces(f.namespace, f.nsTopics)
+}
+
+// pseudonymizer returns the ring's pseudonymizer in the --pseudonym-namespace namespace.
+func (f *keyFlags) pseudonymizer(ring *privacy.KeyRing) (*privacy.Pseudonymizer, error) {
+	ns, err := f.namespaces()
+	if err != nil {
+		return nil, err
+	}
+	return privacy.NewPseudonymizer(ring).WithNamespace(ns.Default), nil
 }
 
 func (f *keyFlags) ring() (*privacy.KeyRing, error) {

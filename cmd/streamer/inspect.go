@@ -14,7 +14,6 @@ import (
 
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/online"
-	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/reader"
 )
@@ -53,7 +52,11 @@ or the profile as JSON with --json (schema in docs/schema.md).`)
 		if err != nil {
 			return err
 		}
-		opts.Pseudonymize = privacy.NewPseudonymizer(ring).Candidates
+		pz, err := kf.pseudonymizer(ring)
+		if err != nil {
+			return err
+		}
+		opts.Pseudonymize = pz.Candidates
 	}
 	r, err := reader.New(rdb, opts)
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 //	Apply:   erasures -> profilestore (exactly-once fold) -> online (segments)
 type pipeline struct {
 	pz       *privacy.Pseudonymizer
+	ns       privacy.Namespaces
 	scrub    *privacy.Scrubber
 	enc      encoder.Encoder
 	cache    *encoder.Cache
@@ -40,14 +41,14 @@ type pipeline struct {
 func (p *pipeline) Prepare(ctx context.Context, b *consumer.Batch) error {
 	for i := range b.Erasures {
 		e := &b.Erasures[i]
-		e.Pseudonyms = p.pz.Candidates(e.UserID)
+		e.Pseudonyms = p.pz.CandidatesIn(p.ns.For(e.Topic), e.UserID)
 		e.UserID = ""
 	}
 	texts := make([]string, 0, len(b.Events))
 	idx := make([]int, 0, len(b.Events))
 	for i := range b.Events {
 		e := &b.Events[i]
-		e.Pseudonym = p.pz.Pseudonym(e.UserID)
+		e.Pseudonym = p.pz.PseudonymIn(p.ns.For(e.Topic), e.UserID)
 		e.KeyID = p.pz.ActiveKeyID()
 		e.UserID = ""
 		if e.Kind == event.KindReview {

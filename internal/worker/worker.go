@@ -44,6 +44,9 @@ type Config struct {
 	RedisPassword string
 	// Keys is the pseudonym key ring (required: the worker never stores raw ids).
 	Keys *privacy.KeyRing
+	// Namespaces is the pseudonym namespace of each input topic (zero value: the legacy,
+	// un-namespaced pseudonyms; see docs/privacy.md, "Namespaces").
+	Namespaces privacy.Namespaces
 	// Encoder is the model to use; nil loads ModelDir, or the bundled default when that is empty.
 	Encoder  encoder.Encoder
 	ModelDir string
@@ -142,7 +145,7 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		}
 	}
 	p := &pipeline{
-		pz: privacy.NewPseudonymizer(cfg.Keys), scrub: privacy.NewScrubber(), enc: w.enc, cache: w.cache,
+		pz: privacy.NewPseudonymizer(cfg.Keys), ns: cfg.Namespaces, scrub: privacy.NewScrubber(), enc: w.enc, cache: w.cache,
 		store: w.store, segments: w.segments, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
 	}
 	cc := cfg.Consumer
