@@ -62,7 +62,7 @@ eval-apps: deps
 ## eval-scrub: per-type recall/precision on both corpora, adversarial totals, Presidio's figures
 ## (from the committed fixture; tools/presidio/run.sh remakes it) and the hostile-input time ratios.
 eval-scrub:
-	$(GO) test -count=1 -run 'TestScrubCorpus|TestPresidioCorpus' -v ./internal/privacy/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
+	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidioCorpus' -v ./internal/privacy/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/privacy/ | grep -E '^(FIGURE|ok|FAIL)'
 
 ## python-tools: Debian's torch and sklearn, the offline references of benchmarks and evaluations.

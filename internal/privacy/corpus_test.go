@@ -334,3 +334,43 @@ func TestPresidioCorpus(t *testing.T) {
 	}
 	emitTally("scrub.presidio.", stats, pr.Types)
 }
+
+// TestScrubHoldout scores the held-out set (testdata/holdout.jsonl, written by someone who saw
+// neither the detectors nor the other corpora, after the detectors were tuned on the adversarial
+// set). It is the unbiased estimate: do not tune against it. When the detectors change, a new
+// held-out set should be written apart, and this one folded into the tuning corpora.
+//
+// Prints FIGURE scrub.holdout.<type>.recall/.precision and scrub.holdout.recall/.precision;
+// fails below holdoutFloor (the figures of the first scoring, rounded down), a regression floor.
+func TestScrubHoldout(t *testing.T) {
+	s := NewScrubber(WithNow(func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }))
+	stats := newStats(Types())
+	pos, neg := 0, 0
+	for _, c := range loadCorpus(t, "testdata/holdout.jsonl") {
+		if len(c.Spans) > 0 {
+			pos++
+		} else {
+			neg++
+		}
+		for _, m := range score(c, s.Find(c.Text), stats) {
+			t.Log(m)
+		}
+	}
+	if pos < 100 || neg < 50 {
+		t.Fatalf("holdout has %d positive and %d negative cases, want >= 100 and >= 50", pos, neg)
+	}
+	var all tally
+	for _, ty := range Types() {
+		all.add(*stats[ty])
+	}
+	emitTally("scrub.holdout.", stats, Types())
+	emitFigure("scrub.holdout.recall", all.recall())
+	emitFigure("scrub.holdout.precision", all.precision())
+	if all.recall() < holdoutFloor.recall || all.precision() < holdoutFloor.precision {
+		t.Errorf("holdout recall %.4f (%d of %d), precision %.4f (%d false of %d): below the floor %+v",
+			all.recall(), all.tp, all.tp+all.fn, all.precision(), all.fpDet, all.tpDet+all.fpDet, holdoutFloor)
+	}
+}
+
+// holdoutFloor is the regression floor for the held-out set.
+var holdoutFloor = struct{ recall, precision float64 }{0.85, 0.98}
