@@ -154,9 +154,18 @@ func TestKfakeGhostMemberUpstream(t *testing.T) {
 	if os.Getenv("STREAMER_KFAKE_GHOST_REPRO") == "" {
 		t.Skip("reproduction of an upstream kfake bug; set STREAMER_KFAKE_GHOST_REPRO=1 to run it")
 	}
-	const topic, group = "t", "ghost"
+	const topic = "t"
 	c := kafkatest.StartT(t, 4, topic)
 	brokers := c.Brokers()
+	// Whether the dead member becomes a ghost is a coin toss inside kfake (see the doc in
+	// docs/operations.md): its reply to the dead connection races a closed-connection signal
+	// in a select. Six rounds miss the bug with probability 1/64.
+	for round := 1; round <= 6; round++ {
+		ghostRound(t, brokers, topic, fmt.Sprintf("ghost-%d", round))
+	}
+}
+
+func ghostRound(t *testing.T, brokers []string, topic, group string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
@@ -177,11 +186,12 @@ func TestKfakeGhostMemberUpstream(t *testing.T) {
 	go cgB.Close() // its LeaveGroup cannot reach the broker: B is "SIGKILLed"
 	a.hold.Store(false)
 	close(a.relc)
+
 	// Correct behaviour: B is evicted within its session timeout (6 s) plus a rebalance
 	// (3 s), and A owns all 4 partitions again.
 	deadline, stop := context.WithTimeout(ctx, 40*time.Second)
 	defer stop()
-	waitFor(deadline, t, "A owns all 4 partitions after B died", func() bool { return a.parts.Load() == 4 },
+	waitFor(deadline, t, group+": A owns all 4 partitions after B died", func() bool { return a.parts.Load() == 4 },
 		func() string { return fmt.Sprintf("A owns %d; %s", a.parts.Load(), describeGroup(brokers, group)) })
 }
 
