@@ -47,7 +47,6 @@ func (h *failPipelines) ProcessPipelineHook(next redis.ProcessPipelineHook) redi
 	}
 }
 
-
 // TestObserveRetryAfterRedisErrorAppliesOnce: the pipeline retries Observe after a Redis error.
 // A model whose writes fail now and then (retried until they pass) must end in exactly the
 // state of a model whose writes never failed: same centroids, same deltas for the next merge,
