@@ -37,7 +37,8 @@ type WatchdogConfig struct {
 // StallAfter while it has lag, it logs the partition at error (topic, partition, committed and
 // end offsets, owner member, client id and host) and counts it. A stall of this worker's own
 // partitions makes OwnStalled true (the worker's /readyz reports it). Then it acts, at most once
-// per StallAfter: it makes the consumer leave the group and join again, which forces a
+// per StallAfter, backing off to once per 16*StallAfter while the stall persists: it makes the
+// consumer leave the group and join again, which forces a
 // rebalance; a member that is gone (a "ghost" the coordinator did not evict) or wedged (it
 // heartbeats from kafka-go's goroutine but cannot finish its generation) fails to rejoin within
 // the rebalance timeout and loses its partitions to the live members. It does not act when this
@@ -50,10 +51,12 @@ type Watchdog struct {
 	log zerolog.Logger
 	det *lag.StallDetector
 
-	mu         sync.Mutex
-	own        []lag.Stall
-	all        []lag.Stall
-	lastRejoin time.Time
+	mu    sync.Mutex
+	own   []lag.Stall
+	all   []lag.Stall
+	next  time.Time     // no rejoin before this
+	wait  time.Duration // pause after the next rejoin; doubles while stalls persist
+	clear time.Time     // since when no partition is stalled (zero while one is)
 }
 
 // NewWatchdog builds the watchdog of c. m may be nil (series not registered anywhere).
@@ -144,7 +147,16 @@ func (w *Watchdog) observe(snap lag.Snapshot, owners map[lag.TopicPartition]lag.
 	w.mu.Lock()
 	wasStalled := len(w.all) > 0
 	w.own, w.all = own, stalls
-	canAct := w.lastRejoin.IsZero() || snap.At.Sub(w.lastRejoin) >= w.cfg.StallAfter
+	switch {
+	case len(stalls) > 0:
+		w.clear = time.Time{}
+	case w.clear.IsZero():
+		w.clear = snap.At
+	case snap.At.Sub(w.clear) >= w.cfg.StallAfter:
+		// Stall-free for StallAfter: the episode is over, the next stall is acted on at once.
+		w.wait, w.next = 0, time.Time{}
+	}
+	canAct := !snap.At.Before(w.next)
 	w.mu.Unlock()
 	if wasStalled && len(stalls) == 0 {
 		w.log.Info().Msg("no partition is stalled any more")
@@ -170,7 +182,15 @@ func (w *Watchdog) observe(snap lag.Snapshot, owners map[lag.TopicPartition]lag.
 	if w.c.Rejoin(reason) {
 		w.m.Rejoins.Inc()
 		w.mu.Lock()
-		w.lastRejoin = snap.At
+		// Back off while the stall persists (StallAfter, then twice that, ... up to 16 times):
+		// a stall that rejoining cannot cure (say a partition whose last offsets are
+		// transaction markers, so its lag never reaches 0) must not rebalance the group forever.
+		if w.wait == 0 {
+			w.wait = w.cfg.StallAfter
+		} else if w.wait < 16*w.cfg.StallAfter {
+			w.wait *= 2
+		}
+		w.next = snap.At.Add(w.wait)
 		w.mu.Unlock()
 	}
 }

@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/profilestream/profilestream/internal/kafkatest"
+	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/metrics"
 )
 
@@ -237,5 +239,60 @@ func TestWatchdogOwnStallBlocksReadiness(t *testing.T) {
 	stop()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWatchdogRejoinBackoff: a stall that rejoining does not cure triggers rejoins at growing
+// intervals (StallAfter, 2x, 4x, ... up to 16x), not a rebalance every StallAfter forever; once
+// no partition has been stalled for StallAfter, the next stall is acted on at once.
+func TestWatchdogRejoinBackoff(t *testing.T) {
+	cons, err := New(Config{Brokers: []string{"127.0.0.1:1"}}, &recorder{}, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons.setMember("me")
+	sm := metrics.NewStall(nil)
+	const after = 30 * time.Second
+	wd := NewWatchdog(cons, WatchdogConfig{StallAfter: after}, sm, zerolog.Nop())
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	other := map[lag.TopicPartition]lag.Member{{Topic: "clicks", Partition: 1}: {MemberID: "other", ClientID: "w2"}}
+	var rejoinedAt []time.Duration
+	poll := func(at time.Duration, committed int64) {
+		wd.observe(lag.Snapshot{At: t0.Add(at), Partitions: []lag.PartitionLag{
+			{Topic: "clicks", Partition: 1, Committed: committed, End: 100, Lag: 100 - committed}}}, other)
+		select {
+		case <-cons.rejoin:
+			rejoinedAt = append(rejoinedAt, at)
+		default:
+		}
+	}
+	for at := time.Duration(0); at <= 10*time.Minute; at += 5 * time.Second {
+		poll(at, 10) // frozen for ten minutes
+	}
+	want := []time.Duration{30 * time.Second, 60 * time.Second, 120 * time.Second, 240 * time.Second, 480 * time.Second}
+	if !slices.Equal(rejoinedAt, want) {
+		t.Fatalf("rejoins at %v, want %v", rejoinedAt, want)
+	}
+	if got := testutil.ToFloat64(sm.Rejoins); got != float64(len(want)) {
+		t.Fatalf("stall_rejoins_total %v, want %d", got, len(want))
+	}
+	if got := testutil.ToFloat64(sm.Stalls); got != 1 {
+		t.Fatalf("stalls_total %v for one stall episode, want 1", got)
+	}
+	// It makes progress for a minute (episode over), then freezes again: the new stall is
+	// acted on as soon as it is detected.
+	rejoinedAt = nil
+	base := 10*time.Minute + 5*time.Second
+	committed := int64(10)
+	for at := base; at <= base+time.Minute; at += 5 * time.Second {
+		committed++
+		poll(at, committed)
+	}
+	base += time.Minute
+	for at := base + 5*time.Second; at <= base+40*time.Second; at += 5 * time.Second {
+		poll(at, committed)
+	}
+	if !slices.Equal(rejoinedAt, []time.Duration{base + 30*time.Second}) {
+		t.Fatalf("after a new stall: rejoins at %v, want [%v]", rejoinedAt, base+30*time.Second)
 	}
 }
