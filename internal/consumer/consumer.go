@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -74,6 +75,9 @@ type Config struct {
 	// coordinator reports it as the member's client id, so `streamer lag` and the stall
 	// watchdog can tell which process owns a partition.
 	ClientID string
+	// DialFunc, when set, opens the TCP connections of the group and the readers (a proxy, or
+	// a test that cuts a worker's connections as a SIGKILL would).
+	DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
 	// KafkaDebug routes kafka-go's own informational log lines (joins, syncs, assignments,
 	// heartbeats) to the logger at debug level. kafka-go's errors are always logged at warn.
 	KafkaDebug bool

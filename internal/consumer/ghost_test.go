@@ -196,7 +196,7 @@ func ghostRound(t *testing.T, brokers []string, topic, group string) {
 }
 
 // waitFor polls cond every 50 ms until it holds or ctx ends; then it fails with diag().
-func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool, diag func() string) {
+func waitFor(ctx context.Context, t testing.TB, what string, cond func() bool, diag func() string) {
 	t.Helper()
 	for !cond() {
 		select {

@@ -41,7 +41,7 @@ func KafkaLoggers(log zerolog.Logger, component string, debug bool) (logger, err
 
 // dialer is the dialer of the group and the readers: it carries the client id.
 func (c *Consumer) dialer() *kafka.Dialer {
-	return &kafka.Dialer{ClientID: c.cfg.ClientID, Timeout: 10 * time.Second, DualStack: true}
+	return &kafka.Dialer{ClientID: c.cfg.ClientID, Timeout: 10 * time.Second, DualStack: true, DialFunc: c.cfg.DialFunc}
 }
 
 // groupConfig is the kafka-go consumer group configuration of one membership.
