@@ -15,6 +15,7 @@ import (
 
 	"github.com/profilestream/profilestream/data/sample"
 	"github.com/profilestream/profilestream/internal/cli"
+	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/kafkatest"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/redisproc"
@@ -137,6 +138,7 @@ segments with size and top categories, three example profiles, and FIGURE lines.
 		{"reviews", []string{"amazon-multicat.jsonl.gz", "amazon-reviews.jsonl.gz", "chinese-reviews.csv.gz"}},
 	}
 	writer := replay.NewWriter(kafka.Brokers())
+	writer.Logger, writer.ErrorLogger = consumer.KafkaLoggers(log, "replay-writer", wf.kafkaDebug)
 	defer writer.Close()
 	rates := map[string]float64{}
 	tty := isTerminal(stdout)
