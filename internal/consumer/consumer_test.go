@@ -178,3 +178,37 @@ func TestRunStopsAndReturnsStageError(t *testing.T) {
 		t.Errorf("%d batches of 4 prepared after the first apply failed: fetching went on", p)
 	}
 }
+
+// TestShutdownLeavesGroup: a worker stopped by its context (SIGTERM in cmd/streamer) sends
+// LeaveGroup, so the other worker gets its partitions without waiting for the session timeout.
+// The session timeout is 60 s and the deadline 30 s: only a LeaveGroup can pass.
+func TestShutdownLeavesGroup(t *testing.T) {
+	const parts = 2
+	c := kafkatest.StartT(t, parts, "clicks", "reviews", "erasure", "profilestream.dlq")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	mk := func() (*Consumer, context.CancelFunc, chan error) {
+		cons, err := New(Config{Brokers: c.Brokers(), Group: "leave", SessionTimeout: 60 * time.Second,
+			RebalanceTimeout: 60 * time.Second, HeartbeatInterval: 300 * time.Millisecond}, &recorder{events: map[string]int{}}, nil, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- cons.Run(rctx) }()
+		return cons, stop, done
+	}
+	a, stopA, doneA := mk()
+	defer func() { stopA(); <-doneA }()
+	b, stopB, doneB := mk()
+	waitFor(ctx, t, "both own half", func() bool { return a.AssignedPartitions() == 3 && b.AssignedPartitions() == 3 },
+		func() string { return describeGroup(c.Brokers(), "leave") })
+	stopB()
+	if err := <-doneB; err != nil {
+		t.Fatalf("b: %v", err)
+	}
+	deadline, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	waitFor(deadline, t, "A owns every partition after B's shutdown", func() bool { return a.AssignedPartitions() == 3*parts },
+		func() string { return describeGroup(c.Brokers(), "leave") })
+}
