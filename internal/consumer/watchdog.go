@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -165,7 +166,7 @@ func (w *Watchdog) observe(snap lag.Snapshot, owners map[lag.TopicPartition]lag.
 		return
 	}
 	if blocked := w.c.ApplyingFor(); blocked >= w.cfg.StallAfter {
-		if len(own) > 0 {
+		if slices.ContainsFunc(own, func(s lag.Stall) bool { return s.New }) {
 			w.log.Error().Dur("apply_blocked_for", blocked).Msg("own partitions stalled because the apply stage is blocked (Redis?); not rejoining, it would not help")
 		}
 		return
