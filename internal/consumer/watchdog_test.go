@@ -296,3 +296,50 @@ func TestWatchdogRejoinBackoff(t *testing.T) {
 		t.Fatalf("after a new stall: rejoins at %v, want [%v]", rejoinedAt, base+30*time.Second)
 	}
 }
+
+// TestWatchdogOwnStallRejoins: the worker's own partitions stall while its pipeline is idle
+// (here: fetching paused, as a wedged reader would be). The watchdog reports them, makes the
+// consumer leave and rejoin (new member, new readers), and the consumer works on afterwards.
+func TestWatchdogOwnStallRejoins(t *testing.T) {
+	const parts, n = 2, 40
+	c := kafkatest.StartT(t, parts, "clicks", "reviews", "erasure", "profilestream.dlq")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	rec := &recorder{events: map[string]int{}}
+	logs := &logBuf{}
+	cons, err := New(Config{Brokers: c.Brokers(), Group: "own-rejoin", BatchSize: 8, BatchTimeout: 20 * time.Millisecond}, rec, nil, zerolog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons.Pause()
+	sm := metrics.NewStall(nil)
+	wd := NewWatchdog(cons, WatchdogConfig{StallAfter: 2 * time.Second, Interval: 200 * time.Millisecond}, sm, zerolog.New(logs))
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- cons.Run(runCtx) }()
+	go func() { _ = wd.Run(runCtx) }()
+	diag := func() string {
+		own, why := wd.OwnStalled()
+		return fmt.Sprintf("own stalled %v (%s), rejoins %v, %d events, stats %+v\n%s\nlast log lines:\n%s",
+			own, why, testutil.ToFloat64(sm.Rejoins), rec.count(), cons.Stats(), describeGroup(c.Brokers(), "own-rejoin"), logs.tail(15))
+	}
+	waitFor(ctx, t, "a member", func() bool { return cons.MemberID() != "" }, diag)
+	first := cons.MemberID()
+	produceClicks(ctx, t, c, n, parts)
+	waitFor(ctx, t, "a rejoin for own stalled partitions, as a new member", func() bool {
+		return testutil.ToFloat64(sm.Rejoins) >= 1 && cons.MemberID() != "" && cons.MemberID() != first && cons.AssignedPartitions() == 3*parts
+	}, diag)
+	if !logs.has("own partitions stalled") {
+		t.Errorf("no log line gives the rejoin's reason:\n%s", logs.tail(20))
+	}
+	cons.Resume()
+	waitFor(ctx, t, "every event consumed after the rejoin and no stall left", func() bool {
+		own, _ := wd.OwnStalled()
+		return rec.count() == n && !own
+	}, diag)
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
