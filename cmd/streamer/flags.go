@@ -106,6 +106,9 @@ type workerFlags struct {
 	pprof                                bool
 	lagInterval                          time.Duration
 	sessionTimeout                       time.Duration
+	heartbeat, rebalanceTimeout          time.Duration
+	stallAfter                           time.Duration
+	kafkaDebug                           bool
 }
 
 func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *workerFlags {
@@ -120,7 +123,11 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.StringVar(&f.dlq, "dlq-topic", "profilestream.dlq", "dead-letter topic: malformed messages, unchanged, with reason and origin headers")
 	c.IntVar(&f.batchSize, "batch-size", 256, "messages per micro-batch: larger amortizes round trips and encoder calls, smaller cuts latency")
 	c.DurationVar(&f.batchTimeout, "batch-timeout", 200*time.Millisecond, "close a batch that is not full after this long")
-	c.DurationVar(&f.sessionTimeout, "session-timeout", 10*time.Second, "consumer group session timeout: a worker that dies is noticed after this long; shorter moves its partitions sooner but risks evictions during long GC or batch pauses")
+	c.DurationVar(&f.sessionTimeout, "session-timeout", 6*time.Second, "consumer group session timeout: a worker that dies is noticed after this long; shorter moves its partitions sooner but risks evictions during long GC or batch pauses (Apache Kafka refuses less than its group.min.session.timeout.ms, 6s by default)")
+	c.DurationVar(&f.heartbeat, "heartbeat-interval", time.Second, "consumer group heartbeat interval: live workers learn of a rebalance at their next heartbeat (at most a third of --session-timeout)")
+	c.DurationVar(&f.rebalanceTimeout, "rebalance-timeout", 10*time.Second, "how long the coordinator waits for every worker to rejoin during a rebalance before it evicts the missing ones")
+	c.DurationVar(&f.stallAfter, "stall-after", 30*time.Second, "stall watchdog: a lagging partition whose committed offset has not moved for this long is logged at error, counted, and forces a rejoin; own stalled partitions make /readyz false (negative = off)")
+	c.BoolVar(&f.kafkaDebug, "kafka-debug", false, "log kafka-go's own joins, syncs, assignments and heartbeats at debug level (with --log-level debug); its errors are always logged at warn")
 	c.IntVar(&f.queue, "queue-batches", 2, "batches queued between stages; bounds memory (about (2*queue+3)*batch-size messages)")
 	c.StringVar(&f.modelDir, "model-dir", "", "Hugging Face model folder (config.json, vocab.txt, model.safetensors or pytorch_model.bin); empty = the bundled default model")
 	c.IntVar(&f.cacheMB, "embedding-cache-mb", 64, "embedding cache size in MiB (repeated texts such as item titles are encoded once)")
@@ -149,7 +156,9 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 			Brokers: f.brokers, Group: f.group, ClicksTopic: f.clicks, ReviewsTopic: f.reviews,
 			ErasureTopic: f.erasure, DLQTopic: f.dlq, BatchSize: f.batchSize, BatchTimeout: f.batchTimeout,
 			QueueBatches: f.queue, SessionTimeout: f.sessionTimeout,
+			HeartbeatInterval: f.heartbeat, RebalanceTimeout: f.rebalanceTimeout, KafkaDebug: f.kafkaDebug,
 		},
+		StallAfter: f.stallAfter,
 		RedisAddrs: r.addrs, RedisCluster: r.cluster, RedisPassword: r.password,
 		ModelDir: f.modelDir, CacheBytes: int64(f.cacheMB) << 20,
 		Store: profilestore.Options{

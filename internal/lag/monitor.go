@@ -373,12 +373,6 @@ func (m *Monitor) Poll(ctx context.Context) (Snapshot, error) {
 	return snap, nil
 }
 
-// TopicPartition names a partition in a TableStore.
-type TopicPartition struct {
-	Topic     string
-	Partition int32
-}
-
 // Point is one sample of a partition's end offset: at time At the end offset was Offset.
 type Point struct {
 	Offset int64

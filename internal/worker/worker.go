@@ -64,6 +64,10 @@ type Config struct {
 	// (profilestream_consumer_lag_messages/_seconds). Default 5 s; negative turns it off. Every
 	// worker of a group exports the whole group's lag, so dashboards take max() over instances.
 	LagInterval time.Duration
+	// StallAfter is the stall watchdog's threshold (consumer.WatchdogConfig.StallAfter; 0 =
+	// consumer.DefaultStallAfter, negative turns the watchdog off). A stall of the worker's own
+	// partitions makes /readyz false.
+	StallAfter time.Duration
 	// Registry receives the metrics (default: a new one).
 	Registry *prometheus.Registry
 	Retry    retry.Policy
@@ -82,6 +86,8 @@ type Worker struct {
 	m        *metrics.Metrics
 	reg      *prometheus.Registry
 	totals   *Totals
+	stallM   *metrics.Stall
+	watchdog *consumer.Watchdog
 
 	readyMu   sync.Mutex
 	redisOK   bool
@@ -109,6 +115,7 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 	}
 	w.m = metrics.New(w.reg)
 	w.initSeries()
+	w.stallM = metrics.NewStall(w.reg)
 
 	w.enc = cfg.Encoder
 	if w.enc == nil {
@@ -152,6 +159,9 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 	cc.Retry = cfg.Retry
 	if w.cons, err = consumer.New(cc, p, w.m, log); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
+	}
+	if cfg.StallAfter >= 0 {
+		w.watchdog = consumer.NewWatchdog(w.cons, consumer.WatchdogConfig{StallAfter: cfg.StallAfter}, w.stallM, log)
 	}
 	return w, nil
 }
@@ -237,6 +247,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	if w.segments != nil {
 		go w.watchSegments(bg, 5*time.Second)
 	}
+	if w.watchdog != nil {
+		go func() {
+			if err := w.watchdog.Run(bg); err != nil {
+				w.log.Error().Err(err).Msg("stall watchdog not running")
+			}
+		}()
+	}
 	g.Go(func() error { return w.cons.Run(gctx) })
 	err := g.Wait()
 	if w.segments != nil {
@@ -285,7 +302,8 @@ func (w *Worker) watchRedis(ctx context.Context) {
 	}
 }
 
-// Ready reports whether the worker has partitions assigned and Redis answers, and why not.
+// Ready reports whether the worker has partitions assigned, Redis answers and none of its own
+// partitions is stalled (see consumer.Watchdog), and why not.
 func (w *Worker) Ready() (bool, string) {
 	w.readyMu.Lock()
 	ok := w.redisOK
@@ -295,6 +313,11 @@ func (w *Worker) Ready() (bool, string) {
 		return false, "redis unreachable"
 	case w.cons.AssignedPartitions() == 0:
 		return false, "no partitions assigned"
+	}
+	if w.watchdog != nil {
+		if stalled, which := w.watchdog.OwnStalled(); stalled {
+			return false, "own partitions stalled: " + which
+		}
 	}
 	return true, "ok"
 }
