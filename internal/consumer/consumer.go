@@ -190,7 +190,6 @@ type Consumer struct {
 	log     zerolog.Logger
 	roles   map[string]TopicRole
 	dlq     *kafka.Writer
-	ready   atomic.Bool
 	parts   atomic.Int64
 	paused  atomic.Bool
 	stats   Stats
