@@ -21,9 +21,14 @@ demo: deps build
 
 ## test: every test (unit, integration against private redis-servers and embedded Kafka,
 ## end-to-end, the short chaos run, the scrubber's evaluation), vet, and short fuzz runs.
+## The second go test runs the end-to-end and chaos tests (and kafkatest's own) against Apache
+## Kafka (PROFILESTREAM_KAFKA=real, jars from scripts/kafka.sh); the first runs them on kfake.
 test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestKafkaGoGroup|TestRealCluster' \
+	  ./internal/kafkatest/ ./internal/worker/ ./internal/chaos/
+	@echo "FIGURE test.real_kafka 1"
 	$(MAKE) fuzz
 
 test-short: deps
@@ -45,10 +50,17 @@ bench: deps
 	$(GO) run ./cmd/storebench
 	$(GO) run ./cmd/encbench
 
-## chaos: 50k events, >= 10 SIGKILLs of the worker, a second worker joining and leaving;
-## every profile is compared with a clean single-worker run.
+## chaos: 54k+ events, >= 10 SIGKILLs of the worker, a second worker joining and leaving, and
+## one Kafka node killed and restarted, on a 3-node Apache Kafka (KRaft) cluster; every profile
+## is compared with a clean single-worker run. CHAOS_KAFKA=kfake|both also runs it on kfake;
+## CHAOS_WORKER_ARGS adds worker flags (e.g. --session-timeout 6s). Full log: bin/chaos.log.
+CHAOS_KAFKA ?= real
 chaos: deps build
-	CHAOS_FULL=1 $(GO) test -count=1 -timeout 30m -run 'TestChaos' -v ./internal/chaos/ | grep -E '^(FIGURE|---|===|ok|FAIL|PASS)|chaos:'
+	@mkdir -p bin; rc=0; CHAOS_FULL=1 PROFILESTREAM_KAFKA=$(CHAOS_KAFKA) $(GO) test -count=1 -timeout 40m \
+	  -run 'TestChaos$$' -v ./internal/chaos/ >bin/chaos.log 2>&1 || rc=$$?; \
+	grep -E '^(FIGURE|---|===|ok|FAIL|PASS)|chaos:' bin/chaos.log; \
+	if [ $$rc -ne 0 ]; then echo "make chaos: FAILED (exit $$rc); last lines of bin/chaos.log:"; tail -n 150 bin/chaos.log; fi; \
+	exit $$rc
 
 eval-encoder:
 	$(GO) run ./cmd/evalencoder
