@@ -214,12 +214,22 @@ func tailFile(path string, n int) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// waitSnap polls the group's lag until cond holds. It fails the test with diagnostics when
-// maxWait passes, when ctx ends, or (stuck > 0) when no committed offset moved for stuck while
-// lag remained: a stall is reported in a minute or two, not at go test's timeout. It returns
-// the snapshot that satisfied cond.
+// waitSnap polls the group's lag until cond holds and returns the snapshot that satisfied it;
+// on failure (see waitSnapErr) it fails the test with the diagnostics.
 func (r *rig) waitSnap(ctx context.Context, group, what string, maxWait, stuck time.Duration, cond func(lag.Snapshot) bool) lag.Snapshot {
 	r.t.Helper()
+	s, err := r.waitSnapErr(ctx, group, what, maxWait, stuck, cond)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return s
+}
+
+// waitSnapErr polls the group's lag until cond holds. It gives up with an error carrying
+// r.diagnostics when maxWait passes, when ctx ends, or (stuck > 0) when no committed offset
+// moved for stuck while cond did not hold: a stall is reported in a minute or two, not at go
+// test's timeout.
+func (r *rig) waitSnapErr(ctx context.Context, group, what string, maxWait, stuck time.Duration, cond func(lag.Snapshot) bool) (lag.Snapshot, error) {
 	deadline := time.Now().Add(maxWait)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -230,7 +240,7 @@ func (r *rig) waitSnap(ctx context.Context, group, what string, maxWait, stuck t
 		snap, err := r.poll(ctx, group)
 		if err == nil {
 			if cond(snap) {
-				return snap
+				return snap, nil
 			}
 			var sum int64
 			for _, p := range snap.Partitions {
@@ -244,9 +254,9 @@ func (r *rig) waitSnap(ctx context.Context, group, what string, maxWait, stuck t
 		now := time.Now()
 		switch {
 		case stuck > 0 && now.Sub(lastMove) >= stuck:
-			r.t.Fatalf("waiting for %s: no committed offset of group %s moved for %s (stalled)\n%s", what, group, stuck, r.diagnostics(group))
+			return lag.Snapshot{}, fmt.Errorf("waiting for %s: no committed offset of group %s moved for %s (stalled)\n%s", what, group, stuck, r.diagnostics(group))
 		case now.After(deadline) || ctx.Err() != nil:
-			r.t.Fatalf("waiting for %s: gave up after %s (last poll error: %v)\n%s", what, maxWait, lastErr, r.diagnostics(group))
+			return lag.Snapshot{}, fmt.Errorf("waiting for %s: gave up after %s (last poll error: %v)\n%s", what, maxWait, lastErr, r.diagnostics(group))
 		}
 		select {
 		case <-ctx.Done():
@@ -259,8 +269,10 @@ func (r *rig) waitSnap(ctx context.Context, group, what string, maxWait, stuck t
 // maxWait, or as soon as the group made no progress for 90 s while lag remained.
 func (r *rig) waitLagZero(ctx context.Context, group string, maxWait time.Duration) {
 	r.t.Helper()
-	r.waitSnap(ctx, group, "lag 0", maxWait, 90*time.Second, func(s lag.Snapshot) bool { return s.TotalLag == 0 && len(s.MissingTopics) == 0 })
+	r.waitSnap(ctx, group, "lag 0", maxWait, 90*time.Second, lagZero)
 }
+
+func lagZero(s lag.Snapshot) bool { return s.TotalLag == 0 && len(s.MissingTopics) == 0 }
 
 // ownedBy returns the partitions (topic/partition -> committed offset) the worker owns in snap.
 func ownedBy(snap lag.Snapshot, p *proc) map[string]int64 {
