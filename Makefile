@@ -4,13 +4,17 @@ PYTHON    ?= /usr/bin/python3
 BIN       := bin/streamer
 FUZZTIME  ?= 5s
 
-.PHONY: all build demo test test-short fuzz lint bench chaos eval-encoder eval-segments eval-apps eval-scrub \
+.PHONY: all build deps-kafka demo test test-short fuzz lint bench chaos eval-encoder eval-segments eval-apps eval-scrub \
         python-tools compose-config deps clean
 
 all: build
 
 deps:
 	@scripts/ensure-deps.sh
+
+## deps-kafka: also Java, Maven and Apache Kafka's jars, for the tests against real Kafka.
+deps-kafka:
+	@scripts/ensure-deps.sh --kafka
 
 build:
 	$(GO) build -o $(BIN) ./cmd/streamer
@@ -23,7 +27,7 @@ demo: deps build
 ## end-to-end, the short chaos run, the scrubber's evaluation), vet, and short fuzz runs.
 ## The second go test runs the end-to-end and chaos tests (and kafkatest's own) against Apache
 ## Kafka (PROFILESTREAM_KAFKA=real, jars from scripts/kafka.sh); the first runs them on kfake.
-test: deps
+test: deps deps-kafka
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestKafkaGoGroup|TestRealCluster' \
@@ -55,7 +59,7 @@ bench: deps
 ## is compared with a clean single-worker run. CHAOS_KAFKA=kfake|both also runs it on kfake;
 ## CHAOS_WORKER_ARGS adds worker flags (e.g. --session-timeout 6s). Full log: bin/chaos.log.
 CHAOS_KAFKA ?= real
-chaos: deps build
+chaos: deps-kafka build
 	@mkdir -p bin; rc=0; CHAOS_FULL=1 PROFILESTREAM_KAFKA=$(CHAOS_KAFKA) $(GO) test -count=1 -timeout 40m \
 	  -run 'TestChaos$$' -v ./internal/chaos/ >bin/chaos.log 2>&1 || rc=$$?; \
 	grep -E '^(FIGURE|---|===|ok|FAIL|PASS)|chaos:' bin/chaos.log; \
