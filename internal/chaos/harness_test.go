@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,15 +122,6 @@ func (p *proc) stop(t *testing.T) {
 	}
 	p.log.Close()
 	p.state = "stopped"
-}
-
-func (p *proc) ready() bool {
-	resp, err := http.Get("http://" + p.metrics + "/readyz")
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
 
 // monitor returns the rig's lag monitor of a group (one per group, so the stall status
