@@ -93,9 +93,13 @@ func StartReal(ctx context.Context, o RealOptions) (*Real, error) {
 		}
 		c.dir, c.ownDir = d, true
 	}
-	id := make([]byte, 16)
-	_, _ = rand.Read(id)
-	c.clusterID = base64.RawURLEncoding.EncodeToString(id)
+	// A cluster id is a base64 UUID; like Kafka's Uuid.randomUuid, never one starting with '-',
+	// which the storage tool's argument parser would take for an option.
+	for c.clusterID == "" || strings.HasPrefix(c.clusterID, "-") {
+		id := make([]byte, 16)
+		_, _ = rand.Read(id)
+		c.clusterID = base64.RawURLEncoding.EncodeToString(id)
+	}
 
 	var voters []string
 	for i := 1; i <= o.Nodes; i++ {
