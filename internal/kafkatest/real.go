@@ -63,9 +63,25 @@ type realNode struct {
 	done             chan struct{} // closed when the current process has exited
 }
 
+// errNodeExited: a node's JVM died while the cluster was starting.
+var errNodeExited = errors.New("node exited")
+
 // StartReal formats and starts a cluster, creates the topics and returns once producing,
 // fetching and group coordination work, or an error carrying the tail of each node's log.
+// The ports are picked free but only bound by the JVM later; a node that dies at start (a port
+// taken in between) makes StartReal try again with new ports, three times at most.
 func StartReal(ctx context.Context, o RealOptions) (*Real, error) {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var c *Real
+		if c, err = startReal(ctx, o); err == nil || !errors.Is(err, errNodeExited) || ctx.Err() != nil {
+			return c, err
+		}
+	}
+	return nil, err
+}
+
+func startReal(ctx context.Context, o RealOptions) (*Real, error) {
 	if o.Nodes <= 0 {
 		o.Nodes = 1
 	}
@@ -120,6 +136,7 @@ func StartReal(ctx context.Context, o RealOptions) (*Real, error) {
 		return nil, fmt.Errorf("kafkatest: %w", err)
 	}
 	for _, n := range c.nodes {
+		_ = os.RemoveAll(n.dir) // a new cluster: nothing of an earlier attempt in o.Dir
 		if err := os.MkdirAll(n.dir, 0o755); err != nil {
 			return nil, fmt.Errorf("kafkatest: %w", err)
 		}
@@ -386,7 +403,7 @@ func (c *Real) exited() error {
 	defer c.mu.Unlock()
 	for _, n := range c.nodes {
 		if n.cmd != nil && isClosed(n.done) {
-			return fmt.Errorf("node %d exited: %v", n.id, n.cmd.ProcessState)
+			return fmt.Errorf("node %d: %w: %v", n.id, errNodeExited, n.cmd.ProcessState)
 		}
 	}
 	return nil
