@@ -43,7 +43,7 @@ if [ ! -f "$home/libs/.complete" ]; then
   </dependencies>
 </project>
 POM
-  if ! mvn -q -B -f "$home/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+  if ! mvn -q -B -Dstyle.color=never -f "$home/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
       -DoutputDirectory="$home/libs.tmp" >"$home/mvn.log" 2>&1; then
     tail -n 30 "$home/mvn.log" >&2
     echo "kafka.sh: FAILED to resolve Apache Kafka $ver with Maven (log: $home/mvn.log)" >&2
