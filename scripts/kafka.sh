@@ -45,7 +45,7 @@ if [ ! -f "$home/libs/.complete" ]; then
 POM
   if ! mvn -q -B -Dstyle.color=never -f "$home/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
       -DoutputDirectory="$home/libs.tmp" >"$home/mvn.log" 2>&1; then
-    tail -n 30 "$home/mvn.log" >&2
+    tail -n 30 "$home/mvn.log" | sed "s/\x1b\[[0-9;]*m//g" >&2
     echo "kafka.sh: FAILED to resolve Apache Kafka $ver with Maven (log: $home/mvn.log)" >&2
     exit 1
   fi
