@@ -218,14 +218,22 @@ func runChaos(t *testing.T, mode kafkatest.Mode, full bool) {
 		}
 		return false
 	})
+	const lowWater, maxTopUps = 3000, 10
 	for done < kills {
-		// Kill at a random moment while the worker is making progress: the previous kill's
-		// partitions commit again (or the first worker committed), then a little more.
-		time.Sleep(time.Duration(rng.IntN(250)) * time.Millisecond) // jitter, not synchronisation
-		pre, err := r.poll(ctx, "chaos")
-		if err == nil && pre.TotalLag < 3000 && topUps < 10 {
-			// Each kill costs seconds of rebalancing while the workers are fast: keep work
-			// queued so every kill lands mid-stream. The clean run reads the same topics.
+		// Kill while the worker is making progress: it owns a partition with work left (so
+		// the kill interrupts something and its recovery can be measured), then at a random
+		// moment. Each kill costs seconds of rebalancing while the workers are fast, so work is
+		// kept queued: when the lag runs low the input is produced once more (the clean run
+		// reads the same topics, so it sees the same messages).
+		var pre lag.Snapshot
+		for {
+			pre = r.waitSnap(ctx, "chaos", fmt.Sprintf("%s to own a partition with lag", a.name), 3*time.Minute, 0,
+				func(s lag.Snapshot) bool {
+					return ownsLagging(s, a) || s.TotalLag < lowWater
+				})
+			if pre.TotalLag >= lowWater || topUps >= maxTopUps {
+				break
+			}
 			more := input(t, 1, perFile)
 			if err := kf.Produce(ctx, more...); err != nil {
 				t.Fatal(err)
@@ -233,9 +241,12 @@ func runChaos(t *testing.T, mode kafkatest.Mode, full bool) {
 			topUps++
 			produced += len(more)
 			t.Logf("chaos: %d more messages produced (lag was %d)", len(more), pre.TotalLag)
-		} else if err == nil && pre.TotalLag == 0 {
-			break // input exhausted before all kills; the kills so far count
 		}
+		if !ownsLagging(pre, a) {
+			t.Logf("chaos: input exhausted after %d kills (%d top-ups)", done, topUps)
+			break
+		}
+		time.Sleep(time.Duration(rng.IntN(250)) * time.Millisecond) // jitter, not synchronisation
 		killed := a
 		at := time.Now()
 		a.kill()

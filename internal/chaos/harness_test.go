@@ -275,6 +275,16 @@ func ownedBy(snap lag.Snapshot, p *proc) map[string]int64 {
 	return out
 }
 
+// ownsLagging reports whether the worker owns a partition with lag in snap.
+func ownsLagging(snap lag.Snapshot, p *proc) bool {
+	for _, pl := range snap.Partitions {
+		if pl.Lag > 0 && p.owns(pl.Owner) {
+			return true
+		}
+	}
+	return false
+}
+
 // committedAgain reports whether every partition in base has committed past its offset in base
 // or has nothing left to do (lag 0).
 func committedAgain(snap lag.Snapshot, base map[string]int64) bool {
