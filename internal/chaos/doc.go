@@ -7,8 +7,8 @@
 // also kills one Kafka node with SIGKILL and restarts it; `make test` runs a short one (3 kills)
 // on kfake and on a 1-node Apache Kafka. PROFILESTREAM_KAFKA (kfake, real, both) picks the broker,
 // see internal/kafkatest. The workers are real `streamer run` processes built from this
-// repository, each started through a link named streamer-wN so that its kafka-go client id, and
-// so the partitions it owns, can be read from the broker; Redis is a private redis-server.
+// repository (started through links named streamer-wN); the partitions each owns are read from
+// the broker by its client id, which carries its pid. Redis is a private redis-server.
 //
 // Recovery: for each worker SIGKILL the test reads from the broker which partitions the killed
 // worker owned and still had lag on, and measures the time until each of them has a committed

@@ -69,8 +69,8 @@ func (r *rig) start(group, dlq string) *proc {
 		r.t.Fatal(err)
 	}
 	name := fmt.Sprintf("streamer-w%d", r.n)
-	// kafka-go's default client id is "<program name>@<host> (...)": a link per worker makes
-	// each worker's group membership (and so its partitions) identifiable from the broker.
+	// A link per worker names it in logs and, should the client id fall back to kafka-go's
+	// default "<program name>@<host> (...)", still identifies its group membership.
 	link := filepath.Join(r.dir, name)
 	if err := os.Symlink(r.bin, link); err != nil {
 		r.t.Fatal(err)
@@ -96,8 +96,12 @@ func (r *rig) start(group, dlq string) *proc {
 	return p
 }
 
-// owns reports whether a partition owner (a member's client id) is this worker.
-func (p *proc) owns(owner string) bool { return strings.HasPrefix(owner, p.name+"@") }
+// owns reports whether a partition owner (a member's client id) is this worker: the worker's
+// default client id "profilestream-<host>-<pid>", or kafka-go's own default
+// "<program name>@<host> (...)" where the program name is the worker's link.
+func (p *proc) owns(owner string) bool {
+	return strings.HasSuffix(owner, fmt.Sprintf("-%d", p.cmd.Process.Pid)) || strings.HasPrefix(owner, p.name+"@")
+}
 
 func (p *proc) kill() {
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
