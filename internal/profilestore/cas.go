@@ -2,7 +2,6 @@ package profilestore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -58,27 +57,7 @@ type casWrite struct {
 // Options.ScriptBatch users per script call.
 func (s *Store) writeCAS(ctx context.Context, ws []casWrite) ([]int64, error) {
 	if c, ok := s.rdb.(*redis.Client); ok && !s.opts.UseScript {
-		// WATCH costs O(keys watched so far) per key in Redis 7 (it scans the client's list of
-		// watched keys), so transactions stay small; the chunks run on parallel connections so
-		// that their round trips overlap.
-		out := make([]int64, len(ws))
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(8)
-		for lo := 0; lo < len(ws); lo += s.opts.ScriptBatch {
-			hi := min(lo+s.opts.ScriptBatch, len(ws))
-			g.Go(func() error {
-				r, err := s.writeWatch(gctx, c, ws[lo:hi])
-				if err != nil {
-					return err
-				}
-				copy(out[lo:hi], r)
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return nil, err
-		}
-		return out, nil
+		return s.writeTx(ctx, c, ws)
 	}
 	groups := map[int][]int{}
 	var order []int
@@ -151,89 +130,136 @@ func Slot(pseudonym string) uint16 {
 	return crc % 16384
 }
 
-// writeWatch is writeCAS on a single (non-cluster) server without Lua: optimistic locking with
-// WATCH/MULTI/EXEC on one connection, two round trips per chunk of users. The first pipeline WATCHes the
-// profiles and ledger keys and reads their versions; users whose stored version differs (or who
-// are erased or moved) get their result now; the rest are written in one MULTI/EXEC, which Redis
-// discards when any watched key changed in between (then every write of the batch reports a
-// conflict and is recomputed). Blobs never pass through Lua, whose argument handling costs more
-// than the HSET itself for 384-dim vectors.
-func (s *Store) writeWatch(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
+// fenceScript is the check step of the transaction write path (writeTx). It runs inside a
+// MULTI/EXEC, before the plain HSETs of the users' new fields, and does no vector math and
+// touches no blob. KEYS: per user i, KEYS[3i-2] profile, KEYS[3i-1] erasure ledger, KEYS[3i]
+// aside key. ARGV: per user, ARGV[2i-1] expected version ("0" for a new profile) and ARGV[2i]
+// expected creation id. For every user whose check fails it moves the stored profile out of
+// the way (RENAME to the aside key; a string marker when there is none), so that the HSETs
+// queued after it land on a scratch hash that undoScript throws away.
+// Returns one integer per user: 0 ok, -1 version conflict, -2 erased, -3 moved.
+const fenceScript = `
+local res = {}
+for i = 1, #KEYS / 3 do
+  local k, l, a = KEYS[3*i-2], KEYS[3*i-1], KEYS[3*i]
+  local ev, ec = ARGV[2*i-1], ARGV[2*i]
+  local r = 0
+  if ev == '0' and redis.call('EXISTS', l) == 1 then
+    r = -2
+  else
+    local cur = redis.call('HMGET', k, 'ver', 'cid', 'mv')
+    if cur[3] then
+      r = -3
+    elseif (cur[1] or '0') ~= ev or (cur[2] or '') ~= ec then
+      r = -1
+    end
+  end
+  if r ~= 0 then
+    if redis.call('EXISTS', k) == 1 then
+      redis.call('RENAME', k, a)
+    else
+      redis.call('SET', a, '')
+    end
+  end
+  res[i] = r
+end
+return res
+`
+
+// undoScript runs last in the transaction: for every user that fenceScript refused (its
+// aside key exists) it deletes what the queued HSETs wrote and puts the stored profile back.
+// KEYS: per user i, KEYS[2i-1] profile and KEYS[2i] aside key. In the steady state it costs one
+// EXISTS per user.
+const undoScript = `
+for i = 1, #KEYS / 2 do
+  local k, a = KEYS[2*i-1], KEYS[2*i]
+  if redis.call('EXISTS', a) == 1 then
+    redis.call('DEL', k)
+    if redis.call('TYPE', a)['ok'] == 'hash' then
+      redis.call('RENAME', a, k)
+    else
+      redis.call('DEL', a)
+    end
+  end
+end
+return 0
+`
+
+// writeTx is writeCAS on a single (non-cluster) server: one MULTI/EXEC per chunk of users,
+// all chunks in flight at once, one round trip, no WATCH and no read. Inside the
+// transaction: fenceScript checks every user's stored version, creation id, move mark and
+// (for a new profile) the erasure ledger, and moves a refused user's profile aside; then the
+// plain HSETs (and PEXPIREs) of every user's changed fields follow, with the new version;
+// then undoScript restores refused users. Redis runs the transaction as one atomic step, so no
+// other client ever sees the scratch state, and the vector blobs never pass through Lua.
+// The scripts are sent with EVAL (not EVALSHA): a script missing from the server's cache inside
+// a transaction would fail while the HSETs queued after it still ran.
+func (s *Store) writeTx(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
 	out := make([]int64, len(ws))
-	// Only the profile keys are watched: Forget always modifies the profile key (even an absent
-	// one), so an erasure after the EXISTS read below aborts the transaction. WATCH costs grow
-	// with the square of the keys watched, so this halves the keys for a quarter of the cost.
-	keys := make([]interface{}, 0, 1+len(ws))
-	keys = append(keys, "WATCH")
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for lo := 0; lo < len(ws); lo += s.opts.ScriptBatch {
+		hi := min(lo+s.opts.ScriptBatch, len(ws))
+		g.Go(func() error {
+			r, err := s.writeTxChunk(gctx, c, ws[lo:hi])
+			if err != nil {
+				return err
+			}
+			copy(out[lo:hi], r)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
+	fkeys := make([]string, 0, 3*len(ws))
+	fargs := make([]interface{}, 0, 2*len(ws))
+	ukeys := make([]string, 0, 2*len(ws))
 	for _, w := range ws {
-		keys = append(keys, s.key(w.pseudonym))
+		k, a := s.key(w.pseudonym), s.aside(w.pseudonym)
+		fkeys = append(fkeys, k, s.ledger(w.pseudonym), a)
+		fargs = append(fargs, w.expVer, w.expCID)
+		ukeys = append(ukeys, k, a)
 	}
 	ttl := s.opts.TTL
-	err := c.Watch(ctx, func(tx *redis.Tx) error {
-		hm := make([]*redis.SliceCmd, len(ws))
-		ex := make([]*redis.IntCmd, len(ws))
-		_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
-			p.Do(ctx, keys...)
-			for i, w := range ws {
-				hm[i] = p.HMGet(ctx, s.key(w.pseudonym), fVer, fCID, fMoved)
-				// An existing profile cannot be erased: Forget deletes it, so a version match
-				// proves there was no erasure. Only a new profile needs the ledger check.
-				if w.expVer == "0" {
-					ex[i] = p.Exists(ctx, s.ledger(w.pseudonym))
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		var ok []int
-		for i, w := range ws {
-			v := hm[i].Val()
-			ver, _ := v[0].(string)
-			cid, _ := v[1].(string)
-			if ver == "" {
-				ver = "0"
-			}
-			switch {
-			case ex[i] != nil && ex[i].Val() == 1:
-				out[i] = -2
-			case v[2] != nil:
-				out[i] = -3
-			case ver != w.expVer || cid != w.expCID:
-				out[i] = -1
-			default:
-				ok = append(ok, i)
+	var fence *redis.Cmd
+	_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		fence = p.Eval(ctx, fenceScript, fkeys, fargs...)
+		for _, w := range ws {
+			n, _ := strconv.ParseInt(w.expVer, 10, 64)
+			args := make([]interface{}, 0, 2+len(w.fields))
+			args = append(args, fVer, n+1)
+			args = append(args, w.fields...)
+			p.HSet(ctx, s.key(w.pseudonym), args...)
+			if ttl > 0 {
+				p.PExpire(ctx, s.key(w.pseudonym), ttl)
 			}
 		}
-		if len(ok) == 0 {
-			return nil
-		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			for _, i := range ok {
-				w := ws[i]
-				n, _ := strconv.ParseInt(w.expVer, 10, 64)
-				out[i] = n + 1
-				args := make([]interface{}, 0, 2+len(w.fields))
-				args = append(args, fVer, out[i])
-				args = append(args, w.fields...)
-				p.HSet(ctx, s.key(w.pseudonym), args...)
-				if ttl > 0 {
-					p.PExpire(ctx, s.key(w.pseudonym), ttl)
-				}
-			}
-			return nil
-		})
-		if errors.Is(err, redis.TxFailedErr) {
-			for _, i := range ok {
-				out[i] = -1
-			}
-			return nil
-		}
-		return err
+		p.Eval(ctx, undoScript, ukeys)
+		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	vals, err := fence.Int64Slice()
+	if err != nil {
+		return nil, err
+	}
+	if len(vals) != len(ws) {
+		return nil, fmt.Errorf("fence script returned %d results for %d users", len(vals), len(ws))
+	}
+	out := make([]int64, len(ws))
+	for i, w := range ws {
+		if vals[i] != 0 {
+			out[i] = vals[i]
+			continue
+		}
+		n, _ := strconv.ParseInt(w.expVer, 10, 64)
+		out[i] = n + 1
 	}
 	return out, nil
 }

@@ -374,3 +374,65 @@ func testForgetRace(t *testing.T) {
 }
 
 func TestForgetRace(t *testing.T) { bothWriteModes(t, testForgetRace) }
+
+// TestRefusedWriteRestores: on the transaction path the HSETs of a user whose fence check fails
+// still run inside the MULTI/EXEC; the undo step must put the stored profile back exactly (every
+// field, the TTL) and leave no scratch key behind, whichever way the check failed.
+func TestRefusedWriteRestores(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	a := newStore(t, rdb, func(o *Options) { o.TTL = time.Hour })
+	b := newStore(t, rdb, func(o *Options) { o.TTL = time.Hour })
+	evs := genEvents(21, 90, 1, 1)
+	foldAll(t, a, evs[:30], 30) // a caches version 1
+	foldAll(t, b, evs[:60], 60) // b moves the profile on (version 2)
+	key := ProfileKey("ps", "k1.ua")
+	if err := rdb.PExpire(ctx, key, 30*time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a's write is computed from its stale cache: the fence refuses it, the undo restores.
+	cw := []casWrite{{pseudonym: "k1.ua", expVer: "1", expCID: a.cache.get("k1.ua").CreationID,
+		fields: []interface{}{fEvents, "999", fVec, []byte("garbage"), "junk", "1"}}}
+	// and a new profile for an erased user: the fence refuses, the undo deletes the scratch hash.
+	if err := b.Forget(ctx, "k1.zz"); err != nil {
+		t.Fatal(err)
+	}
+	cw = append(cw, casWrite{pseudonym: "k1.zz", expVer: "0", fields: []interface{}{fEvents, "1"}})
+	res, err := a.writeTx(ctx, rdb, cw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0] != -1 || res[1] != -2 {
+		t.Fatalf("fence results %v, want [-1 -2]", res)
+	}
+	after, err := rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Fatalf("restored profile has %d fields, want %d", len(after), len(before))
+	}
+	for f, v := range before {
+		if after[f] != v {
+			t.Fatalf("field %q changed by a refused write", f)
+		}
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 29*time.Minute || ttl > 30*time.Minute {
+		t.Fatalf("TTL after restore %v, want the stored 30m", ttl)
+	}
+	if n := rdb.Exists(ctx, ProfileKey("ps", "k1.zz")).Val(); n != 0 {
+		t.Fatal("erased user got a profile from a refused write")
+	}
+	if keys := rdb.Keys(ctx, "ps:v1:aside:*").Val(); len(keys) != 0 {
+		t.Fatalf("scratch keys left behind: %v", keys)
+	}
+	// and the store recovers: a re-reads and folds the rest exactly once
+	foldAll(t, a, evs[30:], 60)
+	want := cleanFold(t, evs)
+	sameProfiles(t, want, allProfiles(t, a))
+}

@@ -8,21 +8,36 @@
 // for downstream apps (see the public package reader).
 //
 // A running mean cannot be overwritten idempotently, so exactly-once comes from the watermarks
-// and a version. Fold groups a batch by user, reads the users' profiles in one pipeline (or takes
-// them from a small local cache), computes the new state in Go, skipping every event whose offset
-// is at or below its partition's watermark, and writes all users with a compare-and-set: the
-// write happens only when the stored version (and creation id) still equal the ones the state
-// was computed from and the user has not been erased (nor moved); it then sets the changed
-// fields, bumps the version and refreshes the TTL. On a Redis Cluster (or Ring) the
-// compare-and-set is a small Lua script, pipelined, one call per slot; on a single server it is
-// a WATCH/MULTI/EXEC transaction per chunk of users, because passing two 384-dim vector blobs
-// through Lua's argument handling costs several times the HSET itself. A version mismatch means
-// another writer got there first (a second worker that briefly owns the same partition, or a
-// stale cache entry): Fold re-reads those users and recomputes, and the watermarks drop what the
-// other writer already folded. A worker killed between the Redis write and the Kafka commit sees
+// and a version. Fold groups a batch by user (a user's events in one batch become one write),
+// takes the users' profiles from a local cache (in the steady state a worker owns its
+// partitions, so the users it folds are the users it folded before; a cache miss reads the
+// profiles in one pipeline), computes the new state in Go, skipping every event whose offset is
+// at or below its partition's watermark, and writes all users with a compare-and-set: the write
+// happens only when the stored version (and creation id) still equal the ones the state was
+// computed from and the user has not been erased (nor moved); it sets only the changed fields,
+// bumps the version and refreshes the TTL. So the steady state never reads before it writes:
+// the check happens inside the atomic write step.
+//
+// On a single server (*redis.Client) the atomic step is one MULTI/EXEC per chunk of users (all
+// chunks in one round trip): a small Lua script checks every user's version, creation id, move
+// mark and, for a new profile, the erasure ledger, reading three short fields per user and no
+// vector; plain HSETs of the changed fields follow; a second small script puts back any profile
+// the check refused (the first one moved it to a scratch key, so the refused HSETs land on a
+// scratch hash that is thrown away). Vector blobs never pass through Lua, whose argument
+// handling costs several times the HSET itself. On a Redis Cluster (or Ring), where a
+// transaction cannot span slots, the compare-and-set is one Lua script call per slot (the
+// blobs do pass through Lua there), pipelined.
+//
+// A version mismatch means another writer got there first (a zombie or a second worker that
+// briefly owns the same partition after a rebalance, or a stale cache entry): Fold re-reads
+// those users and recomputes, and the watermarks drop what the other writer already folded. The
+// version check is what fences a zombie owner: its cached versions are stale as soon as the new
+// owner wrote the user once. A worker killed between the Redis write and the Kafka commit sees
 // the same messages again and skips them by watermark. Events of one user arriving on several
-// partitions have independent watermarks. On a cluster every atomic step touches one key, or the
-// profile and its erasure-ledger key, which share the hash tag "{<pseudonym>}" and so one slot.
+// partitions have independent watermarks (correct, only slower when two workers fold the same
+// user: each write of one invalidates the other's cache). On a cluster every atomic step
+// touches one slot: a profile, its erasure-ledger key and its scratch key share the hash tag
+// "{<pseudonym>}".
 //
 // The watermark rule assumes what Kafka guarantees: within one partition, a user's events are
 // folded in offset order; a batch is retried (not skipped) when Fold returns an error; and the
@@ -31,9 +46,9 @@
 // again with the same batch is always safe.
 //
 // Erasure: Forget deletes the profile and writes an erasure-ledger key in the same slot, in one
-// script; the compare-and-set refuses to write a profile whose ledger key exists (and the
-// transaction path watches the ledger key), so an event that was in flight during the erasure
-// cannot resurrect the profile. Reconsent clears the ledger. Move handles key rotation (move.go).
+// script; the compare-and-set refuses to write a new profile whose ledger key exists, and an
+// erased existing profile fails the version check (it is gone), so an event that was in flight
+// during the erasure cannot resurrect the profile. Reconsent clears the ledger. Move handles key rotation (move.go).
 package profilestore
 
 import (
@@ -117,12 +132,8 @@ return 1
 
 // forgetScript deletes the profile and writes the ledger entry. KEYS[1] profile, KEYS[2] ledger;
 // ARGV[1] erasure time ms. Returns the deleted profile's segment (nil when none).
-// The HSET before the DEL makes sure the profile key is modified even when it does not exist,
-// which aborts a concurrent fold transaction that WATCHes it (the single-server write path
-// watches only profile keys).
 var forgetScript = newScript(`
 local seg = redis.call('HGET', KEYS[1], 'seg')
-redis.call('HSET', KEYS[1], 'erasing', '1')
 redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[1])
 return seg
@@ -154,6 +165,12 @@ func (s *Store) Options() Options { return s.opts }
 
 func (s *Store) key(pseudonym string) string    { return ProfileKey(s.opts.Prefix, pseudonym) }
 func (s *Store) ledger(pseudonym string) string { return ErasureKey(s.opts.Prefix, pseudonym) }
+
+// aside is the scratch key the transaction write path moves a refused user's profile to for the
+// duration of one MULTI/EXEC (see writeTx); it never exists outside a transaction.
+func (s *Store) aside(pseudonym string) string {
+	return s.opts.Prefix + ":v1:aside:{" + pseudonym + "}"
+}
 
 // Get returns a user's profile, or an error wrapping ErrNotFound.
 func (s *Store) Get(ctx context.Context, pseudonym string) (*Profile, error) {

@@ -19,11 +19,11 @@ const testDim = 8
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// bothWriteModes runs fn as subtest "watch" (WATCH/MULTI, the default on a single server) and
+// bothWriteModes runs fn as subtest "tx" (the fenced MULTI/EXEC, the default on a single server) and
 // as subtest "script" (the Lua compare-and-set, the cluster path); newStore picks the mode from
 // the test name.
 func bothWriteModes(t *testing.T, fn func(t *testing.T)) {
-	t.Run("watch", fn)
+	t.Run("tx", fn)
 	t.Run("script", fn)
 }
 
