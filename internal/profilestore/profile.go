@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/profilestream/profilestream/internal/event"
 )
@@ -180,6 +181,21 @@ func EncodeVector(v []float32) []byte {
 	return b
 }
 
+// vectorBlob returns v as a little-endian float32 blob for a write. On a little-endian machine
+// it is v's memory itself (no copy): the caller must not modify v until the write is done; Fold
+// never does (a folded state is copied before the next fold changes it).
+func vectorBlob(v []float32) []byte {
+	if !littleEndian || len(v) == 0 {
+		return EncodeVector(v)
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
+}
+
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
 // DecodeVector parses a little-endian float32 blob.
 func DecodeVector(b []byte) ([]float32, error) {
 	if len(b) == 0 {
@@ -291,13 +307,13 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	// Vector fields are written as an empty blob when there is no text yet, so that a reset
 	// after a model change overwrites the old model's vectors.
 	if nb || !sameVector(base.Vector, p.Vector) {
-		add(fVec, EncodeVector(p.Vector))
+		add(fVec, vectorBlob(p.Vector))
 	}
 	if nb || base.VectorWeight != p.VectorWeight {
 		add(fVecW, fmtFloat(p.VectorWeight))
 	}
 	if nb || !sameVector(base.DecayedVector, p.DecayedVector) {
-		add(fDVec, EncodeVector(p.DecayedVector))
+		add(fDVec, vectorBlob(p.DecayedVector))
 	}
 	if nb || base.DecayedWeight != p.DecayedWeight {
 		add(fDW, fmtFloat(p.DecayedWeight))
@@ -379,6 +395,18 @@ func appendItemsJSON(b []byte, is []ItemInteraction) []byte {
 
 // appendJSONString appends s as a JSON string; invalid UTF-8 falls back to encoding/json.
 func appendJSONString(b []byte, s string) []byte {
+	plain := true // printable ASCII without quote or backslash: copied as is
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	if !utf8.ValidString(s) {
 		j, _ := json.Marshal(s)
 		return append(b, j...)
