@@ -132,25 +132,31 @@ func Slot(pseudonym string) uint16 {
 
 // fenceScript is the check step of the transaction write path (writeTx). It runs inside a
 // MULTI/EXEC, before the plain HSETs of the users' new fields, and does no vector math and
-// touches no blob. KEYS: per user i, KEYS[3i-2] profile, KEYS[3i-1] erasure ledger, KEYS[3i]
-// aside key. ARGV: per user, ARGV[2i-1] expected version ("0" for a new profile) and ARGV[2i]
-// expected creation id. For every user whose check fails it moves the stored profile out of
-// the way (RENAME to the aside key; a string marker when there is none), so that the HSETs
-// queued after it land on a scratch hash that undoScript throws away.
-// Returns one integer per user: 0 ok, -1 version conflict, -2 erased, -3 moved.
+// touches no blob. KEYS[1] is the transaction's undo list; then per user i, KEYS[3i-1] profile,
+// KEYS[3i] erasure ledger, KEYS[3i+1] aside key. ARGV: per user, ARGV[2i-1] expected version
+// ("0" for a new profile) and ARGV[2i] expected creation id. For every user whose check fails
+// it moves the stored profile out of the way (RENAME to the aside key; a string marker when
+// there is none) and records the pair in the undo list, so that the HSETs queued after it land
+// on a scratch hash that undoScript throws away.
+// A profile that Move froze or turned into a tombstone fails the version check (both steps bump
+// "ver"), and Fold's re-read then redirects. Each redis.call from Lua costs several times the
+// command itself, so the steady state makes exactly one per user.
+// Returns one integer per user: 0 ok, -1 version conflict (or moved), -2 erased.
 const fenceScript = `
 local res = {}
-for i = 1, #KEYS / 3 do
-  local k, l, a = KEYS[3*i-2], KEYS[3*i-1], KEYS[3*i]
+for i = 1, (#KEYS - 1) / 3 do
+  local k, l, a = KEYS[3*i-1], KEYS[3*i], KEYS[3*i+1]
   local ev, ec = ARGV[2*i-1], ARGV[2*i]
   local r = 0
-  if ev == '0' and redis.call('EXISTS', l) == 1 then
-    r = -2
+  if ev == '0' then
+    if redis.call('EXISTS', l) == 1 then
+      r = -2
+    elseif redis.call('EXISTS', k) == 1 then
+      r = -1
+    end
   else
-    local cur = redis.call('HMGET', k, 'ver', 'cid', 'mv')
-    if cur[3] then
-      r = -3
-    elseif (cur[1] or '0') ~= ev or (cur[2] or '') ~= ec then
+    local cur = redis.call('HMGET', k, 'ver', 'cid')
+    if cur[1] ~= ev or cur[2] ~= ec then
       r = -1
     end
   end
@@ -160,29 +166,31 @@ for i = 1, #KEYS / 3 do
     else
       redis.call('SET', a, '')
     end
+    redis.call('RPUSH', KEYS[1], k, a)
   end
   res[i] = r
 end
 return res
 `
 
-// undoScript runs last in the transaction: for every user that fenceScript refused (its
-// aside key exists) it deletes what the queued HSETs wrote and puts the stored profile back.
-// KEYS: per user i, KEYS[2i-1] profile and KEYS[2i] aside key. In the steady state it costs one
-// EXISTS per user.
+// undoScript runs last in the transaction: for every user that fenceScript refused (listed in
+// the undo list KEYS[1]) it deletes what the queued HSETs wrote and puts the stored profile
+// back. In the steady state (nothing refused) it is one EXISTS. The keys it restores were
+// declared to fenceScript in the same transaction; only the single-server path uses it.
 const undoScript = `
-for i = 1, #KEYS / 2 do
-  local k, a = KEYS[2*i-1], KEYS[2*i]
-  if redis.call('EXISTS', a) == 1 then
-    redis.call('DEL', k)
-    if redis.call('TYPE', a)['ok'] == 'hash' then
-      redis.call('RENAME', a, k)
-    else
-      redis.call('DEL', a)
-    end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local l = redis.call('LRANGE', KEYS[1], 0, -1)
+for i = 1, #l, 2 do
+  local k, a = l[i], l[i+1]
+  redis.call('DEL', k)
+  if redis.call('TYPE', a)['ok'] == 'hash' then
+    redis.call('RENAME', a, k)
+  else
+    redis.call('DEL', a)
   end
 end
-return 0
+redis.call('DEL', KEYS[1])
+return #l / 2
 `
 
 // writeTx is writeCAS on a single (non-cluster) server: one MULTI/EXEC per chunk of users,
@@ -216,14 +224,15 @@ func (s *Store) writeTx(ctx context.Context, c *redis.Client, ws []casWrite) ([]
 }
 
 func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
-	fkeys := make([]string, 0, 3*len(ws))
+	// The undo list is created and deleted inside one MULTI/EXEC, so one name serves every
+	// transaction (none can see another's).
+	undo := s.opts.Prefix + ":v1:aside:undo"
+	fkeys := make([]string, 0, 1+3*len(ws))
+	fkeys = append(fkeys, undo)
 	fargs := make([]interface{}, 0, 2*len(ws))
-	ukeys := make([]string, 0, 2*len(ws))
 	for _, w := range ws {
-		k, a := s.key(w.pseudonym), s.aside(w.pseudonym)
-		fkeys = append(fkeys, k, s.ledger(w.pseudonym), a)
+		fkeys = append(fkeys, s.key(w.pseudonym), s.ledger(w.pseudonym), s.aside(w.pseudonym))
 		fargs = append(fargs, w.expVer, w.expCID)
-		ukeys = append(ukeys, k, a)
 	}
 	ttl := s.opts.TTL
 	var fence *redis.Cmd
@@ -239,7 +248,7 @@ func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite
 				p.PExpire(ctx, s.key(w.pseudonym), ttl)
 			}
 		}
-		p.Eval(ctx, undoScript, ukeys)
+		p.Eval(ctx, undoScript, []string{undo})
 		return nil
 	})
 	if err != nil {
