@@ -257,6 +257,79 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 	figure("store.bytes_per_profile", per, "bytes", "MEMORY USAGE per profile")
 	figure("store.raw_vector_bytes", raw, "bytes", "raw bytes of one float32 vector")
 	figure("store.profile_vs_raw_vector_ratio", per/raw, "", "profile bytes / raw vector bytes")
+	if len(keys) > 100 {
+		keys = keys[:100]
+	}
+	return fieldCosts(ctx, rdb, keys)
+}
+
+// fieldCosts prints what each field (group) of a profile costs in Redis memory: for every
+// sampled profile, a copy without the field is measured with MEMORY USAGE SAMPLES 0 (every
+// field counted, not estimated) against a full copy. Field groups: "n:*" (the per-kind counts)
+// and "wm:*" (the watermarks) are removed together.
+func fieldCosts(ctx context.Context, rdb *redis.Client, keys []string) error {
+	group := func(f string) string {
+		for _, p := range []string{"n:", "wm:", "mvf:"} {
+			if strings.HasPrefix(f, p) {
+				return p + "*"
+			}
+		}
+		return f
+	}
+	cost := map[string]int64{}
+	count := map[string]int{}
+	var enc string
+	for _, k := range keys {
+		fields, err := rdb.HKeys(ctx, k).Result()
+		if err != nil {
+			return err
+		}
+		groups := map[string][]string{}
+		for _, f := range fields {
+			groups[group(f)] = append(groups[group(f)], f)
+		}
+		tmp := "bench:fieldcost"
+		if err := rdb.Copy(ctx, k, tmp, 0, true).Err(); err != nil {
+			return fmt.Errorf("COPY: %w", err)
+		}
+		full, err := rdb.MemoryUsage(ctx, tmp, 0).Result()
+		if err != nil {
+			return err
+		}
+		enc = rdb.ObjectEncoding(ctx, tmp).Val()
+		for g, fs := range groups {
+			if err := rdb.Copy(ctx, k, tmp, 0, true).Err(); err != nil {
+				return err
+			}
+			if err := rdb.HDel(ctx, tmp, fs...).Err(); err != nil {
+				return err
+			}
+			without, err := rdb.MemoryUsage(ctx, tmp, 0).Result()
+			if err != nil {
+				return err
+			}
+			cost[g] += full - without
+			count[g]++
+		}
+		cost["(total)"] += full
+		count["(total)"]++
+	}
+	_ = rdb.Del(ctx, "bench:fieldcost").Err()
+	names := make([]string, 0, len(cost))
+	for g := range cost {
+		names = append(names, g)
+	}
+	sort.Slice(names, func(i, j int) bool { return cost[names[i]]/int64(count[names[i]]) > cost[names[j]]/int64(count[names[j]]) })
+	fmt.Printf("memory per field (MEMORY USAGE SAMPLES 0 of a copy without the field, mean over %d profiles, encoding %s):\n", len(keys), enc)
+	var sum int64
+	for _, g := range names {
+		c := float64(cost[g]) / float64(count[g])
+		fmt.Printf("  %-10s %7.0f bytes (in %d of %d profiles)\n", g, c, count[g], len(keys))
+		if g != "(total)" {
+			sum += cost[g]
+		}
+	}
+	fmt.Printf("  fields sum %.0f bytes; the rest is the key and the hash itself\n", float64(sum)/float64(len(keys)))
 	return nil
 }
 

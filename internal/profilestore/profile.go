@@ -284,7 +284,7 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	if nb || base.CreationID != p.CreationID {
 		add(fCID, p.CreationID)
 	}
-	if nb || base.KeyID != p.KeyID {
+	if (nb && p.KeyID != "") || (!nb && base.KeyID != p.KeyID) {
 		add(fKeyID, p.KeyID)
 	}
 	if nb || base.ModelID != p.ModelID {
@@ -300,22 +300,24 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 		add(fEvents, fmtInt(p.Events))
 	}
 	for _, k := range event.Kinds {
-		if nb || base.Kinds[k] != p.Kinds[k] {
+		if (nb && p.Kinds[k] != 0) || (!nb && base.Kinds[k] != p.Kinds[k]) {
 			add(fKindPfx+k.String(), fmtInt(p.Kinds[k]))
 		}
 	}
-	// Vector fields are written as an empty blob when there is no text yet, so that a reset
-	// after a model change overwrites the old model's vectors.
-	if nb || !sameVector(base.Vector, p.Vector) {
+	// A new profile leaves out every field that is zero or empty (readers take an absent field
+	// as zero; it saves the ~40 bytes of Redis memory each field costs). Vector fields of an
+	// existing profile are written as an empty blob when a reset after a model change emptied
+	// them, so that the old model's vectors are overwritten.
+	if (nb && p.Vector != nil) || (!nb && !sameVector(base.Vector, p.Vector)) {
 		add(fVec, vectorBlob(p.Vector))
 	}
-	if nb || base.VectorWeight != p.VectorWeight {
+	if (nb && p.VectorWeight != 0) || (!nb && base.VectorWeight != p.VectorWeight) {
 		add(fVecW, fmtFloat(p.VectorWeight))
 	}
-	if nb || !sameVector(base.DecayedVector, p.DecayedVector) {
+	if (nb && p.DecayedVector != nil) || (!nb && !sameVector(base.DecayedVector, p.DecayedVector)) {
 		add(fDVec, vectorBlob(p.DecayedVector))
 	}
-	if nb || base.DecayedWeight != p.DecayedWeight {
+	if (nb && p.DecayedWeight != 0) || (!nb && base.DecayedWeight != p.DecayedWeight) {
 		add(fDW, fmtFloat(p.DecayedWeight))
 	}
 	if nb || base.Activity != p.Activity {
@@ -324,7 +326,7 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	if nb || !base.DecayedAt.Equal(p.DecayedAt) {
 		add(fDTS, ms(p.DecayedAt))
 	}
-	if nb || base.RatingSum != p.RatingSum || base.RatingCount != p.RatingCount {
+	if (nb && p.RatingCount != 0) || (!nb && (base.RatingSum != p.RatingSum || base.RatingCount != p.RatingCount)) {
 		add(fRSum, fmtFloat(p.RatingSum))
 		add(fRN, fmtInt(p.RatingCount))
 	}
@@ -337,10 +339,10 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	if nb || !base.UpdatedAt.Equal(p.UpdatedAt) {
 		add(fUpd, ms(p.UpdatedAt))
 	}
-	if nb || !sameCategories(base.Categories, p.Categories) {
+	if (nb && len(p.Categories) > 0) || (!nb && !sameCategories(base.Categories, p.Categories)) {
 		add(fCats, appendCatsJSON(nil, p.Categories))
 	}
-	if nb || !sameItems(base.RecentItems, p.RecentItems) {
+	if (nb && len(p.RecentItems) > 0) || (!nb && !sameItems(base.RecentItems, p.RecentItems)) {
 		add(fItems, appendItemsJSON(nil, p.RecentItems))
 	}
 	keys := make([]string, 0, 4)
