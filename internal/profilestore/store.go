@@ -19,14 +19,15 @@
 // the check happens inside the atomic write step.
 //
 // On a single server (*redis.Client) the atomic step is one MULTI/EXEC per chunk of users (all
-// chunks in one round trip): a small Lua script checks every user's version, creation id, move
-// mark and, for a new profile, the erasure ledger, reading three short fields per user and no
-// vector; plain HSETs of the changed fields follow; a second small script puts back any profile
-// the check refused (the first one moved it to a scratch key, so the refused HSETs land on a
-// scratch hash that is thrown away). Vector blobs never pass through Lua, whose argument
-// handling costs several times the HSET itself. On a Redis Cluster (or Ring), where a
-// transaction cannot span slots, the compare-and-set is one Lua script call per slot (the
-// blobs do pass through Lua there), pipelined.
+// chunks in one round trip): a small Lua script checks every user's version and creation id
+// (one HMGET of two short fields per user; a moved profile fails it too, since Move bumps the
+// version) or, for a new profile, the erasure ledger, and touches no vector; plain HSETs of the
+// changed fields follow; a second small script puts back any profile the check refused (the
+// first one moved it to a scratch key, so the refused HSETs land on a scratch hash that is
+// thrown away; in the steady state the second script is one EXISTS). Vector blobs never pass
+// through Lua, whose argument handling costs several times the HSET itself. On a Redis Cluster
+// (or Ring), where a transaction cannot span slots, the compare-and-set is one Lua script call
+// per slot (the blobs do pass through Lua there), pipelined.
 //
 // A version mismatch means another writer got there first (a zombie or a second worker that
 // briefly owns the same partition after a rebalance, or a stale cache entry): Fold re-reads
@@ -48,7 +49,8 @@
 // Erasure: Forget deletes the profile and writes an erasure-ledger key in the same slot, in one
 // script; the compare-and-set refuses to write a new profile whose ledger key exists, and an
 // erased existing profile fails the version check (it is gone), so an event that was in flight
-// during the erasure cannot resurrect the profile. Reconsent clears the ledger. Move handles key rotation (move.go).
+// during the erasure cannot resurrect the profile. Reconsent clears the ledger. Move handles key
+// rotation (move.go).
 package profilestore
 
 import (
