@@ -26,10 +26,12 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -46,6 +48,8 @@ func main() {
 	batch := flag.Int("batch", 500, "events per Fold call / per HSET pipeline")
 	rounds := flag.Int("rounds", 3, "rounds of each path; the median rate is reported")
 	partitions := flag.Int("partitions", 8, "Kafka partitions the events come from")
+	roundRobin := flag.Bool("round-robin", false, "spread each user's events over all partitions (producers without a key) instead of one partition per user (keyed by user, the producer contract of docs/events.md)")
+	listpackValue := flag.Int("hash-max-listpack-value", 0, "start redis-server with this hash-max-listpack-value (0: the server default, 64); 2048 keeps whole profiles in the compact listpack encoding")
 	seed := flag.Int64("seed", 1, "random seed")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark process to this file")
 	flag.Parse()
@@ -58,7 +62,7 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*dim, *users, *updates, *batch, *rounds, *partitions, *seed); err != nil {
+	if err := run(*dim, *users, *updates, *batch, *rounds, *partitions, *seed, *roundRobin, *listpackValue); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "storebench:", err)
 		os.Exit(1)
@@ -70,17 +74,25 @@ func figure(name string, v float64, unit, what string) {
 	fmt.Printf("FIGURE %s %.4g\n", name, v)
 }
 
-func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
+func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRobin bool, listpackValue int) error {
 	ctx := context.Background()
-	proc, err := redisproc.Start(ctx, redisproc.Options{})
+	var args []string
+	if listpackValue > 0 {
+		args = []string{"--hash-max-listpack-value", strconv.Itoa(listpackValue)}
+	}
+	proc, err := redisproc.Start(ctx, redisproc.Options{Args: args})
 	if err != nil {
 		return err
 	}
 	defer proc.Stop()
 	rdb := redis.NewClient(&redis.Options{Addr: proc.Addr, PoolSize: 4})
 	defer rdb.Close()
-	fmt.Printf("storebench: redis-server %s, dim %d, %d users, %d events per round in batches of %d, %d rounds\n",
-		proc.Addr, dim, users, updates, batch, rounds)
+	layout := "keyed by user: one partition per user"
+	if roundRobin {
+		layout = "round-robin: a user's events on every partition"
+	}
+	fmt.Printf("storebench: redis-server %s %v, dim %d, %d users, %d events per round in batches of %d, %d rounds, %d partitions %s\n",
+		proc.Addr, args, dim, users, updates, batch, rounds, partitions, layout)
 
 	r := rand.New(rand.NewSource(seed))
 	// a pool of unit vectors, reused across events (encoding is not what is measured)
@@ -102,10 +114,14 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 	gen := func() []event.Event {
 		evs := make([]event.Event, updates)
 		for i := range evs {
-			p := r.Intn(partitions)
+			u := r.Intn(users)
+			p := u % partitions
+			if roundRobin {
+				p = r.Intn(partitions)
+			}
 			evs[i] = event.Event{
 				Origin:    event.Origin{Topic: "clicks", Partition: p, Offset: offsets[p]},
-				Pseudonym: fmt.Sprintf("k1.user%06d", r.Intn(users)),
+				Pseudonym: fmt.Sprintf("k1.user%06d", u),
 				Kind:      event.Kinds[r.Intn(len(event.Kinds))],
 				Category:  fmt.Sprintf("cat%02d", r.Intn(40)),
 				ItemID:    fmt.Sprintf("item%05d", r.Intn(20000)),
@@ -175,35 +191,46 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 	if _, err := hsetRate(gen(), 2); err != nil {
 		return err
 	}
-	var fc, fu, fs, hs, h2, sc, su, ss, sh, sh2 []float64
+	var fc, fu, fs, hs, h2, sc, su, ss, sh, sh2, cc, cu, cs, ch, ch2 []float64
 	for i := 0; i < rounds; i++ {
 		for _, ph := range []struct {
-			rate, server *[]float64
-			run          func([]event.Event) (float64, error)
+			rate, server, client *[]float64
+			run                  func([]event.Event) (float64, error)
 		}{
-			{&fc, &sc, func(e []event.Event) (float64, error) { return foldRate(cached, e) }},
-			{&fu, &su, func(e []event.Event) (float64, error) { return foldRate(uncached, e) }},
-			{&fs, &ss, func(e []event.Event) (float64, error) { return foldRate(scripted, e) }},
-			{&hs, &sh, func(e []event.Event) (float64, error) { return hsetRate(e, 1) }},
-			{&h2, &sh2, func(e []event.Event) (float64, error) { return hsetRate(e, 2) }},
+			{&fc, &sc, &cc, func(e []event.Event) (float64, error) { return foldRate(cached, e) }},
+			{&fu, &su, &cu, func(e []event.Event) (float64, error) { return foldRate(uncached, e) }},
+			{&fs, &ss, &cs, func(e []event.Event) (float64, error) { return foldRate(scripted, e) }},
+			{&hs, &sh, &ch, func(e []event.Event) (float64, error) { return hsetRate(e, 1) }},
+			{&h2, &sh2, &ch2, func(e []event.Event) (float64, error) { return hsetRate(e, 2) }},
 		} {
 			evs := gen()
+			runtime.GC() // the previous variant's garbage is not this one's cost
 			cpu0, err := serverCPU(ctx, rdb)
 			if err != nil {
 				return err
 			}
+			own0 := ownCPU()
 			v, err := ph.run(evs)
 			if err != nil {
 				return err
 			}
+			own1 := ownCPU()
 			cpu1, err := serverCPU(ctx, rdb)
 			if err != nil {
 				return err
 			}
-			us := (cpu1 - cpu0) * 1e6
 			*ph.rate = append(*ph.rate, v)
-			*ph.server = append(*ph.server, us/float64(len(evs)))
+			*ph.server = append(*ph.server, (cpu1-cpu0)*1e6/float64(len(evs)))
+			*ph.client = append(*ph.client, (own1-own0)*1e6/float64(len(evs)))
 		}
+	}
+	// Per-round ratios: the fold and the HSET baseline of one round ran back to back, so they
+	// saw about the same machine load.
+	ratio := make([]float64, rounds)
+	cpuRatio := make([]float64, rounds)
+	for i := range ratio {
+		ratio[i] = fc[i] / hs[i]
+		cpuRatio[i] = (ch[i] + sh[i]) / (cc[i] + sc[i])
 	}
 	mc, mu, ms, mh, mh2 := median(fc), median(fu), median(fs), median(hs), median(h2)
 	fmt.Printf("rounds: fold cached %s\n        HSET one blob %s\n", rates(fc), rates(hs))
@@ -213,8 +240,15 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 	figure("store.fold_script_updates_per_s", ms, "events/s", "exactly-once fold, cached, Lua CAS (cluster path)")
 	figure("store.hset_updates_per_s", mh, "events/s", "plain pipelined HSET of the event's vector blob")
 	figure("store.hset2_updates_per_s", mh2, "events/s", "plain pipelined HSET of two blobs (vec+dvec)")
-	figure("store.fold_vs_hset_ratio", mc/mh, "", "fold (cached) / HSET of the event blob, medians (target >= 0.5)")
-	figure("store.fold_vs_hset_best_ratio", maxOf(fc)/maxOf(hs), "", "fold (cached) / HSET of the event blob, best rounds")
+	fmt.Printf("        fold/HSET per round %s\n", ratios(ratio))
+	figure("store.fold_vs_hset_ratio", median(ratio), "", "fold (cached) / HSET of the event blob, median of rounds (target >= 0.5)")
+	figure("store.fold_vs_hset_best_ratio", maxOf(ratio), "", "fold (cached) / HSET of the event blob, best round")
+	figure("store.fold_cpu_us_per_event", median(cc)+median(sc), "µs", "CPU per event, fold cached: this process + redis-server")
+	figure("store.hset_cpu_us_per_event", median(ch)+median(sh), "µs", "CPU per event, HSET one blob: this process + redis-server")
+	figure("store.fold_vs_hset_cpu_ratio", median(cpuRatio), "", "HSET CPU / fold CPU per event (the rate ratio when CPU-bound)")
+	figure("store.fold_nocache_cpu_us_per_event", median(cu)+median(su), "µs", "CPU per event, fold cache off")
+	figure("store.fold_script_cpu_us_per_event", median(cs)+median(ss), "µs", "CPU per event, fold Lua CAS")
+	figure("store.hset2_cpu_us_per_event", median(ch2)+median(sh2), "µs", "CPU per event, HSET two blobs")
 	figure("store.fold_vs_hset2_ratio", mc/mh2, "", "fold (cached) / HSET of the two profile blobs")
 	figure("store.fold_nocache_vs_hset_ratio", mu/mh, "", "fold (cache off) / HSET of the event blob")
 	figure("store.fold_script_vs_hset_ratio", ms/mh, "", "fold (Lua CAS) / HSET of the event blob")
@@ -319,7 +353,9 @@ func fieldCosts(ctx context.Context, rdb *redis.Client, keys []string) error {
 	for g := range cost {
 		names = append(names, g)
 	}
-	sort.Slice(names, func(i, j int) bool { return cost[names[i]]/int64(count[names[i]]) > cost[names[j]]/int64(count[names[j]]) })
+	sort.Slice(names, func(i, j int) bool {
+		return cost[names[i]]/int64(count[names[i]]) > cost[names[j]]/int64(count[names[j]])
+	})
 	fmt.Printf("memory per field (MEMORY USAGE SAMPLES 0 of a copy without the field, mean over %d profiles, encoding %s):\n", len(keys), enc)
 	var sum int64
 	for _, g := range names {
@@ -353,6 +389,23 @@ func serverCPU(ctx context.Context, rdb *redis.Client) (float64, error) {
 		}
 	}
 	return total, nil
+}
+
+// ownCPU returns this process's CPU time (user + system, every thread) in seconds.
+func ownCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func ratios(v []float64) string {
+	var b strings.Builder
+	for _, x := range v {
+		fmt.Fprintf(&b, " %.3f", x)
+	}
+	return b.String()
 }
 
 func rates(v []float64) string {

@@ -340,10 +340,10 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 		add(fUpd, ms(p.UpdatedAt))
 	}
 	if (nb && len(p.Categories) > 0) || (!nb && !sameCategories(base.Categories, p.Categories)) {
-		add(fCats, appendCatsJSON(nil, p.Categories))
+		add(fCats, appendCatsJSON(make([]byte, 0, 2+48*len(p.Categories)), p.Categories))
 	}
 	if (nb && len(p.RecentItems) > 0) || (!nb && !sameItems(base.RecentItems, p.RecentItems)) {
-		add(fItems, appendItemsJSON(nil, p.RecentItems))
+		add(fItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
 	}
 	keys := make([]string, 0, 4)
 	for k, v := range p.Watermarks {
