@@ -436,3 +436,38 @@ func TestRefusedWriteRestores(t *testing.T) {
 	want := cleanFold(t, evs)
 	sameProfiles(t, want, allProfiles(t, a))
 }
+
+// TestSetSegmentsDuringFold: Fold folds cached profiles in place while SetSegments updates the
+// cached copies from another goroutine (online's sweep does); run with -race. The folded
+// profiles must still equal a clean fold.
+func TestSetSegmentsDuringFold(t *testing.T) {
+	evs := genEvents(31, 2000, 6, 2)
+	want := cleanFold(t, evs)
+	s := newStore(t, redistest.Start(t).Client(), nil)
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for v := int64(1); ; v++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var as []SegmentAssignment
+			for u := 0; u < 6; u++ {
+				as = append(as, SegmentAssignment{Pseudonym: "k1.u" + string(rune('a'+u)), Segment: int(v % 3), CentroidVersion: v})
+			}
+			if err := s.SetSegments(ctx, as); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	foldAll(t, s, evs, 40)
+	close(stop)
+	wg.Wait()
+	sameProfiles(t, want, allProfiles(t, s))
+}

@@ -360,6 +360,82 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	return a
 }
 
+// encodeChanges returns the field/value pairs a write of p must send after apply changed it as
+// ch says: everything (but zeros) for a new profile, else the scalar fields that differ from
+// the state before the fold, the vectors, categories and recent items when they changed, and
+// the watermarks that moved. Like encodeFields, it leaves "ver" to the write and the segment
+// fields to SetSegments.
+func (p *Profile) encodeChanges(ch *change) []interface{} {
+	if ch.isNew {
+		return p.encodeFields(nil)
+	}
+	o := &ch.old
+	a := make([]interface{}, 0, 32)
+	add := func(k string, v interface{}) { a = append(a, k, v) }
+	if o.Schema != p.Schema {
+		add(fSchema, strconv.Itoa(p.Schema))
+	}
+	if o.KeyID != p.KeyID {
+		add(fKeyID, p.KeyID)
+	}
+	if o.ModelID != p.ModelID {
+		add(fModel, p.ModelID)
+	}
+	if o.Dim != p.Dim {
+		add(fDim, strconv.Itoa(p.Dim))
+	}
+	if o.HalfLife != p.HalfLife {
+		add(fHalfLife, fmtInt(p.HalfLife.Milliseconds()))
+	}
+	if o.Events != p.Events {
+		add(fEvents, fmtInt(p.Events))
+	}
+	for _, k := range event.Kinds {
+		if ch.kinds[k] != p.Kinds[k] {
+			add(fKindPfx+k.String(), fmtInt(p.Kinds[k]))
+		}
+	}
+	if ch.vec {
+		add(fVec, vectorBlob(p.Vector))
+		add(fDVec, vectorBlob(p.DecayedVector))
+	}
+	if o.VectorWeight != p.VectorWeight {
+		add(fVecW, fmtFloat(p.VectorWeight))
+	}
+	if o.DecayedWeight != p.DecayedWeight {
+		add(fDW, fmtFloat(p.DecayedWeight))
+	}
+	if o.Activity != p.Activity {
+		add(fAct, fmtFloat(p.Activity))
+	}
+	if !o.DecayedAt.Equal(p.DecayedAt) {
+		add(fDTS, ms(p.DecayedAt))
+	}
+	if o.RatingSum != p.RatingSum || o.RatingCount != p.RatingCount {
+		add(fRSum, fmtFloat(p.RatingSum))
+		add(fRN, fmtInt(p.RatingCount))
+	}
+	if !o.FirstSeen.Equal(p.FirstSeen) {
+		add(fFirst, ms(p.FirstSeen))
+	}
+	if !o.LastSeen.Equal(p.LastSeen) {
+		add(fLast, ms(p.LastSeen))
+	}
+	if !o.UpdatedAt.Equal(p.UpdatedAt) {
+		add(fUpd, ms(p.UpdatedAt))
+	}
+	if ch.cats {
+		add(fCats, appendCatsJSON(make([]byte, 0, 2+48*len(p.Categories)), p.Categories))
+	}
+	if ch.items {
+		add(fItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
+	}
+	for _, k := range ch.wm {
+		add(fWMPfx+k, fmtInt(p.Watermarks[k]))
+	}
+	return a
+}
+
 // appendCatsJSON appends [{"c":"<category>","n":<count>},...] (what json.Marshal of []catJSON
 // gives, without reflection).
 func appendCatsJSON(b []byte, cs []CategoryCount) []byte {

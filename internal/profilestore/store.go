@@ -228,13 +228,11 @@ func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
 		if v, _ := cmds[i].Int64(); v != 1 {
 			continue
 		}
-		// Keep the cached copy's assignment current (copy on write: a concurrent Fold may be
-		// reading the cached value).
-		if p := s.cache.get(x.Pseudonym); p != nil {
-			q := p.clone()
-			q.Segment, q.SegmentDistance, q.CentroidVersion = x.Segment, x.Distance, x.CentroidVersion
-			s.cache.put(x.Pseudonym, q)
-		}
+		// Keep the cached copy's assignment current. A profile a Fold is folding is not in the
+		// cache (Fold takes it out), so the update never races with a fold.
+		s.cache.update(x.Pseudonym, func(p *Profile) {
+			p.Segment, p.SegmentDistance, p.CentroidVersion = x.Segment, x.Distance, x.CentroidVersion
+		})
 	}
 	return nil
 }
@@ -458,6 +456,34 @@ func (c *lru) put(k string, p *Profile) {
 		e := c.ll.Back()
 		c.ll.Remove(e)
 		delete(c.m, e.Value.(*lruEntry).key)
+	}
+}
+
+// take removes and returns the entry of k (nil when absent): the caller owns it.
+func (c *lru) take(k string) *Profile {
+	if c.cap == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok {
+		return nil
+	}
+	c.ll.Remove(e)
+	delete(c.m, k)
+	return e.Value.(*lruEntry).p
+}
+
+// update runs fn on the entry of k, if any, under the cache's lock.
+func (c *lru) update(k string, fn func(p *Profile)) {
+	if c.cap == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok {
+		fn(e.Value.(*lruEntry).p)
 	}
 }
 
