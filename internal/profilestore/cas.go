@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
@@ -12,7 +13,8 @@ import (
 // casManyScript is casScript for several users in one call, to spread the fixed cost of a
 // script invocation (about 10 µs in Redis 7) over many users. All keys of one call are in one
 // Redis Cluster slot (or the server is not a cluster).
-// KEYS: per user i, KEYS[2i-1] profile and KEYS[2i] erasure ledger.
+// KEYS: per user i, KEYS[3i-2] profile, KEYS[3i-1] erasure ledger, KEYS[3i] version token
+// (deleted on a write: this path does not keep it).
 // ARGV[1] TTL ms; then per user: expected version, expected creation id, number of field/value
 // arguments n, then the n arguments.
 // Returns one integer per user, with casScript's meaning.
@@ -20,8 +22,8 @@ var casManyScript = newScript(`
 local ttl = tonumber(ARGV[1])
 local res = {}
 local a = 2
-for i = 1, #KEYS / 2 do
-  local k, l = KEYS[2*i-1], KEYS[2*i]
+for i = 1, #KEYS / 3 do
+  local k, l, vk = KEYS[3*i-2], KEYS[3*i-1], KEYS[3*i]
   local ev, ec, nf = ARGV[a], ARGV[a+1], tonumber(ARGV[a+2])
   local s, e = a + 3, a + 2 + nf
   a = e + 1
@@ -36,6 +38,7 @@ for i = 1, #KEYS / 2 do
     else
       local nv = tonumber(cur[1] or '0') + 1
       redis.call('HSET', k, 'ver', nv, unpack(ARGV, s, e))
+      redis.call('DEL', vk)
       if ttl > 0 then redis.call('PEXPIRE', k, ttl) end
       res[i] = nv
     end
@@ -48,6 +51,7 @@ return res
 type casWrite struct {
 	pseudonym      string
 	expVer, expCID string
+	cid            string // the profile's creation id after the write
 	fields         []interface{}
 }
 
@@ -82,10 +86,10 @@ func (s *Store) writeCAS(ctx context.Context, ws []casWrite) ([]int64, error) {
 		idx := groups[g]
 		for lo := 0; lo < len(idx); lo += s.opts.ScriptBatch {
 			chunk := idx[lo:min(lo+s.opts.ScriptBatch, len(idx))]
-			c := scriptCall{keys: make([]string, 0, 2*len(chunk)), args: []interface{}{ttl}}
+			c := scriptCall{keys: make([]string, 0, 3*len(chunk)), args: []interface{}{ttl}}
 			for _, i := range chunk {
 				w := ws[i]
-				c.keys = append(c.keys, s.key(w.pseudonym), s.ledger(w.pseudonym))
+				c.keys = append(c.keys, s.key(w.pseudonym), s.ledger(w.pseudonym), s.verKey(w.pseudonym))
 				c.args = append(c.args, w.expVer, w.expCID, len(w.fields))
 				c.args = append(c.args, w.fields...)
 			}
@@ -132,33 +136,42 @@ func Slot(pseudonym string) uint16 {
 
 // fenceScript is the check step of the transaction write path (writeTx). It runs inside a
 // MULTI/EXEC, before the plain HSETs of the users' new fields, and does no vector math and
-// touches no blob. KEYS[1] is the transaction's undo list; then per user i, KEYS[3i-1] profile,
-// KEYS[3i] erasure ledger, KEYS[3i+1] aside key. ARGV: per user, ARGV[2i-1] expected version
-// ("0" for a new profile) and ARGV[2i] expected creation id. For every user whose check fails
-// it moves the stored profile out of the way (RENAME to the aside key; a string marker when
-// there is none) and records the pair in the undo list, so that the HSETs queued after it land
-// on a scratch hash that undoScript throws away.
-// A profile that Move froze or turned into a tombstone fails the version check (both steps bump
-// "ver"), and Fold's re-read then redirects. Each redis.call from Lua costs several times the
-// command itself, so the steady state makes exactly one per user.
+// touches no blob. KEYS[1] is the transaction's undo list; then per user i, KEYS[4i-2] profile,
+// KEYS[4i-1] erasure ledger, KEYS[4i] aside key, KEYS[4i+1] version token. ARGV: per user,
+// ARGV[2i-1] expected version ("0" for a new profile) and ARGV[2i] expected creation id.
+//
+// The check of an existing profile compares its version token ("<cid>:<ver>", read for all
+// users with one MGET) with the expected one: no call per user. Where the token is missing
+// (written by another path, by Move, or before tokens existed) it falls back to reading "ver"
+// and "cid" of the hash; a new profile is checked against the erasure ledger and for existence.
+// A profile that Move froze or turned into a tombstone fails the check (both steps bump "ver"
+// and delete the token), and Fold's re-read then redirects. For every user whose check fails it
+// moves the stored profile out of the way (RENAME to the aside key; a string marker when there
+// is none) and records it in the undo list, so that the HSETs queued after it land on a scratch
+// hash that undoScript throws away.
 // Returns one integer per user: 0 ok, -1 version conflict (or moved), -2 erased.
 const fenceScript = `
+local n = (#KEYS - 1) / 4
+local vks = {}
+for i = 1, n do vks[i] = KEYS[4*i+1] end
+local toks = redis.call('MGET', unpack(vks))
 local res = {}
-for i = 1, (#KEYS - 1) / 3 do
-  local k, l, a = KEYS[3*i-1], KEYS[3*i], KEYS[3*i+1]
+for i = 1, n do
+  local k, l, a, vk = KEYS[4*i-2], KEYS[4*i-1], KEYS[4*i], KEYS[4*i+1]
   local ev, ec = ARGV[2*i-1], ARGV[2*i]
+  local tok = toks[i]
   local r = 0
   if ev == '0' then
-    if redis.call('EXISTS', l) == 1 then
-      r = -2
-    elseif redis.call('EXISTS', k) == 1 then
+    if tok or redis.call('EXISTS', k) == 1 then
       r = -1
+    elseif redis.call('EXISTS', l) == 1 then
+      r = -2
     end
+  elseif tok then
+    if tok ~= ec .. ':' .. ev then r = -1 end
   else
     local cur = redis.call('HMGET', k, 'ver', 'cid')
-    if cur[1] ~= ev or cur[2] ~= ec then
-      r = -1
-    end
+    if cur[1] ~= ev or cur[2] ~= ec then r = -1 end
   end
   if r ~= 0 then
     if redis.call('EXISTS', k) == 1 then
@@ -166,7 +179,7 @@ for i = 1, (#KEYS - 1) / 3 do
     else
       redis.call('SET', a, '')
     end
-    redis.call('RPUSH', KEYS[1], k, a)
+    redis.call('RPUSH', KEYS[1], k, a, vk)
   end
   res[i] = r
 end
@@ -174,15 +187,16 @@ return res
 `
 
 // undoScript runs last in the transaction: for every user that fenceScript refused (listed in
-// the undo list KEYS[1]) it deletes what the queued HSETs wrote and puts the stored profile
-// back. In the steady state (nothing refused) it is one EXISTS. The keys it restores were
+// the undo list KEYS[1]) it deletes what the queued HSETs wrote, puts the stored profile back
+// and deletes the version token the transaction wrote (the next write falls back to reading
+// the hash). In the steady state (nothing refused) it is one EXISTS. The keys it restores were
 // declared to fenceScript in the same transaction; only the single-server path uses it.
 const undoScript = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local l = redis.call('LRANGE', KEYS[1], 0, -1)
-for i = 1, #l, 2 do
-  local k, a = l[i], l[i+1]
-  redis.call('DEL', k)
+for i = 1, #l, 3 do
+  local k, a, vk = l[i], l[i+1], l[i+2]
+  redis.call('DEL', k, vk)
   if redis.call('TYPE', a)['ok'] == 'hash' then
     redis.call('RENAME', a, k)
   else
@@ -190,7 +204,7 @@ for i = 1, #l, 2 do
   end
 end
 redis.call('DEL', KEYS[1])
-return #l / 2
+return #l / 3
 `
 
 // writeTx is writeCAS on a single (non-cluster) server: one MULTI/EXEC per chunk of users,
@@ -227,14 +241,23 @@ func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite
 	// The undo list is created and deleted inside one MULTI/EXEC, so one name serves every
 	// transaction (none can see another's).
 	undo := s.opts.Prefix + ":v1:aside:undo"
-	fkeys := make([]string, 0, 1+3*len(ws))
+	fkeys := make([]string, 0, 1+4*len(ws))
 	fkeys = append(fkeys, undo)
 	fargs := make([]interface{}, 0, 2*len(ws))
+	tokens := make([]interface{}, 0, 2*len(ws))
 	for _, w := range ws {
-		fkeys = append(fkeys, s.key(w.pseudonym), s.ledger(w.pseudonym), s.aside(w.pseudonym))
+		vk := s.verKey(w.pseudonym)
+		fkeys = append(fkeys, s.key(w.pseudonym), s.ledger(w.pseudonym), s.aside(w.pseudonym), vk)
 		fargs = append(fargs, w.expVer, w.expCID)
+		n, _ := strconv.ParseInt(w.expVer, 10, 64)
+		tokens = append(tokens, vk, w.cid+":"+strconv.FormatInt(n+1, 10))
 	}
 	ttl := s.opts.TTL
+	// With a TTL the token expires a second before the profile, so that it never outlives the
+	// profile it vouches for (a missing token only means the slower check). Below 2 s of TTL no
+	// token is written.
+	tokTTL := ttl - time.Second
+	useTokens := ttl == 0 || ttl >= 2*time.Second
 	var fence *redis.Cmd
 	_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		fence = p.Eval(ctx, fenceScript, fkeys, fargs...)
@@ -246,6 +269,14 @@ func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite
 			p.HSet(ctx, s.key(w.pseudonym), args...)
 			if ttl > 0 {
 				p.PExpire(ctx, s.key(w.pseudonym), ttl)
+			}
+		}
+		if useTokens {
+			p.MSet(ctx, tokens...)
+			if ttl > 0 {
+				for i := 0; i < len(tokens); i += 2 {
+					p.PExpire(ctx, tokens[i].(string), tokTTL)
+				}
 			}
 		}
 		p.Eval(ctx, undoScript, []string{undo})

@@ -431,6 +431,13 @@ func TestRefusedWriteRestores(t *testing.T) {
 	if keys := rdb.Keys(ctx, "ps:v1:aside:*").Val(); len(keys) != 0 {
 		t.Fatalf("scratch keys left behind: %v", keys)
 	}
+	// the version token, if any, still vouches for the restored profile
+	if tok, err := rdb.Get(ctx, VersionKey("ps", "k1.ua")).Result(); err == nil && tok != before["cid"]+":"+before["ver"] {
+		t.Fatalf("version token %q does not match the restored profile (cid %s, ver %s)", tok, before["cid"], before["ver"])
+	}
+	if n := rdb.Exists(ctx, VersionKey("ps", "k1.zz")).Val(); n != 0 {
+		t.Fatal("erased user got a version token from a refused write")
+	}
 	// and the store recovers: a re-reads and folds the rest exactly once
 	foldAll(t, a, evs[30:], 60)
 	want := cleanFold(t, evs)
@@ -470,4 +477,36 @@ func TestSetSegmentsDuringFold(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	sameProfiles(t, want, allProfiles(t, s))
+}
+
+// TestMixedWritePaths: a transaction-path store (version tokens) and a script-path store (which
+// deletes tokens) fold overlapping batches of the same users concurrently on one server, with
+// caches: a token must never vouch for a profile the other path changed.
+func TestMixedWritePaths(t *testing.T) {
+	evs := genEvents(41, 3000, 4, 3)
+	want := cleanFold(t, evs)
+	srv := redistest.Start(t)
+	tx := newStore(t, srv.Client(), nil)
+	sc := newStore(t, srv.Client(), func(o *Options) { o.UseScript = true })
+	var wg sync.WaitGroup
+	run := func(s *Store, from, batch int) {
+		defer wg.Done()
+		for lo := from; lo < len(evs); lo += batch {
+			for {
+				_, err := s.Fold(context.Background(), evs[lo:min(lo+batch, len(evs))])
+				if err == nil {
+					break
+				}
+				if !errors.Is(err, ErrConflict) {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}
+	wg.Add(2)
+	go run(tx, 0, 97)
+	go run(sc, 0, 61)
+	wg.Wait()
+	sameProfiles(t, want, allProfiles(t, tx))
 }

@@ -131,7 +131,8 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 		}
 		cw := make([]casWrite, len(writes))
 		for i, w := range writes {
-			cw[i] = casWrite{pseudonym: w.u.pseudonym, expVer: w.expVer, expCID: w.expCID, fields: w.next.encodeChanges(w.ch)}
+			cw[i] = casWrite{pseudonym: w.u.pseudonym, expVer: w.expVer, expCID: w.expCID, cid: w.next.CreationID,
+				fields: w.next.encodeChanges(w.ch)}
 		}
 		results, err := s.writeCAS(ctx, cw)
 		if err != nil {

@@ -20,11 +20,15 @@
 //
 // On a single server (*redis.Client) the atomic step is one MULTI/EXEC per chunk of users (all
 // chunks in one round trip): a small Lua script checks every user's version and creation id
-// (one HMGET of two short fields per user; a moved profile fails it too, since Move bumps the
-// version) or, for a new profile, the erasure ledger, and touches no vector; plain HSETs of the
-// changed fields follow; a second small script puts back any profile the check refused (the
-// first one moved it to a scratch key, so the refused HSETs land on a scratch hash that is
-// thrown away; in the steady state the second script is one EXISTS). Vector blobs never pass
+// against a per-user version token (a string "<cid>:<ver>" next to the profile, read for the
+// whole chunk with one MGET, so the steady state makes no call per user; where a token is
+// missing it reads "ver" and "cid" of the hash instead) or, for a new profile, the erasure
+// ledger, and touches no vector; plain HSETs of the changed fields and one MSET of the new
+// tokens follow; a second small script puts back any profile the check refused (the first one
+// moved it to a scratch key, so the refused HSETs land on a scratch hash that is thrown away;
+// in the steady state the second script is one EXISTS). Every other writer of a profile (the
+// cluster script, Move, Forget) deletes its token, so a token never vouches for a state it did
+// not see; a moved profile fails the check too, since Move bumps the version. Vector blobs never pass
 // through Lua, whose argument handling costs several times the HSET itself. On a Redis Cluster
 // (or Ring), where a transaction cannot span slots, the compare-and-set is one Lua script call
 // per slot (the blobs do pass through Lua there), pipelined.
@@ -38,7 +42,7 @@
 // partitions have independent watermarks (correct, only slower when two workers fold the same
 // user: each write of one invalidates the other's cache). On a cluster every atomic step
 // touches one slot: a profile, its erasure-ledger key and its scratch key share the hash tag
-// "{<pseudonym>}".
+// "{<pseudonym>}" (and so do its version token and scratch key).
 //
 // The watermark rule assumes what Kafka guarantees: within one partition, a user's events are
 // folded in offset order; a batch is retried (not skipped) when Fold returns an error; and the
@@ -100,8 +104,8 @@ func pseudonymFromKey(prefix, key string) string {
 	return key[len(p) : len(key)-1]
 }
 
-// casScript is the fold's compare-and-set step.
-// KEYS[1] profile, KEYS[2] erasure ledger.
+// casScript is the fold's compare-and-set step (Move's merge uses it too).
+// KEYS[1] profile, KEYS[2] erasure ledger, KEYS[3] version token (deleted: see writeTx).
 // ARGV[1] expected version ("0" for a new profile), ARGV[2] expected creation id ("" for new),
 // ARGV[3] TTL in ms (0: none), ARGV[4..] field/value pairs.
 // Returns the new version, -1 on a version conflict, -2 when the user is erased, -3 when the
@@ -115,6 +119,7 @@ local cid = cur[2] or ''
 if ver ~= ARGV[1] or cid ~= ARGV[2] then return -1 end
 local nv = tonumber(ver) + 1
 redis.call('HSET', KEYS[1], 'ver', nv, unpack(ARGV, 4))
+redis.call('DEL', KEYS[3])
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 return nv
@@ -132,11 +137,12 @@ redis.call('HSET', KEYS[1], 'seg', ARGV[1], 'segd', ARGV[2], 'segv', ARGV[3], 's
 return 1
 `)
 
-// forgetScript deletes the profile and writes the ledger entry. KEYS[1] profile, KEYS[2] ledger;
-// ARGV[1] erasure time ms. Returns the deleted profile's segment (nil when none).
+// forgetScript deletes the profile and its version token and writes the ledger entry. KEYS[1]
+// profile, KEYS[2] ledger, KEYS[3] version token; ARGV[1] erasure time ms. Returns the deleted
+// profile's segment (nil when none).
 var forgetScript = newScript(`
 local seg = redis.call('HGET', KEYS[1], 'seg')
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[3])
 redis.call('SET', KEYS[2], ARGV[1])
 return seg
 `)
@@ -167,6 +173,16 @@ func (s *Store) Options() Options { return s.opts }
 
 func (s *Store) key(pseudonym string) string    { return ProfileKey(s.opts.Prefix, pseudonym) }
 func (s *Store) ledger(pseudonym string) string { return ErasureKey(s.opts.Prefix, pseudonym) }
+
+// VersionKey returns the key of a profile's version token, "<prefix>:v1:ver:{<pseudonym>}": a
+// string "<cid>:<ver>" equal to the profile's creation id and version whenever it exists, kept
+// by the single-server write path so that its check reads one MGET per batch instead of every
+// profile (see writeTx). Writers that change a profile otherwise delete it.
+func VersionKey(prefix, pseudonym string) string {
+	return prefix + ":v1:ver:{" + pseudonym + "}"
+}
+
+func (s *Store) verKey(pseudonym string) string { return VersionKey(s.opts.Prefix, pseudonym) }
 
 // aside is the scratch key the transaction write path moves a refused user's profile to for the
 // duration of one MULTI/EXEC (see writeTx); it never exists outside a transaction.
@@ -244,7 +260,7 @@ func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
 func (s *Store) Forget(ctx context.Context, pseudonym string) error {
 	s.cache.remove(pseudonym)
 	res, err := s.runScripts(ctx, forgetScript, []scriptCall{{
-		keys: []string{s.key(pseudonym), s.ledger(pseudonym)},
+		keys: []string{s.key(pseudonym), s.ledger(pseudonym), s.verKey(pseudonym)},
 		args: []interface{}{ms(s.opts.Now())},
 	}})
 	if err != nil {
