@@ -274,13 +274,22 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRo
 			break
 		}
 	}
-	var total int64
+	// A profile's memory is its hash plus its version token (single-server write path).
+	var total, tokens int64
 	for _, k := range keys {
 		n, err := rdb.MemoryUsage(ctx, k, 0).Result()
 		if err != nil {
 			return fmt.Errorf("MEMORY USAGE: %w", err)
 		}
 		total += n
+		ps := strings.TrimSuffix(strings.TrimPrefix(k, "ps:v1:p:{"), "}")
+		if t, err := rdb.MemoryUsage(ctx, profilestore.VersionKey("ps", ps), 0).Result(); err == nil {
+			total += t
+			tokens += t
+		}
+	}
+	if len(keys) > 0 {
+		fmt.Printf("version tokens: %.0f bytes per profile (included below)\n", float64(tokens)/float64(len(keys)))
 	}
 	if len(keys) == 0 {
 		return fmt.Errorf("no profiles to measure")
