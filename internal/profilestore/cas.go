@@ -141,7 +141,8 @@ func Slot(pseudonym string) uint16 {
 // ARGV[2i-1] expected version ("0" for a new profile) and ARGV[2i] expected creation id.
 //
 // The check of an existing profile compares its version token ("<cid>:<ver>", read for all
-// users with one MGET) with the expected one: no call per user. Where the token is missing
+// users with one MGET) with the expected one, and makes sure the profiles so vouched for still
+// exist (one EXISTS over all of them): no call per user. Where the token is missing
 // (written by another path, by Move, or before tokens existed) it falls back to reading "ver"
 // and "cid" of the hash; a new profile is checked against the erasure ledger and for existence.
 // A profile that Move froze or turned into a tombstone fails the check (both steps bump "ver"
@@ -155,6 +156,19 @@ local n = (#KEYS - 1) / 4
 local vks = {}
 for i = 1, n do vks[i] = KEYS[4*i+1] end
 local toks = redis.call('MGET', unpack(vks))
+-- A token vouches for a profile only while the profile exists: one EXISTS over all profiles
+-- whose token matches, and a look at each only when some are missing.
+local vouched = {}
+for i = 1, n do
+  local ev, tok = ARGV[2*i-1], toks[i]
+  if ev ~= '0' and tok and tok == ARGV[2*i] .. ':' .. ev then vouched[#vouched+1] = KEYS[4*i-2] end
+end
+local gone = {}
+if #vouched > 0 and redis.call('EXISTS', unpack(vouched)) < #vouched then
+  for _, k in ipairs(vouched) do
+    if redis.call('EXISTS', k) == 0 then gone[k] = true end
+  end
+end
 local res = {}
 for i = 1, n do
   local k, l, a, vk = KEYS[4*i-2], KEYS[4*i-1], KEYS[4*i], KEYS[4*i+1]
@@ -168,7 +182,7 @@ for i = 1, n do
       r = -2
     end
   elseif tok then
-    if tok ~= ec .. ':' .. ev then r = -1 end
+    if tok ~= ec .. ':' .. ev or gone[k] then r = -1 end
   else
     local cur = redis.call('HMGET', k, 'ver', 'cid')
     if cur[1] ~= ev or cur[2] ~= ec then r = -1 end

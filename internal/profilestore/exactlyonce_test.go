@@ -510,3 +510,31 @@ func TestMixedWritePaths(t *testing.T) {
 	wg.Wait()
 	sameProfiles(t, want, allProfiles(t, tx))
 }
+
+// TestTokenOfDeletedProfile: a profile deleted by hand (DEL, not Forget) leaves its version
+// token behind; the next fold from a worker that still caches the profile must not write a
+// partial hash: the check sees the profile is gone, the store re-reads and starts afresh.
+func TestTokenOfDeletedProfile(t *testing.T) {
+	rdb := redistest.Start(t).Client()
+	ctx := context.Background()
+	s := newStore(t, rdb, nil)
+	evs := genEvents(51, 40, 1, 1)
+	foldAll(t, s, evs[:20], 20)
+	if n := rdb.Exists(ctx, VersionKey("ps", "k1.ua")).Val(); n != 1 {
+		t.Fatal("no version token after a transaction-path fold")
+	}
+	if err := rdb.Del(ctx, ProfileKey("ps", "k1.ua")).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r := foldAll(t, s, evs[20:], 20)
+	if r.Conflicts != 1 || r.Applied != 20 {
+		t.Fatalf("%+v", r)
+	}
+	p, err := s.Get(ctx, "k1.ua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Events != 20 || p.Schema != SchemaVersion || p.ModelID == "" || p.CreationID == "" || p.Dim != testDim {
+		t.Fatalf("not a complete fresh profile: %+v", p)
+	}
+}
