@@ -21,17 +21,17 @@
 // On a single server (*redis.Client) the atomic step is one MULTI/EXEC per chunk of users (all
 // chunks in one round trip): a small Lua script checks every user's version and creation id
 // against a per-user version token (a string "<cid>:<ver>" next to the profile, read for the
-// whole chunk with one MGET, so the steady state makes no call per user; where a token is
-// missing it reads "ver" and "cid" of the hash instead) or, for a new profile, the erasure
-// ledger, and touches no vector; plain HSETs of the changed fields and one MSET of the new
+// whole chunk with one MGET, and one EXISTS over the profiles the tokens vouch for, so the
+// steady state makes no call per user; where a token is missing it reads "ver" and "cid" of the
+// hash instead) or, for a new profile, the erasure ledger, and touches no vector; plain HSETs of the changed fields and one MSET of the new
 // tokens follow; a second small script puts back any profile the check refused (the first one
 // moved it to a scratch key, so the refused HSETs land on a scratch hash that is thrown away;
 // in the steady state the second script is one EXISTS). Every other writer of a profile (the
 // cluster script, Move, Forget) deletes its token, so a token never vouches for a state it did
-// not see; a moved profile fails the check too, since Move bumps the version. Vector blobs never pass
-// through Lua, whose argument handling costs several times the HSET itself. On a Redis Cluster
-// (or Ring), where a transaction cannot span slots, the compare-and-set is one Lua script call
-// per slot (the blobs do pass through Lua there), pipelined.
+// not see; a moved profile fails the check too, since Move bumps the version. Vector blobs
+// never pass through Lua, whose argument handling costs several times the HSET itself. On a
+// Redis Cluster (or Ring), where a transaction cannot span slots, the compare-and-set is one Lua
+// script call per slot (the blobs do pass through Lua there), pipelined.
 //
 // A version mismatch means another writer got there first (a zombie or a second worker that
 // briefly owns the same partition after a rebalance, or a stale cache entry): Fold re-reads
@@ -41,8 +41,8 @@
 // the same messages again and skips them by watermark. Events of one user arriving on several
 // partitions have independent watermarks (correct, only slower when two workers fold the same
 // user: each write of one invalidates the other's cache). On a cluster every atomic step
-// touches one slot: a profile, its erasure-ledger key and its scratch key share the hash tag
-// "{<pseudonym>}" (and so do its version token and scratch key).
+// touches one slot: a profile, its erasure-ledger key, its version token and its scratch key
+// share the hash tag "{<pseudonym>}".
 //
 // The watermark rule assumes what Kafka guarantees: within one partition, a user's events are
 // folded in offset order; a batch is retried (not skipped) when Fold returns an error; and the
