@@ -49,6 +49,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds of each path; the median rate is reported")
 	partitions := flag.Int("partitions", 8, "Kafka partitions the events come from")
 	roundRobin := flag.Bool("round-robin", false, "spread each user's events over all partitions (producers without a key) instead of one partition per user (keyed by user, the producer contract of docs/events.md)")
+	float16 := flag.Bool("float16", false, "store the decayed mean as float16 (profilestore.Options.DecayedFloat16)")
 	listpackValue := flag.Int("hash-max-listpack-value", 0, "start redis-server with this hash-max-listpack-value (0: the server default, 64); 2048 keeps whole profiles in the compact listpack encoding")
 	seed := flag.Int64("seed", 1, "random seed")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark process to this file")
@@ -62,7 +63,7 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*dim, *users, *updates, *batch, *rounds, *partitions, *seed, *roundRobin, *listpackValue); err != nil {
+	if err := run(*dim, *users, *updates, *batch, *rounds, *partitions, *seed, *roundRobin, *listpackValue, *float16); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "storebench:", err)
 		os.Exit(1)
@@ -74,7 +75,7 @@ func figure(name string, v float64, unit, what string) {
 	fmt.Printf("FIGURE %s %.4g\n", name, v)
 }
 
-func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRobin bool, listpackValue int) error {
+func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRobin bool, listpackValue int, float16 bool) error {
 	ctx := context.Background()
 	var args []string
 	if listpackValue > 0 {
@@ -168,7 +169,8 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRo
 	}
 
 	mk := func(prefix string, cache int, script bool) (*profilestore.Store, error) {
-		return profilestore.New(rdb, profilestore.Options{Prefix: prefix, ModelID: "bench", Dim: dim, CacheSize: cache, UseScript: script})
+		return profilestore.New(rdb, profilestore.Options{Prefix: prefix, ModelID: "bench", Dim: dim, CacheSize: cache,
+			UseScript: script, DecayedFloat16: float16})
 	}
 	cached, err := mk("ps", 2*users, false) // the worker's steady state: its users' profiles are cached
 	if err != nil {

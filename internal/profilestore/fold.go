@@ -333,6 +333,10 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, a
 		ch.vec = true
 	}
 	next.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
+	if next.dvecF16 != s.opts.DecayedFloat16 {
+		next.dvecF16 = s.opts.DecayedFloat16
+		ch.vec = ch.vec || next.DecayedVector != nil // rewrite it in the configured encoding
+	}
 	for _, e := range u.events {
 		k := wmKey(e)
 		if wm, ok := next.Watermarks[k]; ok && e.Offset <= wm {
@@ -348,6 +352,9 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, a
 		}
 		s.foldOne(next, e, ch)
 		applied++
+	}
+	if next.dvecF16 && ch.vec {
+		roundF16(next.DecayedVector) // what is stored is what stays in memory
 	}
 	next.UpdatedAt = now
 	return next, ch, applied, dups

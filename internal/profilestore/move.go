@@ -178,6 +178,7 @@ func (s *Store) merge(dst, src *Profile, to string) *Profile {
 		m = dst.clone()
 	}
 	m.Schema = SchemaVersion
+	m.dvecF16 = s.opts.DecayedFloat16
 	m.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
 	if m.ModelID != s.opts.ModelID || m.Dim != s.opts.Dim {
 		m.Vector, m.VectorWeight, m.DecayedVector, m.DecayedWeight = nil, 0, nil, 0

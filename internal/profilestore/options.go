@@ -89,6 +89,14 @@ type Options struct {
 	// always uses the script, because a transaction cannot span slots.
 	UseScript bool
 
+	// DecayedFloat16 stores the decayed mean ("dvec") as little-endian IEEE 754 half floats (2
+	// bytes per dimension) instead of float32: about 900 bytes less per profile at 384 dims, at
+	// about 3 significant decimal digits (the mean kept in memory is rounded the same way, so
+	// every fold starts from what is stored). Readers tell the encodings apart by length
+	// (2*dim or 4*dim bytes); a Redis vector index on "dvec" must then be of type FLOAT16.
+	// The lifetime mean ("vec") stays float32. Default false.
+	DecayedFloat16 bool
+
 	// MaxRetries bounds how often Fold re-reads and recomputes users whose compare-and-set
 	// failed because another writer changed the profile in between. Default 8. When retries run
 	// out Fold returns ErrConflict (wrapped); calling Fold again with the same batch is safe.

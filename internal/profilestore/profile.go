@@ -87,6 +87,9 @@ type Profile struct {
 	// MovedTo is set on a profile that Move is moving (or has moved) to another pseudonym; such
 	// a profile is frozen (or a tombstone) and Fold redirects its events to MovedTo.
 	MovedTo string
+
+	// dvecF16: DecayedVector is (to be) stored as float16 (Options.DecayedFloat16).
+	dvecF16 bool
 }
 
 // MeanRating returns the mean review rating, 0 when the user rated nothing.
@@ -179,6 +182,14 @@ func EncodeVector(v []float32) []byte {
 		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
 	}
 	return b
+}
+
+// dvecBlob returns the decayed mean as stored: float32, or float16 with Options.DecayedFloat16.
+func (p *Profile) dvecBlob() []byte {
+	if p.dvecF16 {
+		return EncodeVectorF16(p.DecayedVector)
+	}
+	return vectorBlob(p.DecayedVector)
 }
 
 // vectorBlob returns v as a little-endian float32 blob for a write. On a little-endian machine
@@ -315,7 +326,7 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 		add(fVecW, fmtFloat(p.VectorWeight))
 	}
 	if (nb && p.DecayedVector != nil) || (!nb && !sameVector(base.DecayedVector, p.DecayedVector)) {
-		add(fDVec, vectorBlob(p.DecayedVector))
+		add(fDVec, p.dvecBlob())
 	}
 	if (nb && p.DecayedWeight != 0) || (!nb && base.DecayedWeight != p.DecayedWeight) {
 		add(fDW, fmtFloat(p.DecayedWeight))
@@ -397,7 +408,7 @@ func (p *Profile) encodeChanges(ch *change) []interface{} {
 	}
 	if ch.vec {
 		add(fVec, vectorBlob(p.Vector))
-		add(fDVec, vectorBlob(p.DecayedVector))
+		add(fDVec, p.dvecBlob())
 	}
 	if o.VectorWeight != p.VectorWeight {
 		add(fVecW, fmtFloat(p.VectorWeight))
@@ -565,6 +576,7 @@ func parseKind(s string) event.Kind {
 func decodeProfile(pseudonym string, h map[string]string) (*Profile, error) {
 	p := &Profile{Pseudonym: pseudonym, Kinds: map[event.Kind]int64{}, Watermarks: map[string]int64{}, Segment: -1}
 	var err error
+	var dvec string
 	bad := func(f string, e error) error {
 		return fmt.Errorf("profilestore: profile %q field %q: %w", pseudonym, f, e)
 	}
@@ -601,7 +613,7 @@ func decodeProfile(pseudonym string, h map[string]string) (*Profile, error) {
 		case f == fVecW:
 			p.VectorWeight, err = strconv.ParseFloat(v, 64)
 		case f == fDVec:
-			p.DecayedVector, err = DecodeVector([]byte(v))
+			dvec = v // decoded below: its encoding follows from its length and "dim"
 		case f == fDW:
 			p.DecayedWeight, err = strconv.ParseFloat(v, 64)
 		case f == fAct:
@@ -654,6 +666,15 @@ func decodeProfile(pseudonym string, h map[string]string) (*Profile, error) {
 		if err != nil {
 			return nil, bad(f, err)
 		}
+	}
+	if p.Dim > 0 && len(dvec) == 2*p.Dim {
+		p.DecayedVector, err = DecodeVectorF16([]byte(dvec))
+		p.dvecF16 = true
+	} else {
+		p.DecayedVector, err = DecodeVector([]byte(dvec))
+	}
+	if err != nil {
+		return nil, bad(fDVec, err)
 	}
 	return p, nil
 }
