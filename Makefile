@@ -90,3 +90,14 @@ compose-config:
 
 clean:
 	rm -rf bin
+
+## bench-e2e: the real `streamer run` on a pre-produced backlog (embedded Kafka, private Redis),
+## against a null worker and the standalone encoder in the same run (FIGURE e2e.*).
+.PHONY: bench-e2e capacity
+bench-e2e: deps build
+	$(GO) run ./cmd/e2ebench --streamer $(BIN)
+
+## capacity: the sizing table of docs/capacity.md from the FIGURE lines kept in it
+## (or: go run ./cmd/capacity FILE... with fresh make bench / make bench-e2e output).
+capacity:
+	$(GO) run ./cmd/capacity docs/capacity.md

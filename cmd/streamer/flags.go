@@ -93,6 +93,8 @@ type workerFlags struct {
 	queue                                int
 	modelDir                             string
 	cacheMB                              int
+	profileCache                         int
+	dvecF16                              bool
 	halfLife                             time.Duration
 	wView, wCart, wFav, wBuy, wReview    float64
 	topCats                              int
@@ -131,6 +133,8 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.IntVar(&f.queue, "queue-batches", 2, "batches queued between stages; bounds memory (about (2*queue+3)*batch-size messages)")
 	c.StringVar(&f.modelDir, "model-dir", "", "Hugging Face model folder (config.json, vocab.txt, model.safetensors or pytorch_model.bin); empty = the bundled default model")
 	c.IntVar(&f.cacheMB, "embedding-cache-mb", 64, "embedding cache size in MiB (repeated texts such as item titles are encoded once)")
+	c.BoolVar(&f.dvecF16, "decayed-float16", false, "store the decayed mean vector (dvec) as float16: ~900 bytes less per profile at 384 dims; readers and vector indexes must take FLOAT16 (docs/schema.md)")
+	c.IntVar(&f.profileCache, "profile-cache", 4096, "profiles kept in memory (about 8*dim bytes each) so that a fold writes without reading first; size it to the users of the worker's partitions (negative = off)")
 	c.DurationVar(&f.halfLife, "half-life", 720*time.Hour, "half-life of the time-decayed profile vector and category counts")
 	c.Float64Var(&f.wView, "weight-view", 1, "weight of a view in the profile means")
 	c.Float64Var(&f.wCart, "weight-cart", 2, "weight of an add-to-cart")
@@ -162,7 +166,8 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 		RedisAddrs: r.addrs, RedisCluster: r.cluster, RedisPassword: r.password,
 		ModelDir: f.modelDir, CacheBytes: int64(f.cacheMB) << 20,
 		Store: profilestore.Options{
-			Prefix: r.prefix, HalfLife: f.halfLife, TopCategories: f.topCats, TTL: f.ttl,
+			Prefix: r.prefix, HalfLife: f.halfLife, TopCategories: f.topCats, TTL: f.ttl, CacheSize: f.profileCache,
+			DecayedFloat16: f.dvecF16,
 			ActionWeights: map[event.Kind]float64{event.KindView: f.wView, event.KindCart: f.wCart,
 				event.KindFav: f.wFav, event.KindBuy: f.wBuy, event.KindReview: f.wReview},
 		},
