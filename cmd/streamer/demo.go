@@ -88,6 +88,9 @@ segments with size and top categories, three example profiles, and FIGURE lines.
 
 	cfg := wf.config(rf)
 	cfg.Keys = ring
+	if err := wf.security(&cfg, rf); err != nil {
+		return err
+	}
 	loadStart := time.Now()
 	w, err := worker.New(cfg, log)
 	if err != nil {
@@ -237,7 +240,10 @@ func summary(ctx context.Context, out io.Writer, w *worker.Worker, rates map[str
 	cs := w.CacheStats()
 	fmt.Fprintf(out, "embedding cache: %d hits, %d misses (%d texts encoded by the transformer)\n", cs.Hits, cs.Misses, cs.Misses)
 
-	rdb := rf.client()
+	rdb, err := rf.client()
+	if err != nil {
+		return err
+	}
 	defer rdb.Close()
 	profiles, err := printProfilesSummary(ctx, out, rdb, rf.prefix)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
+	"github.com/profilestream/profilestream/internal/secure"
 	"github.com/profilestream/profilestream/internal/worker"
 )
 
@@ -31,19 +32,34 @@ type redisFlags struct {
 	cluster  bool
 	password string
 	prefix   string
+	sec      *secure.RedisConfig
 }
 
 func addRedisFlags(c *cli.Command) *redisFlags {
 	f := &redisFlags{addrs: cli.StringList{"127.0.0.1:6379"}}
 	c.Var(&f.addrs, "redis", "Redis address; several comma-separated addresses (or --redis-cluster) mean Redis Cluster")
 	c.BoolVar(&f.cluster, "redis-cluster", false, "treat --redis as a Redis Cluster even with one seed address")
-	c.StringVar(&f.password, "redis-password", "", "Redis password (prefer the environment variable)")
+	c.StringVar(&f.password, "redis-password", "", "Redis password (prefer --redis-password-file: a value given here shows in the process list)")
 	c.StringVar(&f.prefix, "key-prefix", "ps", "prefix of every Redis key (keys are <prefix>:v1:...; see docs/schema.md)")
+	f.sec = secure.AddRedisFlags(c.FlagSet)
 	return f
 }
 
-func (f *redisFlags) client() redis.UniversalClient {
-	return redis.NewUniversalClient(&redis.UniversalOptions{Addrs: f.addrs, IsClusterMode: f.cluster, Password: f.password})
+// security loads the Redis TLS files and password (see internal/secure).
+func (f *redisFlags) security() (*secure.Redis, error) {
+	cfg := *f.sec
+	cfg.Password = secure.Secret(f.password)
+	return secure.NewRedis(cfg)
+}
+
+func (f *redisFlags) client() (redis.UniversalClient, error) {
+	sec, err := f.security()
+	if err != nil {
+		return nil, err
+	}
+	o := &redis.UniversalOptions{Addrs: f.addrs, IsClusterMode: f.cluster}
+	sec.ApplyUniversal(o)
+	return redis.NewUniversalClient(o), nil
 }
 
 // keyFlags locate the pseudonym key ring and say which namespace raw ids belong to.
@@ -111,12 +127,14 @@ type workerFlags struct {
 	heartbeat, rebalanceTimeout          time.Duration
 	stallAfter                           time.Duration
 	kafkaDebug                           bool
+	kafkaSec                             *secure.KafkaConfig
 }
 
 func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *workerFlags {
 	f := &workerFlags{brokers: cli.StringList{"127.0.0.1:9092"}}
 	if withKafka {
 		c.Var(&f.brokers, "brokers", "Kafka bootstrap brokers, comma-separated")
+		f.kafkaSec = secure.AddKafkaFlags(c.FlagSet)
 	}
 	c.StringVar(&f.group, "group", "profilestream", "Kafka consumer group; workers in one group share the partitions")
 	c.StringVar(&f.clicks, "clicks-topic", "clicks", "topic of click events")
@@ -179,4 +197,17 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 		Pprof:           f.pprof,
 		LagInterval:     f.lagInterval,
 	}
+}
+
+// security loads the Kafka and Redis TLS files and secrets into cfg (Kafka only when the
+// command has the Kafka flags).
+func (f *workerFlags) security(cfg *worker.Config, r *redisFlags) error {
+	var err error
+	if f.kafkaSec != nil {
+		if cfg.KafkaSecurity, err = secure.NewKafka(*f.kafkaSec); err != nil {
+			return err
+		}
+	}
+	cfg.RedisSecurity, err = r.security()
+	return err
 }

@@ -44,7 +44,10 @@ build a fresh profile. Workers can also receive both requests on the erasure top
 	if err != nil {
 		return err
 	}
-	rdb := rf.client()
+	rdb, err := rf.client()
+	if err != nil {
+		return err
+	}
 	defer rdb.Close()
 	store, err := readOnlyStore(rdb, rf.prefix)
 	if err != nil {

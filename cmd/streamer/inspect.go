@@ -44,7 +44,10 @@ or the profile as JSON with --json (schema in docs/schema.md).`)
 		c.PrintHelp(stderr)
 		return errors.New("want exactly one USER_ID")
 	}
-	rdb := rf.client()
+	rdb, err := rf.client()
+	if err != nil {
+		return err
+	}
 	defer rdb.Close()
 	opts := reader.Options{Prefix: rf.prefix}
 	if !*byPseudonym {
@@ -143,7 +146,10 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	if err := c.Parse(args); err != nil {
 		return err
 	}
-	rdb := rf.client()
+	rdb, err := rf.client()
+	if err != nil {
+		return err
+	}
 	defer rdb.Close()
 	if !*evaluate {
 		return printSegments(ctx, stdout, rdb, rf.prefix)

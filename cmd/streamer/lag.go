@@ -11,6 +11,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/lag"
+	"github.com/profilestream/profilestream/internal/secure"
 	"github.com/profilestream/profilestream/internal/worker"
 )
 
@@ -33,6 +34,7 @@ view refreshes every --interval with totals and the events/s trend.`)
 	c.SetOutput(stderr)
 	var brokers cli.StringList = cli.StringList{"127.0.0.1:9092"}
 	c.Var(&brokers, "brokers", "Kafka bootstrap brokers, comma-separated")
+	ksec := secure.AddKafkaFlags(c.FlagSet)
 	group := c.String("group", "profilestream", "consumer group")
 	var topics cli.StringList = cli.StringList{"clicks", "reviews", "erasure"}
 	c.Var(&topics, "topics", "topics to report, comma-separated")
@@ -49,12 +51,28 @@ view refreshes every --interval with totals and the events/s trend.`)
 	redisCluster := c.Bool("redis-cluster", false, "treat --redis as a Redis Cluster even with one seed address")
 	redisPassword := c.String("redis-password", "", "Redis password (prefer the environment variable)")
 	prefix := c.String("key-prefix", "ps", "prefix of the workers' Redis keys")
+	rsec := secure.AddRedisFlags(c.FlagSet)
 	if err := c.Parse(args); err != nil {
 		return err
 	}
-	opts := lag.Options{Window: *window, StopAfter: *stopAfter, MessageAge: *age}
+	sec, err := secure.NewKafka(*ksec)
+	if err != nil {
+		return err
+	}
+	for _, warn := range sec.Warnings() {
+		fmt.Fprintf(stderr, "warning: %s\n", warn)
+	}
+	opts := lag.Options{Window: *window, StopAfter: *stopAfter, MessageAge: *age, ClientOpts: sec.FranzOpts()}
 	if len(redisAddrs) > 0 {
-		rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: redisAddrs, IsClusterMode: *redisCluster, Password: *redisPassword})
+		rcfg := *rsec
+		rcfg.Password = secure.Secret(*redisPassword)
+		rs, err := secure.NewRedis(rcfg)
+		if err != nil {
+			return err
+		}
+		ro := &redis.UniversalOptions{Addrs: redisAddrs, IsClusterMode: *redisCluster}
+		rs.ApplyUniversal(ro)
+		rdb := redis.NewUniversalClient(ro)
 		defer rdb.Close()
 		opts.Tables = worker.NewLagTables(rdb, *prefix, true, zerolog.New(stderr))
 	}
@@ -77,10 +95,21 @@ view refreshes every --interval with totals and the events/s trend.`)
 	}
 	snap, err := m.Sample(ctx, *samples, *interval)
 	if err != nil {
-		return err
+		return explainKafka(ctx, sec, brokers, err)
 	}
 	if *asJSON {
 		return lag.RenderJSON(stdout, snap)
 	}
 	return lag.RenderTable(stdout, snap)
+}
+
+// explainKafka returns a clear error for a failed Kafka call: when the brokers refuse this
+// configuration (certificate, login), the probe's explanation; otherwise err itself.
+func explainKafka(ctx context.Context, sec *secure.Kafka, brokers []string, err error) error {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if perr := sec.Probe(pctx, brokers); perr != nil {
+		return fmt.Errorf("%w (after: %v)", perr, err)
+	}
+	return secure.Describe(secure.ServiceKafka, err)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/replay"
+	"github.com/profilestream/profilestream/internal/secure"
 )
 
 func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -23,6 +24,7 @@ second, --speedup replays at the original pace divided by the factor.`)
 	c.SetOutput(stderr)
 	var brokers cli.StringList = cli.StringList{"127.0.0.1:9092"}
 	c.Var(&brokers, "brokers", "Kafka bootstrap brokers, comma-separated")
+	ksec := secure.AddKafkaFlags(c.FlagSet)
 	clicks := c.String("clicks-topic", "clicks", "topic for click events")
 	reviews := c.String("reviews-topic", "reviews", "topic for review events")
 	rate := c.Float64("rate", 0, "maximum events per second (0 = unlimited)")
@@ -42,8 +44,26 @@ second, --speedup replays at the original pace divided by the factor.`)
 		c.PrintHelp(stderr)
 		return errors.New("no input file")
 	}
+	sec, err := secure.NewKafka(*ksec)
+	if err != nil {
+		return err
+	}
+	for _, warn := range sec.Warnings() {
+		fmt.Fprintf(stderr, "warning: %s\n", warn)
+	}
+	// Fail fast with a clear message on a refused certificate or login, instead of the
+	// writer's retries ending in a bare error.
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err = sec.Probe(pctx, brokers)
+	cancel()
+	if err != nil && secure.ProblemOf(err).Permanent() {
+		return err
+	}
 	w := replay.NewWriter(brokers)
 	w.Logger, w.ErrorLogger = consumer.KafkaLoggers(log, "replay-writer", *kafkaDebug)
+	t := sec.Transport()
+	w.Transport = t
+	defer t.CloseIdleConnections()
 	defer w.Close()
 	total := 0
 	start := time.Now()

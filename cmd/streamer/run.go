@@ -36,11 +36,18 @@ It refuses to start without a pseudonym key.`)
 	if cfg.Namespaces, err = kf.namespaces(); err != nil {
 		return err
 	}
+	if err := wf.security(&cfg, rf); err != nil {
+		return err
+	}
+	for _, warn := range append(cfg.KafkaSecurity.Warnings(), cfg.RedisSecurity.Warnings()...) {
+		log.Warn().Msg(warn)
+	}
 	w, err := worker.New(cfg, log)
 	if err != nil {
 		return err
 	}
 	log.Info().Strs("brokers", cfg.Consumer.Brokers).Str("group", cfg.Consumer.Group).Strs("redis", cfg.RedisAddrs).
+		Str("kafka_security", cfg.KafkaSecurity.String()).Str("redis_security", cfg.RedisSecurity.String()).
 		Str("model", w.Encoder().ModelID()).Int("dim", w.Encoder().Dim()).Str("key_id", ring.Active()).Msg("worker starting")
 	return w.Run(ctx)
 }

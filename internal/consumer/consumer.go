@@ -83,6 +83,10 @@ type Config struct {
 	KafkaDebug bool
 	// Retry is the backoff policy for broker faults (DLQ writes, commits).
 	Retry retry.Policy
+	// Dialer connects the group and the partition readers, Transport carries the dead-letter
+	// writes: TLS and SASL come through them (internal/secure). nil = plaintext.
+	Dialer    *kafka.Dialer
+	Transport *kafka.Transport
 }
 
 func (c *Config) defaults() {
@@ -241,6 +245,12 @@ func New(cfg Config, h Handler, m *metrics.Metrics, log zerolog.Logger) (*Consum
 		Logger:                 dlqLogger,
 		ErrorLogger:            dlqErrLogger,
 	}
+	if cfg.Transport != nil { // TLS and SASL (internal/secure)
+		if cfg.Transport.ClientID == "" {
+			cfg.Transport.ClientID = cfg.ClientID
+		}
+		c.dlq.Transport = cfg.Transport
+	}
 	return c, nil
 }
 
@@ -265,7 +275,12 @@ func (c *Consumer) Resume() { c.paused.Store(false) }
 // the group. It returns nil after a clean shutdown. When a stage fails with an error it cannot
 // retry away, Run stops fetching at once, leaves the group and returns that error.
 func (c *Consumer) Run(ctx context.Context) error {
-	defer c.dlq.Close()
+	defer func() {
+		c.dlq.Close()
+		if c.cfg.Transport != nil {
+			c.cfg.Transport.CloseIdleConnections()
+		}
+	}()
 
 	// stop ends fetching: on shutdown (ctx) or after a stage error; the stages then drain.
 	// work is the context of the stages: it outlives a shutdown so the last batches are written

@@ -39,9 +39,19 @@ func KafkaLoggers(log zerolog.Logger, component string, debug bool) (logger, err
 	return logger, errorLogger
 }
 
-// dialer is the dialer of the group and the readers: it carries the client id.
+// dialer is the dialer of the group and the readers: it carries the client id, and TLS and
+// SASL when Config.Dialer has them.
 func (c *Consumer) dialer() *kafka.Dialer {
-	return &kafka.Dialer{ClientID: c.cfg.ClientID, Timeout: 10 * time.Second, DualStack: true, DialFunc: c.cfg.DialFunc}
+	d := &kafka.Dialer{Timeout: 10 * time.Second, DualStack: true}
+	if c.cfg.Dialer != nil {
+		cp := *c.cfg.Dialer
+		d = &cp
+	}
+	d.ClientID = c.cfg.ClientID
+	if c.cfg.DialFunc != nil {
+		d.DialFunc = c.cfg.DialFunc
+	}
+	return d
 }
 
 // groupConfig is the kafka-go consumer group configuration of one membership.

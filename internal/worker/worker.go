@@ -33,6 +33,7 @@ import (
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/retry"
+	"github.com/profilestream/profilestream/internal/secure"
 )
 
 // Config is everything a worker needs. cmd/streamer fills it from flags.
@@ -42,6 +43,11 @@ type Config struct {
 	RedisAddrs    []string
 	RedisCluster  bool
 	RedisPassword string
+	// KafkaSecurity and RedisSecurity carry TLS and authentication for every connection the
+	// worker makes (internal/secure); nil = plaintext. RedisSecurity, when set, replaces
+	// RedisPassword.
+	KafkaSecurity *secure.Kafka
+	RedisSecurity *secure.Redis
 	// Keys is the pseudonym key ring (required: the worker never stores raw ids).
 	Keys *privacy.KeyRing
 	// Namespaces is the pseudonym namespace of each input topic (zero value: the legacy,
@@ -91,7 +97,9 @@ type Worker struct {
 
 	readyMu   sync.Mutex
 	redisOK   bool
+	redisErr  error // described by secure.Describe
 	redisSeen time.Time
+	kafkaErr  error // from secure.Kafka.Probe while no partitions are assigned
 	listener  net.Listener
 }
 
@@ -133,10 +141,12 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 	}
 	w.cache = encoder.NewCache(w.enc, cfg.CacheBytes)
 
-	w.rdb = redis.NewUniversalClient(&redis.UniversalOptions{
+	ro := &redis.UniversalOptions{
 		Addrs: cfg.RedisAddrs, IsClusterMode: cfg.RedisCluster, Password: cfg.RedisPassword,
 		MaxRetries: -1, // the pipeline retries with backoff itself; one failure = one step to retry
-	})
+	}
+	cfg.RedisSecurity.ApplyUniversal(ro)
+	w.rdb = redis.NewUniversalClient(ro)
 	so := cfg.Store
 	so.ModelID, so.Dim = w.enc.ModelID(), w.enc.Dim()
 	if so.KeyID == "" {
@@ -157,6 +167,14 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 	}
 	cc := cfg.Consumer
 	cc.Retry = cfg.Retry
+	if cfg.KafkaSecurity != nil {
+		if cc.Dialer == nil {
+			cc.Dialer = cfg.KafkaSecurity.Dialer()
+		}
+		if cc.Transport == nil {
+			cc.Transport = cfg.KafkaSecurity.Transport()
+		}
+	}
 	if w.cons, err = consumer.New(cc, p, w.m, log); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
@@ -224,6 +242,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.log.Info().Str("addr", ln.Addr().String()).Bool("pprof", w.cfg.Pprof).Msg("serving /metrics, /healthz, /readyz")
 	}
 	go w.watchRedis(bg)
+	go w.watchKafka(bg)
 	var segDone chan struct{}
 	if w.segments != nil {
 		segDone = make(chan struct{})
@@ -235,7 +254,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			interval = 5 * time.Second
 		}
 		mon, err := lag.New(w.cfg.Consumer.Brokers, w.cons.Group(), w.cfg.Consumer.Topics(), lag.Options{MessageAge: true,
-			Tables: &redisTables{rdb: w.rdb, prefix: w.store.Options().Prefix, log: w.log}})
+			Tables: &redisTables{rdb: w.rdb, prefix: w.store.Options().Prefix, log: w.log}, ClientOpts: w.cfg.KafkaSecurity.FranzOpts()})
 		if err != nil {
 			return fmt.Errorf("worker: lag monitor: %w", err)
 		}
@@ -275,17 +294,24 @@ func (w *Worker) watchRedis(ctx context.Context) {
 	defer t.Stop()
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-		err := w.rdb.Ping(pctx).Err()
+		err := secure.Describe(secure.ServiceRedis, w.rdb.Ping(pctx).Err())
 		cancel()
 		w.readyMu.Lock()
-		changed := w.redisOK != (err == nil) || w.redisSeen.IsZero()
-		w.redisOK, w.redisSeen = err == nil, time.Now()
+		changed := w.redisOK != (err == nil) || w.redisSeen.IsZero() ||
+			(err != nil && secure.ProblemOf(err) != secure.ProblemOf(w.redisErr))
+		w.redisOK, w.redisErr, w.redisSeen = err == nil, err, time.Now()
 		w.readyMu.Unlock()
 		if changed {
-			if err != nil {
-				w.log.Warn().Err(err).Msg("redis unreachable")
-			} else {
+			switch {
+			case err == nil:
 				w.log.Info().Msg("redis reachable")
+			case secure.ProblemOf(err).Permanent():
+				// A refused certificate or login does not heal by retrying: say so loudly.
+				// The worker keeps retrying (a fixed server-side setting heals it) and stays
+				// not ready.
+				w.log.Error().Err(err).Str("problem", secure.ProblemOf(err).String()).Msg("redis refuses the connection; fix the configuration (the worker stays not ready)")
+			default:
+				w.log.Warn().Err(err).Msg("redis unreachable")
 			}
 		}
 		ready, _ := w.Ready()
@@ -302,16 +328,64 @@ func (w *Worker) watchRedis(ctx context.Context) {
 	}
 }
 
+// kafkaProbeInterval is how often watchKafka checks the brokers while no partitions are
+// assigned.
+const kafkaProbeInterval = 3 * time.Second
+
+// watchKafka explains a worker without partitions: while none are assigned it connects to the
+// brokers with the worker's TLS and SASL settings (secure.Kafka.Probe), so that an untrusted
+// certificate or a refused password shows in /readyz and as one error line, instead of as a
+// consumer group that silently never joins.
+func (w *Worker) watchKafka(ctx context.Context) {
+	t := time.NewTicker(kafkaProbeInterval)
+	defer t.Stop()
+	for {
+		var err error
+		if w.cons.AssignedPartitions() == 0 {
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err = w.cfg.KafkaSecurity.Probe(pctx, w.cfg.Consumer.Brokers)
+			cancel()
+			if ctx.Err() != nil {
+				return
+			}
+		}
+		w.readyMu.Lock()
+		prev := w.kafkaErr
+		w.kafkaErr = err
+		w.readyMu.Unlock()
+		switch {
+		case err == nil && prev != nil:
+			w.log.Info().Msg("kafka reachable")
+		case err != nil && (prev == nil || secure.ProblemOf(err) != secure.ProblemOf(prev)):
+			if secure.ProblemOf(err).Permanent() {
+				w.log.Error().Err(err).Str("problem", secure.ProblemOf(err).String()).Msg("kafka refuses the connection; fix the configuration (the worker stays not ready)")
+			} else {
+				w.log.Warn().Err(err).Msg("kafka unreachable")
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // Ready reports whether the worker has partitions assigned, Redis answers and none of its own
 // partitions is stalled (see consumer.Watchdog), and why not.
 func (w *Worker) Ready() (bool, string) {
 	w.readyMu.Lock()
-	ok := w.redisOK
+	ok, rerr, kerr := w.redisOK, w.redisErr, w.kafkaErr
 	w.readyMu.Unlock()
+	parts := w.cons.AssignedPartitions()
 	switch {
+	case !ok && rerr != nil:
+		return false, rerr.Error()
 	case !ok:
 		return false, "redis unreachable"
-	case w.cons.AssignedPartitions() == 0:
+	case parts == 0 && kerr != nil:
+		return false, kerr.Error()
+	case parts == 0:
 		return false, "no partitions assigned"
 	}
 	if w.watchdog != nil {
