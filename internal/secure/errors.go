@@ -150,7 +150,10 @@ func diagnose(svc Service, err error) (Problem, string) {
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return ProblemUnreachable, "unreachable"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return ProblemUnreachable, fmt.Sprintf("the server closed the connection (if this repeats: a TLS or SASL mismatch? check %s-tls and, for Kafka, --kafka-sasl-mechanism)", f)
+		if svc == ServiceKafka {
+			return ProblemUnreachable, "the broker closed the connection (if this repeats: a TLS or SASL mismatch? check --kafka-tls and --kafka-sasl-mechanism)"
+		}
+		return ProblemUnreachable, fmt.Sprintf("the server closed the connection (if this repeats: TLS on one side only? check %s-tls)", f)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

@@ -216,6 +216,9 @@ func (k *Kafka) Probe(ctx context.Context, brokers []string) error {
 	return last
 }
 
+// tlsHandshakeTimeout bounds the probe's TLS handshake.
+const tlsHandshakeTimeout = 5 * time.Second
+
 func (k *Kafka) probe(ctx context.Context, broker string) error {
 	deadline := func(conn *kafka.Conn) {
 		if dl, ok := ctx.Deadline(); ok {
@@ -225,21 +228,44 @@ func (k *Kafka) probe(ctx context.Context, broker string) error {
 		}
 	}
 	wrap := func(err error) error { return Describe(ServiceKafka, fmt.Errorf("broker %s: %w", broker, err)) }
-	// Step 1: TCP, TLS, and a request every broker answers before authentication.
-	d := k.Dialer()
-	d.SASLMechanism = nil
-	conn, err := d.DialContext(ctx, "tcp", broker)
+	// Step 1: TCP, TLS, and a request every broker answers before authentication. The
+	// handshake is done here rather than by the dialer so that a handshake without an answer
+	// (a TLS client on a plaintext port that waits for the rest of a "request") is told apart
+	// from an unreachable broker.
+	raw, err := (&net.Dialer{Timeout: 10 * time.Second}).DialContext(ctx, "tcp", broker)
 	if err != nil {
 		return wrap(err)
 	}
-	deadline(conn)
-	_, err = conn.ApiVersions()
-	conn.Close()
+	conn := raw
+	if k.TLS() {
+		cfg := k.tlsClone()
+		if cfg.ServerName == "" {
+			cfg.ServerName, _, _ = net.SplitHostPort(broker)
+		}
+		tc := tls.Client(raw, cfg)
+		hctx, hcancel := context.WithTimeout(ctx, tlsHandshakeTimeout)
+		err := tc.HandshakeContext(hctx)
+		timedOut := errors.Is(hctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+		hcancel()
+		if err != nil {
+			raw.Close()
+			if timedOut {
+				return &described{svc: ServiceKafka, problem: ProblemTLS, err: fmt.Errorf("broker %s: %w", broker, err),
+					hint: fmt.Sprintf("TLS: no handshake answer within %v; is this a plaintext port? (turn --kafka-tls off, or use the TLS listener)", tlsHandshakeTimeout)}
+			}
+			return wrap(err)
+		}
+		conn = tc
+	}
+	kc := kafka.NewConn(conn, "", 0)
+	deadline(kc)
+	_, err = kc.ApiVersions()
+	kc.Close()
 	if err != nil {
 		return wrap(err)
 	}
 	// Step 2: authenticate, then a request that needs it.
-	conn, err = k.Dialer().DialContext(ctx, "tcp", broker)
+	kc, err = k.Dialer().DialContext(ctx, "tcp", broker)
 	if err != nil {
 		if k.Mechanism() != "" && Classify(err) != ProblemTLS {
 			return &described{svc: ServiceKafka, problem: ProblemAuth, err: fmt.Errorf("broker %s: %w", broker, err),
@@ -247,9 +273,9 @@ func (k *Kafka) probe(ctx context.Context, broker string) error {
 		}
 		return wrap(err)
 	}
-	deadline(conn)
-	_, err = conn.Brokers()
-	conn.Close()
+	deadline(kc)
+	_, err = kc.Brokers()
+	kc.Close()
 	if err != nil {
 		if k.Mechanism() == "" && Classify(err) == ProblemUnreachable {
 			return &described{svc: ServiceKafka, problem: ProblemAuth, err: fmt.Errorf("broker %s: %w", broker, err),
