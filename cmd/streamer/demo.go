@@ -240,7 +240,7 @@ func summary(ctx context.Context, out io.Writer, w *worker.Worker, rates map[str
 	cs := w.CacheStats()
 	fmt.Fprintf(out, "embedding cache: %d hits, %d misses (%d texts encoded by the transformer)\n", cs.Hits, cs.Misses, cs.Misses)
 
-	rdb, err := rf.client()
+	rdb, err := rf.client(ctx)
 	if err != nil {
 		return err
 	}

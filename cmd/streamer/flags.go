@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -52,14 +53,23 @@ func (f *redisFlags) security() (*secure.Redis, error) {
 	return secure.NewRedis(cfg)
 }
 
-func (f *redisFlags) client() (redis.UniversalClient, error) {
+// client connects to Redis and pings it, so that a refused certificate or login fails the
+// command at once with a message naming the flag to check (secure.Describe).
+func (f *redisFlags) client(ctx context.Context) (redis.UniversalClient, error) {
 	sec, err := f.security()
 	if err != nil {
 		return nil, err
 	}
 	o := &redis.UniversalOptions{Addrs: f.addrs, IsClusterMode: f.cluster}
 	sec.ApplyUniversal(o)
-	return redis.NewUniversalClient(o), nil
+	rdb := redis.NewUniversalClient(o)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, secure.Describe(secure.ServiceRedis, err)
+	}
+	return rdb, nil
 }
 
 // keyFlags locate the pseudonym key ring and say which namespace raw ids belong to.

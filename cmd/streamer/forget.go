@@ -44,7 +44,7 @@ build a fresh profile. Workers can also receive both requests on the erasure top
 	if err != nil {
 		return err
 	}
-	rdb, err := rf.client()
+	rdb, err := rf.client(ctx)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ or the profile as JSON with --json (schema in docs/schema.md).`)
 		c.PrintHelp(stderr)
 		return errors.New("want exactly one USER_ID")
 	}
-	rdb, err := rf.client()
+	rdb, err := rf.client(ctx)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	if err := c.Parse(args); err != nil {
 		return err
 	}
-	rdb, err := rf.client()
+	rdb, err := rf.client(ctx)
 	if err != nil {
 		return err
 	}
