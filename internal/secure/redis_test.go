@@ -70,9 +70,9 @@ func TestRedisTLSAndACL(t *testing.T) {
 			sec.ApplyUniversal(universal)
 			for name, c := range map[string]redis.UniversalClient{"client": redis.NewClient(single), "universal": redis.NewUniversalClient(universal)} {
 				start := time.Now()
-				err := c.Set(ctx, "k:"+name, "v", 0).Err()
+				err := c.Set(ctx, "ps:k:"+name, "v", 0).Err()
 				if err == nil {
-					err = c.Get(ctx, "k:"+name).Err()
+					err = c.Get(ctx, "ps:k:"+name).Err()
 				}
 				c.Close()
 				if tc.problem == secure.ProblemOther {

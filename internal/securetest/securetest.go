@@ -172,7 +172,7 @@ func WriteSecret(tb testing.TB, dir, name, secret string) string {
 }
 
 // Redis is a private redis-server that listens only on a TLS port (--port 0) and admits only
-// an ACL user (the default user is off).
+// an ACL user (the default user is off), restricted by default to DefaultACL.
 type Redis struct {
 	Addr       string
 	User, Pass string
@@ -188,7 +188,14 @@ type RedisOptions struct {
 	User, Pass string
 	// ClientAuth is redis' tls-auth-clients: "no", "optional" (default) or "yes".
 	ClientAuth string
+	// ACL is the user's rule after "on >password" (default DefaultACL).
+	ACL string
 }
+
+// DefaultACL is the rule docs/operations.md recommends for the worker's Redis user: the
+// profilestream keys (prefix ps), every channel, every command except the dangerous ones
+// (KEYS, FLUSHALL, CONFIG, DEBUG, ...).
+const DefaultACL = "~ps:* &* +@all -@dangerous"
 
 // StartRedis starts the TLS-only server and waits until the ACL user can PING it over TLS.
 // Without redis-server on PATH the test is skipped (failed under CI).
@@ -210,6 +217,9 @@ func StartRedis(tb testing.TB, p *PKI, o RedisOptions) *Redis {
 	if o.ClientAuth == "" {
 		o.ClientAuth = "optional"
 	}
+	if o.ACL == "" {
+		o.ACL = DefaultACL
+	}
 	port, err := redisproc.FreePort()
 	if err != nil {
 		tb.Fatal(err)
@@ -228,8 +238,8 @@ tls-key-file %s
 tls-ca-cert-file %s
 tls-auth-clients %s
 user default off
-user %s on >%s ~* &* +@all
-`, port, r.Dir, filepath.Join(r.Dir, "redis.log"), p.ServerCert, p.ServerKey, p.CAFile, o.ClientAuth, o.User, o.Pass)
+user %s on >%s %s
+`, port, r.Dir, filepath.Join(r.Dir, "redis.log"), p.ServerCert, p.ServerKey, p.CAFile, o.ClientAuth, o.User, o.Pass, o.ACL)
 	confPath := filepath.Join(r.Dir, "redis.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		tb.Fatal(err)
