@@ -85,6 +85,14 @@ view refreshes every --interval with totals and the events/s trend.`)
 	default:
 		return fmt.Errorf("--time-lag %q: want table or off", *timeLag)
 	}
+	// A refused certificate or login fails at once with a clear message (the live view would
+	// otherwise show the bare client error on every refresh).
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	perr := sec.Probe(pctx, brokers)
+	cancel()
+	if perr != nil && secure.ProblemOf(perr).Permanent() {
+		return perr
+	}
 	m, err := lag.New(brokers, *group, topics, opts)
 	if err != nil {
 		return err
