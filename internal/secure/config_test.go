@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/profilestream/profilestream/internal/secure"
 	"github.com/profilestream/profilestream/internal/securetest"
 )
@@ -115,4 +117,28 @@ func TestNewRedisValidation(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRedisApplyKeepsUnsetCredentials(t *testing.T) {
+	pki := securetest.NewPKI(t)
+	tlsOnly, err := secure.NewRedis(secure.RedisConfig{TLS: pki.TLSFiles(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &redis.UniversalOptions{Password: "from-options"}
+	tlsOnly.ApplyUniversal(o)
+	if o.TLSConfig == nil || o.Password != "from-options" || o.Username != "" {
+		t.Fatalf("TLS-only security changed the credentials: %+v", o)
+	}
+	withUser, err := secure.NewRedis(secure.RedisConfig{Username: "ps", Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &redis.ClusterOptions{Password: "old"}
+	withUser.ApplyCluster(c)
+	if c.TLSConfig != nil || c.Username != "ps" || c.Password != pw {
+		t.Fatalf("cluster options: user %q, TLS %v", c.Username, c.TLSConfig != nil)
+	}
+	var nilR *secure.Redis
+	nilR.ApplyClient(&redis.Options{})
 }

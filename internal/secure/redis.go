@@ -93,14 +93,27 @@ func (r *Redis) tlsClone() *tls.Config {
 	return r.tls.Clone()
 }
 
+// credentials sets the user and password when configured; options that already carry them
+// keep them otherwise.
+func (r *Redis) credentials(user, pass *string) {
+	if r.user != "" {
+		*user = r.user
+	}
+	if r.pass != "" {
+		*pass = r.pass.Reveal()
+	}
+}
+
 // ApplyUniversal sets TLS and credentials on options for redis.NewUniversalClient (one server,
-// a Cluster, or a failover set). Each node's certificate is checked against its own host
+// a Cluster, or a failover set). TLS follows r (off when r has none); a user or password that r
+// does not set is left as the options have it. Each node's certificate is checked against its own host
 // unless a server name is configured.
 func (r *Redis) ApplyUniversal(o *redis.UniversalOptions) {
 	if r == nil {
 		return
 	}
-	o.TLSConfig, o.Username, o.Password = r.tlsClone(), r.user, r.pass.Reveal()
+	o.TLSConfig = r.tlsClone()
+	r.credentials(&o.Username, &o.Password)
 }
 
 // ApplyClient sets TLS and credentials on options for redis.NewClient.
@@ -108,7 +121,8 @@ func (r *Redis) ApplyClient(o *redis.Options) {
 	if r == nil {
 		return
 	}
-	o.TLSConfig, o.Username, o.Password = r.tlsClone(), r.user, r.pass.Reveal()
+	o.TLSConfig = r.tlsClone()
+	r.credentials(&o.Username, &o.Password)
 }
 
 // ApplyCluster sets TLS and credentials on options for redis.NewClusterClient.
@@ -116,5 +130,6 @@ func (r *Redis) ApplyCluster(o *redis.ClusterOptions) {
 	if r == nil {
 		return
 	}
-	o.TLSConfig, o.Username, o.Password = r.tlsClone(), r.user, r.pass.Reveal()
+	o.TLSConfig = r.tlsClone()
+	r.credentials(&o.Username, &o.Password)
 }

@@ -44,8 +44,8 @@ type Config struct {
 	RedisCluster  bool
 	RedisPassword string
 	// KafkaSecurity and RedisSecurity carry TLS and authentication for every connection the
-	// worker makes (internal/secure); nil = plaintext. RedisSecurity, when set, replaces
-	// RedisPassword.
+	// worker makes (internal/secure); nil = plaintext. A password in RedisSecurity takes
+	// precedence over RedisPassword.
 	KafkaSecurity *secure.Kafka
 	RedisSecurity *secure.Redis
 	// Keys is the pseudonym key ring (required: the worker never stores raw ids).
@@ -328,20 +328,30 @@ func (w *Worker) watchRedis(ctx context.Context) {
 	}
 }
 
-// kafkaProbeInterval is how often watchKafka checks the brokers while no partitions are
-// assigned.
-const kafkaProbeInterval = 3 * time.Second
+// How often watchKafka checks the brokers while no partitions are assigned: often while the
+// check fails (so a fix shows quickly), rarely while it passes (an idle member of a group with
+// more workers than partitions).
+const (
+	kafkaProbeFailing = 3 * time.Second
+	kafkaProbeOK      = 30 * time.Second
+)
 
 // watchKafka explains a worker without partitions: while none are assigned it connects to the
 // brokers with the worker's TLS and SASL settings (secure.Kafka.Probe), so that an untrusted
 // certificate or a refused password shows in /readyz and as one error line, instead of as a
 // consumer group that silently never joins.
 func (w *Worker) watchKafka(ctx context.Context) {
-	t := time.NewTicker(kafkaProbeInterval)
+	var lastProbe time.Time
+	t := time.NewTicker(kafkaProbeFailing)
 	defer t.Stop()
 	for {
-		var err error
-		if w.cons.AssignedPartitions() == 0 {
+		w.readyMu.Lock()
+		err := w.kafkaErr
+		w.readyMu.Unlock()
+		if w.cons.AssignedPartitions() > 0 {
+			err = nil
+		} else if err != nil || time.Since(lastProbe) >= kafkaProbeOK {
+			lastProbe = time.Now()
 			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			err = w.cfg.KafkaSecurity.Probe(pctx, w.cfg.Consumer.Brokers)
 			cancel()
