@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -267,7 +269,10 @@ func (k *Kafka) probe(ctx context.Context, broker string) error {
 	// Step 2: authenticate, then a request that needs it.
 	kc, err = k.Dialer().DialContext(ctx, "tcp", broker)
 	if err != nil {
-		if k.Mechanism() != "" && Classify(err) != ProblemTLS {
+		// Step 1 passed on this broker, so a refusal here is the login: the broker's SASL error,
+		// or the connection closed during the exchange (brokers close after a failed login).
+		closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+		if k.Mechanism() != "" && (Classify(err) == ProblemAuth || closed) {
 			return &described{svc: ServiceKafka, problem: ProblemAuth, err: fmt.Errorf("broker %s: %w", broker, err),
 				hint: fmt.Sprintf("SASL %s authentication as %q failed: wrong user name or password, or a mechanism the broker does not enable (check --kafka-sasl-username, --kafka-sasl-password-file, --kafka-sasl-mechanism)", k.mech, k.user)}
 		}
@@ -277,7 +282,8 @@ func (k *Kafka) probe(ctx context.Context, broker string) error {
 	_, err = kc.Brokers()
 	kc.Close()
 	if err != nil {
-		if k.Mechanism() == "" && Classify(err) == ProblemUnreachable {
+		closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+		if k.Mechanism() == "" && closed {
 			return &described{svc: ServiceKafka, problem: ProblemAuth, err: fmt.Errorf("broker %s: %w", broker, err),
 				hint: "the broker answered the handshake but closed the connection on the first request that needs a login: it probably requires SASL (set --kafka-sasl-mechanism, --kafka-sasl-username, --kafka-sasl-password-file)"}
 		}
