@@ -2,6 +2,7 @@ package secure_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +130,56 @@ func TestRedisClientCertRequired(t *testing.T) {
 			t.Fatalf("without a client certificate: %v", derr)
 		}
 		t.Log(derr)
+	}
+}
+
+// TestRedisClusterTLS: the same configuration reaches a Redis Cluster of TLS-only nodes through
+// a universal client (what the worker builds) and a cluster client: every node's certificate is
+// checked against the address the cluster announces, the ACL user works on every node, and an
+// untrusted CA is refused with the same explanation as for one server.
+func TestRedisClusterTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three redis-server processes")
+	}
+	pki := securetest.NewPKI(t)
+	cl := securetest.StartRedisCluster(t, pki, securetest.RedisOptions{Pass: pw})
+	pwFile := securetest.WriteSecret(t, t.TempDir(), "pw", pw)
+	good := secure.RedisConfig{TLS: pki.TLSFiles(false), Username: cl.User, PasswordFile: pwFile}
+	sec, err := secure.NewRedis(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	uo := &redis.UniversalOptions{Addrs: cl.Addrs()[:1], IsClusterMode: true}
+	sec.ApplyUniversal(uo)
+	co := &redis.ClusterOptions{Addrs: cl.Addrs()}
+	sec.ApplyCluster(co)
+	for name, c := range map[string]redis.UniversalClient{"universal": redis.NewUniversalClient(uo), "cluster": redis.NewClusterClient(co)} {
+		// Keys spread over all slots, so every node is reached.
+		for i := 0; i < 60; i++ {
+			k := fmt.Sprintf("ps:%s:%d", name, i)
+			if err := c.Set(ctx, k, i, 0).Err(); err != nil {
+				t.Fatalf("%s: SET %s: %v", name, k, err)
+			}
+			if v, err := c.Get(ctx, k).Int(); err != nil || v != i {
+				t.Fatalf("%s: GET %s = %v, %v", name, k, v, err)
+			}
+		}
+		c.Close()
+	}
+	bad := good
+	bad.TLS.CAFile = pki.OtherCAFile
+	bsec, err := secure.NewRedis(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo := &redis.UniversalOptions{Addrs: cl.Addrs(), IsClusterMode: true, MaxRetries: -1}
+	bsec.ApplyUniversal(bo)
+	bc := redis.NewUniversalClient(bo)
+	defer bc.Close()
+	derr := secure.Describe(secure.ServiceRedis, bc.Ping(ctx).Err())
+	if secure.ProblemOf(derr) != secure.ProblemTLS || !strings.Contains(derr.Error(), "--redis-tls-ca") {
+		t.Fatalf("untrusted CA on a cluster: %v", derr)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -105,8 +106,10 @@ func newPKI(dir string) (*PKI, error) {
 	if p.ServerCert, p.ServerKey, err = leaf("server", &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+		KeyUsage: x509.KeyUsageDigitalSignature,
+		// ClientAuth too: Redis cluster nodes present this certificate to each other on the bus.
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames:    []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
 	}); err != nil {
 		return nil, err
 	}
@@ -175,6 +178,7 @@ func WriteSecret(tb testing.TB, dir, name, secret string) string {
 // an ACL user (the default user is off), restricted by default to DefaultACL.
 type Redis struct {
 	Addr       string
+	Port       int
 	User, Pass string
 	Dir        string
 	cmd        *exec.Cmd
@@ -201,6 +205,15 @@ const DefaultACL = "~ps:* &* +@all -@dangerous"
 // Without redis-server on PATH the test is skipped (failed under CI).
 func StartRedis(tb testing.TB, p *PKI, o RedisOptions) *Redis {
 	tb.Helper()
+	return startRedis(tb, p, o, "")
+}
+
+// adminUser and adminPass are a second ACL user with every right, used only by the harness to
+// set up a cluster (the worker's user lacks @dangerous, which CLUSTER ADDSLOTS needs).
+const adminUser, adminPass = "harness-admin", "harness-admin-pass"
+
+func startRedis(tb testing.TB, p *PKI, o RedisOptions, extraConf string) *Redis {
+	tb.Helper()
 	bin, err := redisproc.Binary()
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -224,7 +237,7 @@ func StartRedis(tb testing.TB, p *PKI, o RedisOptions) *Redis {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r := &Redis{Addr: "127.0.0.1:" + strconv.Itoa(port), User: o.User, Pass: o.Pass, Dir: tb.TempDir()}
+	r := &Redis{Addr: "127.0.0.1:" + strconv.Itoa(port), Port: port, User: o.User, Pass: o.Pass, Dir: tb.TempDir()}
 	conf := fmt.Sprintf(`port 0
 tls-port %d
 bind 127.0.0.1
@@ -239,7 +252,9 @@ tls-ca-cert-file %s
 tls-auth-clients %s
 user default off
 user %s on >%s %s
-`, port, r.Dir, filepath.Join(r.Dir, "redis.log"), p.ServerCert, p.ServerKey, p.CAFile, o.ClientAuth, o.User, o.Pass, o.ACL)
+user %s on >%s ~* &* +@all
+%s`, port, r.Dir, filepath.Join(r.Dir, "redis.log"), p.ServerCert, p.ServerKey, p.CAFile, o.ClientAuth,
+		o.User, o.Pass, o.ACL, adminUser, adminPass, extraConf)
 	confPath := filepath.Join(r.Dir, "redis.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		tb.Fatal(err)
@@ -253,12 +268,7 @@ user %s on >%s %s
 	go func() { _ = r.cmd.Wait(); close(r.done) }()
 	tb.Cleanup(r.stop)
 
-	files := p.TLSFiles(true)
-	tc, err := files.Config("redis")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cl := redis.NewClient(&redis.Options{Addr: r.Addr, TLSConfig: tc, Username: o.User, Password: o.Pass, MaxRetries: -1})
+	cl := r.adminClient(tb, p)
 	defer cl.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -277,6 +287,79 @@ user %s on >%s %s
 			tb.Fatalf("securetest: TLS redis-server on %s did not answer: %v (log: %s)", r.Addr, err, r.LogTail())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (r *Redis) adminClient(tb testing.TB, p *PKI) *redis.Client {
+	tb.Helper()
+	files := p.TLSFiles(true)
+	tc, err := files.Config("redis")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return redis.NewClient(&redis.Options{Addr: r.Addr, TLSConfig: tc, Username: adminUser, Password: adminPass, MaxRetries: -1})
+}
+
+// RedisCluster is a Redis Cluster of three TLS-only masters (tls-cluster yes: the cluster bus
+// and the addresses the nodes announce are TLS too), each with the same ACL user.
+type RedisCluster struct {
+	Nodes      []*Redis
+	User, Pass string
+}
+
+// Addrs returns the node addresses.
+func (c *RedisCluster) Addrs() []string {
+	var a []string
+	for _, n := range c.Nodes {
+		a = append(a, n.Addr)
+	}
+	return a
+}
+
+// StartRedisCluster starts three TLS-only cluster nodes, splits the slots between them, joins
+// them and waits for cluster_state:ok.
+func StartRedisCluster(tb testing.TB, p *PKI, o RedisOptions) *RedisCluster {
+	tb.Helper()
+	c := &RedisCluster{}
+	for i := 0; i < 3; i++ {
+		n := startRedis(tb, p, o, "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout 2000\ntls-cluster yes\ntls-replication yes\n")
+		c.Nodes = append(c.Nodes, n)
+	}
+	c.User, c.Pass = c.Nodes[0].User, c.Nodes[0].Pass
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ranges := [][2]int{{0, 5460}, {5461, 10922}, {10923, 16383}}
+	for i, n := range c.Nodes {
+		cl := n.adminClient(tb, p)
+		if err := cl.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", ranges[i][0], ranges[i][1]).Err(); err != nil {
+			tb.Fatalf("securetest: CLUSTER ADDSLOTSRANGE on %s: %v", n.Addr, err)
+		}
+		if i > 0 {
+			if err := cl.Do(ctx, "CLUSTER", "MEET", "127.0.0.1", c.Nodes[0].Port).Err(); err != nil {
+				tb.Fatalf("securetest: CLUSTER MEET: %v", err)
+			}
+		}
+		_ = cl.Close()
+	}
+	for {
+		ok := true
+		var last string
+		for _, n := range c.Nodes {
+			cl := n.adminClient(tb, p)
+			info, err := cl.ClusterInfo(ctx).Result()
+			_ = cl.Close()
+			if err != nil || !strings.Contains(info, "cluster_state:ok") || !strings.Contains(info, "cluster_known_nodes:3") {
+				ok, last = false, fmt.Sprint(info, err)
+			}
+		}
+		if ok {
+			return c
+		}
+		select {
+		case <-ctx.Done():
+			tb.Fatalf("securetest: TLS cluster did not reach cluster_state:ok: %s\n%s", last, c.Nodes[0].LogTail())
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 
