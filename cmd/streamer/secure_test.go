@@ -210,7 +210,7 @@ func TestHelpListsSecurityFlags(t *testing.T) {
 		flags []string
 	}{
 		{"run", cmdRun, nil, append(append([]string{}, kafkaFlags...), redisFlags...)},
-		{"lag", cmdLag, nil, kafkaFlags},
+		{"lag", cmdLag, nil, append(append([]string{}, kafkaFlags...), redisFlags...)},
 		{"replay", cmdReplay, nil, kafkaFlags},
 		{"profile get", cmdProfile, []string{"get"}, redisFlags},
 		{"segments", cmdSegments, nil, redisFlags},
