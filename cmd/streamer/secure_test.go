@@ -82,8 +82,8 @@ func assertNoPassword(t *testing.T, where, out string) {
 }
 
 // TestRunWithRefusedCredentials runs `streamer run` as an operator would, with wrong passwords
-// for both Kafka and Redis and debug logging (so go-redis's own pool messages are in the log
-// too): the worker stays up, /readyz is 503 with a reason naming the flag, both refusals are
+// for both Kafka and Redis and debug logging (so go-redis's pool messages and kafka-go's own
+// lines, --kafka-debug, are in the log too): the worker stays up, /readyz is 503 with a reason naming the flag, both refusals are
 // logged as errors, and neither password appears anywhere in the output.
 func TestRunWithRefusedCredentials(t *testing.T) {
 	if testing.Short() {
@@ -94,7 +94,7 @@ func TestRunWithRefusedCredentials(t *testing.T) {
 	_, _ = rand.Read(key)
 	t.Setenv("STREAMER_PSEUDONYM_KEYS", "k1:"+base64.StdEncoding.EncodeToString(key))
 	args := append(append([]string{"--model-dir", "../../internal/encoder/testdata/tiny-bert", "--metrics-addr", "127.0.0.1:0",
-		"--log-format", "json", "--log-level", "debug", "--lag-interval", "200ms"}, e.kafkaFlags...), e.redisFlags...)
+		"--log-format", "json", "--log-level", "debug", "--kafka-debug", "--lag-interval", "200ms"}, e.kafkaFlags...), e.redisFlags...)
 	var stdout, stderr syncBuf
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
