@@ -50,7 +50,7 @@ func TestFetchedModelsMatchSentenceTransformers(t *testing.T) {
 			dir := filepath.Join(root, ref.Model)
 			sum, err := fileSHA256(filepath.Join(dir, "model.safetensors"))
 			if errors.Is(err, os.ErrNotExist) {
-				t.Skipf("%s not fetched: run `streamer model fetch %s` (or `make model MODEL=%s`) to check it", dir, ref.Model, ref.Model)
+				t.Skipf("%s not fetched: run `streamer model fetch %s` (or `make model MODELS=%s`) to check it", dir, ref.Model, ref.Model)
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -123,7 +123,7 @@ func Card(spec Spec, prov Provenance) string {
 	var b bytes.Buffer
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	p("# %s\n\n", spec.Name)
-	p("Pretrained sentence encoder `%s`, obtained by `streamer model fetch %s` (or `make model MODEL=%s`).\n", spec.Upstream, spec.Name, spec.Name)
+	p("Pretrained sentence encoder `%s`, obtained by `streamer model fetch %s` (or `make model MODELS=%s`).\n", spec.Upstream, spec.Name, spec.Name)
 	p("This card is written by the fetch; the weights themselves are not in the repository.\n\n")
 	p("## Provenance\n\n")
 	p("| | |\n|---|---|\n")
