@@ -9,11 +9,19 @@
 // torch figures are skipped with a line saying so. Build with `-tags openblas` for the OpenBLAS
 // matrix kernel; the pure-Go kernel works but is several times slower.
 //
+// PyTorch is measured at 1 thread, at all cores and at its own default (torch.get_num_threads()),
+// and the fastest of these settings is the reference for every Go thread count: on a small
+// machine PyTorch at 2 threads can be slower than at 1, and comparing Go's 2 threads with that
+// would flatter Go. Go and PyTorch measurements of one model and length alternate for -rounds
+// rounds and the best of each is kept, so that both see the same load.
+//
 // Output, per case:
 //
 //	FIGURE encoder.<model>.len<L>.threads<T>.sent_per_s <v>
-//	FIGURE encoder.<model>.len<L>.threads<T>.torch_sent_per_s <v>
-//	FIGURE encoder.<model>.len<L>.threads<T>.ratio_vs_torch <v>
+//	FIGURE encoder.<model>.len<L>.threads<T>.torch_sent_per_s <v>            (PyTorch at T threads)
+//	FIGURE encoder.<model>.len<L>.threads<T>.ratio_vs_torch <v>              (vs PyTorch at T threads)
+//	FIGURE encoder.<model>.len<L>.best_torch_sent_per_s <v>                  (best PyTorch setting)
+//	FIGURE encoder.<model>.len<L>.threads<T>.ratio_vs_best_torch <v>
 package main
 
 import (
@@ -104,34 +112,89 @@ func main() {
 		}
 	}
 
-	// The machine may be shared: each case alternates PyTorch and Go measurements for -rounds
-	// rounds and keeps the best of each side, so both see similar load.
+	// The machine may be shared: for each model and length, PyTorch (every thread setting) and Go
+	// (every thread count) are measured in turn for -rounds rounds, keeping the best of each.
+	type group struct {
+		model  string
+		length int
+		goTh   []int
+	}
+	var groups []*group
 	for _, c := range runnable {
-		var sps, tps float64
+		if n := len(groups); n > 0 && groups[n-1].model == c.model && groups[n-1].length == c.length {
+			groups[n-1].goTh = append(groups[n-1].goTh, c.threads)
+			continue
+		}
+		groups = append(groups, &group{model: c.model, length: c.length, goTh: []int{c.threads}})
+	}
+	for _, g := range groups {
+		torchTh := append([]int(nil), g.goTh...)
+		if ref != nil && !contains(torchTh, ref.defaultThreads) {
+			torchTh = append(torchTh, ref.defaultThreads)
+		}
+		sps := map[int]float64{}
+		tps := map[int]float64{}
 		for r := 0; r < *rounds; r++ {
-			if ref != nil {
-				t, err := ref.measure(c)
+			for _, th := range torchTh {
+				if ref == nil {
+					break
+				}
+				t, err := ref.measure(benchCase{g.model, g.length, th})
 				if err != nil {
 					fmt.Printf("encbench: PyTorch reference stopped: %v\n", err)
 					ref.close()
 					ref = nil
+					break
 				}
-				tps = max(tps, t)
+				tps[th] = max(tps[th], t)
 			}
-			sps = max(sps, measure(models[c.model], c, *batch, *minSec))
+			for _, th := range g.goTh {
+				c := benchCase{g.model, g.length, th}
+				sps[th] = max(sps[th], measure(models[c.model], c, *batch, *minSec))
+			}
 		}
-		fmt.Printf("encoder %-8s len %3d threads %d: %8.1f sentences/s", c.model, c.length, c.threads, sps)
-		if tps > 0 {
-			fmt.Printf("   torch %8.1f   ratio %.2f\n", tps, sps/tps)
-		} else {
-			fmt.Println()
+		best, bestTh := 0.0, 0
+		for th, t := range tps {
+			if t > best || (t == best && th < bestTh) {
+				best, bestTh = t, th
+			}
 		}
-		fmt.Printf("FIGURE %s.sent_per_s %.2f\n", c.name(), sps)
-		if tps > 0 {
-			fmt.Printf("FIGURE %s.torch_sent_per_s %.2f\n", c.name(), tps)
-			fmt.Printf("FIGURE %s.ratio_vs_torch %.3f\n", c.name(), sps/tps)
+		if best > 0 {
+			fmt.Printf("torch    %-8s len %3d: best %8.1f sentences/s at %d threads (", g.model, g.length, best, bestTh)
+			for i, th := range torchTh {
+				if i > 0 {
+					fmt.Print(", ")
+				}
+				fmt.Printf("%d threads %.1f", th, tps[th])
+			}
+			fmt.Println(")")
+			fmt.Printf("FIGURE encoder.%s.len%d.best_torch_sent_per_s %.2f\n", g.model, g.length, best)
+		}
+		for _, th := range g.goTh {
+			c := benchCase{g.model, g.length, th}
+			fmt.Printf("encoder  %-8s len %3d threads %d: %8.1f sentences/s", c.model, c.length, c.threads, sps[th])
+			if best > 0 {
+				fmt.Printf("   vs torch at %d threads %.2f, vs best torch %.2f\n", th, sps[th]/tps[th], sps[th]/best)
+			} else {
+				fmt.Println()
+			}
+			fmt.Printf("FIGURE %s.sent_per_s %.2f\n", c.name(), sps[th])
+			if best > 0 {
+				fmt.Printf("FIGURE %s.torch_sent_per_s %.2f\n", c.name(), tps[th])
+				fmt.Printf("FIGURE %s.ratio_vs_torch %.3f\n", c.name(), sps[th]/tps[th])
+				fmt.Printf("FIGURE %s.ratio_vs_best_torch %.3f\n", c.name(), sps[th]/best)
+			}
 		}
 	}
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
 
 func build(name string) (*encoder.Model, error) {
@@ -206,10 +269,12 @@ func measure(base *encoder.Model, c benchCase, batch int, minSec float64) float6
 
 // torchServer is bench_torch.py in --serve mode: one case per line in, one TORCH line out.
 type torchServer struct {
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	out    *bufio.Scanner
-	stderr *bytes.Buffer
+	// defaultThreads is PyTorch's own thread count (torch.get_num_threads() at start).
+	defaultThreads int
+	cmd            *exec.Cmd
+	in             io.WriteCloser
+	out            *bufio.Scanner
+	stderr         *bytes.Buffer
 }
 
 func startTorch(python, script, defDir string, batch int, minSec float64) (*torchServer, error) {
@@ -236,10 +301,21 @@ func startTorch(python, script, defDir string, batch int, minSec float64) (*torc
 		return nil, fmt.Errorf("%s: %w", script, err)
 	}
 	s.out = bufio.NewScanner(stdout)
-	if !s.out.Scan() || s.out.Text() != "READY" {
-		s.close()
-		return nil, fmt.Errorf("%s did not start: %s", script, lastLine(s.stderr.String()))
+	var ready string
+	var info strings.Builder
+	for s.out.Scan() {
+		if l, ok := strings.CutPrefix(s.out.Text(), "INFO "); ok {
+			info.WriteString("  " + l + "\n")
+			continue
+		}
+		ready = s.out.Text()
+		break
 	}
+	if _, err := fmt.Sscanf(ready, "READY %d", &s.defaultThreads); err != nil {
+		s.close()
+		return nil, fmt.Errorf("%s did not start (%q)", script, ready)
+	}
+	fmt.Printf("encbench: PyTorch default threads %d; its threading:\n%s", s.defaultThreads, info.String())
 	return s, nil
 }
 

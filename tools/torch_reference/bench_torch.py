@@ -9,8 +9,12 @@ For every case model:len:threads it builds the model (minilm6: 6 layers, hidden 
 FFN 1536, random weights; default: the checkpoint in --default-dir, read from model.safetensors),
 runs one warm-up batch, then full batches of --batch random sequences of exactly len tokens
 until --min-seconds have passed, timing the forward pass plus mean pooling and normalization
-under torch.no_grad with torch.set_num_threads(threads). Prints one line per case:
+under torch.no_grad with torch.set_num_threads(threads). threads 0 means PyTorch's own default
+(torch.get_num_threads() at start, which follows OMP_NUM_THREADS or the number of cores).
+Prints one line per case:
     TORCH <model> <len> <threads> <sentences_per_second>
+In --serve mode it first prints PyTorch's parallel_info (its intra-op and BLAS threading) as
+"INFO ..." lines, then "READY <default threads>".
 """
 import argparse
 import json
@@ -68,8 +72,11 @@ def main():
     ap.add_argument("--min-seconds", type=float, default=2.0)
     args = ap.parse_args()
     models = {}
+    default_threads = torch.get_num_threads()
     if args.serve:
-        print("READY", flush=True)
+        for line in torch.__config__.parallel_info().splitlines():
+            print("INFO " + line)
+        print("READY %d" % default_threads, flush=True)
     cases = (line.strip() for line in __import__("sys").stdin) if args.serve else args.cases.split(",")
     for case in cases:
         if not case:
@@ -79,7 +86,7 @@ def main():
         if name not in models:
             models[name] = build(name, args.default_dir)
         model, cfg = models[name]
-        torch.set_num_threads(th)
+        torch.set_num_threads(th if th > 0 else default_threads)
         g = torch.Generator().manual_seed(L)
         ids = torch.randint(5, cfg["vocab_size"], (args.batch, L), generator=g)
         mask = torch.ones_like(ids)
