@@ -1,8 +1,9 @@
 // Command encbench measures the encoder's throughput in sentences per second and compares it
 // with PyTorch 1.13 on the same shapes and thread counts, measured in the same run.
 //
-// Models: "default" (the bundled model, package models) and "minilm6" (a MiniLM-L6-shaped BERT:
-// 6 layers, hidden 384, 12 heads, FFN 1536, vocabulary 30522, random weights). Every case encodes
+// Models: "default" (the bundled model, package models), "minilm6" (a MiniLM-L6-shaped BERT:
+// 6 layers, hidden 384, 12 heads, FFN 1536, vocabulary 30522, random weights), and any other name
+// is a folder under -model-root (a model fetched by `streamer model fetch NAME`). Every case encodes
 // batches of -batch sentences of exactly L tokens, for L in -lens, on 1 thread and on all cores.
 // The PyTorch side is tools/torch_reference/bench_torch.py run with /usr/bin/python3 (a plain
 // BERT in PyTorch, forward plus mean pooling under no_grad); when that python has no torch, the
@@ -62,6 +63,7 @@ func main() {
 		python  = flag.String("python", "/usr/bin/python3", "python with torch for the reference")
 		script  = flag.String("torch-script", "tools/torch_reference/bench_torch.py", "PyTorch reference benchmark")
 		defDir  = flag.String("default-dir", "models/default", "folder of the default model, for the PyTorch side")
+		root    = flag.String("model-root", "models", "folder holding fetched models (other -models names)")
 		noTorch = flag.Bool("no-torch", false, "skip the PyTorch reference")
 		rounds  = flag.Int("rounds", 2, "alternating PyTorch/Go measurements per case; the best of each is kept")
 	)
@@ -88,7 +90,7 @@ func main() {
 	var runnable []benchCase
 	for _, c := range cases {
 		if _, ok := models[c.model]; !ok {
-			m, err := build(c.model)
+			m, err := build(c.model, *root)
 			if err != nil {
 				fatal("%s: %v", c.model, err)
 			}
@@ -104,7 +106,7 @@ func main() {
 	var ref *torchServer
 	if !*noTorch {
 		var err error
-		ref, err = startTorch(*python, *script, *defDir, *batch, *minSec)
+		ref, err = startTorch(*python, *script, *defDir, *root, *batch, *minSec)
 		if err != nil {
 			fmt.Printf("encbench: PyTorch reference skipped: %v\n", err)
 		} else {
@@ -197,7 +199,7 @@ func contains(xs []int, x int) bool {
 	return false
 }
 
-func build(name string) (*encoder.Model, error) {
+func build(name, root string) (*encoder.Model, error) {
 	switch name {
 	case "default":
 		return encoder.LoadDefault(encoder.Options{})
@@ -214,7 +216,7 @@ func build(name string) (*encoder.Model, error) {
 			MaxPositionEmbeddings: 512, HiddenAct: "gelu", LayerNormEps: 1e-12, TypeVocabSize: 2}
 		return encoder.NewRandom(cfg, tok, 1, encoder.Options{})
 	}
-	return nil, fmt.Errorf("unknown model %q (want default or minilm6)", name)
+	return encoder.Load(filepath.Join(root, name), encoder.Options{})
 }
 
 // texts makes n sentences of whole-word vocabulary tokens, long enough that truncation to
@@ -277,7 +279,7 @@ type torchServer struct {
 	stderr         *bytes.Buffer
 }
 
-func startTorch(python, script, defDir string, batch int, minSec float64) (*torchServer, error) {
+func startTorch(python, script, defDir, root string, batch int, minSec float64) (*torchServer, error) {
 	if _, err := os.Stat(python); err != nil {
 		return nil, fmt.Errorf("%s not found", python)
 	}
@@ -285,7 +287,7 @@ func startTorch(python, script, defDir string, batch int, minSec float64) (*torc
 		return nil, fmt.Errorf("%s has no torch (apt-get install python3-torch)", python)
 	}
 	cmd := exec.Command(python, filepath.Base(script), "--serve",
-		"--default-dir", mustAbs(defDir), "--batch", strconv.Itoa(batch), "--min-seconds", fmt.Sprint(minSec))
+		"--default-dir", mustAbs(defDir), "--model-root", mustAbs(root), "--batch", strconv.Itoa(batch), "--min-seconds", fmt.Sprint(minSec))
 	cmd.Dir = filepath.Dir(script)
 	s := &torchServer{cmd: cmd, stderr: new(bytes.Buffer)}
 	cmd.Stderr = s.stderr
