@@ -14,7 +14,9 @@
 // and the fastest of these settings is the reference for every Go thread count: on a small
 // machine PyTorch at 2 threads can be slower than at 1, and comparing Go's 2 threads with that
 // would flatter Go. Go and PyTorch measurements of one model and length alternate for -rounds
-// rounds and the best of each is kept, so that both see the same load.
+// rounds. Throughputs are the best of the rounds; ratio_vs_best_torch is the median over rounds
+// of each round's ratio (Go in that round over the fastest PyTorch setting in that round), so
+// that a burst of load from other processes, which hits one round, moves it little.
 //
 // Output, per case:
 //
@@ -37,6 +39,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +68,7 @@ func main() {
 		defDir  = flag.String("default-dir", "models/default", "folder of the default model, for the PyTorch side")
 		root    = flag.String("model-root", "models", "folder holding fetched models (other -models names)")
 		noTorch = flag.Bool("no-torch", false, "skip the PyTorch reference")
-		rounds  = flag.Int("rounds", 2, "alternating PyTorch/Go measurements per case; the best of each is kept")
+		rounds  = flag.Int("rounds", 5, "alternating PyTorch/Go measurement rounds per model and length")
 	)
 	flag.Parse()
 	threadCounts := []int{1}
@@ -136,7 +139,9 @@ func main() {
 		}
 		sps := map[int]float64{}
 		tps := map[int]float64{}
+		roundRatios := map[int][]float64{}
 		for r := 0; r < *rounds; r++ {
+			roundBest := 0.0
 			for _, th := range torchTh {
 				if ref == nil {
 					break
@@ -149,10 +154,15 @@ func main() {
 					break
 				}
 				tps[th] = max(tps[th], t)
+				roundBest = max(roundBest, t)
 			}
 			for _, th := range g.goTh {
 				c := benchCase{g.model, g.length, th}
-				sps[th] = max(sps[th], measure(models[c.model], c, *batch, *minSec))
+				v := measure(models[c.model], c, *batch, *minSec)
+				sps[th] = max(sps[th], v)
+				if roundBest > 0 {
+					roundRatios[th] = append(roundRatios[th], v/roundBest)
+				}
 			}
 		}
 		best, bestTh := 0.0, 0
@@ -175,8 +185,10 @@ func main() {
 		for _, th := range g.goTh {
 			c := benchCase{g.model, g.length, th}
 			fmt.Printf("encoder  %-8s len %3d threads %d: %8.1f sentences/s", c.model, c.length, c.threads, sps[th])
+			med := median(roundRatios[th])
 			if best > 0 {
-				fmt.Printf("   vs torch at %d threads %.2f, vs best torch %.2f\n", th, sps[th]/tps[th], sps[th]/best)
+				fmt.Printf("   vs torch at %d threads %.2f, vs best torch %.2f (median of %d rounds; rounds %s)\n",
+					th, sps[th]/tps[th], med, len(roundRatios[th]), fmtList(roundRatios[th]))
 			} else {
 				fmt.Println()
 			}
@@ -184,10 +196,31 @@ func main() {
 			if best > 0 {
 				fmt.Printf("FIGURE %s.torch_sent_per_s %.2f\n", c.name(), tps[th])
 				fmt.Printf("FIGURE %s.ratio_vs_torch %.3f\n", c.name(), sps[th]/tps[th])
-				fmt.Printf("FIGURE %s.ratio_vs_best_torch %.3f\n", c.name(), sps[th]/best)
+				fmt.Printf("FIGURE %s.ratio_vs_best_torch %.3f\n", c.name(), med)
 			}
 		}
 	}
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
+func fmtList(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, " ")
 }
 
 func contains(xs []int, x int) bool {
