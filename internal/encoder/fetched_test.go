@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 )
 
 // TestFetchedModelsMatchSentenceTransformers checks every model with a reference in
@@ -110,4 +111,65 @@ func fileSHA256(name string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// TestSentenceTransformersFolder: a folder's sentence_bert_config.json and 1_Pooling/config.json
+// set the defaults (explicit options win, WithOptions keeps them); an unsupported pooling mode is
+// an error, not a silent mean.
+func TestSentenceTransformersFolder(t *testing.T) {
+	pool := func(mode string) []byte {
+		return []byte(`{"word_embedding_dimension": 32, "pooling_mode_cls_token": ` + boolJSON(mode == "cls") +
+			`, "pooling_mode_mean_tokens": ` + boolJSON(mode == "mean") + `, "pooling_mode_max_tokens": ` + boolJSON(mode == "max") + `}`)
+	}
+	tests := []struct {
+		name     string
+		pool     []byte
+		stConfig string
+		opts     Options
+		wantPool Pooling
+		wantLen  int
+		wantErr  error
+	}{
+		{"no st files", nil, "", Options{}, PoolMean, 48, nil},
+		{"cls and length", pool("cls"), `{"max_seq_length": 20}`, Options{}, PoolCLS, 20, nil},
+		{"mean", pool("mean"), `{"max_seq_length": 100}`, Options{}, PoolMean, 48, nil},
+		{"explicit options win", pool("cls"), `{"max_seq_length": 20}`, Options{Pooling: PoolMean, MaxLength: 30}, PoolMean, 30, nil},
+		{"max pooling refused", pool("max"), "", Options{}, PoolMean, 0, ErrBadConfig},
+		{"bad json", []byte("{"), "", Options{}, PoolMean, 0, ErrBadConfig},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fixtureFS(t)
+			if tc.pool != nil {
+				fsys["1_Pooling/config.json"] = &fstest.MapFile{Data: tc.pool}
+			}
+			if tc.stConfig != "" {
+				fsys["sentence_bert_config.json"] = &fstest.MapFile{Data: []byte(tc.stConfig)}
+			}
+			m, err := LoadFS(fsys, tc.opts)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Pooling() != tc.wantPool || m.MaxLength() != tc.wantLen {
+				t.Errorf("pooling %v max length %d, want %v %d", m.Pooling(), m.MaxLength(), tc.wantPool, tc.wantLen)
+			}
+			m2, _ := m.WithOptions(Options{Threads: 1})
+			if tc.opts == (Options{}) && (m2.Pooling() != tc.wantPool || m2.MaxLength() != tc.wantLen) {
+				t.Errorf("WithOptions lost the folder's defaults: %v %d", m2.Pooling(), m2.MaxLength())
+			}
+		})
+	}
+}
+
+func boolJSON(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
 }
