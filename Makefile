@@ -4,13 +4,17 @@ PYTHON    ?= /usr/bin/python3
 BIN       := bin/streamer
 FUZZTIME  ?= 5s
 
-.PHONY: all build demo model test test-short fuzz lint bench chaos eval-encoder eval-segments eval-apps eval-scrub \
+.PHONY: all build deps-kafka demo model test test-short fuzz lint bench chaos eval-encoder eval-segments eval-apps eval-scrub \
         python-tools compose-config deps clean
 
 all: build
 
 deps:
 	@scripts/ensure-deps.sh
+
+## deps-kafka: also Java, Maven and Apache Kafka's jars, for the tests against real Kafka.
+deps-kafka:
+	@scripts/ensure-deps.sh --kafka
 
 build:
 	$(GO) build -o $(BIN) ./cmd/streamer
@@ -29,9 +33,14 @@ model: build
 
 ## test: every test (unit, integration against private redis-servers and embedded Kafka,
 ## end-to-end, the short chaos run, the scrubber's evaluation), vet, and short fuzz runs.
-test: deps
+## The second go test runs the end-to-end and chaos tests (and kafkatest's own) against Apache
+## Kafka (PROFILESTREAM_KAFKA=real, jars from scripts/kafka.sh); the first runs them on kfake.
+test: deps deps-kafka
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestKafkaGoGroup|TestRealCluster' \
+	  ./internal/kafkatest/ ./internal/worker/ ./internal/chaos/
+	@echo "FIGURE test.real_kafka 1"
 	$(MAKE) fuzz
 
 test-short: deps
@@ -44,20 +53,26 @@ fuzz:
 	@for t in $$($(GO) test -list '^Fuzz' ./internal/privacy/ | grep '^Fuzz'); do \
 	  $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./internal/privacy/ || exit 1; done
 
+## lint: gofmt, go vet, staticcheck, go mod tidy -diff, deadcode, the metrics naming lint (FIGURE lines).
 lint:
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)
-	$(GO) vet ./...
-	$(GO) test -count=1 -run 'Lint' ./internal/metrics/
+	@GO=$(GO) scripts/lint.sh
 
 ## bench: performance figures, each as a ratio against a reference measured in the same run.
 bench: deps
 	$(GO) run ./cmd/storebench
 	$(GO) run ./cmd/encbench
 
-## chaos: 50k events, >= 10 SIGKILLs of the worker, a second worker joining and leaving;
-## every profile is compared with a clean single-worker run.
-chaos: deps build
-	CHAOS_FULL=1 $(GO) test -count=1 -timeout 30m -run 'TestChaos' -v ./internal/chaos/ | grep -E '^(FIGURE|---|===|ok|FAIL|PASS)|chaos:'
+## chaos: 54k+ events, >= 10 SIGKILLs of the worker, a second worker joining and leaving, and
+## one Kafka node killed and restarted, on a 3-node Apache Kafka (KRaft) cluster; every profile
+## is compared with a clean single-worker run. CHAOS_KAFKA=kfake|both also runs it on kfake;
+## CHAOS_WORKER_ARGS adds worker flags (e.g. --session-timeout 6s). Full log: bin/chaos.log.
+CHAOS_KAFKA ?= real
+chaos: deps-kafka build
+	@mkdir -p bin; rc=0; CHAOS_FULL=1 PROFILESTREAM_KAFKA=$(CHAOS_KAFKA) $(GO) test -count=1 -timeout 40m \
+	  -run 'TestChaos$$' -v ./internal/chaos/ >bin/chaos.log 2>&1 || rc=$$?; \
+	grep -E '^(FIGURE|---|===|ok|FAIL|PASS)|chaos:' bin/chaos.log; \
+	if [ $$rc -ne 0 ]; then echo "make chaos: FAILED (exit $$rc); last lines of bin/chaos.log:"; tail -n 150 bin/chaos.log; fi; \
+	exit $$rc
 
 eval-encoder:
 	$(GO) run ./cmd/evalencoder
@@ -68,8 +83,11 @@ eval-segments:
 eval-apps: deps
 	$(GO) run ./cmd/evalapps
 
+## eval-scrub: per-type recall/precision on both corpora, adversarial totals, Presidio's figures
+## (from the committed fixture; tools/presidio/run.sh remakes it) and the hostile-input time ratios.
 eval-scrub:
-	$(GO) test -count=1 -run 'TestScrubCorpus' -v ./internal/privacy/ | grep -E '^(FIGURE|ok|FAIL|---)'
+	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidioCorpus' -v ./internal/privacy/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
+	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/privacy/ | grep -E '^(FIGURE|ok|FAIL)'
 
 ## python-tools: Debian's torch and sklearn, the offline references of benchmarks and evaluations.
 python-tools:
@@ -80,3 +98,14 @@ compose-config:
 
 clean:
 	rm -rf bin
+
+## bench-e2e: the real `streamer run` on a pre-produced backlog (embedded Kafka, private Redis),
+## against a null worker and the standalone encoder in the same run (FIGURE e2e.*).
+.PHONY: bench-e2e capacity
+bench-e2e: deps build
+	$(GO) run ./cmd/e2ebench --streamer $(BIN)
+
+## capacity: the sizing table of docs/capacity.md from the FIGURE lines kept in it
+## (or: go run ./cmd/capacity FILE... with fresh make bench / make bench-e2e output).
+capacity:
+	$(GO) run ./cmd/capacity docs/capacity.md

@@ -384,6 +384,28 @@ func cosine(q, v []float32) float64 {
 	return dot / math.Sqrt(nn)
 }
 
+// decodeVectorF16 parses a blob of little-endian IEEE 754 half floats (the optional encoding of
+// "dvec", 2*dim bytes).
+func decodeVectorF16(s string) []float32 {
+	v := make([]float32, len(s)/2)
+	for i := range v {
+		h := uint32(s[2*i]) | uint32(s[2*i+1])<<8
+		sign, exp, man := (h&0x8000)<<16, (h>>10)&0x1f, h&0x3ff
+		switch {
+		case exp == 0x1f:
+			v[i] = math.Float32frombits(sign | 0x7f800000 | man<<13)
+		case exp == 0:
+			v[i] = float32(man) / (1 << 24)
+			if sign != 0 {
+				v[i] = -v[i]
+			}
+		default:
+			v[i] = math.Float32frombits(sign | (exp+112)<<23 | man<<13)
+		}
+	}
+	return v
+}
+
 func decodeVector(s string) ([]float32, error) {
 	if s == "" {
 		return nil, nil
@@ -412,6 +434,7 @@ func parseMS(s string) (time.Time, error) {
 func Decode(pseudonym string, h map[string]string) (*Profile, error) {
 	p := &Profile{Pseudonym: pseudonym, Kinds: map[string]int64{}, Segment: -1}
 	var err error
+	var dvec string
 	for f, v := range h {
 		switch {
 		case f == "schema":
@@ -438,7 +461,7 @@ func Decode(pseudonym string, h map[string]string) (*Profile, error) {
 		case f == "vw":
 			p.VectorWeight, err = strconv.ParseFloat(v, 64)
 		case f == "dvec":
-			p.DecayedMean, err = decodeVector(v)
+			dvec = v // float32 or float16, told apart by length once "dim" is known
 		case f == "dw":
 			p.DecayedWeight, err = strconv.ParseFloat(v, 64)
 		case f == "act":
@@ -492,6 +515,11 @@ func Decode(pseudonym string, h map[string]string) (*Profile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reader: profile %q field %q: %w", pseudonym, f, err)
 		}
+	}
+	if p.Dim > 0 && len(dvec) == 2*p.Dim {
+		p.DecayedMean = decodeVectorF16(dvec)
+	} else if p.DecayedMean, err = decodeVector(dvec); err != nil {
+		return nil, fmt.Errorf("reader: profile %q field %q: %w", pseudonym, "dvec", err)
 	}
 	return p, nil
 }

@@ -56,12 +56,22 @@ func newStore(t *testing.T, rdb redis.UniversalClient, model string) *profilesto
 	return st
 }
 
-// TestContract checks that reader decodes every field exactly as profilestore wrote it.
+// TestContract checks that reader decodes every field exactly as profilestore wrote it, with the
+// decayed mean stored as float32 (the default) and as float16 (Options.DecayedFloat16).
 func TestContract(t *testing.T) {
+	for _, f16 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("float16=%v", f16), func(t *testing.T) { testContract(t, f16) })
+	}
+}
+
+func testContract(t *testing.T, f16 bool) {
 	rdb := freshRedis()
 	defer rdb.Close()
 	ctx := context.Background()
-	st := newStore(t, rdb, "m")
+	st, err := profilestore.New(rdb, profilestore.Options{ModelID: "m", Dim: dim, DecayedFloat16: f16})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := st.Fold(ctx, randomEvents(1, 2000, 20)); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +81,7 @@ func TestContract(t *testing.T) {
 	r, _ := reader.New(rdb, reader.Options{})
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	n := 0
-	err := st.Scan(ctx, func(w *profilestore.Profile) error {
+	err = st.Scan(ctx, func(w *profilestore.Profile) error {
 		n++
 		g, err := r.Profile(ctx, w.Pseudonym)
 		if err != nil {
@@ -108,6 +118,9 @@ func TestContract(t *testing.T) {
 	}
 	if n != 20 {
 		t.Fatalf("scanned %d profiles", n)
+	}
+	if blob, _ := rdb.HGet(ctx, profilestore.ProfileKey("ps", "k1.u03"), "dvec").Result(); f16 && len(blob) != 2*dim || !f16 && len(blob) != 4*dim {
+		t.Fatalf("dvec blob of %d bytes with float16=%v, dim %d", len(blob), f16, dim)
 	}
 }
 

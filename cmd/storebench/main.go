@@ -1,12 +1,17 @@
 // Command storebench measures the exactly-once profile fold against a plain pipelined HSET of the
 // same vector blobs, in the same run, against a private redis-server it starts itself.
 //
-// The fold path is profilestore.Fold: group the batch by user, read the profiles in one pipeline
-// (or take them from the local cache), compute the new means in Go, and write every user with a
-// pipelined compare-and-set Lua script that checks the version and the erasure ledger and bumps
-// the watermarks. The baseline writes each event's vector blob with HSET in one pipeline per
-// batch and keeps no state at all: it is the floor of what any writer of 384-dim vectors pays.
-// The target is a fold rate of at least half the baseline.
+// The fold path is profilestore.Fold: group the batch by user, take the profiles from the local
+// cache (or read them in one pipeline), compute the new means in Go, and write every user's
+// changed fields in one atomic step per chunk of users that checks the version and the erasure
+// ledger (on a single server a MULTI/EXEC with a check script and plain HSETs; the "script"
+// variant is the Lua compare-and-set of the cluster path). The baseline writes each event's
+// vector blob with HSET in one pipeline per batch and keeps no state at all: it is the floor of
+// what any writer of 384-dim vectors pays. The target is a fold rate of at least half the
+// baseline. Every variant writes its own keys (its own prefix), so that no store's cache is made
+// stale by another variant; the variants run interleaved, round after round, and the median and
+// best of the rounds are reported. Server time is the redis-server process's CPU time (INFO cpu)
+// per event.
 //
 // It also reports Redis memory per profile (MEMORY USAGE, averaged over a sample) next to the
 // raw bytes of one vector.
@@ -21,10 +26,12 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -41,6 +48,9 @@ func main() {
 	batch := flag.Int("batch", 500, "events per Fold call / per HSET pipeline")
 	rounds := flag.Int("rounds", 3, "rounds of each path; the median rate is reported")
 	partitions := flag.Int("partitions", 8, "Kafka partitions the events come from")
+	roundRobin := flag.Bool("round-robin", false, "spread each user's events over all partitions (producers without a key) instead of one partition per user (keyed by user, the producer contract of docs/events.md)")
+	float16 := flag.Bool("float16", false, "store the decayed mean as float16 (profilestore.Options.DecayedFloat16)")
+	listpackValue := flag.Int("hash-max-listpack-value", 0, "start redis-server with this hash-max-listpack-value (0: the server default, 64); 2048 keeps whole profiles in the compact listpack encoding")
 	seed := flag.Int64("seed", 1, "random seed")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark process to this file")
 	flag.Parse()
@@ -53,7 +63,7 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*dim, *users, *updates, *batch, *rounds, *partitions, *seed); err != nil {
+	if err := run(*dim, *users, *updates, *batch, *rounds, *partitions, *seed, *roundRobin, *listpackValue, *float16); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "storebench:", err)
 		os.Exit(1)
@@ -65,17 +75,25 @@ func figure(name string, v float64, unit, what string) {
 	fmt.Printf("FIGURE %s %.4g\n", name, v)
 }
 
-func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
+func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRobin bool, listpackValue int, float16 bool) error {
 	ctx := context.Background()
-	proc, err := redisproc.Start(ctx, redisproc.Options{})
+	var args []string
+	if listpackValue > 0 {
+		args = []string{"--hash-max-listpack-value", strconv.Itoa(listpackValue)}
+	}
+	proc, err := redisproc.Start(ctx, redisproc.Options{Args: args})
 	if err != nil {
 		return err
 	}
 	defer proc.Stop()
 	rdb := redis.NewClient(&redis.Options{Addr: proc.Addr, PoolSize: 4})
 	defer rdb.Close()
-	fmt.Printf("storebench: redis-server %s, dim %d, %d users, %d events per round in batches of %d, %d rounds\n",
-		proc.Addr, dim, users, updates, batch, rounds)
+	layout := "keyed by user: one partition per user"
+	if roundRobin {
+		layout = "round-robin: a user's events on every partition"
+	}
+	fmt.Printf("storebench: redis-server %s %v, dim %d, %d users, %d events per round in batches of %d, %d rounds, %d partitions %s\n",
+		proc.Addr, args, dim, users, updates, batch, rounds, partitions, layout)
 
 	r := rand.New(rand.NewSource(seed))
 	// a pool of unit vectors, reused across events (encoding is not what is measured)
@@ -97,10 +115,14 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 	gen := func() []event.Event {
 		evs := make([]event.Event, updates)
 		for i := range evs {
-			p := r.Intn(partitions)
+			u := r.Intn(users)
+			p := u % partitions
+			if roundRobin {
+				p = r.Intn(partitions)
+			}
 			evs[i] = event.Event{
 				Origin:    event.Origin{Topic: "clicks", Partition: p, Offset: offsets[p]},
-				Pseudonym: fmt.Sprintf("k1.user%06d", r.Intn(users)),
+				Pseudonym: fmt.Sprintf("k1.user%06d", u),
 				Kind:      event.Kinds[r.Intn(len(event.Kinds))],
 				Category:  fmt.Sprintf("cat%02d", r.Intn(40)),
 				ItemID:    fmt.Sprintf("item%05d", r.Intn(20000)),
@@ -146,71 +168,97 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 		return float64(len(evs)) / time.Since(start).Seconds(), nil
 	}
 
-	mk := func(cache int, script bool) (*profilestore.Store, error) {
-		return profilestore.New(rdb, profilestore.Options{ModelID: "bench", Dim: dim, CacheSize: cache, UseScript: script})
+	mk := func(prefix string, cache int, script bool) (*profilestore.Store, error) {
+		return profilestore.New(rdb, profilestore.Options{Prefix: prefix, ModelID: "bench", Dim: dim, CacheSize: cache,
+			UseScript: script, DecayedFloat16: float16})
 	}
-	cached, err := mk(2*users, false) // the worker's steady state: its users' profiles are cached
+	cached, err := mk("ps", 2*users, false) // the worker's steady state: its users' profiles are cached
 	if err != nil {
 		return err
 	}
-	uncached, err := mk(-1, false)
+	uncached, err := mk("nc", -1, false)
 	if err != nil {
 		return err
 	}
-	scripted, err := mk(2*users, true)
+	scripted, err := mk("sc", 2*users, true)
 	if err != nil {
 		return err
 	}
 	// warm-up: create every profile (creation is a one-time cost, not the steady state)
-	if _, err := foldRate(cached, gen()); err != nil {
-		return err
+	for _, st := range []*profilestore.Store{cached, uncached, scripted} {
+		if _, err := foldRate(st, gen()); err != nil {
+			return err
+		}
 	}
 	if _, err := hsetRate(gen(), 2); err != nil {
 		return err
 	}
-	var fc, fu, fs, hs, h2, sc, su, ss, sh, sh2 []float64
+	var fc, fu, fs, hs, h2, sc, su, ss, sh, sh2, cc, cu, cs, ch, ch2 []float64
 	for i := 0; i < rounds; i++ {
 		for _, ph := range []struct {
-			rate, server *[]float64
-			run          func([]event.Event) (float64, error)
+			rate, server, client *[]float64
+			run                  func([]event.Event) (float64, error)
 		}{
-			{&fc, &sc, func(e []event.Event) (float64, error) { return foldRate(cached, e) }},
-			{&fu, &su, func(e []event.Event) (float64, error) { return foldRate(uncached, e) }},
-			{&fs, &ss, func(e []event.Event) (float64, error) { return foldRate(scripted, e) }},
-			{&hs, &sh, func(e []event.Event) (float64, error) { return hsetRate(e, 1) }},
-			{&h2, &sh2, func(e []event.Event) (float64, error) { return hsetRate(e, 2) }},
+			{&fc, &sc, &cc, func(e []event.Event) (float64, error) { return foldRate(cached, e) }},
+			{&fu, &su, &cu, func(e []event.Event) (float64, error) { return foldRate(uncached, e) }},
+			{&fs, &ss, &cs, func(e []event.Event) (float64, error) { return foldRate(scripted, e) }},
+			{&hs, &sh, &ch, func(e []event.Event) (float64, error) { return hsetRate(e, 1) }},
+			{&h2, &sh2, &ch2, func(e []event.Event) (float64, error) { return hsetRate(e, 2) }},
 		} {
-			if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
+			evs := gen()
+			runtime.GC() // the previous variant's garbage is not this one's cost
+			cpu0, err := serverCPU(ctx, rdb)
+			if err != nil {
 				return err
 			}
-			evs := gen()
+			own0 := ownCPU()
 			v, err := ph.run(evs)
 			if err != nil {
 				return err
 			}
-			us, err := serverMicros(ctx, rdb)
+			own1 := ownCPU()
+			cpu1, err := serverCPU(ctx, rdb)
 			if err != nil {
 				return err
 			}
 			*ph.rate = append(*ph.rate, v)
-			*ph.server = append(*ph.server, us/float64(len(evs)))
+			*ph.server = append(*ph.server, (cpu1-cpu0)*1e6/float64(len(evs)))
+			*ph.client = append(*ph.client, (own1-own0)*1e6/float64(len(evs)))
 		}
 	}
+	// Per-round ratios: the fold and the HSET baseline of one round ran back to back, so they
+	// saw about the same machine load.
+	ratio := make([]float64, rounds)
+	cpuRatio := make([]float64, rounds)
+	for i := range ratio {
+		ratio[i] = fc[i] / hs[i]
+		cpuRatio[i] = (ch[i] + sh[i]) / (cc[i] + sc[i])
+	}
 	mc, mu, ms, mh, mh2 := median(fc), median(fu), median(fs), median(hs), median(h2)
-	figure("store.fold_updates_per_s", mc, "events/s", "exactly-once fold, cached profiles (WATCH/MULTI)")
-	figure("store.fold_nocache_updates_per_s", mu, "events/s", "exactly-once fold, cache off (read + WATCH/MULTI)")
+	fmt.Printf("rounds: fold cached %s\n        HSET one blob %s\n", rates(fc), rates(hs))
+	figure("store.fold_updates_per_s", mc, "events/s", "exactly-once fold, cached profiles (MULTI/EXEC)")
+	figure("store.fold_best_updates_per_s", maxOf(fc), "events/s", "exactly-once fold, cached, best round")
+	figure("store.fold_nocache_updates_per_s", mu, "events/s", "exactly-once fold, cache off (read + MULTI/EXEC)")
 	figure("store.fold_script_updates_per_s", ms, "events/s", "exactly-once fold, cached, Lua CAS (cluster path)")
 	figure("store.hset_updates_per_s", mh, "events/s", "plain pipelined HSET of the event's vector blob")
 	figure("store.hset2_updates_per_s", mh2, "events/s", "plain pipelined HSET of two blobs (vec+dvec)")
-	figure("store.fold_vs_hset_ratio", mc/mh, "", "fold (cached) / HSET of the event blob (target >= 0.5)")
+	fmt.Printf("        fold/HSET per round %s\n", ratios(ratio))
+	figure("store.fold_vs_hset_ratio", median(ratio), "", "fold (cached) / HSET of the event blob, median of rounds (target >= 0.5)")
+	figure("store.fold_vs_hset_best_ratio", maxOf(ratio), "", "fold (cached) / HSET of the event blob, best round")
+	figure("store.fold_cpu_us_per_event", median(cc)+median(sc), "µs", "CPU per event, fold cached: this process + redis-server")
+	figure("store.hset_cpu_us_per_event", median(ch)+median(sh), "µs", "CPU per event, HSET one blob: this process + redis-server")
+	figure("store.fold_vs_hset_cpu_ratio", median(cpuRatio), "", "HSET CPU / fold CPU per event (the rate ratio when CPU-bound)")
+	figure("store.fold_nocache_cpu_us_per_event", median(cu)+median(su), "µs", "CPU per event, fold cache off")
+	figure("store.fold_script_cpu_us_per_event", median(cs)+median(ss), "µs", "CPU per event, fold Lua CAS")
+	figure("store.hset2_cpu_us_per_event", median(ch2)+median(sh2), "µs", "CPU per event, HSET two blobs")
 	figure("store.fold_vs_hset2_ratio", mc/mh2, "", "fold (cached) / HSET of the two profile blobs")
 	figure("store.fold_nocache_vs_hset_ratio", mu/mh, "", "fold (cache off) / HSET of the event blob")
 	figure("store.fold_script_vs_hset_ratio", ms/mh, "", "fold (Lua CAS) / HSET of the event blob")
-	figure("store.fold_server_us_per_event", median(sc), "µs", "redis-server time per event, fold cached (approx.)")
-	figure("store.fold_nocache_server_us_per_event", median(su), "µs", "redis-server time per event, fold cache off")
-	figure("store.fold_script_server_us_per_event", median(ss), "µs", "redis-server time per event, fold Lua CAS")
-	figure("store.hset_server_us_per_event", median(sh), "µs", "redis-server time per event, HSET one blob")
-	figure("store.hset2_server_us_per_event", median(sh2), "µs", "redis-server time per event, HSET two blobs")
+	figure("store.fold_server_us_per_event", median(sc), "µs", "redis-server CPU per event, fold cached")
+	figure("store.fold_nocache_server_us_per_event", median(su), "µs", "redis-server CPU per event, fold cache off")
+	figure("store.fold_script_server_us_per_event", median(ss), "µs", "redis-server CPU per event, fold Lua CAS")
+	figure("store.hset_server_us_per_event", median(sh), "µs", "redis-server CPU per event, HSET one blob")
+	figure("store.hset2_server_us_per_event", median(sh2), "µs", "redis-server CPU per event, HSET two blobs")
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("load average during the run: %s", load)
 	}
@@ -228,13 +276,22 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 			break
 		}
 	}
-	var total int64
+	// A profile's memory is its hash plus its version token (single-server write path).
+	var total, tokens int64
 	for _, k := range keys {
 		n, err := rdb.MemoryUsage(ctx, k, 0).Result()
 		if err != nil {
 			return fmt.Errorf("MEMORY USAGE: %w", err)
 		}
 		total += n
+		ps := strings.TrimSuffix(strings.TrimPrefix(k, "ps:v1:p:{"), "}")
+		if t, err := rdb.MemoryUsage(ctx, profilestore.VersionKey("ps", ps), 0).Result(); err == nil {
+			total += t
+			tokens += t
+		}
+	}
+	if len(keys) > 0 {
+		fmt.Printf("version tokens: %.0f bytes per profile (included below)\n", float64(tokens)/float64(len(keys)))
 	}
 	if len(keys) == 0 {
 		return fmt.Errorf("no profiles to measure")
@@ -245,44 +302,137 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64) error {
 	figure("store.bytes_per_profile", per, "bytes", "MEMORY USAGE per profile")
 	figure("store.raw_vector_bytes", raw, "bytes", "raw bytes of one float32 vector")
 	figure("store.profile_vs_raw_vector_ratio", per/raw, "", "profile bytes / raw vector bytes")
+	if len(keys) > 100 {
+		keys = keys[:100]
+	}
+	return fieldCosts(ctx, rdb, keys)
+}
+
+// fieldCosts prints what each field (group) of a profile costs in Redis memory: for every
+// sampled profile, a copy without the field is measured with MEMORY USAGE SAMPLES 0 (every
+// field counted, not estimated) against a full copy. Field groups: "n:*" (the per-kind counts)
+// and "wm:*" (the watermarks) are removed together.
+func fieldCosts(ctx context.Context, rdb *redis.Client, keys []string) error {
+	group := func(f string) string {
+		for _, p := range []string{"n:", "wm:", "mvf:"} {
+			if strings.HasPrefix(f, p) {
+				return p + "*"
+			}
+		}
+		return f
+	}
+	cost := map[string]int64{}
+	count := map[string]int{}
+	var enc string
+	for _, k := range keys {
+		fields, err := rdb.HKeys(ctx, k).Result()
+		if err != nil {
+			return err
+		}
+		groups := map[string][]string{}
+		for _, f := range fields {
+			groups[group(f)] = append(groups[group(f)], f)
+		}
+		tmp := "bench:fieldcost"
+		if err := rdb.Copy(ctx, k, tmp, 0, true).Err(); err != nil {
+			return fmt.Errorf("COPY: %w", err)
+		}
+		full, err := rdb.MemoryUsage(ctx, tmp, 0).Result()
+		if err != nil {
+			return err
+		}
+		enc = rdb.ObjectEncoding(ctx, tmp).Val()
+		for g, fs := range groups {
+			if err := rdb.Copy(ctx, k, tmp, 0, true).Err(); err != nil {
+				return err
+			}
+			if err := rdb.HDel(ctx, tmp, fs...).Err(); err != nil {
+				return err
+			}
+			without, err := rdb.MemoryUsage(ctx, tmp, 0).Result()
+			if err != nil {
+				return err
+			}
+			cost[g] += full - without
+			count[g]++
+		}
+		cost["(total)"] += full
+		count["(total)"]++
+	}
+	_ = rdb.Del(ctx, "bench:fieldcost").Err()
+	names := make([]string, 0, len(cost))
+	for g := range cost {
+		names = append(names, g)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		return cost[names[i]]/int64(count[names[i]]) > cost[names[j]]/int64(count[names[j]])
+	})
+	fmt.Printf("memory per field (MEMORY USAGE SAMPLES 0 of a copy without the field, mean over %d profiles, encoding %s):\n", len(keys), enc)
+	var sum int64
+	for _, g := range names {
+		c := float64(cost[g]) / float64(count[g])
+		fmt.Printf("  %-10s %7.0f bytes (in %d of %d profiles)\n", g, c, count[g], len(keys))
+		if g != "(total)" {
+			sum += cost[g]
+		}
+	}
+	fmt.Printf("  fields sum %.0f bytes; the rest is the key and the hash itself\n", float64(sum)/float64(len(keys)))
 	return nil
 }
 
-// serverMicros sums the usec of every command in INFO commandstats (commands run inside scripts
-// are counted within the script's time and skipped).
-func serverMicros(ctx context.Context, rdb *redis.Client) (float64, error) {
-	info, err := rdb.Info(ctx, "commandstats").Result()
+// serverCPU returns the redis-server process's CPU time (user + system) in seconds.
+func serverCPU(ctx context.Context, rdb *redis.Client) (float64, error) {
+	info, err := rdb.Info(ctx, "cpu").Result()
 	if err != nil {
 		return 0, err
-	}
-	scripted := false
-	if strings.Contains(info, "cmdstat_evalsha:") {
-		scripted = true
 	}
 	var total float64
 	for _, l := range strings.Split(info, "\n") {
 		l = strings.TrimSpace(l)
-		if !strings.HasPrefix(l, "cmdstat_") {
-			continue
-		}
-		name := strings.TrimPrefix(l[:strings.IndexByte(l, ':')], "cmdstat_")
-		if scripted && (name == "hset" || name == "hmget" || name == "pexpire" || name == "exists") {
-			continue // called from the script, counted in its time
-		}
-		if name == "exec" {
-			continue // the queued commands are counted on their own
-		}
-		if name == "info" || name == "config|resetstat" {
-			continue
-		}
-		for _, kv := range strings.Split(l[strings.IndexByte(l, ':')+1:], ",") {
-			if v, ok := strings.CutPrefix(kv, "usec="); ok {
-				f, _ := strconv.ParseFloat(v, 64)
-				total += f
+		for _, f := range []string{"used_cpu_sys:", "used_cpu_user:"} {
+			if v, ok := strings.CutPrefix(l, f); ok {
+				x, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					return 0, fmt.Errorf("INFO cpu %q: %w", l, err)
+				}
+				total += x
 			}
 		}
 	}
 	return total, nil
+}
+
+// ownCPU returns this process's CPU time (user + system, every thread) in seconds.
+func ownCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func ratios(v []float64) string {
+	var b strings.Builder
+	for _, x := range v {
+		fmt.Fprintf(&b, " %.3f", x)
+	}
+	return b.String()
+}
+
+func rates(v []float64) string {
+	var b strings.Builder
+	for _, x := range v {
+		fmt.Fprintf(&b, " %.0f", x)
+	}
+	return b.String()
+}
+
+func maxOf(v []float64) float64 {
+	m := v[0]
+	for _, x := range v[1:] {
+		m = max(m, x)
+	}
+	return m
 }
 
 func median(v []float64) float64 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/profilestream/profilestream/data/sample"
 	"github.com/profilestream/profilestream/internal/cli"
+	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/kafkatest"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/redisproc"
@@ -104,8 +105,20 @@ segments with size and top categories, three example profiles, and FIGURE lines.
 			<-done
 		}
 	}()
+	// Wait for the metrics listener, but not for a worker that failed (a busy --metrics-addr)
+	// or a signal: returning runs the deferred cleanup (private Redis and its directory).
 	for w.MetricsAddr() == "" && cfg.MetricsAddr != "" {
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case err := <-done:
+			running = false
+			if err == nil {
+				err = errors.New("stopped before serving metrics")
+			}
+			return fmt.Errorf("demo: worker: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	if a := w.MetricsAddr(); a != "" {
 		say("demo: metrics on http://%s/metrics (also /healthz, /readyz)", a)
@@ -125,6 +138,7 @@ segments with size and top categories, three example profiles, and FIGURE lines.
 		{"reviews", []string{"amazon-multicat.jsonl.gz", "amazon-reviews.jsonl.gz", "chinese-reviews.csv.gz"}},
 	}
 	writer := replay.NewWriter(kafka.Brokers())
+	writer.Logger, writer.ErrorLogger = consumer.KafkaLoggers(log, "replay-writer", wf.kafkaDebug)
 	defer writer.Close()
 	rates := map[string]float64{}
 	tty := isTerminal(stdout)
@@ -162,6 +176,7 @@ segments with size and top categories, three example profiles, and FIGURE lines.
 			case <-ctx.Done():
 				return ctx.Err()
 			case err := <-done:
+				running = false
 				return fmt.Errorf("worker stopped: %w", err)
 			case err := <-prodErr:
 				if err != nil {

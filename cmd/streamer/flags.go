@@ -46,14 +46,32 @@ func (f *redisFlags) client() redis.UniversalClient {
 	return redis.NewUniversalClient(&redis.UniversalOptions{Addrs: f.addrs, IsClusterMode: f.cluster, Password: f.password})
 }
 
-// keyFlags locate the pseudonym key ring.
-type keyFlags struct{ keys, file string }
+// keyFlags locate the pseudonym key ring and say which namespace raw ids belong to.
+type keyFlags struct {
+	keys, file, namespace string
+	nsTopics              cli.StringList
+}
 
 func addKeyFlags(c *cli.Command) *keyFlags {
 	f := &keyFlags{}
+	c.StringVar(&f.namespace, "pseudonym-namespace", "", "pseudonym namespace (tenant or source, [a-z0-9._-]) of raw user ids; empty keeps the pseudonyms made before namespaces\n(changing it is a migration: see docs/privacy.md)")
+	c.Var(&f.nsTopics, "pseudonym-namespace-topic", "per-topic namespace overrides `topic=namespace[,...]` (run only)")
 	c.StringVar(&f.keys, "pseudonym-keys", "", "pseudonym key ring `id:base64secret[,id:secret...]`, active key first, secrets of at least 32 bytes\n(prefer the environment variable or --pseudonym-key-file; see docs/privacy.md)")
 	c.StringVar(&f.file, "pseudonym-key-file", "", "file with one `id:base64secret` per line, active key first")
 	return f
+}
+
+func (f *keyFlags) namespaces() (privacy.Namespaces, error) {
+	return privacy.ParseNamespaces(f.namespace, f.nsTopics)
+}
+
+// pseudonymizer returns the ring's pseudonymizer in the --pseudonym-namespace namespace.
+func (f *keyFlags) pseudonymizer(ring *privacy.KeyRing) (*privacy.Pseudonymizer, error) {
+	ns, err := f.namespaces()
+	if err != nil {
+		return nil, err
+	}
+	return privacy.NewPseudonymizer(ring).WithNamespace(ns.Default), nil
 }
 
 func (f *keyFlags) ring() (*privacy.KeyRing, error) {
@@ -75,6 +93,8 @@ type workerFlags struct {
 	queue                                int
 	modelDir                             string
 	cacheMB                              int
+	profileCache                         int
+	dvecF16                              bool
 	halfLife                             time.Duration
 	wView, wCart, wFav, wBuy, wReview    float64
 	topCats                              int
@@ -88,6 +108,9 @@ type workerFlags struct {
 	pprof                                bool
 	lagInterval                          time.Duration
 	sessionTimeout                       time.Duration
+	heartbeat, rebalanceTimeout          time.Duration
+	stallAfter                           time.Duration
+	kafkaDebug                           bool
 }
 
 func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *workerFlags {
@@ -102,10 +125,16 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.StringVar(&f.dlq, "dlq-topic", "profilestream.dlq", "dead-letter topic: malformed messages, unchanged, with reason and origin headers")
 	c.IntVar(&f.batchSize, "batch-size", 256, "messages per micro-batch: larger amortizes round trips and encoder calls, smaller cuts latency")
 	c.DurationVar(&f.batchTimeout, "batch-timeout", 200*time.Millisecond, "close a batch that is not full after this long")
-	c.DurationVar(&f.sessionTimeout, "session-timeout", 10*time.Second, "consumer group session timeout: a worker that dies is noticed after this long; shorter moves its partitions sooner but risks evictions during long GC or batch pauses")
+	c.DurationVar(&f.sessionTimeout, "session-timeout", 6*time.Second, "consumer group session timeout: a worker that dies is noticed after this long; shorter moves its partitions sooner but risks evictions during long GC or batch pauses (Apache Kafka refuses less than its group.min.session.timeout.ms, 6s by default)")
+	c.DurationVar(&f.heartbeat, "heartbeat-interval", time.Second, "consumer group heartbeat interval: live workers learn of a rebalance at their next heartbeat (at most a third of --session-timeout)")
+	c.DurationVar(&f.rebalanceTimeout, "rebalance-timeout", 10*time.Second, "how long the coordinator waits for every worker to rejoin during a rebalance before it evicts the missing ones")
+	c.DurationVar(&f.stallAfter, "stall-after", 30*time.Second, "stall watchdog: a lagging partition whose committed offset has not moved for this long is logged at error, counted, and forces a rejoin; own stalled partitions make /readyz false (negative = off)")
+	c.BoolVar(&f.kafkaDebug, "kafka-debug", false, "log kafka-go's own joins, syncs, assignments and heartbeats at debug level (with --log-level debug); its errors are always logged at warn")
 	c.IntVar(&f.queue, "queue-batches", 2, "batches queued between stages; bounds memory (about (2*queue+3)*batch-size messages)")
 	c.StringVar(&f.modelDir, "model-dir", "", "Hugging Face model folder (config.json, vocab.txt, model.safetensors or pytorch_model.bin); empty = the bundled default model")
 	c.IntVar(&f.cacheMB, "embedding-cache-mb", 64, "embedding cache size in MiB (repeated texts such as item titles are encoded once)")
+	c.BoolVar(&f.dvecF16, "decayed-float16", false, "store the decayed mean vector (dvec) as float16: ~900 bytes less per profile at 384 dims; readers and vector indexes must take FLOAT16 (docs/schema.md)")
+	c.IntVar(&f.profileCache, "profile-cache", 4096, "profiles kept in memory (about 8*dim bytes each) so that a fold writes without reading first; size it to the users of the worker's partitions (negative = off)")
 	c.DurationVar(&f.halfLife, "half-life", 720*time.Hour, "half-life of the time-decayed profile vector and category counts")
 	c.Float64Var(&f.wView, "weight-view", 1, "weight of a view in the profile means")
 	c.Float64Var(&f.wCart, "weight-cart", 2, "weight of an add-to-cart")
@@ -131,11 +160,14 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 			Brokers: f.brokers, Group: f.group, ClicksTopic: f.clicks, ReviewsTopic: f.reviews,
 			ErasureTopic: f.erasure, DLQTopic: f.dlq, BatchSize: f.batchSize, BatchTimeout: f.batchTimeout,
 			QueueBatches: f.queue, SessionTimeout: f.sessionTimeout,
+			HeartbeatInterval: f.heartbeat, RebalanceTimeout: f.rebalanceTimeout, KafkaDebug: f.kafkaDebug,
 		},
+		StallAfter: f.stallAfter,
 		RedisAddrs: r.addrs, RedisCluster: r.cluster, RedisPassword: r.password,
 		ModelDir: f.modelDir, CacheBytes: int64(f.cacheMB) << 20,
 		Store: profilestore.Options{
-			Prefix: r.prefix, HalfLife: f.halfLife, TopCategories: f.topCats, TTL: f.ttl,
+			Prefix: r.prefix, HalfLife: f.halfLife, TopCategories: f.topCats, TTL: f.ttl, CacheSize: f.profileCache,
+			DecayedFloat16: f.dvecF16,
 			ActionWeights: map[event.Kind]float64{event.KindView: f.wView, event.KindCart: f.wCart,
 				event.KindFav: f.wFav, event.KindBuy: f.wBuy, event.KindReview: f.wReview},
 		},

@@ -50,7 +50,11 @@ build a fresh profile. Workers can also receive both requests on the erasure top
 	if err != nil {
 		return err
 	}
-	return forget(ctx, stdout, log, store, privacy.NewPseudonymizer(ring), c.Arg(0), *reconsent)
+	pz, err := kf.pseudonymizer(ring)
+	if err != nil {
+		return err
+	}
+	return forget(ctx, stdout, log, store, pz, c.Arg(0), *reconsent)
 }
 
 func forget(ctx context.Context, out io.Writer, log zerolog.Logger, store *profilestore.Store, pz *privacy.Pseudonymizer, rawID string, reconsent bool) error {

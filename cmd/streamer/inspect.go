@@ -14,13 +14,16 @@ import (
 
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/online"
-	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/reader"
 )
 
 func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "get" {
+		if len(args) > 0 && isHelp(args[0]) {
+			// `streamer profile --help`: the help of the only subcommand, no error.
+			return cmdProfile(ctx, []string{"get", "--help"}, stdout, stderr)
+		}
 		fmt.Fprintln(stderr, "usage: streamer profile get [flags] USER_ID")
 		return errors.New("unknown profile subcommand (want: get)")
 	}
@@ -49,7 +52,11 @@ or the profile as JSON with --json (schema in docs/schema.md).`)
 		if err != nil {
 			return err
 		}
-		opts.Pseudonymize = privacy.NewPseudonymizer(ring).Candidates
+		pz, err := kf.pseudonymizer(ring)
+		if err != nil {
+			return err
+		}
+		opts.Pseudonymize = pz.Candidates
 	}
 	r, err := reader.New(rdb, opts)
 	if err != nil {
@@ -233,4 +240,13 @@ func printProfilesSummary(ctx context.Context, w io.Writer, rdb redis.UniversalC
 		shown++
 	}
 	return len(all), nil
+}
+
+// isHelp reports whether arg asks for help (-h, --help, -help, help).
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help", "help":
+		return true
+	}
+	return false
 }

@@ -73,10 +73,54 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		if wantJSONLogs(args[0], args[1:], stderr) {
+			// The same shape as the logger's lines, so a log pipeline that expects JSON also
+			// gets the reason a worker refused to start (no pseudonym key, bad flag value...).
+			log := zerolog.New(stderr).With().Timestamp().Str("service", "profilestream").Logger()
+			log.Error().Str("command", args[0]).Str("error", err.Error()).Msg("streamer " + args[0] + " failed")
+			return 1
+		}
 		fmt.Fprintf(stderr, "streamer %s: %v\n", args[0], err)
 		return 1
 	}
 	return 0
+}
+
+// loggingCommands are the commands with --log-format; their errors follow it.
+var loggingCommands = map[string]bool{"run": true, "demo": true, "forget": true}
+
+// wantJSONLogs resolves --log-format (or STREAMER_LOG_FORMAT, default auto) of a logging
+// command the way newLogger does, from the raw arguments: the error to print may come from
+// before or during flag parsing.
+func wantJSONLogs(cmd string, args []string, stderr io.Writer) bool {
+	if !loggingCommands[cmd] {
+		return false
+	}
+	format, fromFlag := "", false
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "log-format" {
+			continue
+		}
+		if !hasVal && i+1 < len(args) {
+			val = args[i+1]
+		}
+		format, fromFlag = val, true
+	}
+	if !fromFlag {
+		format = os.Getenv("STREAMER_LOG_FORMAT")
+	}
+	switch format {
+	case "json":
+		return true
+	case "auto", "":
+		f, ok := stderr.(*os.File)
+		return !ok || !term.IsTerminal(int(f.Fd()))
+	}
+	return false
 }
 
 // newLogger returns a zerolog logger: JSON, or a readable console format on a terminal.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/profilestream/profilestream/internal/cli"
+	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/replay"
 )
 
@@ -28,7 +29,13 @@ second, --speedup replays at the original pace divided by the factor.`)
 	speedup := c.Float64("speedup", 0, "replay at the original inter-event times divided by this factor (0 = as fast as allowed by --rate)")
 	keyed := c.Bool("key-by-user", false, "key messages by user id (default: round-robin; the worker is correct either way)")
 	limit := c.Int("limit", 0, "produce at most this many events per file (0 = all)")
+	kafkaDebug := c.Bool("kafka-debug", false, "log kafka-go's own writer activity at debug level (with --log-level debug); its errors are always logged at warn")
+	lf := addLogFlags(c)
 	if err := c.Parse(args); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, lf.format, lf.level)
+	if err != nil {
 		return err
 	}
 	if c.NArg() == 0 {
@@ -36,6 +43,7 @@ second, --speedup replays at the original pace divided by the factor.`)
 		return errors.New("no input file")
 	}
 	w := replay.NewWriter(brokers)
+	w.Logger, w.ErrorLogger = consumer.KafkaLoggers(log, "replay-writer", *kafkaDebug)
 	defer w.Close()
 	total := 0
 	start := time.Now()

@@ -33,6 +33,9 @@ It refuses to start without a pseudonym key.`)
 	}
 	cfg := wf.config(rf)
 	cfg.Keys = ring
+	if cfg.Namespaces, err = kf.namespaces(); err != nil {
+		return err
+	}
 	w, err := worker.New(cfg, log)
 	if err != nil {
 		return err

@@ -36,6 +36,7 @@ G = 'group=~"$group"'
 I = 'instance=~"$instance"'
 lagm = f'max by (group, topic, partition) (profilestream_consumer_lag_messages{{{G}}})'
 lags = f'max by (group, topic, partition) (profilestream_consumer_lag_seconds{{{G}}})'
+lagage = f'max by (group, topic, partition) (profilestream_consumer_lag_message_age_seconds{{{G}}})'
 
 row("Lag (computed from the broker; see docs/operations.md)")
 panel("Group status", [(f'max by (status) (profilestream_consumer_group_status{{{G}}}) == 1', "{{status}}")],
@@ -46,14 +47,20 @@ panel("Group status", [(f'max by (status) (profilestream_consumer_group_status{{
                  for n, c in [("WARN", "yellow"), ("REWIND", "blue"), ("STALL", "orange"), ("STOP", "red")]]}})
 panel("Total lag (messages)", [(f'sum({lagm})', "total")], w=4, kind="stat",
       extra={"options": {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}, "colorMode": "value", "graphMode": "area", "textMode": "value"}})
-panel("Max lag (seconds)", [(f'max({lags})', "max")], unit="s", w=4, kind="stat",
+panel("Max time lag", [(f'max({lags})', "max")], unit="s", w=4, kind="stat",
+      desc="How far behind in time the group is (kafka-lag-exporter's definition: interpolated on end offsets sampled with the wall clock). Empty while unknown (NaN): the end offset has not moved since the worker started sampling.",
       extra={"options": {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}, "colorMode": "value", "graphMode": "area", "textMode": "value"}})
 panel("Lag by topic (messages)", [(f'sum by (topic) ({lagm})', "{{topic}}")], w=12)
 endrow()
 panel("Lag by partition (messages)", [(lagm, "{{topic}}/{{partition}}")], w=12,
       desc="end offset - committed offset per partition (end - start before the first commit).")
-panel("Lag by partition (seconds)", [(lags, "{{topic}}/{{partition}}")], unit="s", w=12,
-      desc="Estimated age of the oldest unprocessed message (offset-time interpolation).")
+panel("Time lag by partition", [(lags, "{{topic}}/{{partition}}")], unit="s", w=12,
+      desc="now - the interpolated time at which the partition's end offset was the committed offset (sampled end offsets with wall-clock times, as kafka-lag-exporter does; extrapolated along the produce rate for offsets older than the samples). Gaps: unknown.")
+endrow()
+panel("Message age by partition (producer timestamps)", [(lagage, "{{topic}}/{{partition}}")], unit="s", w=12,
+      desc="now - the timestamp of the first unprocessed message. Trust it only when producers stamp with wall-clock time: replayed or backfilled data shows its original event time (years).")
+panel("Lag poll errors / s", [(f'sum by (instance) (rate(profilestream_lag_poll_errors_total{{{I}}}[$__rate_interval]))', "{{instance}}")], unit="ops", w=12,
+      desc="Failed polls of the group's lag from the broker; the worker retries with backoff and logs one line when they start failing and one when they recover.")
 endrow()
 
 row("Throughput")

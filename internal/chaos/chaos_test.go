@@ -6,20 +6,17 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/profilestream/profilestream/data/sample"
 	"github.com/profilestream/profilestream/internal/kafkatest"
+	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
 	"github.com/profilestream/profilestream/internal/replay"
@@ -78,125 +75,6 @@ func input(t *testing.T, reps, maxPerFile int) []*kgo.Record {
 		}
 	}
 	return out
-}
-
-// proc is one `streamer run` child process.
-type proc struct {
-	cmd     *exec.Cmd
-	metrics string
-	log     *os.File
-}
-
-type rig struct {
-	t       *testing.T
-	bin     string
-	brokers []string
-	redis   string
-	keys    string
-	dir     string
-	n       int
-}
-
-func (r *rig) start(group, dlq string) *proc {
-	r.t.Helper()
-	r.n++
-	port, err := freePort()
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	logf, err := os.Create(filepath.Join(r.dir, fmt.Sprintf("worker-%d.log", r.n)))
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	cmd := exec.Command(r.bin, "run", "--brokers", strings.Join(r.brokers, ","), "--redis", r.redis,
-		"--group", group, "--dlq-topic", dlq, "--model-dir", tinyModel, "--metrics-addr", fmt.Sprintf("127.0.0.1:%d", port),
-		"--batch-size", "200", "--batch-timeout", "50ms", "--log-format", "json", "--centroid-merge-interval", "1s",
-		"--session-timeout", "6s", "--lag-interval", "-1s")
-	cmd.Env = append(os.Environ(), "STREAMER_PSEUDONYM_KEYS="+r.keys)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	return &proc{cmd: cmd, metrics: fmt.Sprintf("127.0.0.1:%d", port), log: logf}
-}
-
-func (p *proc) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	_ = p.cmd.Wait()
-	p.log.Close()
-}
-
-func (p *proc) stop(t *testing.T) {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("worker did not exit cleanly on SIGTERM: %v", err)
-		}
-	case <-time.After(60 * time.Second):
-		_ = p.cmd.Process.Kill()
-		t.Errorf("worker did not stop within 60s of SIGTERM")
-	}
-	p.log.Close()
-}
-
-func (p *proc) ready() bool {
-	resp, err := http.Get("http://" + p.metrics + "/readyz")
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
-
-// lag returns end - committed summed over the input partitions, or -1 when unknown.
-func lag(ctx context.Context, brokers []string, group string) int64 {
-	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 5 * time.Second}
-	offs := map[string][]kafka.OffsetRequest{}
-	fetch := map[string][]int{}
-	for _, tp := range inputTopics {
-		for p := 0; p < partitions; p++ {
-			offs[tp] = append(offs[tp], kafka.LastOffsetOf(p))
-			fetch[tp] = append(fetch[tp], p)
-		}
-	}
-	lo, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: offs})
-	if err != nil {
-		return -1
-	}
-	of, err := cl.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: fetch})
-	if err != nil || of.Error != nil {
-		return -1
-	}
-	var total int64
-	for _, tp := range inputTopics {
-		committed := map[int]int64{}
-		for _, p := range of.Topics[tp] {
-			committed[p.Partition] = p.CommittedOffset
-		}
-		for _, p := range lo.Topics[tp] {
-			c, ok := committed[p.Partition]
-			if !ok || c < 0 {
-				c = 0
-			}
-			total += p.LastOffset - c
-		}
-	}
-	return total
-}
-
-func waitLagZero(t *testing.T, ctx context.Context, brokers []string, group string) {
-	t.Helper()
-	for lag(ctx, brokers, group) != 0 {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("group %s did not reach lag 0: %d left", group, lag(context.Background(), brokers, group))
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }
 
 // profiles reads every profile under a prefix.
@@ -264,49 +142,50 @@ func maxDiff(a, b []float32) float64 {
 // dlqOrigins returns the distinct origins (topic/partition/offset) in a dead-letter topic.
 func dlqOrigins(t *testing.T, ctx context.Context, brokers []string, topic string) map[string]bool {
 	t.Helper()
+	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	recs, err := kafkatest.ReadAll(rctx, brokers, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string]bool{}
-	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	parts, err := conn.ReadPartitions(topic)
-	conn.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range parts {
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: p.ID, MaxWait: 100 * time.Millisecond})
-		for {
-			fctx, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
-			m, err := r.ReadMessage(fctx)
-			cancel()
-			if err != nil {
-				break
-			}
-			h := map[string]string{}
-			for _, x := range m.Headers {
-				h[x.Key] = string(x.Value)
-			}
-			out[h["dlq.origin.topic"]+"/"+h["dlq.origin.partition"]+"/"+h["dlq.origin.offset"]] = true
+	for _, m := range recs {
+		h := map[string]string{}
+		for _, x := range m.Headers {
+			h[x.Key] = string(x.Value)
 		}
-		r.Close()
+		out[h["dlq.origin.topic"]+"/"+h["dlq.origin.partition"]+"/"+h["dlq.origin.offset"]] = true
 	}
 	return out
 }
 
+// TestChaos runs against kfake and, selected with PROFILESTREAM_KAFKA=real|both, against Apache
+// Kafka: one node for the short run, three for the full one (CHAOS_FULL), where one node is
+// also killed with SIGKILL and restarted mid-run so partition leadership moves.
 func TestChaos(t *testing.T) {
 	full := os.Getenv("CHAOS_FULL") != ""
 	if testing.Short() && !full {
 		t.Skip("chaos")
 	}
-	reps, perFile, kills := 1, 1500, 3
+	kafkatest.ForEachMode(t, func(t *testing.T, mode kafkatest.Mode) { runChaos(t, mode, full) })
+}
+
+func runChaos(t *testing.T, mode kafkatest.Mode, full bool) {
+	reps, perFile, kills, nodes := 1, 3000, 3, 1
 	if full {
-		reps, perFile, kills = 3, 0, 12
+		reps, perFile, kills, nodes = 3, 0, 12, 3
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	// Every wait below is bounded by this context, which ends well before go test's -timeout,
+	// so a stall fails with diagnostics instead of a goroutine dump.
+	end := time.Now().Add(25 * time.Minute)
+	if d, ok := t.Deadline(); ok {
+		end = d.Add(-90 * time.Second)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), end)
 	defer cancel()
 	bin := buildStreamer(t)
-	kf := kafkatest.StartT(t, partitions, "clicks", "reviews", "erasure", "chaos.dlq", "clean.dlq")
+	kf := kafkatest.StartMode(ctx, t, mode, kafkatest.RealOptions{Nodes: nodes, Partitions: partitions,
+		Topics: []string{"clicks", "reviews", "erasure", "chaos.dlq", "clean.dlq"}})
 	recs := input(t, reps, perFile)
 	if err := kf.Produce(ctx, recs...); err != nil {
 		t.Fatal(err)
@@ -320,47 +199,100 @@ func TestChaos(t *testing.T) {
 
 	chaosRedis := redistest.Start(t)
 	cleanRedis := redistest.Start(t)
-	r := &rig{t: t, bin: bin, brokers: kf.Brokers(), keys: keys, dir: t.TempDir()}
+	r := newRig(t, bin, kf, keys)
+	real, _ := kf.(*kafkatest.Real)
 
 	// Chaos run.
 	r.redis = chaosRedis.Addr
 	rng := rand.New(rand.NewPCG(7, 11))
 	a := r.start("chaos", "chaos.dlq")
 	var b *proc
-	done := 0
-	for done < kills {
-		// Kill at a random moment while the worker is making progress: wait until it has
-		// committed something since it started, then a little more.
-		before := lag(ctx, r.brokers, "chaos")
-		if before < 0 { // nothing committed yet: the group is unknown to the coordinator
-			before = int64(len(recs))
+	done, brokerKills, topUps, produced := 0, 0, 0, len(recs)
+	var recovery []float64
+	// The first kill comes once the first worker commits.
+	r.waitSnap(ctx, "chaos", "first commits", 3*time.Minute, 0, func(s lag.Snapshot) bool {
+		for _, p := range s.Partitions {
+			if p.Committed > 0 {
+				return true
+			}
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			if l := lag(ctx, r.brokers, "chaos"); l >= 0 && l < before {
+		return false
+	})
+	const lowWater, maxTopUps = 3000, 10
+	for done < kills {
+		// Kill while the worker is making progress: it owns a partition with work left (so
+		// the kill interrupts something and its recovery can be measured), then at a random
+		// moment. Each kill costs seconds of rebalancing while the workers are fast, so work is
+		// kept queued: when the lag runs low the input is produced once more (the clean run
+		// reads the same topics, so it sees the same messages).
+		var pre lag.Snapshot
+		for {
+			pre = r.waitSnap(ctx, "chaos", fmt.Sprintf("%s to own a partition with lag", a.name), 3*time.Minute, 0,
+				func(s lag.Snapshot) bool {
+					return ownsLagging(s, a) || s.TotalLag < lowWater
+				})
+			if pre.TotalLag >= lowWater || topUps >= maxTopUps {
 				break
 			}
-			time.Sleep(50 * time.Millisecond)
+			more := input(t, 1, perFile)
+			if err := kf.Produce(ctx, more...); err != nil {
+				t.Fatal(err)
+			}
+			topUps++
+			produced += len(more)
+			t.Logf("chaos: %d more messages produced (lag was %d)", len(more), pre.TotalLag)
 		}
-		time.Sleep(time.Duration(rng.IntN(250)) * time.Millisecond)
-		if lag(ctx, r.brokers, "chaos") == 0 {
-			break // input exhausted before all kills; the kills so far count
+		if !ownsLagging(pre, a) {
+			t.Logf("chaos: input exhausted after %d kills (%d top-ups)", done, topUps)
+			break
 		}
+		time.Sleep(time.Duration(rng.IntN(250)) * time.Millisecond) // jitter, not synchronisation
+		killed := a
+		at := time.Now()
 		a.kill()
 		done++
-		t.Logf("chaos: SIGKILL %d, lag %d", done, lag(ctx, r.brokers, "chaos"))
+		// Right after the kill the dead member still holds its partitions: their committed
+		// offsets are final for it. Recovered = each of them committed past that (or is done).
+		post, err := r.poll(ctx, "chaos")
+		if err != nil {
+			t.Fatalf("chaos: lag after SIGKILL %d: %v\n%s", done, err, r.diagnostics("chaos"))
+		}
+		owned := ownedBy(post, killed)
+		if len(owned) == 0 {
+			owned = ownedBy(pre, killed)
+		}
+		// Only partitions with work left must commit again; the others have nothing to do.
+		pending := map[string]int64{}
+		for _, pl := range post.Partitions {
+			k := fmt.Sprintf("%s/%d", pl.Topic, pl.Partition)
+			if _, ok := owned[k]; ok && pl.Lag > 0 {
+				pending[k] = pl.Committed
+			}
+		}
+		t.Logf("chaos: SIGKILL %d of %s, lag %d, it owned %d partitions, %d with lag", done, killed.name, post.TotalLag, len(owned), len(pending))
 		a = r.start("chaos", "chaos.dlq")
-		switch {
-		case b == nil && done%3 == 1:
+		if b == nil && done%3 == 1 {
 			b = r.start("chaos", "chaos.dlq")
 			t.Logf("chaos: second worker joined")
-		case b != nil && done%3 == 0:
+		}
+		if len(pending) > 0 {
+			r.waitSnap(ctx, "chaos", fmt.Sprintf("the partitions of %s killed %d to commit again", killed.name, done), 3*time.Minute, 0,
+				func(s lag.Snapshot) bool { return committedAgain(s, pending) })
+			sec := time.Since(at).Seconds()
+			recovery = append(recovery, sec)
+			t.Logf("chaos: partitions of %s commit again %.1fs after its SIGKILL", killed.name, sec)
+		}
+		if b != nil && done%3 == 0 {
 			b.stop(t)
 			b = nil
 			t.Logf("chaos: second worker left")
 		}
+		if real != nil && real.Nodes() >= 3 && brokerKills == 0 && done >= kills/2 {
+			killBroker(t, ctx, r, real)
+			brokerKills++
+		}
 	}
-	waitLagZero(t, ctx, r.brokers, "chaos")
+	r.waitLagZero(ctx, "chaos", 10*time.Minute)
 	if b != nil {
 		b.stop(t)
 	}
@@ -369,13 +301,25 @@ func TestChaos(t *testing.T) {
 	// Clean run: one worker, never disturbed, its own group and Redis.
 	r.redis = cleanRedis.Addr
 	c := r.start("clean", "clean.dlq")
-	waitLagZero(t, ctx, r.brokers, "clean")
+	r.waitLagZero(ctx, "clean", 10*time.Minute)
 	c.stop(t)
 
 	checked, mismatched := compare(t, profiles(t, ctx, chaosRedis.Addr), profiles(t, ctx, cleanRedis.Addr))
-	fmt.Printf("FIGURE chaos.kills %d\nFIGURE chaos.profiles_checked %d\nFIGURE chaos.profiles_mismatched %d\n", done, checked, mismatched)
+	prefix := "chaos."
+	if mode == kafkatest.ModeReal {
+		prefix = "chaos.kafka."
+		fmt.Printf("FIGURE %sbroker_kills %d\n", prefix, brokerKills)
+	}
+	fmt.Printf("FIGURE %skills %d\nFIGURE %sprofiles_checked %d\nFIGURE %sprofiles_mismatched %d\n",
+		prefix, done, prefix, checked, prefix, mismatched)
+	fmt.Printf("FIGURE %srecovery_s_p50 %.1f\nFIGURE %srecovery_s_max %.1f\n",
+		prefix, percentile(recovery, 0.5), prefix, percentile(recovery, 1))
+	t.Logf("chaos: %d messages in all; recovery after each SIGKILL (s): %.1f", produced, recovery)
 	if done < min(kills, 3) {
 		t.Errorf("only %d kills happened", done)
+	}
+	if real != nil && real.Nodes() >= 3 && brokerKills == 0 {
+		t.Errorf("no Kafka node was killed")
 	}
 	if checked == 0 {
 		t.Fatal("no profiles to check")
@@ -387,4 +331,76 @@ func TestChaos(t *testing.T) {
 	if len(cleanDLQ) == 0 || fmt.Sprint(chaosDLQ) != fmt.Sprint(cleanDLQ) {
 		t.Errorf("dead letters differ: chaos run %d distinct origins, clean run %d", len(chaosDLQ), len(cleanDLQ))
 	}
+}
+
+// killBroker kills with SIGKILL the Kafka node leading the most input partitions, waits until
+// those partitions have other leaders and the group commits on every lagging partition again,
+// then restarts the node.
+func killBroker(t *testing.T, ctx context.Context, r *rig, real *kafkatest.Real) {
+	t.Helper()
+	count := map[int32]int{}
+	for _, topic := range inputTopics {
+		leaders, err := real.Leaders(ctx, topic)
+		if err != nil {
+			t.Fatalf("chaos: leaders of %s: %v", topic, err)
+		}
+		for _, l := range leaders {
+			count[l]++
+		}
+	}
+	victim, most := int32(-1), -1
+	for id, n := range count {
+		if n > most || n == most && id < victim {
+			victim, most = id, n
+		}
+	}
+	pre, err := r.poll(ctx, "chaos")
+	if err != nil {
+		t.Fatalf("chaos: lag before the broker kill: %v", err)
+	}
+	base := map[string]int64{}
+	for _, pl := range pre.Partitions {
+		base[fmt.Sprintf("%s/%d", pl.Topic, pl.Partition)] = pl.Committed
+	}
+	at := time.Now()
+	if err := real.KillNode(int(victim)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("chaos: SIGKILL of Kafka node %d, leader of %d input partitions", victim, most)
+	moved := func() bool {
+		for _, topic := range inputTopics {
+			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			leaders, err := real.Leaders(lctx, topic)
+			cancel()
+			if err != nil {
+				return false
+			}
+			for _, l := range leaders {
+				if l < 0 || l == victim {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for !moved() {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("chaos: leadership did not move off killed Kafka node %d within 2 min\n%s", victim, r.diagnostics("chaos"))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	t.Logf("chaos: leadership moved off node %d in %.1fs", victim, time.Since(at).Seconds())
+	r.waitSnap(ctx, "chaos", fmt.Sprintf("commits on every lagging partition with Kafka node %d down", victim), 3*time.Minute, 0,
+		func(s lag.Snapshot) bool { return committedAgain(s, base) })
+	sec := time.Since(at).Seconds()
+	t.Logf("chaos: the group commits on every lagging partition %.1fs after the node's SIGKILL", sec)
+	fmt.Printf("FIGURE chaos.kafka.broker_recovery_s %.1f\n", sec)
+	if err := real.RestartNode(ctx, int(victim)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("chaos: Kafka node %d restarted", victim)
 }

@@ -1,6 +1,10 @@
 package chaos
 
 import (
+	"bytes"
+	"strings"
+	"sync"
+
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 
@@ -15,4 +19,27 @@ func redisClient(addr string) *redis.Client { return redis.NewClient(&redis.Opti
 // testutilCounter reads the worker's redis_errors_total for one operation.
 func testutilCounter(w *worker.Worker, op string) float64 {
 	return testutil.ToFloat64(w.Metrics().RedisErrors.WithLabelValues(op))
+}
+
+// syncBuffer is a log sink for in-process workers that a failing test can read while they run.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// Tail returns the last n lines written.
+func (s *syncBuffer) Tail(n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lines := strings.Split(strings.TrimRight(s.b.String(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n") + "\n"
 }

@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/kafkatest"
+	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/redistest"
 	"github.com/profilestream/profilestream/internal/worker"
@@ -38,6 +40,7 @@ func TestRedisRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var logs syncBuffer // both workers' logs, for the diagnostics of a failed wait
 	newWorker := func(group, addr string) *worker.Worker {
 		w, err := worker.New(worker.Config{
 			Consumer:    consumer.Config{Brokers: kf.Brokers(), Group: group, BatchSize: 100, BatchTimeout: 20 * time.Millisecond},
@@ -45,7 +48,7 @@ func TestRedisRestart(t *testing.T) {
 			Keys:        ring,
 			Encoder:     enc,
 			MetricsAddr: "127.0.0.1:0",
-		}, zerolog.Nop())
+		}, zerolog.New(&logs))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,12 +62,50 @@ func TestRedisRestart(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
+	mons := map[string]*lag.Monitor{}
+	defer func() {
+		for _, m := range mons {
+			m.Close()
+		}
+	}()
+	snapshot := func(group string) (lag.Snapshot, error) {
+		m := mons[group]
+		if m == nil {
+			var err error
+			if m, err = lag.New(kf.Brokers(), group, inputTopics, lag.Options{TimeLag: lag.TimeLagOff}); err != nil {
+				return lag.Snapshot{}, err
+			}
+			mons[group] = m
+		}
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return m.Poll(pctx)
+	}
+	lagOf := func(group string) int64 {
+		s, err := snapshot(group)
+		if err != nil {
+			return -1
+		}
+		return s.TotalLag
+	}
+	// Every wait ends within 2 minutes (and before ctx) with the group's lag per partition and
+	// the workers' last log lines.
+	group := "restart"
 	waitUntil := func(what string, cond func() bool) {
 		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute)
 		for !cond() {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				diag := ""
+				if s, err := snapshot(group); err != nil {
+					diag = fmt.Sprintf("lag unknown: %v\n", err)
+				} else {
+					diag = describe(s)
+				}
+				t.Fatalf("timed out waiting for %s\n%s--- worker log, last 30 lines:\n%s", what, diag, logs.Tail(30))
+			}
 			select {
 			case <-ctx.Done():
-				t.Fatalf("timed out waiting for %s", what)
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
@@ -82,7 +123,7 @@ func TestRedisRestart(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	rs.Restart()
 	waitUntil("/readyz to turn true again", func() bool { return readyz(w) == http.StatusOK })
-	waitUntil("lag 0", func() bool { return lag(ctx, kf.Brokers(), "restart") == 0 })
+	waitUntil("lag 0", func() bool { return lagOf("restart") == 0 })
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("worker: %v", err)
@@ -92,10 +133,11 @@ func TestRedisRestart(t *testing.T) {
 	}
 
 	clean := redistest.Start(t)
+	group = "restart-clean"
 	w2 := newWorker("restart-clean", clean.Addr)
 	wctx2, stop2 := context.WithCancel(ctx)
 	go func() { done <- w2.Run(wctx2) }()
-	waitUntil("clean lag 0", func() bool { return lag(ctx, kf.Brokers(), "restart-clean") == 0 })
+	waitUntil("clean lag 0", func() bool { return lagOf("restart-clean") == 0 })
 	stop2()
 	<-done
 

@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -57,8 +58,29 @@ type Config struct {
 	QueueBatches int
 	// Limits bound message and field sizes (see Limits).
 	Limits Limits
-	// SessionTimeout and RebalanceTimeout of the group (defaults 10 s and 10 s).
-	SessionTimeout, RebalanceTimeout time.Duration
+	// SessionTimeout is how long the coordinator waits without a heartbeat before it evicts a
+	// member and moves its partitions (default 6 s, the smallest Apache Kafka accepts by
+	// default, group.min.session.timeout.ms). It bounds how fast a SIGKILLed worker's
+	// partitions move: about SessionTimeout + HeartbeatInterval + one rejoin.
+	SessionTimeout time.Duration
+	// RebalanceTimeout is how long the coordinator waits for every member to rejoin during a
+	// rebalance before it evicts the missing ones (default 10 s).
+	RebalanceTimeout time.Duration
+	// HeartbeatInterval is how often a member heartbeats; survivors learn of a rebalance at
+	// their next heartbeat (default 1 s; must be well below SessionTimeout).
+	HeartbeatInterval time.Duration
+	// JoinGroupBackoff is the pause before joining again after a failed join (default 500 ms).
+	JoinGroupBackoff time.Duration
+	// ClientID names this worker to the brokers (default "profilestream-<host>-<pid>"); the
+	// coordinator reports it as the member's client id, so `streamer lag` and the stall
+	// watchdog can tell which process owns a partition.
+	ClientID string
+	// DialFunc, when set, opens the TCP connections of the group and the readers (a proxy, or
+	// a test that cuts a worker's connections as a SIGKILL would).
+	DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+	// KafkaDebug routes kafka-go's own informational log lines (joins, syncs, assignments,
+	// heartbeats) to the logger at debug level. kafka-go's errors are always logged at warn.
+	KafkaDebug bool
 	// Retry is the backoff policy for broker faults (DLQ writes, commits).
 	Retry retry.Policy
 }
@@ -89,10 +111,22 @@ func (c *Config) defaults() {
 		c.QueueBatches = 2
 	}
 	if c.SessionTimeout <= 0 {
-		c.SessionTimeout = 10 * time.Second
+		c.SessionTimeout = 6 * time.Second
 	}
 	if c.RebalanceTimeout <= 0 {
 		c.RebalanceTimeout = 10 * time.Second
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = time.Second
+		if third := c.SessionTimeout / 3; third < c.HeartbeatInterval {
+			c.HeartbeatInterval = third
+		}
+	}
+	if c.JoinGroupBackoff <= 0 {
+		c.JoinGroupBackoff = 500 * time.Millisecond
+	}
+	if c.ClientID == "" {
+		c.ClientID = DefaultClientID()
 	}
 }
 
@@ -156,11 +190,15 @@ type Consumer struct {
 	log     zerolog.Logger
 	roles   map[string]TopicRole
 	dlq     *kafka.Writer
-	ready   atomic.Bool
 	parts   atomic.Int64
 	paused  atomic.Bool
 	stats   Stats
 	statsMu sync.Mutex
+
+	rejoin        chan string
+	memberMu      sync.Mutex
+	member        string
+	applyingSince atomic.Int64 // unix ns when the batch in apply entered it; 0 = idle
 }
 
 // Stats are running totals, for progress lines and tests.
@@ -182,11 +220,16 @@ func New(cfg Config, h Handler, m *metrics.Metrics, log zerolog.Logger) (*Consum
 	if m == nil {
 		m = metrics.New(nil)
 	}
-	c := &Consumer{cfg: cfg, h: h, m: m, log: log,
+	c := &Consumer{cfg: cfg, h: h, m: m, log: log, rejoin: make(chan string, 1),
 		roles: map[string]TopicRole{cfg.ClicksTopic: RoleClicks, cfg.ReviewsTopic: RoleReviews}}
 	if cfg.ErasureTopic != "-" {
 		c.roles[cfg.ErasureTopic] = RoleErasure
 	}
+	gc := c.groupConfig()
+	if err := gc.Validate(); err != nil {
+		return nil, fmt.Errorf("consumer: group %s: %w", cfg.Group, err)
+	}
+	dlqLogger, dlqErrLogger := KafkaLoggers(log, "dlq-writer", cfg.KafkaDebug)
 	c.dlq = &kafka.Writer{
 		Addr:                   kafka.TCP(cfg.Brokers...),
 		Topic:                  cfg.DLQTopic,
@@ -194,6 +237,9 @@ func New(cfg Config, h Handler, m *metrics.Metrics, log zerolog.Logger) (*Consum
 		AllowAutoTopicCreation: true,
 		BatchTimeout:           5 * time.Millisecond,
 		Balancer:               &kafka.Hash{},
+		Transport:              &kafka.Transport{ClientID: cfg.ClientID},
+		Logger:                 dlqLogger,
+		ErrorLogger:            dlqErrLogger,
 	}
 	return c, nil
 }
@@ -216,35 +262,29 @@ func (c *Consumer) Pause()  { c.paused.Store(true) }
 func (c *Consumer) Resume() { c.paused.Store(false) }
 
 // Run consumes until ctx ends, then finishes the batches in flight, commits them and leaves
-// the group. It returns nil after a clean shutdown.
+// the group. It returns nil after a clean shutdown. When a stage fails with an error it cannot
+// retry away, Run stops fetching at once, leaves the group and returns that error.
 func (c *Consumer) Run(ctx context.Context) error {
-	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
-		ID:                     c.cfg.Group,
-		Brokers:                c.cfg.Brokers,
-		Topics:                 c.cfg.Topics(),
-		StartOffset:            kafka.FirstOffset,
-		SessionTimeout:         c.cfg.SessionTimeout,
-		RebalanceTimeout:       c.cfg.RebalanceTimeout,
-		HeartbeatInterval:      time.Second,
-		JoinGroupBackoff:       time.Second,
-		WatchPartitionChanges:  true,
-		PartitionWatchInterval: 5 * time.Second,
-	})
-	if err != nil {
-		return fmt.Errorf("consumer: group %s: %w", c.cfg.Group, err)
-	}
 	defer c.dlq.Close()
 
-	// stop ends fetching; the stages then drain. work is the context of the stages: it outlives
-	// stop so the last batches are written and committed.
+	// stop ends fetching: on shutdown (ctx) or after a stage error; the stages then drain.
+	// work is the context of the stages: it outlives a shutdown so the last batches are written
+	// and committed, and a stage error cancels it.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	stop := ctx.Done()
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	defer stopFetch()
+	stop := fetchCtx.Done()
 
 	fetchQ := make(chan fetched, c.cfg.BatchSize)
 	prepQ := make(chan *Batch, c.cfg.QueueBatches)
 	applyQ := make(chan *Batch, c.cfg.QueueBatches)
 	stageErr := make(chan error, 3)
+	fail := func(err error) {
+		stageErr <- err
+		cancelWork()
+		stopFetch()
+	}
 
 	var stages sync.WaitGroup
 	stages.Add(3)
@@ -255,8 +295,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		for b := range prepQ {
 			c.m.StageQueueDepth.WithLabelValues("prepare").Set(float64(len(prepQ)))
 			if err := c.h.Prepare(work, b); err != nil {
-				stageErr <- fmt.Errorf("prepare: %w", err)
-				cancelWork()
+				fail(fmt.Errorf("prepare: %w", err))
 				for range prepQ {
 				}
 				return
@@ -268,9 +307,11 @@ func (c *Consumer) Run(ctx context.Context) error {
 		defer stages.Done()
 		for b := range applyQ {
 			c.m.StageQueueDepth.WithLabelValues("apply").Set(float64(len(applyQ)))
-			if err := c.apply(work, b); err != nil {
-				stageErr <- fmt.Errorf("apply: %w", err)
-				cancelWork()
+			c.applyingSince.Store(time.Now().UnixNano())
+			err := c.apply(work, b)
+			c.applyingSince.Store(0)
+			if err != nil {
+				fail(fmt.Errorf("apply: %w", err))
 				for range applyQ {
 				}
 				return
@@ -278,24 +319,74 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 	}()
 
-	// The group loop: one iteration per generation.
+	// One membership per iteration: the watchdog may ask to leave and join again (Rejoin).
 	var readers sync.WaitGroup
-	genErr := false
-loop:
-	for {
-		gen, err := group.Next(ctx)
+	var group *kafka.ConsumerGroup
+	var err error
+	for fetchCtx.Err() == nil {
+		group, err = kafka.NewConsumerGroup(c.groupConfig())
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed) {
-				break loop
+			fail(fmt.Errorf("consumer: group %s: %w", c.cfg.Group, err))
+			break
+		}
+		reason := c.membership(fetchCtx, group, stop, fetchQ, &readers)
+		if fetchCtx.Err() != nil {
+			break // keep the membership: the final commits go through it
+		}
+		c.log.Warn().Str("group", c.cfg.Group).Str("reason", reason).Msg("leaving the consumer group to join again")
+		c.setMember("")
+		c.parts.Store(0)
+		c.m.AssignedPartitions.Set(0)
+		_ = group.Close() // LeaveGroup: the coordinator rebalances without waiting for our session to expire
+		group = nil
+	}
+	// Shutdown: readers stopped sending on stop; the batcher flushes and the stages drain while
+	// the generation is still alive, so the final commits are accepted. Then leave the group.
+	c.log.Info().Msg("shutting down: finishing batches in flight")
+	stages.Wait()
+	close(stageErr)
+	err = <-stageErr
+	c.parts.Store(0)
+	c.m.AssignedPartitions.Set(0)
+	c.setMember("")
+	if group != nil {
+		_ = group.Close()
+	}
+	readers.Wait()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// membership runs the generations of one group membership until ctx ends (shutdown or stage
+// error; it returns "") or a rejoin is requested (it returns the reason).
+func (c *Consumer) membership(ctx context.Context, group *kafka.ConsumerGroup, stop <-chan struct{}, fetchQ chan<- fetched, readers *sync.WaitGroup) string {
+	mctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	reasonCh := make(chan string, 1)
+	go func() {
+		select {
+		case r := <-c.rejoin:
+			reasonCh <- r
+			cancel()
+		case <-mctx.Done():
+		}
+	}()
+	genErr := false
+	for {
+		gen, err := group.Next(mctx)
+		if err != nil {
+			if mctx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed) {
+				break
 			}
 			if !genErr {
 				c.log.Warn().Err(err).Str("group", c.cfg.Group).Msg("joining consumer group failed; retrying")
 				genErr = true
 			}
 			select {
-			case <-ctx.Done():
-				break loop
-			case <-time.After(time.Second):
+			case <-mctx.Done():
+			case <-time.After(c.cfg.JoinGroupBackoff):
 			}
 			continue
 		}
@@ -304,6 +395,7 @@ loop:
 			genErr = false
 		}
 		c.m.Rebalances.Inc()
+		c.setMember(gen.MemberID)
 		n := 0
 		for topic, parts := range gen.Assignments {
 			for _, p := range parts {
@@ -321,7 +413,7 @@ loop:
 		c.statsMu.Lock()
 		c.stats.Generations++
 		c.statsMu.Unlock()
-		c.log.Info().Int32("generation", gen.ID).Int("partitions", n).Msg("partitions assigned")
+		c.log.Info().Int32("generation", gen.ID).Str("member", gen.MemberID).Int("partitions", n).Msg("partitions assigned")
 		if n == 0 {
 			// Nothing to read in this generation; wait for the next one (or shutdown) while
 			// keeping the generation alive.
@@ -334,20 +426,53 @@ loop:
 			})
 		}
 	}
-	// Shutdown: readers stopped sending on stop; the batcher flushes and the stages drain while
-	// the generation is still alive, so the final commits are accepted. Then leave the group.
-	c.log.Info().Msg("shutting down: finishing batches in flight")
-	stages.Wait()
-	close(stageErr)
-	err = <-stageErr
-	c.parts.Store(0)
-	c.m.AssignedPartitions.Set(0)
-	_ = group.Close()
-	readers.Wait()
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
+	select {
+	case r := <-reasonCh:
+		if ctx.Err() == nil {
+			return r
+		}
+	default:
 	}
-	return nil
+	return ""
+}
+
+// Rejoin asks the consumer to leave the group and join again, which makes the coordinator
+// rebalance: partitions held by a member that is gone or wedged move to live members once it
+// fails to rejoin within the rebalance timeout. It returns false when a rejoin is already
+// pending. The stall watchdog calls it.
+func (c *Consumer) Rejoin(reason string) bool {
+	select {
+	case c.rejoin <- reason:
+		return true
+	default:
+		return false
+	}
+}
+
+// MemberID is this worker's member id in the current generation ("" when not a member).
+func (c *Consumer) MemberID() string {
+	c.memberMu.Lock()
+	defer c.memberMu.Unlock()
+	return c.member
+}
+
+func (c *Consumer) setMember(id string) {
+	c.memberMu.Lock()
+	c.member = id
+	c.memberMu.Unlock()
+}
+
+// ClientID is the client id this worker presents to the brokers.
+func (c *Consumer) ClientID() string { return c.cfg.ClientID }
+
+// ApplyingFor is how long the batch now in the apply stage has been there (0 when the stage is
+// idle). A long time means the pipeline is blocked downstream (Redis), not in Kafka.
+func (c *Consumer) ApplyingFor() time.Duration {
+	t := c.applyingSince.Load()
+	if t == 0 {
+		return 0
+	}
+	return time.Since(time.Unix(0, t))
 }
 
 // readPartition fetches one partition of one generation into fetchQ. On stop it stops
@@ -363,13 +488,17 @@ func (c *Consumer) readPartition(gctx context.Context, stop <-chan struct{}, gen
 		case <-rctx.Done():
 		}
 	}()
+	logger, errLogger := KafkaLoggers(c.log, "reader", c.cfg.KafkaDebug)
 	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:   c.cfg.Brokers,
-		Topic:     topic,
-		Partition: p.ID,
-		MinBytes:  1,
-		MaxBytes:  8 << 20,
-		MaxWait:   250 * time.Millisecond,
+		Brokers:     c.cfg.Brokers,
+		Dialer:      c.dialer(),
+		Topic:       topic,
+		Partition:   p.ID,
+		MinBytes:    1,
+		MaxBytes:    8 << 20,
+		MaxWait:     250 * time.Millisecond,
+		Logger:      logger,
+		ErrorLogger: errLogger,
 	})
 	defer r.Close()
 	if err := r.SetOffset(p.Offset); err != nil {

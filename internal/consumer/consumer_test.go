@@ -2,8 +2,10 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -127,4 +129,86 @@ func TestConsumerBatchesDeadLettersAndCommits(t *testing.T) {
 	if rec2.count() != 1 {
 		t.Fatalf("restart re-read %d events; want only the new one", rec2.count())
 	}
+}
+
+// failingApply fails Apply permanently on its first batch and counts Prepare calls.
+type failingApply struct {
+	prepared atomic.Int64
+}
+
+var errPermanent = errors.New("permanent apply failure")
+
+func (f *failingApply) Prepare(context.Context, *Batch) error { f.prepared.Add(1); return nil }
+func (f *failingApply) Apply(context.Context, *Batch) error   { return errPermanent }
+
+// TestRunStopsAndReturnsStageError: after a stage fails, Run used to keep fetching (and
+// dropping) messages until SIGTERM. It must stop fetching, leave the group and return the error.
+func TestRunStopsAndReturnsStageError(t *testing.T) {
+	c := kafkatest.StartT(t, 2, "clicks", "reviews", "erasure", "profilestream.dlq")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var recs []*kgo.Record
+	for i := 0; i < 2000; i++ {
+		recs = append(recs, &kgo.Record{Topic: "clicks", Partition: int32(i % 2),
+			Value: []byte(fmt.Sprintf(`{"user_id":"u%d","item_id":"i%d","action":"pv","ts":%d}`, i%7, i, 1511544070+i))})
+	}
+	if err := c.Produce(ctx, recs...); err != nil {
+		t.Fatal(err)
+	}
+	h := &failingApply{}
+	cons, err := New(Config{Brokers: c.Brokers(), Group: "fails", BatchSize: 4, BatchTimeout: 10 * time.Millisecond}, h, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cons.Run(ctx) }() // ctx stays live: only the stage error may end Run
+	select {
+	case err := <-done:
+		if !errors.Is(err, errPermanent) {
+			t.Fatalf("Run returned %v, want the apply error", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("Run still running 30 s after the apply stage failed: stats %+v, %d batches prepared, %s",
+			cons.Stats(), h.prepared.Load(), describeGroup(c.Brokers(), "fails"))
+	}
+	if cons.AssignedPartitions() != 0 || cons.MemberID() != "" {
+		t.Errorf("after Run returned: %d partitions, member %q", cons.AssignedPartitions(), cons.MemberID())
+	}
+	if p := h.prepared.Load(); p > 50 {
+		t.Errorf("%d batches of 4 prepared after the first apply failed: fetching went on", p)
+	}
+}
+
+// TestShutdownLeavesGroup: a worker stopped by its context (SIGTERM in cmd/streamer) sends
+// LeaveGroup, so the other worker gets its partitions without waiting for the session timeout.
+// The session timeout is 60 s and the deadline 30 s: only a LeaveGroup can pass.
+func TestShutdownLeavesGroup(t *testing.T) {
+	const parts = 2
+	c := kafkatest.StartT(t, parts, "clicks", "reviews", "erasure", "profilestream.dlq")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	mk := func() (*Consumer, context.CancelFunc, chan error) {
+		cons, err := New(Config{Brokers: c.Brokers(), Group: "leave", SessionTimeout: 60 * time.Second,
+			RebalanceTimeout: 60 * time.Second, HeartbeatInterval: 300 * time.Millisecond}, &recorder{events: map[string]int{}}, nil, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- cons.Run(rctx) }()
+		return cons, stop, done
+	}
+	a, stopA, doneA := mk()
+	defer func() { stopA(); <-doneA }()
+	b, stopB, doneB := mk()
+	waitFor(ctx, t, "both own half", func() bool { return a.AssignedPartitions() == 3 && b.AssignedPartitions() == 3 },
+		func() string { return describeGroup(c.Brokers(), "leave") })
+	stopB()
+	if err := <-doneB; err != nil {
+		t.Fatalf("b: %v", err)
+	}
+	deadline, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	waitFor(deadline, t, "A owns every partition after B's shutdown", func() bool { return a.AssignedPartitions() == 3*parts },
+		func() string { return describeGroup(c.Brokers(), "leave") })
 }

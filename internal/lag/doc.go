@@ -8,19 +8,20 @@
 // (committed = -1, or the group does not exist yet) lags by end - start: every message still in
 // the log is unprocessed.
 //
-// Lag in seconds answers "how old is the oldest message the group has not processed yet". Two
-// estimates are offered (Options.TimeLag):
+// Lag in seconds answers "how far behind in time is the group", as kafka-lag-exporter defines
+// it: each poll records every partition's end offset with the wall-clock time in a small
+// bounded table, and PartitionLag.LagSeconds is now minus the time at which the end offset was
+// the committed offset, interpolated in that table. It needs no extra requests and does not
+// trust producer timestamps (our replay tool stamps messages with the original event time,
+// which may be years old). A committed offset older than the table is extrapolated back along
+// the table's average produce rate (EstimateExtrapolated); without two points of different
+// offsets the figure is unknown (EstimateUnknown), never counted from the monitor's start.
 //
-//   - TimeLagTable (the default) keeps, per partition, a small table of (end offset, wall
-//     clock) points seen at each poll and interpolates the time at which the first unprocessed
-//     offset was written, as kafka-lag-exporter does. It needs no extra requests and does not
-//     trust producer timestamps (our replay tool stamps messages with the original event time,
-//     which may be years old). Its limit: an offset written before the monitor's first poll
-//     has no point in the table; its age is then reported as a lower bound (now - first point,
-//     flagged LagSecondsLowerBound) until the group catches up past the table's start.
-//   - TimeLagTimestamp fetches the record at the committed offset of every lagging partition
-//     and reports now - its timestamp. It is right from the first poll, but only as right as
-//     the producer's clock and timestamp type (CreateTime vs LogAppendTime).
+// Options.MessageAge adds a second, differently named figure, PartitionLag.AgeSeconds: now
+// minus the timestamp of the first unprocessed record, fetched with one request per partition
+// (so a record batch larger than the per-partition limit is never dropped and read as 0 s).
+// It is right from the first poll, but only as right as the producer's clock and timestamp
+// type (CreateTime vs LogAppendTime).
 //
 // Status follows Burrow's evaluation over a sliding window of the last Options.Window polls
 // of each partition, see Status and Evaluate. The group's status is its worst partition's.

@@ -1,6 +1,7 @@
 package lag
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -9,7 +10,9 @@ import (
 )
 
 // Exporter writes snapshots to the lag series of a metrics.Metrics
-// (profilestream_consumer_lag_messages and _seconds by group, topic and partition) and to
+// (profilestream_consumer_lag_messages, _seconds and _message_age_seconds by group, topic and
+// partition; a figure that cannot be had is NaN, which Prometheus' max() and comparisons
+// ignore, so an unknown lag never reads as 0 s) and to
 // profilestream_consumer_group_status{group,status} (1 for the current status, 0 for the
 // others).
 type Exporter struct {
@@ -33,12 +36,24 @@ func (e *Exporter) Update(s Snapshot) {
 		k := [3]string{s.Group, p.Topic, strconv.Itoa(int(p.Partition))}
 		now[k] = true
 		e.m.LagMessages.WithLabelValues(k[:]...).Set(float64(p.Lag))
-		e.m.LagSeconds.WithLabelValues(k[:]...).Set(p.LagSeconds)
+		lagS := math.NaN()
+		if p.LagSecondsKnown() {
+			lagS = p.LagSeconds
+		}
+		e.m.LagSeconds.WithLabelValues(k[:]...).Set(lagS)
+		if s.AgeMeasured {
+			age := math.NaN()
+			if p.AgeKnown {
+				age = p.AgeSeconds
+			}
+			e.m.LagMessageAge.WithLabelValues(k[:]...).Set(age)
+		}
 	}
 	for k := range e.seen {
 		if !now[k] {
 			e.m.LagMessages.DeleteLabelValues(k[:]...)
 			e.m.LagSeconds.DeleteLabelValues(k[:]...)
+			e.m.LagMessageAge.DeleteLabelValues(k[:]...)
 		}
 	}
 	e.seen = now

@@ -2,6 +2,7 @@ package lag
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -18,12 +19,31 @@ import (
 type TimeLag int
 
 const (
-	// TimeLagTable interpolates in a per-partition table of (end offset, poll time) points.
+	// TimeLagTable interpolates LagSeconds in a per-partition table of (end offset, poll time)
+	// points (kafka-lag-exporter's definition).
 	TimeLagTable TimeLag = iota
-	// TimeLagTimestamp fetches the record at the committed offset and uses its timestamp.
+	// TimeLagTimestamp is TimeLagTable plus the message-timestamp age (AgeSeconds), the same
+	// as TimeLagTable with Options.MessageAge. LagSeconds stays the table's figure.
 	TimeLagTimestamp
-	// TimeLagOff reports no lag in seconds (0 everywhere).
+	// TimeLagOff reports no time figures at all (LagSeconds and AgeSeconds unknown).
 	TimeLagOff
+)
+
+// Estimate says how a PartitionLag's LagSeconds was obtained.
+type Estimate string
+
+const (
+	// EstimateNone: the partition has no lag; LagSeconds is exactly 0.
+	EstimateNone Estimate = ""
+	// EstimateInterpolated: the committed offset lies inside the offset-time table.
+	EstimateInterpolated Estimate = "interpolated"
+	// EstimateExtrapolated: the committed offset is older than the table; its time is
+	// extrapolated back along the table's average produce rate (first to last point), as
+	// kafka-lag-exporter does. Right when producers kept their pace; a guess otherwise.
+	EstimateExtrapolated Estimate = "extrapolated"
+	// EstimateUnknown: no figure can be had (the table has fewer than two points with
+	// different end offsets, or time lag is off). LagSeconds is 0 and must not be read.
+	EstimateUnknown Estimate = "unknown"
 )
 
 // Options tune a Monitor. The zero value is usable.
@@ -38,6 +58,9 @@ type Options struct {
 	StopAfter time.Duration
 	// TimeLag selects the lag-in-seconds estimate. Default TimeLagTable.
 	TimeLag TimeLag
+	// MessageAge also reads the record at the first unprocessed offset of every lagging
+	// partition (one Fetch per partition) and reports now - its timestamp as AgeSeconds.
+	MessageAge bool
 	// TablePoints bounds the offset-time table per partition (TimeLagTable). Default 120.
 	// When full, every other point of the older half is dropped, so the table spans an
 	// ever longer past with coarser resolution, in bounded memory.
@@ -46,6 +69,8 @@ type Options struct {
 	History int
 	// Now is the clock; default time.Now. Tests inject one.
 	Now func() time.Time
+	// Tables, when set, keeps the offset-time tables across restarts (see TableStore).
+	Tables TableStore
 	// ClientOpts are extra franz-go options (TLS, SASL, client id) for the admin client.
 	ClientOpts []kgo.Opt
 }
@@ -78,12 +103,65 @@ type PartitionLag struct {
 	Start     int64 `json:"start"` // log start offset
 	End       int64 `json:"end"`   // high watermark: one past the last message
 	Lag       int64 `json:"lag"`   // messages not yet processed
-	// LagSeconds is the estimated age of the oldest unprocessed message (0 when Lag is 0).
+	// LagSeconds is how far behind in time the group is on this partition: now minus the
+	// time at which the partition's end offset was the committed offset (interpolated in the
+	// offset-time table, kafka-lag-exporter's definition). 0 when Lag is 0. Read it only
+	// when LagSecondsEstimate is not EstimateUnknown (JSON: null then).
 	LagSeconds float64 `json:"lag_seconds"`
-	// LagSecondsLowerBound: the true age is at least LagSeconds (offset older than the table).
-	LagSecondsLowerBound bool   `json:"lag_seconds_lower_bound,omitempty"`
-	Status               Status `json:"status"`
-	Owner                string `json:"owner,omitempty"` // client id of the member assigned the partition
+	// LagSecondsEstimate says how LagSeconds was obtained.
+	LagSecondsEstimate Estimate `json:"lag_seconds_estimate,omitempty"`
+	// LagSecondsLowerBound is kept for compatibility and always false: an offset older than
+	// the table is extrapolated (EstimateExtrapolated) or unknown, never a lower bound.
+	LagSecondsLowerBound bool `json:"lag_seconds_lower_bound,omitempty"`
+	// AgeSeconds is the message-timestamp age of the first unprocessed record (now minus its
+	// timestamp), only with Options.MessageAge. It is as right as the producers' clocks and
+	// years off for replayed or backfilled data. 0 when Lag is 0; valid only when AgeKnown.
+	AgeSeconds float64 `json:"age_seconds"`
+	AgeKnown   bool    `json:"-"`
+	Status     Status  `json:"status"`
+	Owner      string  `json:"owner,omitempty"` // client id of the member assigned the partition
+}
+
+// LagSecondsKnown reports whether LagSeconds holds a figure.
+func (p PartitionLag) LagSecondsKnown() bool { return p.LagSecondsEstimate != EstimateUnknown }
+
+// MarshalJSON writes lag_seconds and age_seconds as null when they are unknown.
+func (p PartitionLag) MarshalJSON() ([]byte, error) {
+	type plain PartitionLag
+	out := struct {
+		plain
+		LagSeconds *float64 `json:"lag_seconds"`
+		AgeSeconds *float64 `json:"age_seconds,omitempty"`
+	}{plain: plain(p)}
+	if p.LagSecondsKnown() {
+		out.LagSeconds = &p.LagSeconds
+	}
+	if p.AgeKnown {
+		out.AgeSeconds = &p.AgeSeconds
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (p *PartitionLag) UnmarshalJSON(b []byte) error {
+	type plain PartitionLag
+	in := struct {
+		*plain
+		LagSeconds *float64 `json:"lag_seconds"`
+		AgeSeconds *float64 `json:"age_seconds,omitempty"`
+	}{plain: (*plain)(p)}
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	if in.LagSeconds != nil {
+		p.LagSeconds = *in.LagSeconds
+	} else {
+		p.LagSeconds, p.LagSecondsEstimate = 0, EstimateUnknown
+	}
+	if in.AgeSeconds != nil {
+		p.AgeSeconds, p.AgeKnown = *in.AgeSeconds, true
+	}
+	return nil
 }
 
 // Snapshot is the result of one poll.
@@ -95,8 +173,15 @@ type Snapshot struct {
 	Status     Status         `json:"status"`  // worst partition status
 	Partitions []PartitionLag `json:"partitions"`
 	TotalLag   int64          `json:"total_lag"`
-	// MaxLagSeconds is the largest partition LagSeconds.
+	// MaxLagSeconds is the largest known partition LagSeconds.
 	MaxLagSeconds float64 `json:"max_lag_seconds"`
+	// UnknownLagSeconds counts lagging partitions whose LagSeconds is unknown; MaxLagSeconds
+	// may understate the truth when it is not 0.
+	UnknownLagSeconds int `json:"unknown_lag_seconds,omitempty"`
+	// MaxAgeSeconds is the largest known partition AgeSeconds (Options.MessageAge).
+	MaxAgeSeconds float64 `json:"max_age_seconds,omitempty"`
+	// AgeMeasured: AgeSeconds were read (Options.MessageAge or TimeLagTimestamp).
+	AgeMeasured bool `json:"age_measured,omitempty"`
 	// ConsumeRate is committed offsets advanced per second since the previous poll, summed over
 	// partitions (backward steps ignored): the group's throughput. 0 on the first poll.
 	ConsumeRate float64 `json:"consume_rate"`
@@ -134,12 +219,13 @@ type Monitor struct {
 	cl     *kgo.Client
 	adm    *kadm.Client
 
-	mu      sync.Mutex
-	parts   map[tp]*partState
-	prevAt  time.Time
-	prevCom map[tp]int64
-	prevEnd map[tp]int64
-	rates   []float64
+	mu           sync.Mutex
+	tablesLoaded bool
+	parts        map[tp]*partState
+	prevAt       time.Time
+	prevCom      map[tp]int64
+	prevEnd      map[tp]int64
+	rates        []float64
 }
 
 // New creates a monitor of group over topics. It connects lazily: errors about unreachable
@@ -257,19 +343,82 @@ func (m *Monitor) Poll(ctx context.Context) (Snapshot, error) {
 	})
 
 	var stamps map[tp]time.Time
-	if m.o.TimeLag == TimeLagTimestamp {
-		stamps, err = m.fetchTimestamps(ctx, snap.Partitions)
-		if err != nil {
-			return Snapshot{}, err
-		}
+	if snap.AgeMeasured = m.o.MessageAge || m.o.TimeLag == TimeLagTimestamp; snap.AgeMeasured {
+		// A failed read leaves AgeSeconds unknown for that partition; it does not fail the poll.
+		stamps = m.fetchTimestamps(ctx, snap.Partitions)
 	}
 
+	m.loadTables(ctx)
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	now := m.o.Now()
 	snap.At = now
 	m.observe(&snap, now, stamps)
+	var save map[TopicPartition][]Point
+	if m.o.Tables != nil {
+		save = make(map[TopicPartition][]Point, len(snap.Partitions))
+		for _, p := range snap.Partitions {
+			if st := m.parts[tp{p.Topic, p.Partition}]; st != nil && len(st.table) > 0 {
+				pts := make([]Point, len(st.table))
+				for i, x := range st.table {
+					pts[i] = Point{Offset: x.off, At: x.at}
+				}
+				save[TopicPartition{p.Topic, p.Partition}] = pts
+			}
+		}
+	}
+	m.mu.Unlock()
+	if len(save) > 0 {
+		_ = m.o.Tables.Save(ctx, m.group, save) // the store reports its own failures
+	}
 	return snap, nil
+}
+
+// Point is one sample of a partition's end offset: at time At the end offset was Offset.
+type Point struct {
+	Offset int64
+	At     time.Time
+}
+
+// TableStore keeps the offset-time tables outside the monitor's process (the worker keeps
+// them in Redis), so that a restarted monitor interpolates over the samples taken before the
+// restart instead of starting a new table (and extrapolating). Save gets every partition's
+// table after each poll; Load is called until it succeeds once, before the first points are
+// added. Failures are the store's to report: the monitor carries on without it.
+type TableStore interface {
+	Load(ctx context.Context, group string) (map[TopicPartition][]Point, error)
+	Save(ctx context.Context, group string, tables map[TopicPartition][]Point) error
+}
+
+// loadTables seeds the tables of partitions the monitor has no points for yet from
+// Options.Tables, once.
+func (m *Monitor) loadTables(ctx context.Context) {
+	m.mu.Lock()
+	done := m.tablesLoaded || m.o.Tables == nil
+	m.mu.Unlock()
+	if done {
+		return
+	}
+	tables, err := m.o.Tables.Load(ctx, m.group)
+	if err != nil {
+		return // retried at the next poll
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tablesLoaded = true
+	for k, pts := range tables {
+		key := tp{k.Topic, k.Partition}
+		st := m.parts[key]
+		if st == nil {
+			st = &partState{lastMove: m.o.Now()}
+			m.parts[key] = st
+		}
+		if len(st.table) > 0 {
+			continue
+		}
+		for _, p := range pts {
+			st.addPoint(p.Offset, p.At, m.o.TablePoints)
+		}
+	}
 }
 
 // lagOf is end - committed, or end - start when nothing (or something already deleted by
@@ -321,19 +470,26 @@ func (m *Monitor) observe(snap *Snapshot, now time.Time, stamps map[tp]time.Time
 		}
 		st.addPoint(pl.End, now, m.o.TablePoints)
 		pl.Status = Evaluate(Window{Obs: st.window, LastMove: st.lastMove}, now, m.o.Window, m.o.StopAfter)
-		if pl.Lag > 0 {
-			from := max(pl.Committed, pl.Start)
-			switch m.o.TimeLag {
-			case TimeLagTable:
-				pl.LagSeconds, pl.LagSecondsLowerBound = st.age(from, now)
-			case TimeLagTimestamp:
-				if ts, ok := stamps[k]; ok {
-					pl.LagSeconds = max(now.Sub(ts).Seconds(), 0)
-				}
-			}
+		switch {
+		case m.o.TimeLag == TimeLagOff:
+			pl.LagSecondsEstimate = EstimateUnknown
+		case pl.Lag > 0:
+			pl.LagSeconds, pl.LagSecondsEstimate = st.age(max(pl.Committed, pl.Start), now)
+		}
+		if pl.Lag == 0 && snap.AgeMeasured {
+			pl.AgeKnown = true
+		} else if ts, ok := stamps[k]; ok {
+			pl.AgeSeconds, pl.AgeKnown = max(now.Sub(ts).Seconds(), 0), true
 		}
 		snap.TotalLag += pl.Lag
-		snap.MaxLagSeconds = max(snap.MaxLagSeconds, pl.LagSeconds)
+		if pl.LagSecondsKnown() {
+			snap.MaxLagSeconds = max(snap.MaxLagSeconds, pl.LagSeconds)
+		} else if pl.Lag > 0 {
+			snap.UnknownLagSeconds++
+		}
+		if pl.AgeKnown {
+			snap.MaxAgeSeconds = max(snap.MaxAgeSeconds, pl.AgeSeconds)
+		}
 		snap.Status = snap.Status.Worse(pl.Status)
 	}
 	if !m.prevAt.IsZero() && dt > 0 {
@@ -348,16 +504,22 @@ func (m *Monitor) observe(snap *Snapshot, now time.Time, stamps map[tp]time.Time
 	m.prevAt, m.prevCom, m.prevEnd = now, com, end
 }
 
-// addPoint records that the end offset was off at time at. Only increases are recorded (the
-// first time an offset was seen is the best bound on when it was written). An end offset below
-// the table's last point means the topic was deleted and recreated: the table starts over.
+// addPoint records that the end offset was off at time at. A point (o, t) says: every offset
+// below o was written by t, offset o and later after t. A run of polls with the same end offset
+// keeps its first and its last point (the right end moves), so the gap before the next write is
+// known as tightly as the polls allow. An end offset below the table's last point means the
+// topic was deleted and recreated: the table starts over.
 func (st *partState) addPoint(off int64, at time.Time, limit int) {
 	if n := len(st.table); n > 0 {
-		switch last := st.table[n-1].off; {
-		case off == last:
-			return
-		case off < last:
+		last := st.table[n-1]
+		switch {
+		case !at.After(last.at):
+			return // out of order (a clock step back): keep the table monotonic
+		case off < last.off:
 			st.table = st.table[:0]
+		case off == last.off && n >= 2 && st.table[n-2].off == off:
+			st.table[n-1].at = at
+			return
 		}
 	}
 	st.table = append(st.table, point{off, at})
@@ -372,39 +534,53 @@ func (st *partState) addPoint(off int64, at time.Time, limit int) {
 	}
 }
 
-// age estimates how long ago offset off was written. The table says: at time t_i the end
-// offset was o_i, so message off (o_{i-1} <= off < o_i) was written in (t_{i-1}, t_i]; it is
-// placed by linear interpolation. An offset before the first point is at least now - t_0 old.
-func (st *partState) age(off int64, now time.Time) (float64, bool) {
+// age estimates how long ago the end offset of the partition was off (the time the record at
+// off was written), kafka-lag-exporter's definition of lag in seconds. Inside the table it
+// interpolates linearly between the last point with offset <= off and the first with offset >
+// off. Before the table it extrapolates back along the table's average rate (first to last
+// point): right when producers kept their pace before the monitor started, a guess otherwise,
+// and flagged so. Without two points of different offsets it is unknown.
+func (st *partState) age(off int64, now time.Time) (float64, Estimate) {
 	t := st.table
 	if len(t) == 0 {
-		return 0, true
-	}
-	if off < t[0].off {
-		return now.Sub(t[0].at).Seconds(), true
+		return 0, EstimateUnknown
 	}
 	i := sort.Search(len(t), func(i int) bool { return t[i].off > off })
 	if i == len(t) {
-		return 0, false // not written yet as far as we know
+		return 0, EstimateNone // the end offset has not passed off: nothing unprocessed
 	}
-	a, b := t[i-1], t[i]
-	frac := float64(off-a.off) / float64(b.off-a.off)
-	written := a.at.Add(time.Duration(frac * float64(b.at.Sub(a.at))))
-	return max(now.Sub(written).Seconds(), 0), false
+	if i > 0 {
+		a, b := t[i-1], t[i]
+		frac := float64(off-a.off) / float64(b.off-a.off)
+		written := a.at.Add(time.Duration(frac * float64(b.at.Sub(a.at))))
+		return max(now.Sub(written).Seconds(), 0), EstimateInterpolated
+	}
+	first, last := t[0], t[len(t)-1]
+	span := last.at.Sub(first.at).Seconds()
+	if last.off <= first.off || span <= 0 {
+		return 0, EstimateUnknown
+	}
+	rate := float64(last.off-first.off) / span // offsets per second
+	written := first.at.Add(-time.Duration(float64(first.off-off) / rate * float64(time.Second)))
+	return max(now.Sub(written).Seconds(), 0), EstimateExtrapolated
 }
 
 // fetchTimestamps reads the first record at or after the first unprocessed offset of each
-// lagging partition, one Fetch request per partition leader.
-func (m *Monitor) fetchTimestamps(ctx context.Context, parts []PartitionLag) (map[tp]time.Time, error) {
+// lagging partition. It sends one Fetch request per partition: in a request for several
+// partitions a broker returns a record batch larger than the per-partition limit only when it
+// is the first data of the response (Kafka's rule, KIP-74), so a big batch at a later
+// partition came back empty and read as "0 s". Alone in its request, the first batch is always
+// returned whatever its size. A partition that still yields no record (or fails) is missing
+// from the result: its age is unknown, never 0.
+func (m *Monitor) fetchTimestamps(ctx context.Context, parts []PartitionLag) map[tp]time.Time {
 	meta, err := m.adm.Metadata(ctx, m.topics...)
 	if err != nil {
-		return nil, fmt.Errorf("lag: metadata: %w", err)
+		return nil
 	}
-	type want struct {
-		k   tp
-		off int64
-	}
-	byLeader := map[int32][]want{}
+	out := map[tp]time.Time{}
+	var mu sync.Mutex
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
 	for _, pl := range parts {
 		if pl.Lag <= 0 {
 			continue
@@ -417,52 +593,80 @@ func (m *Monitor) fetchTimestamps(ctx context.Context, parts []PartitionLag) (ma
 		if !ok || pd.Leader < 0 {
 			continue
 		}
-		byLeader[pd.Leader] = append(byLeader[pd.Leader], want{tp{pl.Topic, pl.Partition}, max(pl.Committed, pl.Start)})
-	}
-	out := map[tp]time.Time{}
-	dec := kgo.DefaultDecompressor()
-	for leader, ws := range byLeader {
-		req := kmsg.NewPtrFetchRequest()
-		req.MaxWaitMillis, req.MinBytes, req.MaxBytes = 0, 1, 4<<20
-		offs := map[tp]int64{}
-		topicIdx := map[string]int{}
-		names := map[[16]byte]string{}
-		for _, w := range ws {
-			offs[w.k] = w.off
-			i, ok := topicIdx[w.k.topic]
-			if !ok {
-				rt := kmsg.NewFetchRequestTopic()
-				rt.Topic = w.k.topic
-				rt.TopicID = meta.Topics[w.k.topic].ID
-				names[rt.TopicID] = w.k.topic
-				req.Topics = append(req.Topics, rt)
-				i = len(req.Topics) - 1
-				topicIdx[w.k.topic] = i
+		wg.Add(1)
+		go func(pl PartitionLag, leader int32, id [16]byte) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			k := tp{pl.Topic, pl.Partition}
+			if ts, ok := m.fetchTimestamp(ctx, k, max(pl.Committed, pl.Start), leader, id); ok {
+				mu.Lock()
+				out[k] = ts
+				mu.Unlock()
 			}
-			rp := kmsg.NewFetchRequestTopicPartition()
-			rp.Partition, rp.FetchOffset, rp.PartitionMaxBytes = w.k.part, w.off, 64<<10
-			req.Topics[i].Partitions = append(req.Topics[i].Partitions, rp)
-		}
+		}(pl, pd.Leader, td.ID)
+	}
+	wg.Wait()
+	return out
+}
+
+// fetchTimestamp reads the timestamp of the first record at or after off of one partition.
+// If the response holds no record at or after off (a batch of only control records, or a
+// broker that still applied the size limit), it retries once with a 16 times larger limit.
+func (m *Monitor) fetchTimestamp(ctx context.Context, k tp, off int64, leader int32, topicID [16]byte) (time.Time, bool) {
+	dec := kgo.DefaultDecompressor()
+	for _, limit := range []int32{1 << 20, 16 << 20} {
+		req := kmsg.NewPtrFetchRequest()
+		req.MaxWaitMillis, req.MinBytes, req.MaxBytes = 0, 1, limit
+		rt := kmsg.NewFetchRequestTopic()
+		rt.Topic, rt.TopicID = k.topic, topicID
+		rp := kmsg.NewFetchRequestTopicPartition()
+		rp.Partition, rp.FetchOffset, rp.PartitionMaxBytes = k.part, off, limit
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
 		resp, err := req.RequestWith(ctx, m.cl.Broker(int(leader)))
 		if err != nil {
-			return nil, fmt.Errorf("lag: fetch timestamps from broker %d: %w", leader, err)
+			return time.Time{}, false
 		}
 		for _, rt := range resp.Topics {
-			name := rt.Topic
-			if name == "" {
-				name = names[rt.TopicID]
-			}
 			for i := range rt.Partitions {
 				rp := &rt.Partitions[i]
-				k := tp{name, rp.Partition}
-				fp, _ := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{Offset: offs[k], Topic: name, Partition: rp.Partition}, rp, dec, nil)
-				if fp.Err == nil && len(fp.Records) > 0 {
-					out[k] = fp.Records[0].Timestamp
+				if rp.Partition != k.part {
+					continue
+				}
+				fp, _ := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{Offset: off, Topic: k.topic, Partition: k.part}, rp, dec, nil)
+				if fp.Err != nil {
+					return time.Time{}, false
+				}
+				if len(fp.Records) > 0 {
+					return fp.Records[0].Timestamp, true
 				}
 			}
 		}
 	}
-	return out, nil
+	return time.Time{}, false
+}
+
+// Sample polls n times, every interval, and returns the last snapshot: enough points in the
+// offset-time table for LagSeconds when the monitor was not running before (`streamer lag
+// --once`). A partition whose end offset did not move during the samples still has LagSeconds
+// unknown. It stops early, with the error, when ctx ends or a poll fails.
+func (m *Monitor) Sample(ctx context.Context, n int, interval time.Duration) (Snapshot, error) {
+	var s Snapshot
+	var err error
+	for i := 0; i < max(n, 1); i++ {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return Snapshot{}, ctx.Err()
+			case <-time.After(interval):
+			}
+		}
+		if s, err = m.Poll(ctx); err != nil {
+			return Snapshot{}, err
+		}
+	}
+	return s, nil
 }
 
 // Run polls every interval until ctx ends and hands each result to fn (the error of a failed

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -255,8 +257,8 @@ func TestLagSeconds(t *testing.T) {
 		m := r.monitor(Options{})
 		r.produce("clicks", 0, 100, time.Time{})
 		s := r.poll(m) // table: end 100 at t0
-		if p := find(t, s, "clicks", 0); p.LagSeconds != 0 || !p.LagSecondsLowerBound {
-			t.Fatalf("first poll: %v lower %v, want 0 lower bound", p.LagSeconds, p.LagSecondsLowerBound)
+		if p := find(t, s, "clicks", 0); p.LagSecondsKnown() || s.UnknownLagSeconds != 1 {
+			t.Fatalf("first poll: %v %q (unknown %d), want unknown: one sample has no time", p.LagSeconds, p.LagSecondsEstimate, s.UnknownLagSeconds)
 		}
 		r.clk.Add(10 * time.Second)
 		r.produce("clicks", 0, 100, time.Time{})
@@ -264,21 +266,23 @@ func TestLagSeconds(t *testing.T) {
 		r.commit("clicks", 0, 150)
 		r.clk.Add(5 * time.Second)
 		s = r.poll(m) // t0+15s; offset 150 written halfway through (t0, t0+10s]: 10 s old
-		if p := find(t, s, "clicks", 0); p.LagSeconds != 10 || p.LagSecondsLowerBound {
-			t.Fatalf("interpolated age %v (lower %v), want 10", p.LagSeconds, p.LagSecondsLowerBound)
+		if p := find(t, s, "clicks", 0); p.LagSeconds != 10 || p.LagSecondsEstimate != EstimateInterpolated {
+			t.Fatalf("interpolated lag %v (%q), want 10", p.LagSeconds, p.LagSecondsEstimate)
 		}
 		r.commit("clicks", 0, 40)
-		s = r.poll(m) // older than the table: at least 15 s
-		if p := find(t, s, "clicks", 0); p.LagSeconds != 15 || !p.LagSecondsLowerBound {
-			t.Fatalf("pre-table age %v (lower %v), want >=15", p.LagSeconds, p.LagSecondsLowerBound)
+		// Before the table: it saw 100 offsets in 15 s (end 100 at t0, still 200 at t0+15s), so
+		// offset 40 is extrapolated 9 s before t0: 24 s at t0+15s.
+		s = r.poll(m)
+		if p := find(t, s, "clicks", 0); math.Abs(p.LagSeconds-24) > 1e-9 || p.LagSecondsEstimate != EstimateExtrapolated {
+			t.Fatalf("pre-table lag %v (%q), want 24 extrapolated", p.LagSeconds, p.LagSecondsEstimate)
 		}
-		if s.MaxLagSeconds != 15 {
-			t.Fatalf("max lag seconds %v", s.MaxLagSeconds)
+		if math.Abs(s.MaxLagSeconds-24) > 1e-9 || s.UnknownLagSeconds != 0 {
+			t.Fatalf("max lag seconds %v unknown %d", s.MaxLagSeconds, s.UnknownLagSeconds)
 		}
 	})
 	t.Run("timestamp", func(t *testing.T) {
 		r := newRig(t)
-		m := r.monitor(Options{TimeLag: TimeLagTimestamp})
+		m := r.monitor(Options{MessageAge: true})
 		base := r.clk.Now().Add(-time.Hour)
 		r.produce("clicks", 2, 10, base)
 		r.produce("clicks", 2, 10, base.Add(30*time.Minute))
@@ -286,13 +290,139 @@ func TestLagSeconds(t *testing.T) {
 		r.commit("clicks", 2, 12)
 		r.commit("reviews", 1, 5)
 		s := r.poll(m)
-		if p := find(t, s, "clicks", 2); p.LagSeconds != 1800 {
-			t.Fatalf("clicks/2 age %v, want 1800 (record 12 stamped 30 min ago)", p.LagSeconds)
+		if p := find(t, s, "clicks", 2); p.AgeSeconds != 1800 || !p.AgeKnown {
+			t.Fatalf("clicks/2 age %v (known %v), want 1800 (record 12 stamped 30 min ago)", p.AgeSeconds, p.AgeKnown)
 		}
-		if p := find(t, s, "reviews", 1); p.LagSeconds != 0 || p.Lag != 0 {
-			t.Fatalf("caught-up reviews/1: lag %d age %v", p.Lag, p.LagSeconds)
+		if p := find(t, s, "clicks", 2); p.LagSecondsKnown() {
+			t.Fatalf("clicks/2 lag_s %v from a single sample", p.LagSeconds)
+		}
+		if p := find(t, s, "reviews", 1); p.AgeSeconds != 0 || p.Lag != 0 || !p.AgeKnown {
+			t.Fatalf("caught-up reviews/1: lag %d age %v", p.Lag, p.AgeSeconds)
 		}
 	})
+}
+
+// TestLagSecondsLargeBatch is the reported bug: a record batch larger than the per-partition
+// fetch limit at the committed offset of a partition that is not first in a multi-partition
+// fetch came back empty and showed as 0 s. Every lagging partition must get its age.
+func TestLagSecondsLargeBatch(t *testing.T) {
+	r := newRig(t)
+	m := r.monitor(Options{MessageAge: true})
+	old := r.clk.Now().Add(-2 * time.Hour)
+	// Six lagging partitions on kfake's one broker, as in the report (12 partitions on a small
+	// cluster): a multi-partition fetch meets the size rule from its second partition on.
+	// Incompressible values: the producer compresses batches, and a batch must stay above the
+	// limit on the wire.
+	rnd := rand.New(rand.NewPCG(1, 2))
+	big := make([]byte, 80<<10)
+	for i := range big {
+		big[i] = byte('a' + rnd.IntN(26))
+	}
+	for _, topic := range topics {
+		for p := int32(0); p < 3; p++ {
+			r.produce(topic, p, 3, old)
+			// One record of 80 KiB, so one batch above the old 64 KiB per-partition limit,
+			// then three small ones.
+			rec := &kgo.Record{Topic: topic, Partition: p, Value: big, Timestamp: old.Add(time.Hour)}
+			if err := r.kafka.Produce(r.ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			r.produce(topic, p, 3, old.Add(90*time.Minute))
+			r.commit(topic, p, 3) // first unprocessed = the first record of the big batch
+		}
+	}
+	s := r.poll(m)
+	for _, topic := range topics {
+		for p := int32(0); p < 3; p++ {
+			pl := find(t, s, topic, p)
+			if pl.Lag != 4 || !pl.AgeKnown || pl.AgeSeconds != 3600 {
+				t.Errorf("%s/%d: lag %d age %v known %v, want 4 messages 3600 s", topic, p, pl.Lag, pl.AgeSeconds, pl.AgeKnown)
+			}
+		}
+	}
+}
+
+// TestLagSecondsAgainstTruth drives a partition with controlled append times (an injected
+// clock, bursty production, a consumer slower than the producer that pauses for a while) and
+// compares both definitions of lag in seconds against the truth: now minus the append time of
+// the first unprocessed record. The interpolated figure is within one poll interval of the
+// truth by construction; the message-timestamp age is exact when producers stamp the append
+// time and years off for replayed data, which the table figure does not care about.
+func TestLagSecondsAgainstTruth(t *testing.T) {
+	r := newRig(t)
+	m := r.monitor(Options{MessageAge: true})
+	const poll = 5 * time.Second
+	// appended[off] is the true append time of record off on clicks/0; reviews/0 gets the same
+	// traffic stamped with 2017 event times (a replay).
+	var appended []time.Time
+	replayed := time.Date(2017, 11, 25, 0, 0, 0, 0, time.UTC)
+	committed := int64(0)
+	rates := []int{3, 0, 0, 12, 7, 1, 0, 20, 4, 4, 0, 9, 2, 15, 0, 6} // records per second, repeating
+	var maxErr, maxAgeErr float64
+	checked, extrapolated := 0, 0
+	for step := 0; step < 48; step++ {
+		// Produce second by second inside the poll interval, each batch at its own time.
+		for sec := 0; sec < int(poll/time.Second); sec++ {
+			r.clk.Add(time.Second)
+			n := rates[(step*5+sec)%len(rates)]
+			if n == 0 {
+				continue
+			}
+			now := r.clk.Now()
+			r.produce("clicks", 0, n, now)
+			r.produce("reviews", 0, n, replayed.Add(time.Duration(len(appended))*time.Second))
+			for i := 0; i < n; i++ {
+				appended = append(appended, now)
+			}
+		}
+		// The consumer: 20 records per poll, nothing between steps 20 and 30 (a pause).
+		if step < 20 || step >= 30 {
+			committed = min(committed+20, int64(len(appended)))
+			r.commit("clicks", 0, committed)
+			r.commit("reviews", 0, committed)
+		}
+		s := r.poll(m)
+		now := r.clk.Now()
+		for _, topic := range []string{"clicks", "reviews"} {
+			p := find(t, s, topic, 0)
+			if p.Lag != int64(len(appended))-committed {
+				t.Fatalf("step %d %s: lag %d, want %d", step, topic, p.Lag, int64(len(appended))-committed)
+			}
+			if p.Lag == 0 {
+				continue
+			}
+			truth := now.Sub(appended[committed]).Seconds()
+			switch {
+			case p.LagSecondsEstimate == EstimateInterpolated:
+				maxErr = math.Max(maxErr, math.Abs(p.LagSeconds-truth))
+				checked++
+			case p.LagSecondsEstimate == EstimateExtrapolated:
+				extrapolated++
+			case step > 0:
+				t.Errorf("step %d %s: lag_s %q after %d samples", step, topic, p.LagSecondsEstimate, step+1)
+			}
+			if !p.AgeKnown {
+				t.Fatalf("step %d %s: age unknown", step, topic)
+			}
+			if topic == "clicks" {
+				maxAgeErr = math.Max(maxAgeErr, math.Abs(p.AgeSeconds-truth))
+			} else if p.AgeSeconds-truth < 8*365*24*3600 {
+				t.Fatalf("step %d: replayed age %v s, want years (the timestamp definition cannot tell replay time)", step, p.AgeSeconds)
+			}
+		}
+	}
+	fmt.Printf("FIGURE ops.lag_seconds_error_s %.3f\n", maxErr)
+	fmt.Printf("FIGURE ops.lag_age_error_s %.3f\n", maxAgeErr)
+	t.Logf("%d interpolated figures checked (max error %.3f s, poll interval %s), %d extrapolated; timestamp age max error %.3f s", checked, maxErr, poll, extrapolated, maxAgeErr)
+	if checked < 40 {
+		t.Fatalf("only %d interpolated figures", checked)
+	}
+	if maxErr > poll.Seconds() {
+		t.Fatalf("interpolated lag off by %.3f s, more than one poll interval (%s)", maxErr, poll)
+	}
+	if maxAgeErr > 0.001 {
+		t.Fatalf("timestamp age off by %.3f s with append-time stamps", maxAgeErr)
+	}
 }
 
 func TestExportAndRender(t *testing.T) {
@@ -346,13 +476,13 @@ profilestream_consumer_group_status{group="profilestream-test",status="WARN"} 0
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(tbl.String(), "\n"), "\n")
-	if len(lines) != 1+6+1+1 {
+	if len(lines) != 1+6+1+1+1 || !strings.HasPrefix(lines[9], "lag_s unknown on 1 partition") {
 		t.Fatalf("table has %d lines:\n%s", len(lines), tbl.String())
 	}
-	if f := strings.Fields(lines[0]); strings.Join(f, " ") != "topic partition committed end lag lag_s status owner" {
+	if f := strings.Fields(lines[0]); strings.Join(f, " ") != "topic partition committed end lag lag_s age_s status owner" {
 		t.Fatalf("header %q", lines[0])
 	}
-	if f := strings.Fields(lines[6]); f[0] != "reviews" || f[1] != "2" || f[2] != "5" || f[3] != "12" || f[4] != "7" || f[6] != "OK" {
+	if f := strings.Fields(lines[6]); f[0] != "reviews" || f[1] != "2" || f[2] != "5" || f[3] != "12" || f[4] != "7" || f[5] != "unknown" || f[7] != "OK" {
 		t.Fatalf("row %q", lines[6])
 	}
 	if f := strings.Fields(lines[7]); f[0] != "total" || f[1] != "6" || f[3] != "7" {
@@ -490,5 +620,93 @@ func TestMissingTopic(t *testing.T) {
 	defer none.Close()
 	if _, err := none.Poll(r.ctx); err == nil {
 		t.Fatal("a poll of only missing topics succeeded")
+	}
+}
+
+// TestLagSecondsAfterRestart is the reported restart case: a monitor (a worker) that starts
+// while the group is 4.5 minutes behind must not count the lag from its own start (the old
+// lower bound read 5 s, then 10 s...). With producers at a steady pace the extrapolation along
+// the sampled produce rate gives the truth; before a second sample with traffic it is unknown.
+func TestLagSecondsAfterRestart(t *testing.T) {
+	r := newRig(t)
+	var appended []time.Time
+	produce := func(d time.Duration) { // 10 records per second for d
+		for i := 0; i < int(d/time.Second); i++ {
+			r.clk.Add(time.Second)
+			r.produce("clicks", 1, 10, r.clk.Now())
+			for j := 0; j < 10; j++ {
+				appended = append(appended, r.clk.Now())
+			}
+		}
+	}
+	produce(5 * time.Minute)
+	committed := int64(300) // written 30 s after the start: 4.5 minutes before the restart
+	r.commit("clicks", 1, committed)
+	m := r.monitor(Options{}) // the restarted worker's monitor
+	s := r.poll(m)
+	if p := find(t, s, "clicks", 1); p.LagSecondsKnown() {
+		t.Fatalf("first poll after restart: lag_s %v (%q), want unknown", p.LagSeconds, p.LagSecondsEstimate)
+	}
+	for poll := 1; poll <= 6; poll++ {
+		produce(5 * time.Second)
+		s = r.poll(m)
+		p := find(t, s, "clicks", 1)
+		truth := r.clk.Now().Sub(appended[committed]).Seconds()
+		if p.LagSecondsEstimate != EstimateExtrapolated || math.Abs(p.LagSeconds-truth) > 5 {
+			t.Fatalf("poll %d after restart: lag_s %.1f (%q), truth %.1f", poll, p.LagSeconds, p.LagSecondsEstimate, truth)
+		}
+	}
+}
+
+// memTables is a TableStore in memory, standing in for the worker's Redis one.
+type memTables struct {
+	mu sync.Mutex
+	t  map[string]map[TopicPartition][]Point
+}
+
+func (m *memTables) Load(_ context.Context, group string) (map[TopicPartition][]Point, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.t[group], nil
+}
+
+func (m *memTables) Save(_ context.Context, group string, t map[TopicPartition][]Point) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.t == nil {
+		m.t = map[string]map[TopicPartition][]Point{}
+	}
+	m.t[group] = t
+	return nil
+}
+
+// TestLagSecondsTableStore: with a TableStore, a restarted monitor keeps interpolating over the
+// samples taken before the restart, even when producers stopped (no rate to extrapolate).
+func TestLagSecondsTableStore(t *testing.T) {
+	r := newRig(t)
+	store := &memTables{}
+	m1 := r.monitor(Options{Tables: store})
+	var appended []time.Time
+	for i := 0; i < 12; i++ { // 10 records per 5 s, sampled every 5 s for a minute
+		r.clk.Add(5 * time.Second)
+		r.produce("reviews", 2, 10, r.clk.Now())
+		for j := 0; j < 10; j++ {
+			appended = append(appended, r.clk.Now())
+		}
+		r.poll(m1)
+	}
+	m1.Close()
+	r.commit("reviews", 2, 35)
+	r.clk.Add(3 * time.Minute) // the worker is down for 3 minutes; producers stopped too
+	m2 := r.monitor(Options{Tables: store})
+	p := find(t, r.poll(m2), "reviews", 2)
+	truth := r.clk.Now().Sub(appended[35]).Seconds()
+	if p.LagSecondsEstimate != EstimateInterpolated || math.Abs(p.LagSeconds-truth) > 5 {
+		t.Fatalf("after restart with a table store: lag_s %.1f (%q), truth %.1f", p.LagSeconds, p.LagSecondsEstimate, truth)
+	}
+	// Without the store the same restart has no figure: one sample, no produce since.
+	m3 := r.monitor(Options{})
+	if p := find(t, r.poll(m3), "reviews", 2); p.LagSecondsKnown() {
+		t.Fatalf("without a store: lag_s %.1f (%q), want unknown", p.LagSeconds, p.LagSecondsEstimate)
 	}
 }

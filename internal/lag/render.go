@@ -13,44 +13,73 @@ import (
 )
 
 // RenderTable writes the snapshot as aligned columns (topic, partition, committed, end, lag,
-// lag_s, status, owner), then totals, the group status and the events/s trend.
+// lag_s, age_s, status, owner), then totals, the group status and the events/s trend. lag_s is
+// the interpolated time lag ("~" marks an extrapolated figure, "unknown" one that cannot be
+// had yet); age_s the message-timestamp age ("-" when not measured).
 func RenderTable(w io.Writer, s Snapshot) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "topic\tpartition\tcommitted\tend\tlag\tlag_s\tstatus\t owner\t\n")
+	fmt.Fprintf(tw, "topic\tpartition\tcommitted\tend\tlag\tlag_s\tage_s\tstatus\t owner\t\n")
 	for _, p := range s.Partitions {
 		committed := "-"
 		if p.Committed >= 0 {
 			committed = strconv.FormatInt(p.Committed, 10)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%s\t %s\t\n", p.Topic, p.Partition, committed, p.End, p.Lag,
-			seconds(p.LagSeconds, p.LagSecondsLowerBound), p.Status, orDash(p.Owner))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\t %s\t\n", p.Topic, p.Partition, committed, p.End, p.Lag,
+			lagSeconds(p), ageSeconds(p, s.AgeMeasured), p.Status, orDash(p.Owner))
 	}
 	var end int64
-	lower := false
+	extrapolated := false
 	for _, p := range s.Partitions {
 		end += p.End
-		lower = lower || (p.LagSeconds == s.MaxLagSeconds && p.LagSecondsLowerBound)
+		extrapolated = extrapolated || (p.LagSeconds == s.MaxLagSeconds && p.LagSecondsEstimate == EstimateExtrapolated)
 	}
-	fmt.Fprintf(tw, "total\t%d\t\t%d\t%d\t%s\t%s\t \t\n", len(s.Partitions), end, s.TotalLag,
-		seconds(s.MaxLagSeconds, lower), s.Status)
+	maxLag := strconv.FormatFloat(s.MaxLagSeconds, 'f', 1, 64)
+	switch {
+	case s.UnknownLagSeconds > 0 && s.MaxLagSeconds == 0:
+		maxLag = "unknown"
+	case s.UnknownLagSeconds > 0:
+		maxLag = ">=" + maxLag
+	case extrapolated:
+		maxLag = "~" + maxLag
+	}
+	maxAge := "-"
+	if s.AgeMeasured {
+		maxAge = strconv.FormatFloat(s.MaxAgeSeconds, 'f', 1, 64)
+	}
+	fmt.Fprintf(tw, "total\t%d\t\t%d\t%d\t%s\t%s\t%s\t \t\n", len(s.Partitions), end, s.TotalLag, maxLag, maxAge, s.Status)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "group %s  state %s  members %d  status %s  consumed %.1f ev/s  produced %.1f ev/s  trend %s  at %s\n",
 		s.Group, s.State, s.Members, s.Status, s.ConsumeRate, s.ProduceRate, Sparkline(s.RateHistory, 30),
 		s.At.UTC().Format(time.RFC3339))
+	if err == nil && s.UnknownLagSeconds > 0 {
+		_, err = fmt.Fprintf(w, "lag_s unknown on %d partition(s): lag in seconds is interpolated on end offsets sampled over time, and their end offset has not moved since sampling began; keep the live view running or sample longer (--samples)\n", s.UnknownLagSeconds)
+	}
 	if err == nil && len(s.MissingTopics) > 0 {
 		_, err = fmt.Fprintf(w, "missing topics (not created yet): %s\n", strings.Join(s.MissingTopics, ", "))
 	}
 	return err
 }
 
-func seconds(v float64, lowerBound bool) string {
-	s := strconv.FormatFloat(v, 'f', 1, 64)
-	if lowerBound && v > 0 {
-		return ">=" + s
+func lagSeconds(p PartitionLag) string {
+	switch p.LagSecondsEstimate {
+	case EstimateUnknown:
+		return "unknown"
+	case EstimateExtrapolated:
+		return "~" + strconv.FormatFloat(p.LagSeconds, 'f', 1, 64)
 	}
-	return s
+	return strconv.FormatFloat(p.LagSeconds, 'f', 1, 64)
+}
+
+func ageSeconds(p PartitionLag, measured bool) string {
+	switch {
+	case !measured:
+		return "-"
+	case !p.AgeKnown:
+		return "unknown"
+	}
+	return strconv.FormatFloat(p.AgeSeconds, 'f', 1, 64)
 }
 
 func orDash(s string) string {

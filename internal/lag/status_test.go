@@ -1,6 +1,7 @@
 package lag
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -77,36 +78,47 @@ func TestStatusOrderAndText(t *testing.T) {
 func TestTableAge(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	st := &partState{}
-	st.addPoint(100, t0, 120)                     // before t0: offsets < 100
+	st.addPoint(100, t0, 120)                     // offsets < 100 written by t0
 	st.addPoint(200, t0.Add(10*time.Second), 120) // 100..199 written in (t0, t0+10s]
-	st.addPoint(200, t0.Add(20*time.Second), 120) // no new messages: not recorded
-	st.addPoint(300, t0.Add(30*time.Second), 120) // 200..299 in (t0+20s?, t0+30s] but we only know (t0+10s, t0+30s]
+	st.addPoint(200, t0.Add(15*time.Second), 120) // flat run: the right end moves...
+	st.addPoint(200, t0.Add(20*time.Second), 120) // ...to t0+20s: offset 200 was not written by then
+	st.addPoint(300, t0.Add(30*time.Second), 120) // 200..299 written in (t0+20s, t0+30s]
+	if len(st.table) != 4 {
+		t.Fatalf("table %v, want 4 points (flat run kept as its two ends)", st.table)
+	}
 	now := t0.Add(40 * time.Second)
 	tests := []struct {
-		off   int64
-		want  float64
-		lower bool
+		off  int64
+		want float64
+		est  Estimate
 	}{
-		{50, 40, true},
-		{100, 40, false},
-		{150, 35, false},
-		{200, 30, false},
-		{250, 20, false},
-		{300, 0, false},
+		{50, 47.5, EstimateExtrapolated}, // 200 offsets in 30 s: offset 50 is 7.5 s before t0
+		{100, 40, EstimateInterpolated},
+		{150, 35, EstimateInterpolated},
+		{200, 20, EstimateInterpolated},
+		{250, 15, EstimateInterpolated},
+		{300, 0, EstimateNone},
 	}
 	for _, tc := range tests {
-		got, lower := st.age(tc.off, now)
-		if got != tc.want || lower != tc.lower {
-			t.Errorf("age(%d) = %v,%v want %v,%v", tc.off, got, lower, tc.want, tc.lower)
+		got, est := st.age(tc.off, now)
+		if math.Abs(got-tc.want) > 1e-9 || est != tc.est {
+			t.Errorf("age(%d) = %v,%q want %v,%q", tc.off, got, est, tc.want, tc.est)
 		}
 	}
-	// A recreated topic (end offset going down) restarts the table.
+	// A recreated topic (end offset going down) restarts the table; one point has no rate.
 	re := &partState{}
 	re.addPoint(500, t0, 120)
 	re.addPoint(600, t0.Add(10*time.Second), 120)
 	re.addPoint(20, t0.Add(20*time.Second), 120)
-	if got, lower := re.age(10, now); got != 20 || !lower {
-		t.Errorf("after recreation age(10) = %v,%v want 20,true", got, lower)
+	if got, est := re.age(10, now); est != EstimateUnknown {
+		t.Errorf("after recreation age(10) = %v,%q want unknown", got, est)
+	}
+	// A table whose end offset never moved has no rate either: unknown, not "since the first poll".
+	flat := &partState{}
+	flat.addPoint(500, t0, 120)
+	flat.addPoint(500, t0.Add(time.Minute), 120)
+	if got, est := flat.age(10, now.Add(time.Hour)); est != EstimateUnknown {
+		t.Errorf("flat table age(10) = %v,%q want unknown", got, est)
 	}
 	// The table stays bounded and keeps its oldest point.
 	for i := 0; i < 1000; i++ {

@@ -17,7 +17,8 @@ import (
 func allCollectors(t *testing.T) []prometheus.Collector {
 	t.Helper()
 	m := New(nil)
-	cs := append(m.Collectors(), NewGroupStatus(nil))
+	st := NewStall(nil)
+	cs := append(m.Collectors(), NewGroupStatus(nil), st.PartitionsStalled, st.OwnPartitionsStalled, st.Stalls, st.Rejoins)
 	// Every exported collector field of Metrics must be in Collectors(), or it is never
 	// registered (and never linted).
 	listed := map[prometheus.Collector]bool{}

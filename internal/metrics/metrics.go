@@ -10,6 +10,8 @@
 package metrics
 
 import (
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -45,8 +47,10 @@ type Metrics struct {
 	SegmentChanges  prometheus.Counter
 	CentroidVersion prometheus.Gauge
 
-	LagMessages *prometheus.GaugeVec // {group, topic, partition}
-	LagSeconds  *prometheus.GaugeVec // {group, topic, partition}
+	LagMessages   *prometheus.GaugeVec // {group, topic, partition}
+	LagSeconds    *prometheus.GaugeVec // {group, topic, partition}: interpolated time lag, NaN when unknown
+	LagMessageAge *prometheus.GaugeVec // {group, topic, partition}: message-timestamp age, NaN when unknown
+	LagPollErrors prometheus.Counter
 
 	Ready prometheus.Gauge
 }
@@ -104,7 +108,13 @@ func New(reg prometheus.Registerer) *Metrics {
 		CentroidVersion: gauge("centroid_version", "Version of the shared centroids this worker uses."),
 
 		LagMessages: gaugeVec("consumer_lag_messages", "Messages between the committed offset and the end offset.", "group", "topic", "partition"),
-		LagSeconds:  gaugeVec("consumer_lag_seconds", "Estimated age of the oldest unprocessed message.", "group", "topic", "partition"),
+		LagSeconds: gaugeVec("consumer_lag_seconds",
+			"How far behind in time the group is: now minus the interpolated time at which the end offset was the committed offset (NaN when unknown).",
+			"group", "topic", "partition"),
+		LagMessageAge: gaugeVec("consumer_lag_message_age_seconds",
+			"Now minus the timestamp of the first unprocessed message (producer clock; NaN when unknown).",
+			"group", "topic", "partition"),
+		LagPollErrors: counter("lag_poll_errors_total", "Failed polls of the group's lag from the broker (retried with backoff)."),
 
 		Ready: gauge("ready", "1 when partitions are assigned and Redis is reachable."),
 	}
@@ -126,7 +136,46 @@ func (m *Metrics) Collectors() []prometheus.Collector {
 		m.Rebalances, m.AssignedPartitions, m.CommitErrors,
 		m.PIIRedactions,
 		m.SegmentMembers, m.SegmentChanges, m.CentroidVersion,
-		m.LagMessages, m.LagSeconds,
+		m.LagMessages, m.LagSeconds, m.LagMessageAge, m.LagPollErrors,
 		m.Ready,
+	}
+}
+
+// Labels are the label values known at start. Init creates every labelled child with them, so
+// that each series exists (at 0) from the first scrape instead of appearing at its first
+// increment: dashboards and alerts then see 0, not "no data".
+type Labels struct {
+	Topics   []string // input topics
+	Reasons  []string // dead-letter reasons
+	RedisOps []string // Redis operations
+	Stages   []string // pipeline stages with a queue in front
+	PIITypes []string // PII types of the scrubber
+	Segments int      // number of segments (k)
+}
+
+// Init creates the children of every labelled series for the known label values (see Labels).
+// Label values seen later are still added as they come.
+func (m *Metrics) Init(l Labels) {
+	for _, t := range l.Topics {
+		m.EventsConsumed.WithLabelValues(t)
+		m.EventsProcessed.WithLabelValues(t)
+		m.EventsDuplicate.WithLabelValues(t)
+		m.EventsErased.WithLabelValues(t)
+		for _, r := range l.Reasons {
+			m.EventsDeadLettered.WithLabelValues(t, r)
+		}
+	}
+	for _, op := range l.RedisOps {
+		m.RedisErrors.WithLabelValues(op)
+		m.RedisDuration.WithLabelValues(op)
+	}
+	for _, st := range l.Stages {
+		m.StageQueueDepth.WithLabelValues(st)
+	}
+	for _, p := range l.PIITypes {
+		m.PIIRedactions.WithLabelValues(p)
+	}
+	for i := 0; i < l.Segments; i++ {
+		m.SegmentMembers.WithLabelValues(strconv.Itoa(i))
 	}
 }

@@ -356,18 +356,33 @@ func Normalize(x []float32) []float32 {
 	return out
 }
 
+// clone returns an independent copy.
+func (c *Clusterer) clone() *Clusterer {
+	return &Clusterer{k: c.k, dim: c.dim, sums: append([]float64(nil), c.sums...),
+		counts: append([]float64(nil), c.counts...), cent: append([]float32(nil), c.cent...)}
+}
+
 // Reservoir is a uniform sample of at most Size vectors out of all vectors offered (Vitter's
 // algorithm R), drawn with its own seeded generator.
 type Reservoir struct {
 	size int
 	seen int64
+	pcg  *rand.PCG
 	rng  *rand.Rand
 	xs   [][]float32
 }
 
 // NewReservoir returns an empty reservoir of the given size and seed.
 func NewReservoir(size int, seed uint64) *Reservoir {
-	return &Reservoir{size: size, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	pcg := rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+	return &Reservoir{size: size, pcg: pcg, rng: rand.New(pcg)}
+}
+
+// clone returns an independent copy, generator state included: offering the same vectors to
+// the copy and to the original leaves both in the same state.
+func (r *Reservoir) clone() *Reservoir {
+	pcg := *r.pcg
+	return &Reservoir{size: r.size, seen: r.seen, pcg: &pcg, rng: rand.New(&pcg), xs: append([][]float32(nil), r.xs...)}
 }
 
 // Offer adds x to the sample with probability Size/seen (x is kept, not copied).

@@ -212,10 +212,56 @@ func (m *Model) Centroids() [][]float32 {
 // segment's local delta, and writes the assignments through the SegmentWriter, the changes to
 // the membership sets and the change stream. Before the model is initialized users are written
 // as unassigned (-1) and the result says how many users are still needed.
+//
+// It runs in three steps: assign (decides every segment on a scratch copy of the centroids and
+// the sample, changing nothing local), the writes, and commit (folds the vectors into the local
+// centroids, deltas, statistics and sample). The commit runs only after every write succeeded,
+// so an Observe that fails on Redis changed nothing local, and retrying it (as the pipeline
+// does) applies each vector exactly once.
 func (m *Model) Observe(ctx context.Context, ups []Update) (ObserveResult, error) {
-	var res ObserveResult
+	o, err := m.assign(ctx, ups)
+	if err != nil {
+		return o.res, err
+	}
+	if err := m.write(ctx, o); err != nil {
+		return o.res, err
+	}
+	m.commit(o)
+	return o.res, nil
+}
+
+// observation is the outcome of assign: what to write and, after the writes, what to commit.
+type observation struct {
+	res     ObserveResult
+	as      []Assignment
+	changes []segChange
+	ver     int64
+	vecs    [][]float32 // every valid vector, in order: offered to the sample at commit
+	adds    []segAdd    // assigned users: folded into the local model at commit
+}
+
+type segChange struct {
+	pseudo   string
+	from, to int
+	dist     float32
+}
+
+type segAdd struct {
+	seg    int
+	x      []float32
+	cats   []CategoryCount
+	rating float64
+}
+
+// assign validates the vectors and decides each user's segment. It changes no local state:
+// the sequential online k-means steps within the batch (each vector moves its centroid before
+// the next user is assigned) run on a scratch copy of the centroids, and the sample on a
+// scratch copy of the reservoir. It may read the shared model and publish the initial
+// centroids in Redis (both idempotent).
+func (m *Model) assign(ctx context.Context, ups []Update) (observation, error) {
+	var o observation
 	if err := m.ensureAdopted(ctx); err != nil {
-		return res, err
+		return o, err
 	}
 	// A user assigned by a newer model version than ours (another worker merged since our last
 	// pull): pull first, so that our assignment is not older than the stored one (the store
@@ -230,12 +276,13 @@ func (m *Model) Observe(ctx context.Context, ups []Update) (ObserveResult, error
 	}
 	if newer {
 		if err := m.pull(ctx); err != nil {
-			return res, err
+			return o, err
 		}
 	}
-	// Phase 1, under the lock: validate, sample, maybe initialize.
+	// Validate, sample (on a copy), maybe initialize.
 	m.mu.Lock()
 	vecs := make([][]float32, len(ups))
+	res := m.res.clone()
 	for i, u := range ups {
 		if u.Vector == nil {
 			continue
@@ -249,83 +296,104 @@ func (m *Model) Observe(ctx context.Context, ups []Update) (ObserveResult, error
 		}
 		if len(x) != m.dim {
 			m.mu.Unlock()
-			return res, fmt.Errorf("online: user %s: vector dimension %d, model has %d", u.Pseudonym, len(x), m.dim)
+			return o, fmt.Errorf("online: user %s: vector dimension %d, model has %d", u.Pseudonym, len(x), m.dim)
 		}
 		vecs[i] = x
-		m.res.Offer(x)
+		o.vecs = append(o.vecs, x)
+		res.Offer(x)
 	}
-	needInit := m.cl == nil && m.res.Seen() >= int64(m.opts.MinUsersToInit)
+	needInit := m.cl == nil && res.Seen() >= int64(m.opts.MinUsersToInit)
 	var initCl *Clusterer
 	if needInit {
 		initCl = NewClusterer(m.opts.K, m.dim)
-		sample := append([][]float32(nil), m.res.Sample()...)
+		sample := append([][]float32(nil), res.Sample()...)
 		initCl.InitBest(sample, rand.New(rand.NewPCG(m.opts.Seed, uint64(len(sample)))), 20, m.opts.InitTrials)
 	}
 	m.mu.Unlock()
 	if initCl != nil {
 		if err := m.publishInit(ctx, initCl); err != nil {
-			return res, err
+			return o, err
 		}
 	}
 
-	// Phase 2, under the lock: assign and accumulate.
+	// Assign on a scratch copy of the centroids.
 	m.mu.Lock()
-	var as []Assignment
-	type change struct {
-		pseudo   string
-		from, to int
-		dist     float32
+	defer m.mu.Unlock()
+	var cl *Clusterer
+	if m.cl != nil {
+		cl = m.cl.clone()
 	}
-	var changes []change
-	ver := m.version
+	o.ver = m.version
 	for i, u := range ups {
 		x := vecs[i]
 		if x == nil {
-			res.Skipped++
+			o.res.Skipped++
 			continue
 		}
-		if m.cl == nil {
-			res.Unassigned++
-			as = append(as, Assignment{Pseudonym: u.Pseudonym, Segment: -1, CentroidVersion: 0})
+		if cl == nil {
+			o.res.Unassigned++
+			o.as = append(o.as, Assignment{Pseudonym: u.Pseudonym, Segment: -1, CentroidVersion: 0})
 			continue
 		}
-		seg, dist := m.cl.Assign(x, u.Segment, m.opts.Margin)
-		m.cl.Add(seg, x, 1)
-		d := m.dSum[seg*m.dim : (seg+1)*m.dim]
-		for j, v := range x {
-			d[j] += float64(v)
-		}
-		m.dCount[seg]++
-		m.addStats(seg, u.Categories, u.MeanRating)
-		as = append(as, Assignment{Pseudonym: u.Pseudonym, Segment: seg, Distance: dist, CentroidVersion: ver})
-		res.Assigned++
+		seg, dist := cl.Assign(x, u.Segment, m.opts.Margin)
+		cl.Add(seg, x, 1)
+		o.adds = append(o.adds, segAdd{seg: seg, x: x, cats: u.Categories, rating: u.MeanRating})
+		o.as = append(o.as, Assignment{Pseudonym: u.Pseudonym, Segment: seg, Distance: dist, CentroidVersion: o.ver})
+		o.res.Assigned++
 		if seg != u.Segment {
-			res.Moved++
-			changes = append(changes, change{u.Pseudonym, u.Segment, seg, dist})
+			o.res.Moved++
+			o.changes = append(o.changes, segChange{u.Pseudonym, u.Segment, seg, dist})
 		}
 	}
-	if m.cl == nil {
-		res.Seen, res.NeedToInit = m.res.Seen(), int64(m.opts.MinUsersToInit)
+	if cl == nil {
+		o.res.Seen, o.res.NeedToInit = res.Seen(), int64(m.opts.MinUsersToInit)
 	}
-	m.mu.Unlock()
+	return o, nil
+}
 
-	// Phase 3: writes.
-	if len(as) > 0 && m.store != nil {
-		if err := m.store.SetSegments(ctx, as); err != nil {
-			return res, fmt.Errorf("online: set segments: %w", err)
+// write makes an observation durable: assignments, membership sets, change stream.
+func (m *Model) write(ctx context.Context, o observation) error {
+	if len(o.as) > 0 && m.store != nil {
+		if err := m.store.SetSegments(ctx, o.as); err != nil {
+			return fmt.Errorf("online: set segments: %w", err)
 		}
 	}
-	if len(changes) > 0 {
+	if len(o.changes) > 0 {
 		now := m.opts.Now().UnixMilli()
 		pipe := m.rdb.Pipeline()
-		for _, c := range changes {
-			m.addChange(ctx, pipe, c.pseudo, c.from, c.to, c.dist, ver, now)
+		for _, c := range o.changes {
+			m.addChange(ctx, pipe, c.pseudo, c.from, c.to, c.dist, o.ver, now)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
-			return res, fmt.Errorf("online: membership: %w", err)
+			return fmt.Errorf("online: membership: %w", err)
 		}
 	}
-	return res, nil
+	return nil
+}
+
+// commit folds a written observation into the local state: the sample, the centroids, the
+// deltas the next merge publishes, and the segment statistics.
+func (m *Model) commit(o observation) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, x := range o.vecs {
+		m.res.Offer(x)
+	}
+	if m.cl == nil {
+		return
+	}
+	for _, a := range o.adds {
+		if a.seg >= m.cl.K() || len(a.x) != m.dim {
+			continue // the model changed shape meanwhile (adopt refuses that; defensive)
+		}
+		m.cl.Add(a.seg, a.x, 1)
+		d := m.dSum[a.seg*m.dim : (a.seg+1)*m.dim]
+		for j, v := range a.x {
+			d[j] += float64(v)
+		}
+		m.dCount[a.seg]++
+		m.addStats(a.seg, a.cats, a.rating)
+	}
 }
 
 // addChange queues the membership move and the change-stream entry of one user.

@@ -12,15 +12,20 @@
 // the pipeline looks a user up under every key of the ring (Candidates) and moves a profile found
 // under an old key to the active one (MigrationPlan). The same raw id always gives the same
 // pseudonym under the same key, so the fold stays deterministic and replays land on the same
-// profile.
+// profile. A namespace (tenant or source, per input topic: Namespaces) is part of the HMAC input,
+// so equal raw ids of two sources stay apart; the empty namespace gives the pseudonyms made
+// before namespaces existed.
 //
-// Review text goes through a Scrubber, which replaces emails, phone numbers, payment cards,
-// Chinese resident ids, IBANs, IP addresses, URLs, street addresses and order or tracking numbers
-// by typed placeholders such as "[EMAIL]" and counts what it replaced per type. Detectors are
-// RE2 regular expressions (linear time) followed by the check the format defines where there is
-// one (Luhn for cards, ISO 7064 MOD 11-2 plus a birth date for resident ids, MOD 97 for IBANs,
-// netip parsing for IP addresses), so that look-alikes such as prices, dates, model numbers and
-// ISBNs survive.
+// Review text goes through a Scrubber, which replaces emails (also obfuscated ones), phone
+// numbers, payment cards, Chinese resident ids, US social security numbers, other national ids,
+// IBANs, IP addresses, URLs, street addresses, order or tracking numbers and names after an
+// introducing phrase by typed placeholders such as "[EMAIL]" and counts what it replaced per
+// type. The detectors run on a normalized copy of the text (NFKC, Unicode spaces and dashes,
+// invisible characters dropped) and their spans are mapped back to the original runes. Detectors
+// are RE2 regular expressions (linear time) followed by the check the format defines where there
+// is one (Luhn for cards, ISO 7064 MOD 11-2 plus a birth date for resident ids, MOD 97 for IBANs,
+// the SSA's never-issued ranges for SSNs, netip parsing for IP addresses), so that look-alikes
+// such as prices, dates, model numbers and ISBNs survive.
 //
 // Stage ties both together for one event: it fills Pseudonym and KeyID, clears the raw UserID
 // and scrubs the review's Summary and Text.

@@ -21,7 +21,11 @@ func TestMain(m *testing.M) {
 	slices.Sort(names)
 	for _, n := range names {
 		v, _ := benchFigures.Load(n)
-		fmt.Printf("FIGURE %s %.0f\n", n, v)
+		if f := v.(float64); f >= 100 {
+			fmt.Printf("FIGURE %s %.0f\n", n, f)
+		} else {
+			fmt.Printf("FIGURE %s %.2f\n", n, f)
+		}
 	}
 	os.Exit(code)
 }

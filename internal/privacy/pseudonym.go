@@ -15,9 +15,15 @@ const PseudonymLen = 22
 
 // Pseudonymizer maps raw user ids to keyed pseudonyms "<keyid>.<22 base64url chars>". It is safe
 // for concurrent use; HMAC states are pooled per key so that a call allocates only its result.
+//
+// A Pseudonymizer has a namespace (see WithNamespace, PseudonymIn): the tenant or source the raw
+// ids belong to. It is part of the HMAC input, so the same raw id in two namespaces gives two
+// unrelated pseudonyms. The empty namespace is the input used before namespaces existed: its
+// pseudonyms are unchanged.
 type Pseudonymizer struct {
 	ring  *KeyRing
 	pools []*sync.Pool // one per key, ring order
+	ns    string
 }
 
 // NewPseudonymizer returns a Pseudonymizer over ring. The ring must come from NewKeyRing,
@@ -31,6 +37,29 @@ func NewPseudonymizer(ring *KeyRing) *Pseudonymizer {
 	return p
 }
 
+// WithNamespace returns a Pseudonymizer that shares p's keys and pools and pseudonymizes in
+// namespace ns ("" is the legacy, un-namespaced input). ns must pass ValidNamespace.
+func (p *Pseudonymizer) WithNamespace(ns string) *Pseudonymizer {
+	q := *p
+	q.ns = ns
+	return &q
+}
+
+// Namespace returns the namespace Pseudonym, Candidates and MigrationPlan use.
+func (p *Pseudonymizer) Namespace() string { return p.ns }
+
+// PseudonymIn returns the pseudonym of raw in namespace ns under the active key.
+func (p *Pseudonymizer) PseudonymIn(ns, raw string) string { return p.under(0, ns, raw) }
+
+// CandidatesIn is Candidates in namespace ns.
+func (p *Pseudonymizer) CandidatesIn(ns, raw string) []string {
+	out := make([]string, len(p.pools))
+	for i := range p.pools {
+		out[i] = p.under(i, ns, raw)
+	}
+	return out
+}
+
 // Ring returns the key ring.
 func (p *Pseudonymizer) Ring() *KeyRing { return p.ring }
 
@@ -38,18 +67,12 @@ func (p *Pseudonymizer) Ring() *KeyRing { return p.ring }
 func (p *Pseudonymizer) ActiveKeyID() string { return p.ring.keys[0].ID }
 
 // Pseudonym returns the pseudonym of raw under the active key.
-func (p *Pseudonymizer) Pseudonym(raw string) string { return p.under(0, raw) }
+func (p *Pseudonymizer) Pseudonym(raw string) string { return p.under(0, p.ns, raw) }
 
 // Candidates returns the pseudonyms of raw under every key of the ring, active key first. During a
 // rotation's dual-read window, a lookup by raw id tries them in order, and an erasure check must
 // test all of them.
-func (p *Pseudonymizer) Candidates(raw string) []string {
-	out := make([]string, len(p.pools))
-	for i := range p.pools {
-		out[i] = p.under(i, raw)
-	}
-	return out
-}
+func (p *Pseudonymizer) Candidates(raw string) []string { return p.CandidatesIn(p.ns, raw) }
 
 // MigrationPlan returns where a profile of raw may be found under old keys (from, in ring order)
 // and where it belongs now (to, under the active key). A caller that finds no profile under to
@@ -60,10 +83,18 @@ func (p *Pseudonymizer) MigrationPlan(raw string) (from []string, to string) {
 	return c[1:], c[0]
 }
 
-func (p *Pseudonymizer) under(i int, raw string) string {
+// under computes the pseudonym with key i. The HMAC input is raw for the empty namespace (as
+// before namespaces existed), and "\x00" + ns + "\x00" + raw otherwise. Raw ids never contain a
+// NUL (the decoder rejects control characters in user_id, and ValidNamespace forbids it), so no
+// namespaced input equals a legacy one and no two namespaces share an input.
+func (p *Pseudonymizer) under(i int, ns, raw string) string {
 	st := p.pools[i].Get().(*macState)
 	st.h.Reset()
-	st.buf = append(st.buf[:0], raw...)
+	st.buf = st.buf[:0]
+	if ns != "" {
+		st.buf = append(append(append(st.buf, 0), ns...), 0)
+	}
+	st.buf = append(st.buf, raw...)
 	st.h.Write(st.buf)
 	st.sum = st.h.Sum(st.sum[:0])
 	var sum [16]byte

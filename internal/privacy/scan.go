@@ -198,7 +198,7 @@ func ipv6Colons(sc *scan) []window {
 
 // cnStop holds characters that end a place name when walking left from a road: function words
 // that often precede an address ("我家住在", "寄到", "地址是").
-const cnStop = "我你他她它们的了在是到把被给往寄送住址收货请帮与及就也还很说要这那个买卖件裹员拿去"
+const cnStop = "我你他她它们的了在是到把被给往寄送住址收货请帮与及就也还很说要这那个买卖件裹员拿去组户"
 
 // isPlaceRune reports whether r may be part of a Chinese place name.
 func isPlaceRune(r rune) bool {
@@ -210,18 +210,55 @@ func isPlaceRune(r rune) bool {
 const maxPlaceRunes = 28
 
 // walkPlace returns how far left of pos the place name reaches and how many runes it has.
+//
+// A single space after an administrative suffix is part of the name ("贵州省 毕节市 七星关区"), and
+// when the run holds a province-level name, the address starts there: "改成山东省临沂市…" starts
+// at 山东.
 func walkPlace(t string, pos int) (start, runes int) {
 	start = pos
 	for runes < maxPlaceRunes && start > 0 {
 		r, size := utf8.DecodeLastRuneInString(t[:start])
+		if r == ' ' && start >= 4 {
+			if p, _ := utf8.DecodeLastRuneInString(t[:start-1]); strings.ContainsRune(cnAdminSuffix, p) && runes > 0 {
+				start--
+				continue
+			}
+		}
 		if !isPlaceRune(r) {
 			break
 		}
 		start -= size
 		runes++
 	}
+	if start < pos && t[start] == ' ' {
+		start++
+	}
+	first := -1
+	for _, p := range cnProvinces {
+		// Only a province written as one ("山东省", "北京市", "广西壮族自治区"), not "香港中路".
+		i := strings.Index(t[start:pos], p)
+		if i < 0 || first >= 0 && i >= first {
+			continue
+		}
+		if after := t[start+i+len(p) : pos]; strings.HasPrefix(after, "省") || strings.HasPrefix(after, "市") ||
+			strings.Contains(after[:min(len(after), 3*4)], "自治区") || strings.HasPrefix(after, "特别行政区") {
+			first = i
+		}
+	}
+	if first > 0 {
+		runes -= utf8.RuneCountInString(t[start : start+first])
+		start += first
+	}
 	return start, runes
 }
+
+// cnAdminSuffix ends the name of an administrative division.
+const cnAdminSuffix = "省市区县镇乡村旗盟州"
+
+// cnProvinces are the province-level divisions, where a written address starts.
+var cnProvinces = []string{"北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
+	"安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃",
+	"青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门"}
 
 const (
 	cnNum   = `(?:\d{1,5}|[一二三四五六七八九十百零]{1,5})`
@@ -238,6 +275,8 @@ var (
 	cnTail = regexp.MustCompile(`^(?:` + cnNum + `号)?` + cnUnit + `*`)
 	// cnUnits is at least one building/unit/room, as an estate needs.
 	cnUnits = regexp.MustCompile(`^` + cnUnit + `+`)
+	// cnBuilding is a numbered building in a residential compound: "望京西园三区301号楼".
+	cnBuilding = regexp.MustCompile(`\d{1,4}(?:号楼|栋|幢|座)`)
 )
 
 // cnAddressWindows anchors Chinese addresses at the characters that end a house number or unit.
@@ -278,10 +317,22 @@ func findCNAddress(sc *scan, wins []window) [][2]int {
 			st, en := w.start+m[0], w.start+m[1]
 			left, n := walkPlace(t, st)
 			u := cnUnits.FindString(t[en:min(len(t), en+3*60)])
-			if n < 2 || u == "" {
-				continue
+			if n < 2 || u == "" || !strings.ContainsAny(u, "栋幢座单元室号弄") {
+				continue // "酒店式公寓2楼": a floor alone does not make an estate name an address
 			}
 			out = append(out, [2]int{left, en + len(u)})
+		}
+		// A numbered building after a place name that holds a district or city.
+		for _, m := range cnBuilding.FindAllStringIndex(t[w.start:w.end], -1) {
+			st := w.start + m[0]
+			if st > 0 && isDigit(t[st-1]) {
+				continue
+			}
+			left, n := walkPlace(t, st)
+			if n < 3 || !strings.ContainsAny(t[left:st], "区县市镇乡") {
+				continue
+			}
+			out = append(out, [2]int{left, tail(st)})
 		}
 	}
 	return out

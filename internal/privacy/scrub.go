@@ -13,20 +13,23 @@ type PIIType string
 
 // The PII types. Each is replaced by its Placeholder, e.g. "[EMAIL]".
 const (
-	Email   PIIType = "EMAIL"    // local@domain.tld
-	Phone   PIIType = "PHONE"    // Chinese mobiles and landlines, E.164, common national formats
-	Card    PIIType = "CARD"     // payment cards: 13-19 digits, known first digit, Luhn check
-	CNID    PIIType = "CN_ID"    // Chinese resident id: 18 chars, MOD 11-2 check, plausible birth date
-	IBAN    PIIType = "IBAN"     // country code, length per country, MOD 97 check
-	IP      PIIType = "IP"       // IPv4 with valid octets, IPv6 as net/netip parses it
-	URL     PIIType = "URL"      // http(s):// or www. links
-	Address PIIType = "ADDRESS"  // English street addresses, PO boxes, Chinese road+number addresses
-	OrderID PIIType = "ORDER_ID" // keyword-led order/tracking ids and well-known tracking shapes
+	Email   PIIType = "EMAIL"       // local@domain.tld
+	Phone   PIIType = "PHONE"       // Chinese mobiles and landlines, E.164, common national formats
+	Card    PIIType = "CARD"        // payment cards: 13-19 digits, known first digit, Luhn check
+	CNID    PIIType = "CN_ID"       // Chinese resident id: 18 chars, MOD 11-2 check, plausible birth date
+	IBAN    PIIType = "IBAN"        // country code, length per country, MOD 97 check
+	IP      PIIType = "IP"          // IPv4 with valid octets, IPv6 as net/netip parses it
+	URL     PIIType = "URL"         // http(s):// or www. links
+	Address PIIType = "ADDRESS"     // English street addresses, PO boxes, Chinese road+number addresses
+	OrderID PIIType = "ORDER_ID"    // keyword-led order/tracking ids and well-known tracking shapes
+	SSN     PIIType = "SSN"         // US social security number: area/group/serial rules, or after "SSN"
+	NatID   PIIType = "NATIONAL_ID" // UK NINO, Spanish DNI/NIE, Hong Kong id (checksums); ids after "ID", "passport"
+	Person  PIIType = "PERSON"      // a name after an introducing phrase ("my name is", "我叫", "Mr.")
 )
 
 // Types returns every PIIType in a stable order.
 func Types() []PIIType {
-	return []PIIType{Email, Phone, Card, CNID, IBAN, IP, URL, Address, OrderID}
+	return []PIIType{Email, Phone, Card, CNID, IBAN, IP, URL, Address, OrderID, SSN, NatID, Person}
 }
 
 // Placeholder returns the text that replaces a span of this type, e.g. "[EMAIL]".
@@ -54,8 +57,8 @@ func (c Counts) Add(o Counts) {
 	}
 }
 
-// MaxPlaceholderLen is the longest placeholder ("[ORDER_ID]").
-const MaxPlaceholderLen = 10
+// MaxPlaceholderLen is the longest placeholder ("[NATIONAL_ID]").
+const MaxPlaceholderLen = 13
 
 // Span is one detected piece of PII: text[Start:End] is replaced by Type's placeholder.
 type Span struct {
@@ -154,14 +157,18 @@ func (s *Scrubber) Scrub(text string) (string, Counts) {
 	return b.String(), counts
 }
 
-// Find returns the PII spans of text (which should be valid UTF-8), sorted and not overlapping.
-// Where candidates overlap, the longer one wins, then the more specific type.
-func (s *Scrubber) Find(text string) []Span {
+// Find returns the PII spans of orig (which should be valid UTF-8), sorted and not overlapping,
+// as byte offsets into orig. The detectors run on the normalized text (see normalize) and each
+// span is mapped back to the original runes that produced it. Where candidates overlap, the
+// longer one wins, then the more specific type.
+func (s *Scrubber) Find(orig string) []Span {
 	type cand struct {
 		Span
 		prio int
 	}
 	var cands []cand
+	nt := normalize(orig)
+	text := nt.text
 	sc := newScan(text)
 	for i := range s.detectors {
 		d := &s.detectors[i]
@@ -207,12 +214,14 @@ func (s *Scrubber) Find(text string) []Span {
 					continue
 				}
 			}
-			cands = append(cands, cand{Span{st, en, d.typ}, d.prio})
+			ost, oen := nt.span(st, en)
+			cands = append(cands, cand{Span{ost, oen, d.typ}, d.prio})
 		}
 	}
 	if len(cands) == 0 {
 		return nil
 	}
+	text = orig
 	slices.SortFunc(cands, func(a, b cand) int {
 		if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
 			return lb - la
@@ -437,17 +446,17 @@ func s10Valid(id string) bool {
 func (s *Scrubber) buildDetectors() []detector {
 	enName := `(?:[A-Z][a-z]+|[A-Z]{2,}|\d{1,3}(?:st|nd|rd|th))`
 	enSuffix := `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Crescent|Close|Trail|Alley|Plaza|Gardens|Grove|Mews|Loop)`
-	enAddr := `\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:` + enName + `\s+){1,4}` + enSuffix +
+	enAddr := `(?:\b(?:Flat|Apt|Apartment|Unit|Suite|Room)\.?\s*#?\s*[A-Za-z0-9-]{1,6},?\s+)?\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:` + enName + `\s+){1,4}` + enSuffix +
 		`\b\.?(?:\s+(?:NE|NW|SE|SW|N|S|E|W|North|South|East|West)\b\.?)?` +
 		`(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Flat|Room|Rm|Floor|Fl)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\b|,?\s*#\s*[A-Za-z0-9-]{1,6}\b)?` +
-		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b)?`
+		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*` + ukPostcode + `\b)?`
 	poBox := `\bP\.?\s?O\.?\s?Box\s+\d{1,6}\b`
 
-	orderKeys := []string{"order", "tracking", "waybill", "parcel", "shipment", "consignment", "confirmation", "invoice",
+	orderKeys := []string{"order", "tracking", "waybill", "parcel", "shipment", "consignment", "confirmation", "invoice", "ref", "booking", "reservation",
 		"订单", "单号", "快递号", "物流号"}
-	orderKW := `(?i)^(?:\b(?:order|tracking|waybill|parcel|shipment|consignment|confirmation|invoice)(?:\s*(?:#|no\b\.?|number|num\b|id\b|code))?` +
+	orderKW := `(?i)^(?:\b(?:order|tracking|waybill|parcel|shipment|consignment|confirmation|invoice|ref|reference|booking|reservation)(?:\s*(?:ref\b\.?|reference|#|no\b\.?|number|num\b|id\b|code))?\b\.?` +
 		`|订单编号|订单号码|订单号|订单|快递单号|快递号|运单号|运单编号|物流单号|物流号|单号)` +
-		`(?:\s*(?:is\b|was\b|:|：|#|=|是|为))*\s*#?\s*([A-Z0-9](?:[A-Z0-9]|-[A-Z0-9]){5,39})`
+		`(?:\s*(?:is\b|was\b|:|：|#|=|是|为))*\s*[#(（]?\s*([A-Z0-9](?:[A-Z0-9]|-[A-Z0-9]){5,39})`
 	phoneKeys := []string{"phone", "tel", "mobile", "cell", "call", "whatsapp", "fax", "hotline", "电话", "联系", "手机", "号码", "热线"}
 	phoneKW := `(?i)^(?:\b(?:phone|tel|telephone|mobile|cell|call|whatsapp|fax|hotline)\b|联系电话|联系方式|手机号码|手机号|手机|电话|号码|热线)` +
 		`(?:\s*(?:number|no\b\.?|#|is\b|at\b|on\b|me\b|:|：|是|为))*\s*(\+?\(?\d[\d ().\-]{5,18}\d)`
@@ -476,7 +485,7 @@ func (s *Scrubber) buildDetectors() []detector {
 		var w []window
 		t := sc.text
 		for i := 0; i+4 <= len(t); i++ {
-			if t[i] >= 'A' && t[i] <= 'Z' && t[i+1] >= 'A' && t[i+1] <= 'Z' && isDigit(t[i+2]) && isDigit(t[i+3]) && (i == 0 || !isAlnum(t[i-1])) {
+			if isLetter(t[i]) && isLetter(t[i+1]) && isDigit(t[i+2]) && isDigit(t[i+3]) && (i == 0 || !isAlnum(t[i-1])) {
 				w = append(w, window{i, i + 50})
 			}
 		}
@@ -504,7 +513,7 @@ func (s *Scrubber) buildDetectors() []detector {
 				}
 			}
 			if e+1 < len(t) && t[e] == ' ' && (t[e+1] >= 'A' && t[e+1] <= 'Z' || isDigit(t[e+1])) {
-				w = append(w, window{st, st + 200})
+				w = append(w, window{st - 24, st + 200}) // 24 before: "Flat 3, "
 			}
 		}
 		return w
@@ -523,13 +532,40 @@ func (s *Scrubber) buildDetectors() []detector {
 				return st, en, st < en && t[st] != '@'
 			}},
 		{typ: IBAN, prio: 3, win: ibanHeads,
-			re:    regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}`),
+			re:    regexp.MustCompile(`(?i)\b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,30}`),
 			check: s.checkIBAN},
 		{typ: CNID, prio: 4, win: clusters(17, 0, 1),
-			re: regexp.MustCompile(`[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]`),
+			re: regexp.MustCompile(`[1-9]\d{5}[ \-]?(?:18|19|20)\d{2}[ \-]?(?:0[1-9]|1[0-2])[ \-]?(?:0[1-9]|[12]\d|3[01])[ \-]?\d{3}[ \-]?[\dXx]`),
 			check: func(t string, st, en int) (int, int, bool) {
-				return st, en, bounded(t, st, en) && cnIDValid(t[st:en], now())
+				return st, en, digitBounded(t, st, en) && cnIDValid(compactUpper(t[st:en]), now())
 			}},
+		{typ: CNID, prio: 4, win: keys([]string{"身份证", "居民身份", "id card", "identity card", "resident id"}, 60), anchored: true,
+			re: regexp.MustCompile(`(?i)^(?:身份证|居民身份证|id\s*card|identity\s+card|resident\s+id(?:\s+card)?)(?:号码|号|编号|(?:\s*(?:no\b\.?|number|#)))?(?:\s*(?:is\b|was\b|:|：|#|=|是|为))*\s*(\d{6}[ \-]?\d{4}[ \-]?\d{2}[ \-]?\d{2}[ \-]?\d{3}[ \-]?[\dXx]|\d{6}[ \-]?\d{6}[ \-]?\d{3})`), group: 1,
+			check: func(t string, st, en int) (int, int, bool) {
+				return st, en, digitBounded(t, st, en) // the keyword says what it is; a typo'd check digit is still an id
+			}},
+		{typ: SSN, prio: 4, win: clusters(9, 0, 0),
+			re: regexp.MustCompile(`\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b`),
+			check: func(t string, st, en int) (int, int, bool) {
+				return st, en, digitBounded(t, st, en) && ssnValid(digitsOf(t[st:en]))
+			}},
+		{typ: SSN, prio: 4, win: keys([]string{"ssn", "social security", "ss#", "ss #", "soc sec", "soc. sec"}, 60), anchored: true,
+			re: regexp.MustCompile(`(?i)^(?:ssns?\b|social\s+security(?:\s+(?:number|no\b\.?|num\b|#|card))?|ss\s?#|soc\.?\s*sec\.?(?:\s*(?:no\b\.?|#))?)(?:\s*(?:is\b|was\b|:|#|=|-|of\b))*\s*(\d{3}[ .\-]?\d{2}[ .\-]?\d{4})`), group: 1,
+			check: func(t string, st, en int) (int, int, bool) {
+				return st, en, digitBounded(t, st, en) && ssnValid(digitsOf(t[st:en]))
+			}},
+		{typ: NatID, prio: 4, win: clusters(6, 3, 3),
+			re:    regexp.MustCompile(`\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b`),
+			check: func(t string, st, en int) (int, int, bool) { return st, en, ninoValid(t[st:en]) }},
+		{typ: NatID, prio: 4, win: clusters(7, 3, 3),
+			re:    regexp.MustCompile(`\b(?:\d{8}|[XYZ]-?\d{7})-?[A-Z]\b`),
+			check: func(t string, st, en int) (int, int, bool) { return st, en, dniValid(t[st:en]) }},
+		{typ: NatID, prio: 4, win: clusters(6, 3, 4),
+			re:    regexp.MustCompile(`\b[A-Z]{1,2}\d{6}\s?\([0-9A]\)`),
+			check: func(t string, st, en int) (int, int, bool) { return st, en, hkidValid(t[st:en]) }},
+		{typ: NatID, prio: 12, win: keys([]string{"id", "passport", "证件", "护照", "national insurance", "nino", "dni"}, 60), anchored: true,
+			re: regexp.MustCompile(`(?i)^(?:(?:id|identity)\b(?:\s+card\b)?(?:\s*(?:no\b\.?|number|num\b|#))?|passport(?:\s*(?:no\b\.?|number|num\b|#))?|national\s+insurance(?:\s*(?:no\b\.?|number))?|nino|dni|证件号码|证件号|护照号码|护照号|护照)(?:\s*(?:is\b|was\b|:|：|#|=|是|为))*\s*([A-Z0-9](?:[A-Z0-9]|[ \-]\d){5,24})`), group: 1,
+			check: checkContextID},
 		{typ: OrderID, prio: 5, win: keys(orderKeys, 100), anchored: true, re: regexp.MustCompile(orderKW), group: 1,
 			check: func(t string, st, en int) (int, int, bool) {
 				id := t[st:en]
@@ -559,7 +595,7 @@ func (s *Scrubber) buildDetectors() []detector {
 			re:    regexp.MustCompile(`(?i)[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*`),
 			check: checkIPv6},
 		{typ: Phone, prio: 9, win: clusters(11, 6, 0),
-			re: regexp.MustCompile(`(?:(?:\+|00)86[ \-]?|\(\+?86\)[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}`),
+			re: regexp.MustCompile(`(?:(?:\+|00)86[ \-]?|\(\+?86\)[ \-]?)?1[3-9](?:[ \-]?\d){9}`),
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, digitBounded(t, st, en) && (st == 0 || t[st-1] != '+')
 			}},
@@ -585,9 +621,21 @@ func (s *Scrubber) buildDetectors() []detector {
 			}},
 		{typ: Address, prio: 10, win: addressNumbers, re: regexp.MustCompile(enAddr),
 			check: func(t string, st, en int) (int, int, bool) {
+				// "a 20 Minute Drive", "2 Large Boxes Place": a quantity, not a house number.
+				if quantityBefore(t, st) || hasQuantityWord(t[st:en]) {
+					return 0, 0, false
+				}
 				// A final '.' is more likely the end of the sentence than of "St.".
 				return st, trimRightAny(t, st, en, "."), true
 			}},
+		{typ: Address, prio: 10, win: streetWindows, find: findAddrCI},
+		{typ: Address, prio: 10, win: ukPostcodeWindows, re: ukTownPostcode, check: checkUKPostcode},
+		{typ: Address, prio: 10, win: cnVillageWindows, find: findCNVillage},
+		{typ: Email, prio: 2, win: obfEmailWindows, anchored: true, find: findObfEmail},
+		{typ: URL, prio: 1, win: bareURLWindows, re: bareURL, check: checkBareURL},
+		{typ: Person, prio: 11, win: keys(personKeys, 60), anchored: true, find: findPersonEN},
+		{typ: Person, prio: 11, win: cnIntroWindows, anchored: true, find: findPersonZH},
+		{typ: Person, prio: 11, find: findSignOff},
 		{typ: Address, prio: 10, win: strs([]string{"box"}, 8, 12), re: regexp.MustCompile(poBox)},
 		{typ: Address, prio: 10, win: cnAddressWindows, find: findCNAddress},
 	}
@@ -624,7 +672,7 @@ trim:
 }
 
 func (s *Scrubber) checkIBAN(t string, st, en int) (int, int, bool) {
-	want, ok := s.ibanLen[t[st:st+2]]
+	want, ok := s.ibanLen[strings.ToUpper(t[st:st+2])]
 	if !ok {
 		return 0, 0, false
 	}
@@ -632,11 +680,15 @@ func (s *Scrubber) checkIBAN(t string, st, en int) (int, int, bool) {
 	var compact []byte
 	i := st
 	for i < en && len(compact) < want {
-		if t[i] == ' ' {
+		if t[i] == ' ' || t[i] == '-' {
 			i++
 			continue
 		}
-		compact = append(compact, t[i])
+		c := t[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		compact = append(compact, c)
 		i++
 	}
 	if len(compact) != want || !bounded(t, st, i) {
@@ -677,6 +729,9 @@ func checkIPv4(t string, st, en int) (int, int, bool) {
 		if len(oct) > 1 && oct[0] == '0' || atoi(oct) > 255 {
 			return 0, 0, false
 		}
+	}
+	if publicResolvers[t[st:en]] || afterWord(t, st, "dns", 24) {
+		return 0, 0, false // a public DNS resolver's address says nothing about a person
 	}
 	// "version 1.2.3.4" is a version, not an address.
 	before := strings.ToLower(t[max(0, st-10):st])
@@ -723,7 +778,15 @@ func checkIntl(t string, st, en int) (int, int, bool) {
 		return 0, 0, false
 	}
 	n := countDigits(t[st:en])
-	return st, en, n >= 8 && n <= 15 && digitBounded(t, st, en)
+	if n < 8 || n > 15 {
+		return 0, 0, false
+	}
+	// The leading '+' is a boundary of its own: "a@b.com+8613812345678" holds a number, and the
+	// placeholder that replaces the email must not be what makes it one (scrubbing is idempotent).
+	if st > 0 && t[st] == '+' && isLetter(t[st-1]) {
+		return st, en, digitBounded(t, st+1, en)
+	}
+	return st, en, digitBounded(t, st, en)
 }
 
 func checkNational(t string, st, en int) (int, int, bool) {
@@ -742,4 +805,4 @@ func afterISBN(t string, st int) bool {
 	return strings.Contains(strings.ToUpper(t[max(0, st-12):st]), "ISBN")
 }
 
-var ibanHead = regexp.MustCompile(`[A-Z]{2}\d{2} ?$`)
+var ibanHead = regexp.MustCompile(`(?i)[A-Z]{2}\d{2} ?$`)

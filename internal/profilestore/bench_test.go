@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkApplyEncode measures the Go side of a fold of one event into a cached profile
-// (clone, fold, encode the changed fields), without Redis.
+// (fold in place, encode the changed fields, normalize for online), without Redis.
 func BenchmarkApplyEncode(b *testing.B) {
 	s, err := New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), Options{ModelID: "m", Dim: 384}) // never dialed
 	if err != nil {
@@ -31,12 +31,12 @@ func BenchmarkApplyEncode(b *testing.B) {
 	for i := 0; i < 100; i++ {
 		u.events = append(u.events, mk(i))
 	}
-	base, _, _ := s.apply(u, t0)
+	base, _, _, _ := s.apply(u, t0)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		u := &userBatch{pseudonym: "k1.u", base: base, events: []*event.Event{mk(100 + i)}}
-		next, _, _ := s.apply(u, t0)
-		_ = next.encodeFields(base)
+		next, ch, _, _ := s.apply(u, t0)
+		_ = next.encodeChanges(ch)
 		_ = Normalized(next.Vector)
 		_ = Normalized(next.DecayedVector)
 	}

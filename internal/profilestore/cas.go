@@ -2,9 +2,9 @@ package profilestore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
@@ -13,7 +13,8 @@ import (
 // casManyScript is casScript for several users in one call, to spread the fixed cost of a
 // script invocation (about 10 µs in Redis 7) over many users. All keys of one call are in one
 // Redis Cluster slot (or the server is not a cluster).
-// KEYS: per user i, KEYS[2i-1] profile and KEYS[2i] erasure ledger.
+// KEYS: per user i, KEYS[3i-2] profile, KEYS[3i-1] erasure ledger, KEYS[3i] version token
+// (deleted on a write: this path does not keep it).
 // ARGV[1] TTL ms; then per user: expected version, expected creation id, number of field/value
 // arguments n, then the n arguments.
 // Returns one integer per user, with casScript's meaning.
@@ -21,8 +22,8 @@ var casManyScript = newScript(`
 local ttl = tonumber(ARGV[1])
 local res = {}
 local a = 2
-for i = 1, #KEYS / 2 do
-  local k, l = KEYS[2*i-1], KEYS[2*i]
+for i = 1, #KEYS / 3 do
+  local k, l, vk = KEYS[3*i-2], KEYS[3*i-1], KEYS[3*i]
   local ev, ec, nf = ARGV[a], ARGV[a+1], tonumber(ARGV[a+2])
   local s, e = a + 3, a + 2 + nf
   a = e + 1
@@ -37,6 +38,7 @@ for i = 1, #KEYS / 2 do
     else
       local nv = tonumber(cur[1] or '0') + 1
       redis.call('HSET', k, 'ver', nv, unpack(ARGV, s, e))
+      redis.call('DEL', vk)
       if ttl > 0 then redis.call('PEXPIRE', k, ttl) end
       res[i] = nv
     end
@@ -49,6 +51,7 @@ return res
 type casWrite struct {
 	pseudonym      string
 	expVer, expCID string
+	cid            string // the profile's creation id after the write
 	fields         []interface{}
 }
 
@@ -58,27 +61,7 @@ type casWrite struct {
 // Options.ScriptBatch users per script call.
 func (s *Store) writeCAS(ctx context.Context, ws []casWrite) ([]int64, error) {
 	if c, ok := s.rdb.(*redis.Client); ok && !s.opts.UseScript {
-		// WATCH costs O(keys watched so far) per key in Redis 7 (it scans the client's list of
-		// watched keys), so transactions stay small; the chunks run on parallel connections so
-		// that their round trips overlap.
-		out := make([]int64, len(ws))
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(8)
-		for lo := 0; lo < len(ws); lo += s.opts.ScriptBatch {
-			hi := min(lo+s.opts.ScriptBatch, len(ws))
-			g.Go(func() error {
-				r, err := s.writeWatch(gctx, c, ws[lo:hi])
-				if err != nil {
-					return err
-				}
-				copy(out[lo:hi], r)
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return nil, err
-		}
-		return out, nil
+		return s.writeTx(ctx, c, ws)
 	}
 	groups := map[int][]int{}
 	var order []int
@@ -103,10 +86,10 @@ func (s *Store) writeCAS(ctx context.Context, ws []casWrite) ([]int64, error) {
 		idx := groups[g]
 		for lo := 0; lo < len(idx); lo += s.opts.ScriptBatch {
 			chunk := idx[lo:min(lo+s.opts.ScriptBatch, len(idx))]
-			c := scriptCall{keys: make([]string, 0, 2*len(chunk)), args: []interface{}{ttl}}
+			c := scriptCall{keys: make([]string, 0, 3*len(chunk)), args: []interface{}{ttl}}
 			for _, i := range chunk {
 				w := ws[i]
-				c.keys = append(c.keys, s.key(w.pseudonym), s.ledger(w.pseudonym))
+				c.keys = append(c.keys, s.key(w.pseudonym), s.ledger(w.pseudonym), s.verKey(w.pseudonym))
 				c.args = append(c.args, w.expVer, w.expCID, len(w.fields))
 				c.args = append(c.args, w.fields...)
 			}
@@ -151,89 +134,186 @@ func Slot(pseudonym string) uint16 {
 	return crc % 16384
 }
 
-// writeWatch is writeCAS on a single (non-cluster) server without Lua: optimistic locking with
-// WATCH/MULTI/EXEC on one connection, two round trips per chunk of users. The first pipeline WATCHes the
-// profiles and ledger keys and reads their versions; users whose stored version differs (or who
-// are erased or moved) get their result now; the rest are written in one MULTI/EXEC, which Redis
-// discards when any watched key changed in between (then every write of the batch reports a
-// conflict and is recomputed). Blobs never pass through Lua, whose argument handling costs more
-// than the HSET itself for 384-dim vectors.
-func (s *Store) writeWatch(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
+// fenceScript is the check step of the transaction write path (writeTx). It runs inside a
+// MULTI/EXEC, before the plain HSETs of the users' new fields, and does no vector math and
+// touches no blob. KEYS[1] is the transaction's undo list; then per user i, KEYS[4i-2] profile,
+// KEYS[4i-1] erasure ledger, KEYS[4i] aside key, KEYS[4i+1] version token. ARGV: per user,
+// ARGV[2i-1] expected version ("0" for a new profile) and ARGV[2i] expected creation id.
+//
+// The check of an existing profile compares its version token ("<cid>:<ver>", read for all
+// users with one MGET) with the expected one, and makes sure the profiles so vouched for still
+// exist (one EXISTS over all of them): no call per user. Where the token is missing
+// (written by another path, by Move, or before tokens existed) it falls back to reading "ver"
+// and "cid" of the hash; a new profile is checked against the erasure ledger and for existence.
+// A profile that Move froze or turned into a tombstone fails the check (both steps bump "ver"
+// and delete the token), and Fold's re-read then redirects. For every user whose check fails it
+// moves the stored profile out of the way (RENAME to the aside key; a string marker when there
+// is none) and records it in the undo list, so that the HSETs queued after it land on a scratch
+// hash that undoScript throws away.
+// Returns one integer per user: 0 ok, -1 version conflict (or moved), -2 erased.
+const fenceScript = `
+local n = (#KEYS - 1) / 4
+local vks = {}
+for i = 1, n do vks[i] = KEYS[4*i+1] end
+local toks = redis.call('MGET', unpack(vks))
+-- A token vouches for a profile only while the profile exists: one EXISTS over all profiles
+-- whose token matches, and a look at each only when some are missing.
+local vouched = {}
+for i = 1, n do
+  local ev, tok = ARGV[2*i-1], toks[i]
+  if ev ~= '0' and tok and tok == ARGV[2*i] .. ':' .. ev then vouched[#vouched+1] = KEYS[4*i-2] end
+end
+local gone = {}
+if #vouched > 0 and redis.call('EXISTS', unpack(vouched)) < #vouched then
+  for _, k in ipairs(vouched) do
+    if redis.call('EXISTS', k) == 0 then gone[k] = true end
+  end
+end
+local res = {}
+for i = 1, n do
+  local k, l, a, vk = KEYS[4*i-2], KEYS[4*i-1], KEYS[4*i], KEYS[4*i+1]
+  local ev, ec = ARGV[2*i-1], ARGV[2*i]
+  local tok = toks[i]
+  local r = 0
+  if ev == '0' then
+    if tok or redis.call('EXISTS', k) == 1 then
+      r = -1
+    elseif redis.call('EXISTS', l) == 1 then
+      r = -2
+    end
+  elseif tok then
+    if tok ~= ec .. ':' .. ev or gone[k] then r = -1 end
+  else
+    local cur = redis.call('HMGET', k, 'ver', 'cid')
+    if cur[1] ~= ev or cur[2] ~= ec then r = -1 end
+  end
+  if r ~= 0 then
+    if redis.call('EXISTS', k) == 1 then
+      redis.call('RENAME', k, a)
+    else
+      redis.call('SET', a, '')
+    end
+    redis.call('RPUSH', KEYS[1], k, a, vk)
+  end
+  res[i] = r
+end
+return res
+`
+
+// undoScript runs last in the transaction: for every user that fenceScript refused (listed in
+// the undo list KEYS[1]) it deletes what the queued HSETs wrote, puts the stored profile back
+// and deletes the version token the transaction wrote (the next write falls back to reading
+// the hash). In the steady state (nothing refused) it is one EXISTS. The keys it restores were
+// declared to fenceScript in the same transaction; only the single-server path uses it.
+const undoScript = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local l = redis.call('LRANGE', KEYS[1], 0, -1)
+for i = 1, #l, 3 do
+  local k, a, vk = l[i], l[i+1], l[i+2]
+  redis.call('DEL', k, vk)
+  if redis.call('TYPE', a)['ok'] == 'hash' then
+    redis.call('RENAME', a, k)
+  else
+    redis.call('DEL', a)
+  end
+end
+redis.call('DEL', KEYS[1])
+return #l / 3
+`
+
+// writeTx is writeCAS on a single (non-cluster) server: one MULTI/EXEC per chunk of users,
+// all chunks in flight at once, one round trip, no WATCH and no read. Inside the
+// transaction: fenceScript checks every user's stored version, creation id, move mark and
+// (for a new profile) the erasure ledger, and moves a refused user's profile aside; then the
+// plain HSETs (and PEXPIREs) of every user's changed fields follow, with the new version;
+// then undoScript restores refused users. Redis runs the transaction as one atomic step, so no
+// other client ever sees the scratch state, and the vector blobs never pass through Lua.
+// The scripts are sent with EVAL (not EVALSHA): a script missing from the server's cache inside
+// a transaction would fail while the HSETs queued after it still ran.
+func (s *Store) writeTx(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
 	out := make([]int64, len(ws))
-	// Only the profile keys are watched: Forget always modifies the profile key (even an absent
-	// one), so an erasure after the EXISTS read below aborts the transaction. WATCH costs grow
-	// with the square of the keys watched, so this halves the keys for a quarter of the cost.
-	keys := make([]interface{}, 0, 1+len(ws))
-	keys = append(keys, "WATCH")
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for lo := 0; lo < len(ws); lo += s.opts.ScriptBatch {
+		hi := min(lo+s.opts.ScriptBatch, len(ws))
+		g.Go(func() error {
+			r, err := s.writeTxChunk(gctx, c, ws[lo:hi])
+			if err != nil {
+				return err
+			}
+			copy(out[lo:hi], r)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
+	// The undo list is created and deleted inside one MULTI/EXEC, so one name serves every
+	// transaction (none can see another's).
+	undo := s.opts.Prefix + ":v1:aside:undo"
+	fkeys := make([]string, 0, 1+4*len(ws))
+	fkeys = append(fkeys, undo)
+	fargs := make([]interface{}, 0, 2*len(ws))
+	tokens := make([]interface{}, 0, 2*len(ws))
 	for _, w := range ws {
-		keys = append(keys, s.key(w.pseudonym))
+		vk := s.verKey(w.pseudonym)
+		fkeys = append(fkeys, s.key(w.pseudonym), s.ledger(w.pseudonym), s.aside(w.pseudonym), vk)
+		fargs = append(fargs, w.expVer, w.expCID)
+		n, _ := strconv.ParseInt(w.expVer, 10, 64)
+		tokens = append(tokens, vk, w.cid+":"+strconv.FormatInt(n+1, 10))
 	}
 	ttl := s.opts.TTL
-	err := c.Watch(ctx, func(tx *redis.Tx) error {
-		hm := make([]*redis.SliceCmd, len(ws))
-		ex := make([]*redis.IntCmd, len(ws))
-		_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
-			p.Do(ctx, keys...)
-			for i, w := range ws {
-				hm[i] = p.HMGet(ctx, s.key(w.pseudonym), fVer, fCID, fMoved)
-				// An existing profile cannot be erased: Forget deletes it, so a version match
-				// proves there was no erasure. Only a new profile needs the ledger check.
-				if w.expVer == "0" {
-					ex[i] = p.Exists(ctx, s.ledger(w.pseudonym))
+	// With a TTL the token expires a second before the profile, so that it never outlives the
+	// profile it vouches for (a missing token only means the slower check). Below 2 s of TTL no
+	// token is written.
+	tokTTL := ttl - time.Second
+	useTokens := ttl == 0 || ttl >= 2*time.Second
+	var fence *redis.Cmd
+	_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		fence = p.Eval(ctx, fenceScript, fkeys, fargs...)
+		for _, w := range ws {
+			n, _ := strconv.ParseInt(w.expVer, 10, 64)
+			args := make([]interface{}, 0, 2+len(w.fields))
+			args = append(args, fVer, n+1)
+			args = append(args, w.fields...)
+			p.HSet(ctx, s.key(w.pseudonym), args...)
+			if ttl > 0 {
+				p.PExpire(ctx, s.key(w.pseudonym), ttl)
+			}
+		}
+		if useTokens {
+			p.MSet(ctx, tokens...)
+			if ttl > 0 {
+				for i := 0; i < len(tokens); i += 2 {
+					p.PExpire(ctx, tokens[i].(string), tokTTL)
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
-		var ok []int
-		for i, w := range ws {
-			v := hm[i].Val()
-			ver, _ := v[0].(string)
-			cid, _ := v[1].(string)
-			if ver == "" {
-				ver = "0"
-			}
-			switch {
-			case ex[i] != nil && ex[i].Val() == 1:
-				out[i] = -2
-			case v[2] != nil:
-				out[i] = -3
-			case ver != w.expVer || cid != w.expCID:
-				out[i] = -1
-			default:
-				ok = append(ok, i)
-			}
-		}
-		if len(ok) == 0 {
-			return nil
-		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			for _, i := range ok {
-				w := ws[i]
-				n, _ := strconv.ParseInt(w.expVer, 10, 64)
-				out[i] = n + 1
-				args := make([]interface{}, 0, 2+len(w.fields))
-				args = append(args, fVer, out[i])
-				args = append(args, w.fields...)
-				p.HSet(ctx, s.key(w.pseudonym), args...)
-				if ttl > 0 {
-					p.PExpire(ctx, s.key(w.pseudonym), ttl)
-				}
-			}
-			return nil
-		})
-		if errors.Is(err, redis.TxFailedErr) {
-			for _, i := range ok {
-				out[i] = -1
-			}
-			return nil
-		}
-		return err
+		p.Eval(ctx, undoScript, []string{undo})
+		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	vals, err := fence.Int64Slice()
+	if err != nil {
+		return nil, err
+	}
+	if len(vals) != len(ws) {
+		return nil, fmt.Errorf("fence script returned %d results for %d users", len(vals), len(ws))
+	}
+	out := make([]int64, len(ws))
+	for i, w := range ws {
+		if vals[i] != 0 {
+			out[i] = vals[i]
+			continue
+		}
+		n, _ := strconv.ParseInt(w.expVer, 10, 64)
+		out[i] = n + 1
 	}
 	return out, nil
 }

@@ -374,3 +374,167 @@ func testForgetRace(t *testing.T) {
 }
 
 func TestForgetRace(t *testing.T) { bothWriteModes(t, testForgetRace) }
+
+// TestRefusedWriteRestores: on the transaction path the HSETs of a user whose fence check fails
+// still run inside the MULTI/EXEC; the undo step must put the stored profile back exactly (every
+// field, the TTL) and leave no scratch key behind, whichever way the check failed.
+func TestRefusedWriteRestores(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	a := newStore(t, rdb, func(o *Options) { o.TTL = time.Hour })
+	b := newStore(t, rdb, func(o *Options) { o.TTL = time.Hour })
+	evs := genEvents(21, 90, 1, 1)
+	foldAll(t, a, evs[:30], 30) // a caches version 1
+	foldAll(t, b, evs[:60], 60) // b moves the profile on (version 2)
+	key := ProfileKey("ps", "k1.ua")
+	if err := rdb.PExpire(ctx, key, 30*time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a's write is computed from its stale cache: the fence refuses it, the undo restores.
+	cw := []casWrite{{pseudonym: "k1.ua", expVer: "1", expCID: a.cache.get("k1.ua").CreationID,
+		fields: []interface{}{fEvents, "999", fVec, []byte("garbage"), "junk", "1"}}}
+	// and a new profile for an erased user: the fence refuses, the undo deletes the scratch hash.
+	if err := b.Forget(ctx, "k1.zz"); err != nil {
+		t.Fatal(err)
+	}
+	cw = append(cw, casWrite{pseudonym: "k1.zz", expVer: "0", fields: []interface{}{fEvents, "1"}})
+	res, err := a.writeTx(ctx, rdb, cw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0] != -1 || res[1] != -2 {
+		t.Fatalf("fence results %v, want [-1 -2]", res)
+	}
+	after, err := rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Fatalf("restored profile has %d fields, want %d", len(after), len(before))
+	}
+	for f, v := range before {
+		if after[f] != v {
+			t.Fatalf("field %q changed by a refused write", f)
+		}
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 29*time.Minute || ttl > 30*time.Minute {
+		t.Fatalf("TTL after restore %v, want the stored 30m", ttl)
+	}
+	if n := rdb.Exists(ctx, ProfileKey("ps", "k1.zz")).Val(); n != 0 {
+		t.Fatal("erased user got a profile from a refused write")
+	}
+	if keys := rdb.Keys(ctx, "ps:v1:aside:*").Val(); len(keys) != 0 {
+		t.Fatalf("scratch keys left behind: %v", keys)
+	}
+	// the version token, if any, still vouches for the restored profile
+	if tok, err := rdb.Get(ctx, VersionKey("ps", "k1.ua")).Result(); err == nil && tok != before["cid"]+":"+before["ver"] {
+		t.Fatalf("version token %q does not match the restored profile (cid %s, ver %s)", tok, before["cid"], before["ver"])
+	}
+	if n := rdb.Exists(ctx, VersionKey("ps", "k1.zz")).Val(); n != 0 {
+		t.Fatal("erased user got a version token from a refused write")
+	}
+	// and the store recovers: a re-reads and folds the rest exactly once
+	foldAll(t, a, evs[30:], 60)
+	want := cleanFold(t, evs)
+	sameProfiles(t, want, allProfiles(t, a))
+}
+
+// TestSetSegmentsDuringFold: Fold folds cached profiles in place while SetSegments updates the
+// cached copies from another goroutine (online's sweep does); run with -race. The folded
+// profiles must still equal a clean fold.
+func TestSetSegmentsDuringFold(t *testing.T) {
+	evs := genEvents(31, 2000, 6, 2)
+	want := cleanFold(t, evs)
+	s := newStore(t, redistest.Start(t).Client(), nil)
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for v := int64(1); ; v++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var as []SegmentAssignment
+			for u := 0; u < 6; u++ {
+				as = append(as, SegmentAssignment{Pseudonym: "k1.u" + string(rune('a'+u)), Segment: int(v % 3), CentroidVersion: v})
+			}
+			if err := s.SetSegments(ctx, as); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	foldAll(t, s, evs, 40)
+	close(stop)
+	wg.Wait()
+	sameProfiles(t, want, allProfiles(t, s))
+}
+
+// TestMixedWritePaths: a transaction-path store (version tokens) and a script-path store (which
+// deletes tokens) fold overlapping batches of the same users concurrently on one server, with
+// caches: a token must never vouch for a profile the other path changed.
+func TestMixedWritePaths(t *testing.T) {
+	evs := genEvents(41, 3000, 4, 3)
+	want := cleanFold(t, evs)
+	srv := redistest.Start(t)
+	tx := newStore(t, srv.Client(), nil)
+	sc := newStore(t, srv.Client(), func(o *Options) { o.UseScript = true })
+	var wg sync.WaitGroup
+	run := func(s *Store, from, batch int) {
+		defer wg.Done()
+		for lo := from; lo < len(evs); lo += batch {
+			for {
+				_, err := s.Fold(context.Background(), evs[lo:min(lo+batch, len(evs))])
+				if err == nil {
+					break
+				}
+				if !errors.Is(err, ErrConflict) {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}
+	wg.Add(2)
+	go run(tx, 0, 97)
+	go run(sc, 0, 61)
+	wg.Wait()
+	sameProfiles(t, want, allProfiles(t, tx))
+}
+
+// TestTokenOfDeletedProfile: a profile deleted by hand (DEL, not Forget) leaves its version
+// token behind; the next fold from a worker that still caches the profile must not write a
+// partial hash: the check sees the profile is gone, the store re-reads and starts afresh.
+func TestTokenOfDeletedProfile(t *testing.T) {
+	rdb := redistest.Start(t).Client()
+	ctx := context.Background()
+	s := newStore(t, rdb, nil)
+	evs := genEvents(51, 40, 1, 1)
+	foldAll(t, s, evs[:20], 20)
+	if n := rdb.Exists(ctx, VersionKey("ps", "k1.ua")).Val(); n != 1 {
+		t.Fatal("no version token after a transaction-path fold")
+	}
+	if err := rdb.Del(ctx, ProfileKey("ps", "k1.ua")).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r := foldAll(t, s, evs[20:], 20)
+	if r.Conflicts != 1 || r.Applied != 20 {
+		t.Fatalf("%+v", r)
+	}
+	p, err := s.Get(ctx, "k1.ua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Events != 20 || p.Schema != SchemaVersion || p.ModelID == "" || p.CreationID == "" || p.Dim != testDim {
+		t.Fatalf("not a complete fresh profile: %+v", p)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,13 +43,19 @@ type Updated struct {
 type userBatch struct {
 	pseudonym string
 	events    []*event.Event // sorted by (topic, partition, offset)
-	base      *Profile       // state the write is computed from; nil: absent in Redis
+	// base is the state the write is computed from (nil: absent in Redis), owned by this Fold:
+	// taken out of the cache (fromCache) or freshly read; apply folds into it in place.
+	base      *Profile
+	fromCache bool
 	erased    bool
 }
 
 type pendingWrite struct {
 	u       *userBatch
 	next    *Profile
+	ch      *change
+	expVer  string
+	expCID  string
 	applied int
 	dups    int
 }
@@ -104,12 +111,19 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				redirected = append(redirected, redirect(u))
 				continue
 			}
-			next, applied, dups := s.apply(u, now)
-			if applied == 0 {
-				res.Duplicates += dups
+			w := pendingWrite{u: u, expVer: "0"}
+			if u.base != nil {
+				w.expVer, w.expCID = fmtInt(u.base.Version), u.base.CreationID
+			}
+			w.next, w.ch, w.applied, w.dups = s.apply(u, now)
+			if w.applied == 0 {
+				res.Duplicates += w.dups
+				if u.fromCache {
+					s.cache.put(u.pseudonym, u.base) // untouched: give it back
+				}
 				continue
 			}
-			writes = append(writes, pendingWrite{u: u, next: next, applied: applied, dups: dups})
+			writes = append(writes, w)
 		}
 		pending = redirected
 		if len(writes) == 0 {
@@ -117,10 +131,8 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 		}
 		cw := make([]casWrite, len(writes))
 		for i, w := range writes {
-			cw[i] = casWrite{pseudonym: w.u.pseudonym, expVer: "0", fields: w.next.encodeFields(w.u.base)}
-			if w.u.base != nil {
-				cw[i].expVer, cw[i].expCID = fmtInt(w.u.base.Version), w.u.base.CreationID
-			}
+			cw[i] = casWrite{pseudonym: w.u.pseudonym, expVer: w.expVer, expCID: w.expCID, cid: w.next.CreationID,
+				fields: w.next.encodeChanges(w.ch)}
 		}
 		results, err := s.writeCAS(ctx, cw)
 		if err != nil {
@@ -143,9 +155,10 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				pending = append(pending, w.u)
 			default:
 				w.next.Version = v
-				s.cache.put(w.u.pseudonym, w.next)
 				res.Applied += w.applied
 				res.Duplicates += w.dups
+				// Read everything online needs before the profile goes back into the cache,
+				// where SetSegments or another Fold may change it.
 				res.Updated = append(res.Updated, Updated{
 					Pseudonym:       w.u.pseudonym,
 					Vector:          Normalized(w.next.Vector),
@@ -156,6 +169,7 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 					Segment:         w.next.Segment,
 					CentroidVersion: w.next.CentroidVersion,
 				})
+				s.cache.put(w.u.pseudonym, w.next)
 			}
 		}
 	}
@@ -224,15 +238,16 @@ func (s *Store) valid(e *event.Event) bool {
 	return true
 }
 
-// readBases fills base and erased of every user: from the cache when allowed, else from Redis
-// in one pipeline (HGETALL of the profile and EXISTS of the ledger key per user).
+// readBases fills base and erased of every user: from the cache when allowed (the entry is taken
+// out: this Fold owns it until it puts it back after a successful write), else from Redis in one
+// pipeline (HGETALL of the profile and EXISTS of the ledger key per user).
 func (s *Store) readBases(ctx context.Context, users []*userBatch, useCache bool) error {
 	var toRead []*userBatch
 	for _, u := range users {
-		u.base, u.erased = nil, false
+		u.base, u.erased, u.fromCache = nil, false, false
 		if useCache {
-			if p := s.cache.get(u.pseudonym); p != nil {
-				u.base = p
+			if p := s.cache.take(u.pseudonym); p != nil {
+				u.base, u.fromCache = p, true
 				continue
 			}
 		}
@@ -264,9 +279,37 @@ func (s *Store) readBases(ctx context.Context, users []*userBatch, useCache bool
 	return nil
 }
 
-// apply computes the state after folding u's events into u.base (which is not modified).
-func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, applied, dups int) {
+// change is what apply changed in a profile it folded in place: the fields encodeChanges writes.
+type change struct {
+	isNew bool
+	old   Profile // shallow copy before the fold: its scalar fields (slices and maps are shared)
+	kinds [len(event.Kinds) + 1]int64
+	// vec, cats and items are set when the (in place updated) vectors, categories or recent
+	// items changed; wm lists the watermarks that moved.
+	vec, cats, items bool
+	wm               []string
+}
+
+// apply folds u's events into u.base in place (a new profile when u.base is nil) and returns
+// the profile and what changed. u.base must be owned by the caller: taken out of the cache or
+// freshly read. When no event is new (all at or below their watermarks) the profile is left
+// untouched and applied is 0.
+func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, applied, dups int) {
+	if u.base != nil {
+		fresh := false
+		for _, e := range u.events {
+			if wm, ok := u.base.Watermarks[wmKey(e)]; !ok || e.Offset > wm {
+				fresh = true
+				break
+			}
+		}
+		if !fresh {
+			return u.base, nil, 0, len(u.events)
+		}
+	}
+	ch = &change{}
 	if u.base == nil {
+		ch.isNew = true
 		next = &Profile{
 			Pseudonym:  u.pseudonym,
 			Schema:     SchemaVersion,
@@ -276,30 +319,56 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, applied, dups
 			Segment:    -1,
 		}
 	} else {
-		next = u.base.clone()
+		next = u.base
+	}
+	ch.old = *next
+	for _, k := range event.Kinds {
+		ch.kinds[k] = next.Kinds[k]
 	}
 	next.Schema = SchemaVersion
 	if next.ModelID != s.opts.ModelID || next.Dim != s.opts.Dim {
 		// Embeddings of different models do not mix: start the vectors afresh.
 		next.Vector, next.VectorWeight, next.DecayedVector, next.DecayedWeight = nil, 0, nil, 0
 		next.ModelID, next.Dim = s.opts.ModelID, s.opts.Dim
+		ch.vec = true
 	}
 	next.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
+	if next.dvecF16 != s.opts.DecayedFloat16 {
+		next.dvecF16 = s.opts.DecayedFloat16
+		ch.vec = ch.vec || next.DecayedVector != nil // rewrite it in the configured encoding
+	}
 	for _, e := range u.events {
-		k := e.Topic + ":" + fmtInt(int64(e.Partition))
+		k := wmKey(e)
 		if wm, ok := next.Watermarks[k]; ok && e.Offset <= wm {
 			dups++
 			continue
+		}
+		if !containsString(ch.wm, k) {
+			ch.wm = append(ch.wm, k)
 		}
 		next.Watermarks[k] = e.Offset
 		if next.KeyID == "" {
 			next.KeyID = keyIDOf(e, s.opts.KeyID)
 		}
-		s.foldOne(next, e)
+		s.foldOne(next, e, ch)
 		applied++
 	}
+	if next.dvecF16 && ch.vec {
+		roundF16(next.DecayedVector) // what is stored is what stays in memory
+	}
 	next.UpdatedAt = now
-	return next, applied, dups
+	return next, ch, applied, dups
+}
+
+func wmKey(e *event.Event) string { return e.Topic + ":" + strconv.Itoa(e.Partition) }
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // keyIDOf returns the event's key id, else the one in a "<keyid>.<digest>" pseudonym, else def.
@@ -313,8 +382,8 @@ func keyIDOf(e *event.Event, def string) string {
 	return def
 }
 
-// foldOne adds one event to p.
-func (s *Store) foldOne(p *Profile, e *event.Event) {
+// foldOne adds one event to p and records in ch which in-place fields changed.
+func (s *Store) foldOne(p *Profile, e *event.Event, ch *change) {
 	ts := time.UnixMilli(e.TS.UnixMilli()).UTC() // the stored resolution, so cache and Redis agree
 	w := s.opts.ActionWeights[e.Kind]
 	if p.Events == 0 || ts.Before(p.FirstSeen) {
@@ -340,6 +409,7 @@ func (s *Store) foldOne(p *Profile, e *event.Event) {
 		for i := range p.Categories {
 			p.Categories[i].Count *= f
 		}
+		ch.cats = ch.cats || (len(p.Categories) > 0 && f != 1)
 		p.DecayedAt = ts
 	default:
 		c = decayFactor(ts, p.DecayedAt, p.HalfLife)
@@ -348,8 +418,10 @@ func (s *Store) foldOne(p *Profile, e *event.Event) {
 	p.Activity += dw
 	if e.Category != "" {
 		s.addCategory(p, e.Category, dw)
+		ch.cats = true
 	}
 	if len(e.Vector) > 0 {
+		ch.vec = true
 		if p.Vector == nil {
 			p.Vector = make([]float32, len(e.Vector))
 			p.DecayedVector = make([]float32, len(e.Vector))
@@ -366,7 +438,7 @@ func (s *Store) foldOne(p *Profile, e *event.Event) {
 		p.RatingCount++
 	}
 	if e.ItemID != "" && s.opts.RecentItems > 0 {
-		s.addItem(p, ItemInteraction{ItemID: e.ItemID, Kind: e.Kind, TS: ts})
+		ch.items = s.addItem(p, ItemInteraction{ItemID: e.ItemID, Kind: e.Kind, TS: ts}) || ch.items
 	}
 }
 
@@ -403,7 +475,8 @@ func catBefore(a, b CategoryCount) bool {
 	return a.Category < b.Category
 }
 
-func (s *Store) addItem(p *Profile, it ItemInteraction) {
+// addItem adds it to p's recent items and reports whether the list changed.
+func (s *Store) addItem(p *Profile, it ItemInteraction) bool {
 	i := 0
 	for i < len(p.RecentItems) && p.RecentItems[i].ItemID != it.ItemID {
 		i++
@@ -414,7 +487,7 @@ func (s *Store) addItem(p *Profile, it ItemInteraction) {
 	case !it.TS.Before(p.RecentItems[i].TS):
 		p.RecentItems[i] = it
 	default:
-		return // an older interaction with an item already listed
+		return false // an older interaction with an item already listed
 	}
 	// the entry's time only grew: move it up (newest first, ties by item id)
 	for ; i > 0 && itemBefore(p.RecentItems[i], p.RecentItems[i-1]); i-- {
@@ -423,6 +496,7 @@ func (s *Store) addItem(p *Profile, it ItemInteraction) {
 	if len(p.RecentItems) > s.opts.RecentItems {
 		p.RecentItems = p.RecentItems[:s.opts.RecentItems]
 	}
+	return true
 }
 
 func itemBefore(a, b ItemInteraction) bool {

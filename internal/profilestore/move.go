@@ -29,7 +29,8 @@ import (
 // the decayed quantities at the newer reference time. The segment stays the new profile's (a
 // new profile is unassigned until its next fold is observed by online).
 
-// freezeScript marks a profile as moving. KEYS[1] profile; ARGV ver, cid, target.
+// freezeScript marks a profile as moving. KEYS[1] profile, KEYS[2] its version token (deleted);
+// ARGV ver, cid, target.
 // Returns the new version, -1 conflict, -3 when already frozen toward another target.
 var freezeScript = newScript(`
 local cur = redis.call('HMGET', KEYS[1], 'ver', 'cid', 'mv')
@@ -39,17 +40,19 @@ if cur[3] then
 end
 if (cur[1] or '0') ~= ARGV[1] or (cur[2] or '') ~= ARGV[2] then return -1 end
 redis.call('HSET', KEYS[1], 'mv', ARGV[3])
+redis.call('DEL', KEYS[2])
 return redis.call('HINCRBY', KEYS[1], 'ver', 1)
 `)
 
-// tombstoneScript replaces a frozen profile by its tombstone. KEYS[1] profile; ARGV cid,
+// tombstoneScript replaces a frozen profile by its tombstone. KEYS[1] profile, KEYS[2] its
+// version token (deleted); ARGV cid,
 // target, ttl ms. Returns 1 done, 0 nothing to do (already a tombstone or gone), -1 mismatch.
 var tombstoneScript = newScript(`
 local cur = redis.call('HMGET', KEYS[1], 'ver', 'cid', 'mv', 'n')
 if not cur[1] then return 0 end
 if cur[2] ~= ARGV[1] or cur[3] ~= ARGV[2] then return -1 end
 if not cur[4] then return 0 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('HSET', KEYS[1], 'ver', tonumber(cur[1]) + 1, 'cid', ARGV[1], 'mv', ARGV[2])
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
@@ -95,7 +98,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 		if src.MovedTo == to {
 			break
 		}
-		cmds, err := s.runScripts(ctx, freezeScript, []scriptCall{{keys: []string{s.key(from)},
+		cmds, err := s.runScripts(ctx, freezeScript, []scriptCall{{keys: []string{s.key(from), s.verKey(from)},
 			args: []interface{}{fmtInt(src.Version), src.CreationID, to}}})
 		if err != nil {
 			return fmt.Errorf("profilestore: move %q: freeze: %w", from, err)
@@ -139,7 +142,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 		args := append([]interface{}{expVer, expCID, fmtInt(s.opts.TTL.Milliseconds())},
 			merged.encodeFields(dst)...)
 		args = append(args, marker, src.CreationID)
-		cmds, err := s.runScripts(ctx, casScript, []scriptCall{{keys: []string{s.key(to), s.ledger(to)}, args: args}})
+		cmds, err := s.runScripts(ctx, casScript, []scriptCall{{keys: []string{s.key(to), s.ledger(to), s.verKey(to)}, args: args}})
 		if err != nil {
 			return fmt.Errorf("profilestore: move %q -> %q: merge: %w", from, to, err)
 		}
@@ -152,7 +155,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 		}
 	}
 	// 3. tombstone
-	if _, err := s.runScripts(ctx, tombstoneScript, []scriptCall{{keys: []string{s.key(from)},
+	if _, err := s.runScripts(ctx, tombstoneScript, []scriptCall{{keys: []string{s.key(from), s.verKey(from)},
 		args: []interface{}{src.CreationID, to, fmtInt(s.opts.TombstoneTTL.Milliseconds())}}}); err != nil {
 		return fmt.Errorf("profilestore: move %q -> %q: tombstone: %w", from, to, err)
 	}
@@ -175,6 +178,7 @@ func (s *Store) merge(dst, src *Profile, to string) *Profile {
 		m = dst.clone()
 	}
 	m.Schema = SchemaVersion
+	m.dvecF16 = s.opts.DecayedFloat16
 	m.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
 	if m.ModelID != s.opts.ModelID || m.Dim != s.opts.Dim {
 		m.Vector, m.VectorWeight, m.DecayedVector, m.DecayedWeight = nil, 0, nil, 0

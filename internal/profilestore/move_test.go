@@ -39,7 +39,7 @@ func testMove(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := s.runScripts(ctx, freezeScript, []scriptCall{{keys: []string{s.key("k1.old")},
+				if _, err := s.runScripts(ctx, freezeScript, []scriptCall{{keys: []string{s.key("k1.old"), s.verKey("k1.old")},
 					args: []interface{}{fmtInt(old.Version), old.CreationID, "k2.new"}}}); err != nil {
 					t.Fatal(err)
 				}

@@ -74,20 +74,28 @@ type Options struct {
 	// re-read. Default 4096; negative turns the cache off. Memory is about 8*Dim bytes per entry.
 	CacheSize int
 
-	// ScriptBatch is the most users one atomic compare-and-set step writes: one script call
-	// (users grouped per Redis Cluster slot; on a cluster nearly every user is alone in its
-	// slot) or one WATCH/MULTI/EXEC transaction on a single server. Larger values spread the
-	// fixed cost of a call over more users but block the server longer per call, and on a single
-	// server WATCH costs grow with the square of the keys watched. Default 64; 1 makes every
-	// atomic step touch a single user's keys, also on a single server.
+	// ScriptBatch is the most users one atomic compare-and-set step writes: one MULTI/EXEC on a
+	// single server, one script call on a Redis Cluster (users grouped per slot; on a cluster
+	// nearly every user is alone in its slot). The steps of one Fold run concurrently (up to 8
+	// connections), so a batch still costs about one round trip. Larger values spread the fixed
+	// cost of a step over more users but block the server longer per step. Default 64; 1 makes
+	// every atomic step touch a single user's keys, also on a single server.
 	ScriptBatch int
 
-	// UseScript makes Fold write with the compare-and-set Lua script also on a single server.
-	// Default false: on a single server (*redis.Client) Fold uses WATCH/MULTI/EXEC (two round
-	// trips per batch, no Lua: passing two 384-dim vector blobs through Lua costs more server
-	// time than writing them); on a Redis Cluster or Ring it always uses the script (one round
-	// trip, one slot per call), because a transaction cannot span slots.
+	// UseScript makes Fold write with the compare-and-set Lua script (the cluster path, vector
+	// blobs passed through Lua) also on a single server. Default false: on a single server
+	// (*redis.Client) Fold writes with the fenced MULTI/EXEC (a check script without blobs, plain
+	// HSETs, an undo script; see the package documentation); on a Redis Cluster or Ring it
+	// always uses the script, because a transaction cannot span slots.
 	UseScript bool
+
+	// DecayedFloat16 stores the decayed mean ("dvec") as little-endian IEEE 754 half floats (2
+	// bytes per dimension) instead of float32: about 900 bytes less per profile at 384 dims, at
+	// about 3 significant decimal digits (the mean kept in memory is rounded the same way, so
+	// every fold starts from what is stored). Readers tell the encodings apart by length
+	// (2*dim or 4*dim bytes); a Redis vector index on "dvec" must then be of type FLOAT16.
+	// The lifetime mean ("vec") stays float32. Default false.
+	DecayedFloat16 bool
 
 	// MaxRetries bounds how often Fold re-reads and recomputes users whose compare-and-set
 	// failed because another writer changed the profile in between. Default 8. When retries run

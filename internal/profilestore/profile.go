@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/profilestream/profilestream/internal/event"
 )
@@ -86,6 +87,9 @@ type Profile struct {
 	// MovedTo is set on a profile that Move is moving (or has moved) to another pseudonym; such
 	// a profile is frozen (or a tombstone) and Fold redirects its events to MovedTo.
 	MovedTo string
+
+	// dvecF16: DecayedVector is (to be) stored as float16 (Options.DecayedFloat16).
+	dvecF16 bool
 }
 
 // MeanRating returns the mean review rating, 0 when the user rated nothing.
@@ -180,6 +184,29 @@ func EncodeVector(v []float32) []byte {
 	return b
 }
 
+// dvecBlob returns the decayed mean as stored: float32, or float16 with Options.DecayedFloat16.
+func (p *Profile) dvecBlob() []byte {
+	if p.dvecF16 {
+		return EncodeVectorF16(p.DecayedVector)
+	}
+	return vectorBlob(p.DecayedVector)
+}
+
+// vectorBlob returns v as a little-endian float32 blob for a write. On a little-endian machine
+// it is v's memory itself (no copy): the caller must not modify v until the write is done; Fold
+// never does (a folded state is copied before the next fold changes it).
+func vectorBlob(v []float32) []byte {
+	if !littleEndian || len(v) == 0 {
+		return EncodeVector(v)
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
+}
+
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
 // DecodeVector parses a little-endian float32 blob.
 func DecodeVector(b []byte) ([]float32, error) {
 	if len(b) == 0 {
@@ -268,7 +295,7 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	if nb || base.CreationID != p.CreationID {
 		add(fCID, p.CreationID)
 	}
-	if nb || base.KeyID != p.KeyID {
+	if (nb && p.KeyID != "") || (!nb && base.KeyID != p.KeyID) {
 		add(fKeyID, p.KeyID)
 	}
 	if nb || base.ModelID != p.ModelID {
@@ -284,22 +311,24 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 		add(fEvents, fmtInt(p.Events))
 	}
 	for _, k := range event.Kinds {
-		if nb || base.Kinds[k] != p.Kinds[k] {
+		if (nb && p.Kinds[k] != 0) || (!nb && base.Kinds[k] != p.Kinds[k]) {
 			add(fKindPfx+k.String(), fmtInt(p.Kinds[k]))
 		}
 	}
-	// Vector fields are written as an empty blob when there is no text yet, so that a reset
-	// after a model change overwrites the old model's vectors.
-	if nb || !sameVector(base.Vector, p.Vector) {
-		add(fVec, EncodeVector(p.Vector))
+	// A new profile leaves out every field that is zero or empty (readers take an absent field
+	// as zero; it saves the ~40 bytes of Redis memory each field costs). Vector fields of an
+	// existing profile are written as an empty blob when a reset after a model change emptied
+	// them, so that the old model's vectors are overwritten.
+	if (nb && p.Vector != nil) || (!nb && !sameVector(base.Vector, p.Vector)) {
+		add(fVec, vectorBlob(p.Vector))
 	}
-	if nb || base.VectorWeight != p.VectorWeight {
+	if (nb && p.VectorWeight != 0) || (!nb && base.VectorWeight != p.VectorWeight) {
 		add(fVecW, fmtFloat(p.VectorWeight))
 	}
-	if nb || !sameVector(base.DecayedVector, p.DecayedVector) {
-		add(fDVec, EncodeVector(p.DecayedVector))
+	if (nb && p.DecayedVector != nil) || (!nb && !sameVector(base.DecayedVector, p.DecayedVector)) {
+		add(fDVec, p.dvecBlob())
 	}
-	if nb || base.DecayedWeight != p.DecayedWeight {
+	if (nb && p.DecayedWeight != 0) || (!nb && base.DecayedWeight != p.DecayedWeight) {
 		add(fDW, fmtFloat(p.DecayedWeight))
 	}
 	if nb || base.Activity != p.Activity {
@@ -308,7 +337,7 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	if nb || !base.DecayedAt.Equal(p.DecayedAt) {
 		add(fDTS, ms(p.DecayedAt))
 	}
-	if nb || base.RatingSum != p.RatingSum || base.RatingCount != p.RatingCount {
+	if (nb && p.RatingCount != 0) || (!nb && (base.RatingSum != p.RatingSum || base.RatingCount != p.RatingCount)) {
 		add(fRSum, fmtFloat(p.RatingSum))
 		add(fRN, fmtInt(p.RatingCount))
 	}
@@ -321,11 +350,11 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	if nb || !base.UpdatedAt.Equal(p.UpdatedAt) {
 		add(fUpd, ms(p.UpdatedAt))
 	}
-	if nb || !sameCategories(base.Categories, p.Categories) {
-		add(fCats, appendCatsJSON(nil, p.Categories))
+	if (nb && len(p.Categories) > 0) || (!nb && !sameCategories(base.Categories, p.Categories)) {
+		add(fCats, appendCatsJSON(make([]byte, 0, 2+48*len(p.Categories)), p.Categories))
 	}
-	if nb || !sameItems(base.RecentItems, p.RecentItems) {
-		add(fItems, appendItemsJSON(nil, p.RecentItems))
+	if (nb && len(p.RecentItems) > 0) || (!nb && !sameItems(base.RecentItems, p.RecentItems)) {
+		add(fItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
 	}
 	keys := make([]string, 0, 4)
 	for k, v := range p.Watermarks {
@@ -337,6 +366,82 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		add(fWMPfx+k, fmtInt(p.Watermarks[k]))
+	}
+	return a
+}
+
+// encodeChanges returns the field/value pairs a write of p must send after apply changed it as
+// ch says: everything (but zeros) for a new profile, else the scalar fields that differ from
+// the state before the fold, the vectors, categories and recent items when they changed, and
+// the watermarks that moved. Like encodeFields, it leaves "ver" to the write and the segment
+// fields to SetSegments.
+func (p *Profile) encodeChanges(ch *change) []interface{} {
+	if ch.isNew {
+		return p.encodeFields(nil)
+	}
+	o := &ch.old
+	a := make([]interface{}, 0, 32)
+	add := func(k string, v interface{}) { a = append(a, k, v) }
+	if o.Schema != p.Schema {
+		add(fSchema, strconv.Itoa(p.Schema))
+	}
+	if o.KeyID != p.KeyID {
+		add(fKeyID, p.KeyID)
+	}
+	if o.ModelID != p.ModelID {
+		add(fModel, p.ModelID)
+	}
+	if o.Dim != p.Dim {
+		add(fDim, strconv.Itoa(p.Dim))
+	}
+	if o.HalfLife != p.HalfLife {
+		add(fHalfLife, fmtInt(p.HalfLife.Milliseconds()))
+	}
+	if o.Events != p.Events {
+		add(fEvents, fmtInt(p.Events))
+	}
+	for _, k := range event.Kinds {
+		if ch.kinds[k] != p.Kinds[k] {
+			add(fKindPfx+k.String(), fmtInt(p.Kinds[k]))
+		}
+	}
+	if ch.vec {
+		add(fVec, vectorBlob(p.Vector))
+		add(fDVec, p.dvecBlob())
+	}
+	if o.VectorWeight != p.VectorWeight {
+		add(fVecW, fmtFloat(p.VectorWeight))
+	}
+	if o.DecayedWeight != p.DecayedWeight {
+		add(fDW, fmtFloat(p.DecayedWeight))
+	}
+	if o.Activity != p.Activity {
+		add(fAct, fmtFloat(p.Activity))
+	}
+	if !o.DecayedAt.Equal(p.DecayedAt) {
+		add(fDTS, ms(p.DecayedAt))
+	}
+	if o.RatingSum != p.RatingSum || o.RatingCount != p.RatingCount {
+		add(fRSum, fmtFloat(p.RatingSum))
+		add(fRN, fmtInt(p.RatingCount))
+	}
+	if !o.FirstSeen.Equal(p.FirstSeen) {
+		add(fFirst, ms(p.FirstSeen))
+	}
+	if !o.LastSeen.Equal(p.LastSeen) {
+		add(fLast, ms(p.LastSeen))
+	}
+	if !o.UpdatedAt.Equal(p.UpdatedAt) {
+		add(fUpd, ms(p.UpdatedAt))
+	}
+	if ch.cats {
+		add(fCats, appendCatsJSON(make([]byte, 0, 2+48*len(p.Categories)), p.Categories))
+	}
+	if ch.items {
+		add(fItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
+	}
+	for _, k := range ch.wm {
 		add(fWMPfx+k, fmtInt(p.Watermarks[k]))
 	}
 	return a
@@ -379,6 +484,18 @@ func appendItemsJSON(b []byte, is []ItemInteraction) []byte {
 
 // appendJSONString appends s as a JSON string; invalid UTF-8 falls back to encoding/json.
 func appendJSONString(b []byte, s string) []byte {
+	plain := true // printable ASCII without quote or backslash: copied as is
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	if !utf8.ValidString(s) {
 		j, _ := json.Marshal(s)
 		return append(b, j...)
@@ -459,6 +576,7 @@ func parseKind(s string) event.Kind {
 func decodeProfile(pseudonym string, h map[string]string) (*Profile, error) {
 	p := &Profile{Pseudonym: pseudonym, Kinds: map[event.Kind]int64{}, Watermarks: map[string]int64{}, Segment: -1}
 	var err error
+	var dvec string
 	bad := func(f string, e error) error {
 		return fmt.Errorf("profilestore: profile %q field %q: %w", pseudonym, f, e)
 	}
@@ -495,7 +613,7 @@ func decodeProfile(pseudonym string, h map[string]string) (*Profile, error) {
 		case f == fVecW:
 			p.VectorWeight, err = strconv.ParseFloat(v, 64)
 		case f == fDVec:
-			p.DecayedVector, err = DecodeVector([]byte(v))
+			dvec = v // decoded below: its encoding follows from its length and "dim"
 		case f == fDW:
 			p.DecayedWeight, err = strconv.ParseFloat(v, 64)
 		case f == fAct:
@@ -548,6 +666,15 @@ func decodeProfile(pseudonym string, h map[string]string) (*Profile, error) {
 		if err != nil {
 			return nil, bad(f, err)
 		}
+	}
+	if p.Dim > 0 && len(dvec) == 2*p.Dim {
+		p.DecayedVector, err = DecodeVectorF16([]byte(dvec))
+		p.dvecF16 = true
+	} else {
+		p.DecayedVector, err = DecodeVector([]byte(dvec))
+	}
+	if err != nil {
+		return nil, bad(fDVec, err)
 	}
 	return p, nil
 }

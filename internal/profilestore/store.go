@@ -8,21 +8,41 @@
 // for downstream apps (see the public package reader).
 //
 // A running mean cannot be overwritten idempotently, so exactly-once comes from the watermarks
-// and a version. Fold groups a batch by user, reads the users' profiles in one pipeline (or takes
-// them from a small local cache), computes the new state in Go, skipping every event whose offset
-// is at or below its partition's watermark, and writes all users with a compare-and-set: the
-// write happens only when the stored version (and creation id) still equal the ones the state
-// was computed from and the user has not been erased (nor moved); it then sets the changed
-// fields, bumps the version and refreshes the TTL. On a Redis Cluster (or Ring) the
-// compare-and-set is a small Lua script, pipelined, one call per slot; on a single server it is
-// a WATCH/MULTI/EXEC transaction per chunk of users, because passing two 384-dim vector blobs
-// through Lua's argument handling costs several times the HSET itself. A version mismatch means
-// another writer got there first (a second worker that briefly owns the same partition, or a
-// stale cache entry): Fold re-reads those users and recomputes, and the watermarks drop what the
-// other writer already folded. A worker killed between the Redis write and the Kafka commit sees
+// and a version. Fold groups a batch by user (a user's events in one batch become one write),
+// takes the users' profiles from a local cache (in the steady state a worker owns its
+// partitions, so the users it folds are the users it folded before; a cache miss reads the
+// profiles in one pipeline), computes the new state in Go, skipping every event whose offset is
+// at or below its partition's watermark, and writes all users with a compare-and-set: the write
+// happens only when the stored version (and creation id) still equal the ones the state was
+// computed from and the user has not been erased (nor moved); it sets only the changed fields,
+// bumps the version and refreshes the TTL. So the steady state never reads before it writes:
+// the check happens inside the atomic write step.
+//
+// On a single server (*redis.Client) the atomic step is one MULTI/EXEC per chunk of users (all
+// chunks in one round trip): a small Lua script checks every user's version and creation id
+// against a per-user version token (a string "<cid>:<ver>" next to the profile, read for the
+// whole chunk with one MGET, and one EXISTS over the profiles the tokens vouch for, so the
+// steady state makes no call per user; where a token is missing it reads "ver" and "cid" of the
+// hash instead) or, for a new profile, the erasure ledger, and touches no vector; plain HSETs of the changed fields and one MSET of the new
+// tokens follow; a second small script puts back any profile the check refused (the first one
+// moved it to a scratch key, so the refused HSETs land on a scratch hash that is thrown away;
+// in the steady state the second script is one EXISTS). Every other writer of a profile (the
+// cluster script, Move, Forget) deletes its token, so a token never vouches for a state it did
+// not see; a moved profile fails the check too, since Move bumps the version. Vector blobs
+// never pass through Lua, whose argument handling costs several times the HSET itself. On a
+// Redis Cluster (or Ring), where a transaction cannot span slots, the compare-and-set is one Lua
+// script call per slot (the blobs do pass through Lua there), pipelined.
+//
+// A version mismatch means another writer got there first (a zombie or a second worker that
+// briefly owns the same partition after a rebalance, or a stale cache entry): Fold re-reads
+// those users and recomputes, and the watermarks drop what the other writer already folded. The
+// version check is what fences a zombie owner: its cached versions are stale as soon as the new
+// owner wrote the user once. A worker killed between the Redis write and the Kafka commit sees
 // the same messages again and skips them by watermark. Events of one user arriving on several
-// partitions have independent watermarks. On a cluster every atomic step touches one key, or the
-// profile and its erasure-ledger key, which share the hash tag "{<pseudonym>}" and so one slot.
+// partitions have independent watermarks (correct, only slower when two workers fold the same
+// user: each write of one invalidates the other's cache). On a cluster every atomic step
+// touches one slot: a profile, its erasure-ledger key, its version token and its scratch key
+// share the hash tag "{<pseudonym>}".
 //
 // The watermark rule assumes what Kafka guarantees: within one partition, a user's events are
 // folded in offset order; a batch is retried (not skipped) when Fold returns an error; and the
@@ -31,9 +51,10 @@
 // again with the same batch is always safe.
 //
 // Erasure: Forget deletes the profile and writes an erasure-ledger key in the same slot, in one
-// script; the compare-and-set refuses to write a profile whose ledger key exists (and the
-// transaction path watches the ledger key), so an event that was in flight during the erasure
-// cannot resurrect the profile. Reconsent clears the ledger. Move handles key rotation (move.go).
+// script; the compare-and-set refuses to write a new profile whose ledger key exists, and an
+// erased existing profile fails the version check (it is gone), so an event that was in flight
+// during the erasure cannot resurrect the profile. Reconsent clears the ledger. Move handles key
+// rotation (move.go).
 package profilestore
 
 import (
@@ -83,8 +104,8 @@ func pseudonymFromKey(prefix, key string) string {
 	return key[len(p) : len(key)-1]
 }
 
-// casScript is the fold's compare-and-set step.
-// KEYS[1] profile, KEYS[2] erasure ledger.
+// casScript is the fold's compare-and-set step (Move's merge uses it too).
+// KEYS[1] profile, KEYS[2] erasure ledger, KEYS[3] version token (deleted: see writeTx).
 // ARGV[1] expected version ("0" for a new profile), ARGV[2] expected creation id ("" for new),
 // ARGV[3] TTL in ms (0: none), ARGV[4..] field/value pairs.
 // Returns the new version, -1 on a version conflict, -2 when the user is erased, -3 when the
@@ -98,6 +119,7 @@ local cid = cur[2] or ''
 if ver ~= ARGV[1] or cid ~= ARGV[2] then return -1 end
 local nv = tonumber(ver) + 1
 redis.call('HSET', KEYS[1], 'ver', nv, unpack(ARGV, 4))
+redis.call('DEL', KEYS[3])
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 return nv
@@ -115,15 +137,12 @@ redis.call('HSET', KEYS[1], 'seg', ARGV[1], 'segd', ARGV[2], 'segv', ARGV[3], 's
 return 1
 `)
 
-// forgetScript deletes the profile and writes the ledger entry. KEYS[1] profile, KEYS[2] ledger;
-// ARGV[1] erasure time ms. Returns the deleted profile's segment (nil when none).
-// The HSET before the DEL makes sure the profile key is modified even when it does not exist,
-// which aborts a concurrent fold transaction that WATCHes it (the single-server write path
-// watches only profile keys).
+// forgetScript deletes the profile and its version token and writes the ledger entry. KEYS[1]
+// profile, KEYS[2] ledger, KEYS[3] version token; ARGV[1] erasure time ms. Returns the deleted
+// profile's segment (nil when none).
 var forgetScript = newScript(`
 local seg = redis.call('HGET', KEYS[1], 'seg')
-redis.call('HSET', KEYS[1], 'erasing', '1')
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[3])
 redis.call('SET', KEYS[2], ARGV[1])
 return seg
 `)
@@ -154,6 +173,22 @@ func (s *Store) Options() Options { return s.opts }
 
 func (s *Store) key(pseudonym string) string    { return ProfileKey(s.opts.Prefix, pseudonym) }
 func (s *Store) ledger(pseudonym string) string { return ErasureKey(s.opts.Prefix, pseudonym) }
+
+// VersionKey returns the key of a profile's version token, "<prefix>:v1:ver:{<pseudonym>}": a
+// string "<cid>:<ver>" equal to the profile's creation id and version whenever it exists, kept
+// by the single-server write path so that its check reads one MGET per batch instead of every
+// profile (see writeTx). Writers that change a profile otherwise delete it.
+func VersionKey(prefix, pseudonym string) string {
+	return prefix + ":v1:ver:{" + pseudonym + "}"
+}
+
+func (s *Store) verKey(pseudonym string) string { return VersionKey(s.opts.Prefix, pseudonym) }
+
+// aside is the scratch key the transaction write path moves a refused user's profile to for the
+// duration of one MULTI/EXEC (see writeTx); it never exists outside a transaction.
+func (s *Store) aside(pseudonym string) string {
+	return s.opts.Prefix + ":v1:aside:{" + pseudonym + "}"
+}
 
 // Get returns a user's profile, or an error wrapping ErrNotFound.
 func (s *Store) Get(ctx context.Context, pseudonym string) (*Profile, error) {
@@ -209,13 +244,11 @@ func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
 		if v, _ := cmds[i].Int64(); v != 1 {
 			continue
 		}
-		// Keep the cached copy's assignment current (copy on write: a concurrent Fold may be
-		// reading the cached value).
-		if p := s.cache.get(x.Pseudonym); p != nil {
-			q := p.clone()
-			q.Segment, q.SegmentDistance, q.CentroidVersion = x.Segment, x.Distance, x.CentroidVersion
-			s.cache.put(x.Pseudonym, q)
-		}
+		// Keep the cached copy's assignment current. A profile a Fold is folding is not in the
+		// cache (Fold takes it out), so the update never races with a fold.
+		s.cache.update(x.Pseudonym, func(p *Profile) {
+			p.Segment, p.SegmentDistance, p.CentroidVersion = x.Segment, x.Distance, x.CentroidVersion
+		})
 	}
 	return nil
 }
@@ -227,7 +260,7 @@ func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
 func (s *Store) Forget(ctx context.Context, pseudonym string) error {
 	s.cache.remove(pseudonym)
 	res, err := s.runScripts(ctx, forgetScript, []scriptCall{{
-		keys: []string{s.key(pseudonym), s.ledger(pseudonym)},
+		keys: []string{s.key(pseudonym), s.ledger(pseudonym), s.verKey(pseudonym)},
 		args: []interface{}{ms(s.opts.Now())},
 	}})
 	if err != nil {
@@ -439,6 +472,34 @@ func (c *lru) put(k string, p *Profile) {
 		e := c.ll.Back()
 		c.ll.Remove(e)
 		delete(c.m, e.Value.(*lruEntry).key)
+	}
+}
+
+// take removes and returns the entry of k (nil when absent): the caller owns it.
+func (c *lru) take(k string) *Profile {
+	if c.cap == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok {
+		return nil
+	}
+	c.ll.Remove(e)
+	delete(c.m, k)
+	return e.Value.(*lruEntry).p
+}
+
+// update runs fn on the entry of k, if any, under the cache's lock.
+func (c *lru) update(k string, fn func(p *Profile)) {
+	if c.cap == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok {
+		fn(e.Value.(*lruEntry).p)
 	}
 }
 

@@ -19,11 +19,11 @@ const testDim = 8
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// bothWriteModes runs fn as subtest "watch" (WATCH/MULTI, the default on a single server) and
+// bothWriteModes runs fn as subtest "tx" (the fenced MULTI/EXEC, the default on a single server) and
 // as subtest "script" (the Lua compare-and-set, the cluster path); newStore picks the mode from
 // the test name.
 func bothWriteModes(t *testing.T, fn func(t *testing.T)) {
-	t.Run("watch", fn)
+	t.Run("tx", fn)
 	t.Run("script", fn)
 }
 
@@ -146,6 +146,26 @@ func sameProfiles(t testing.TB, want, got map[string]*Profile) {
 			if g.Watermarks[p] != wm {
 				t.Fatalf("profile %s: watermark %s want %d got %d", k, p, wm, g.Watermarks[p])
 			}
+		}
+		if len(w.Categories) != len(g.Categories) {
+			t.Fatalf("profile %s: %d categories, want %d", k, len(g.Categories), len(w.Categories))
+		}
+		for i, c := range w.Categories {
+			d := g.Categories[i]
+			if c.Category != d.Category || math.Abs(c.Count-d.Count) > 1e-9*math.Max(1, c.Count) {
+				t.Fatalf("profile %s: category %d want %+v got %+v", k, i, c, d)
+			}
+		}
+		if len(w.RecentItems) != len(g.RecentItems) {
+			t.Fatalf("profile %s: %d recent items, want %d", k, len(g.RecentItems), len(w.RecentItems))
+		}
+		for i, it := range w.RecentItems {
+			if d := g.RecentItems[i]; it.ItemID != d.ItemID || it.Kind != d.Kind || !it.TS.Equal(d.TS) {
+				t.Fatalf("profile %s: recent item %d want %+v got %+v", k, i, it, d)
+			}
+		}
+		if !w.DecayedAt.Equal(g.DecayedAt) || w.KeyID != g.KeyID || w.ModelID != g.ModelID {
+			t.Fatalf("profile %s: dts/kid/model differ", k)
 		}
 	}
 }

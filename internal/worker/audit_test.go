@@ -100,8 +100,13 @@ func TestPrivacyAudit(t *testing.T) {
 	go func() { done <- w.Run(runCtx) }()
 	defer func() { stop(); <-done }()
 	produced := int64(len(recs))
-	waitFor(t, ctx, func() bool { return w.Consumer().Stats().Consumed >= produced })
-	time.Sleep(300 * time.Millisecond) // let the lag exporter and segment writes settle
+	// Applied (folded, dead-lettered or erased) and committed, so every write the audit scans
+	// has happened.
+	settled := func() bool {
+		st := w.Consumer().Stats()
+		return st.Processed+st.DeadLettered+st.Erasures >= produced && brokerLag(t, ctx, rig.kafka.Brokers()) == 0
+	}
+	waitFor(t, ctx, settled)
 
 	scan := func() (idHits, piiHits int) {
 		dump := dumpRedis(t, ctx, rig.redis.Client()) + "\n" + logs.String() + "\n" + scrape(t, w.MetricsAddr())

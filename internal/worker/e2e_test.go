@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/profilestream/profilestream/data/sample"
@@ -54,13 +53,20 @@ var malformed = []struct {
 }
 
 type e2eRig struct {
-	kafka *kafkatest.Cluster
+	kafka kafkatest.Broker
 	redis *redistest.Server
 	ring  *privacy.KeyRing
 	enc   encoder.Encoder
 }
 
+// newRig starts the rig on kfake.
 func newRig(t *testing.T) *e2eRig {
+	t.Helper()
+	return newRigMode(t, context.Background(), kafkatest.ModeKfake)
+}
+
+// newRigMode starts the rig on kfake or real Kafka.
+func newRigMode(t *testing.T, ctx context.Context, mode kafkatest.Mode) *e2eRig {
 	t.Helper()
 	enc, err := encoder.Load(tinyModel, encoder.Options{})
 	if err != nil {
@@ -71,7 +77,8 @@ func newRig(t *testing.T) *e2eRig {
 		t.Fatal(err)
 	}
 	return &e2eRig{
-		kafka: kafkatest.StartT(t, 3, "clicks", "reviews", "erasure", "profilestream.dlq"),
+		kafka: kafkatest.StartMode(ctx, t, mode, kafkatest.RealOptions{Partitions: 3,
+			Topics: []string{"clicks", "reviews", "erasure", "profilestream.dlq"}}),
 		redis: redistest.Start(t),
 		ring:  ring,
 		enc:   enc,
@@ -119,13 +126,33 @@ type want struct {
 	weight float64
 }
 
+// TestEndToEndProfilesMatchIndependentComputation runs against kfake and, selected with
+// PROFILESTREAM_KAFKA=real|both, against Apache Kafka.
 func TestEndToEndProfilesMatchIndependentComputation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	rig := newRig(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	kafkatest.ForEachMode(t, testEndToEnd)
+}
+
+func testEndToEnd(t *testing.T, mode kafkatest.Mode) {
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
+	rig := newRigMode(t, ctx, mode)
+	var log1, log2 lockedBuffer
+	// Every wait fails within its deadline with the group's lag per partition (committed
+	// offset, owner) as the broker reports it and the last lines of both workers' logs.
+	waitFor := func(what string, maxWait time.Duration, cond func() bool) {
+		t.Helper()
+		waitUntil(t, ctx, what, maxWait, cond, func() string {
+			d := lagDiagnostics(ctx, rig.kafka.Brokers()) +
+				"--- worker 1, last 30 log lines:\n" + tail(log1.String(), 30) + "\n--- worker 2, last 30 log lines:\n" + tail(log2.String(), 30) + "\n"
+			if real, ok := rig.kafka.(*kafkatest.Real); ok {
+				d += real.LogTails(30)
+			}
+			return d
+		})
+	}
 
 	clicks := sampleRecords(t, "taobao-clicks.csv.gz", 2500)
 	reviews := sampleRecords(t, "amazon-multicat.jsonl.gz", 500)
@@ -156,11 +183,11 @@ func TestEndToEndProfilesMatchIndependentComputation(t *testing.T) {
 	total := int64(len(recs))
 	// First worker: stopped after part of the stream (graceful), second worker finishes. The
 	// result must still be exact.
-	w1 := rig.worker(t, zerolog.Nop())
+	w1 := rig.worker(t, zerolog.New(&log1))
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- w1.Run(runCtx) }()
-	waitFor(t, ctx, func() bool { return w1.Consumer().Stats().Consumed >= int64(len(recs)/3) })
+	waitFor("worker 1 to consume a third of the input", 3*time.Minute, func() bool { return w1.Consumer().Stats().Consumed >= int64(len(recs)/3) })
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("worker 1: %v", err)
@@ -181,20 +208,29 @@ func TestEndToEndProfilesMatchIndependentComputation(t *testing.T) {
 	if lagErr < 0 {
 		lagErr = -lagErr
 	}
-	fmt.Printf("FIGURE ops.lag_error_messages %d\n", lagErr)
+	if mode == kafkatest.ModeReal {
+		fmt.Printf("FIGURE ops.kafka.lag_error_messages %d\n", lagErr)
+	} else {
+		fmt.Printf("FIGURE ops.lag_error_messages %d\n", lagErr)
+	}
 	if lagErr != 0 {
 		t.Errorf("streamer lag reports %d, true lag %d", snap.TotalLag, trueLag)
 	}
-	var logs strings.Builder
-	w2 := rig.worker(t, zerolog.New(&logs))
+	// One more malformed message for worker 2 alone, so its metrics page must show a
+	// dead-letter series whichever partitions worker 1 happened to drain.
+	if err := rig.kafka.Produce(ctx, &kgo.Record{Topic: "clicks", Partition: 1, Value: []byte(`{"user_id":"bad14"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	total++
+	w2 := rig.worker(t, zerolog.New(&log2))
 	runCtx2, stop2 := context.WithCancel(ctx)
 	go func() { done <- w2.Run(runCtx2) }()
 	defer func() { stop2(); <-done }()
-	waitFor(t, ctx, func() bool {
+	waitFor("both workers to consume every message", 3*time.Minute, func() bool {
 		return w1.Consumer().Stats().Consumed+w2.Consumer().Stats().Consumed >= total
 	})
 	// Lag 0 from the broker's point of view: committed == end for every partition.
-	waitFor(t, ctx, func() bool { return brokerLag(t, ctx, rig.kafka.Brokers()) == 0 })
+	waitFor("lag 0 on the broker", 2*time.Minute, func() bool { return brokerLag(t, ctx, rig.kafka.Brokers()) == 0 })
 
 	// The independent computation: pseudonymize, scrub and encode each good event here.
 	pz := privacy.NewPseudonymizer(rig.ring)
@@ -298,7 +334,7 @@ func TestEndToEndProfilesMatchIndependentComputation(t *testing.T) {
 	for _, r := range good[:50] {
 		var m map[string]any
 		_ = json.Unmarshal(r.Value, &m)
-		if id := fmt.Sprint(m["user_id"]); len(id) > 6 && strings.Contains(logs.String(), id) {
+		if id := fmt.Sprint(m["user_id"]); len(id) > 6 && (strings.Contains(log2.String(), id) || strings.Contains(log1.String(), id)) {
 			t.Errorf("raw user id %q in the logs", id)
 		}
 	}
@@ -315,6 +351,43 @@ func waitFor(t *testing.T, ctx context.Context, cond func() bool) {
 	}
 }
 
+// waitUntil polls cond until it holds; after maxWait (or when ctx ends) it fails the test with
+// what it waited for and diag().
+func waitUntil(t *testing.T, ctx context.Context, what string, maxWait time.Duration, cond func() bool, diag func() string) {
+	t.Helper()
+	deadline := time.Now().Add(maxWait)
+	for !cond() {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("timed out after %s waiting for %s\n%s", maxWait, what, diag())
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+// lagDiagnostics is the group's lag per partition as `streamer lag` reads it from the broker.
+func lagDiagnostics(ctx context.Context, brokers []string) string {
+	mon, err := lag.New(brokers, "profilestream", []string{"clicks", "reviews"}, lag.Options{TimeLag: lag.TimeLagOff})
+	if err != nil {
+		return fmt.Sprintf("lag unknown: %v\n", err)
+	}
+	defer mon.Close()
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	s, err := mon.Poll(pctx)
+	if err != nil {
+		return fmt.Sprintf("lag unknown: %v\n", err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "group %s: state %s, %d members, total lag %d\n", s.Group, s.State, s.Members, s.TotalLag)
+	for _, p := range s.Partitions {
+		fmt.Fprintf(&b, "  %s/%d committed %d end %d lag %d owner %q\n", p.Topic, p.Partition, p.Committed, p.End, p.Lag, p.Owner)
+	}
+	return b.String()
+}
+
 // brokerLag is the group's total lag on the input topics as `streamer lag` reads it from the
 // broker, or -1 when the poll fails.
 func brokerLag(t *testing.T, ctx context.Context, brokers []string) int64 {
@@ -324,7 +397,9 @@ func brokerLag(t *testing.T, ctx context.Context, brokers []string) int64 {
 		t.Fatal(err)
 	}
 	defer mon.Close()
-	snap, err := mon.Poll(ctx)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	snap, err := mon.Poll(pctx)
 	if err != nil {
 		return -1
 	}
@@ -333,23 +408,19 @@ func brokerLag(t *testing.T, ctx context.Context, brokers []string) int64 {
 
 func dlqReasons(t *testing.T, ctx context.Context, brokers []string) map[consumer.Reason]int {
 	t.Helper()
+	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	recs, err := kafkatest.ReadAll(rctx, brokers, "profilestream.dlq")
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[consumer.Reason]int{}
-	for p := 0; p < 3; p++ {
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: "profilestream.dlq", Partition: p, MaxWait: 100 * time.Millisecond})
-		for {
-			fctx, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
-			m, err := r.ReadMessage(fctx)
-			cancel()
-			if err != nil {
-				break
-			}
-			for _, h := range m.Headers {
-				if h.Key == consumer.HeaderReason {
-					out[consumer.Reason(h.Value)]++
-				}
+	for _, m := range recs {
+		for _, h := range m.Headers {
+			if h.Key == consumer.HeaderReason {
+				out[consumer.Reason(h.Value)]++
 			}
 		}
-		r.Close()
 	}
 	return out
 }

@@ -23,6 +23,7 @@ import (
 //	Apply:   erasures -> profilestore (exactly-once fold) -> online (segments)
 type pipeline struct {
 	pz       *privacy.Pseudonymizer
+	ns       privacy.Namespaces
 	scrub    *privacy.Scrubber
 	enc      encoder.Encoder
 	cache    *encoder.Cache
@@ -40,14 +41,14 @@ type pipeline struct {
 func (p *pipeline) Prepare(ctx context.Context, b *consumer.Batch) error {
 	for i := range b.Erasures {
 		e := &b.Erasures[i]
-		e.Pseudonyms = p.pz.Candidates(e.UserID)
+		e.Pseudonyms = p.pz.CandidatesIn(p.ns.For(e.Topic), e.UserID)
 		e.UserID = ""
 	}
 	texts := make([]string, 0, len(b.Events))
 	idx := make([]int, 0, len(b.Events))
 	for i := range b.Events {
 		e := &b.Events[i]
-		e.Pseudonym = p.pz.Pseudonym(e.UserID)
+		e.Pseudonym = p.pz.PseudonymIn(p.ns.For(e.Topic), e.UserID)
 		e.KeyID = p.pz.ActiveKeyID()
 		e.UserID = ""
 		if e.Kind == event.KindReview {
@@ -105,21 +106,25 @@ func (p *pipeline) Apply(ctx context.Context, b *consumer.Batch) error {
 			return err
 		}
 	}
+	// One fold per topic, so duplicates and erased events are counted by topic (the store
+	// counts per call). A user with events on both topics is written once per topic.
 	var res profilestore.FoldResult
-	err := p.redis(ctx, "fold", func(ctx context.Context) error {
-		var err error
-		res, err = p.store.Fold(ctx, b.Events)
-		return err
-	})
-	if err != nil {
-		return err
+	for _, part := range splitByTopic(b.Events) {
+		var r profilestore.FoldResult
+		err := p.redis(ctx, "fold", func(ctx context.Context) error {
+			var err error
+			r, err = p.store.Fold(ctx, part.events)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		p.m.EventsDuplicate.WithLabelValues(part.topic).Add(float64(r.Duplicates))
+		p.m.EventsErased.WithLabelValues(part.topic).Add(float64(r.Erased))
+		p.m.EventsProcessed.WithLabelValues(part.topic).Add(float64(len(part.events)))
+		res = mergeFold(res, r)
 	}
 	p.totals.add(b, res)
-	p.m.EventsDuplicate.WithLabelValues("all").Add(float64(res.Duplicates))
-	p.m.EventsErased.WithLabelValues("all").Add(float64(res.Erased))
-	for topic, n := range countByTopic(b.Events) {
-		p.m.EventsProcessed.WithLabelValues(topic).Add(float64(n))
-	}
 	if p.segments != nil && len(res.Updated) > 0 {
 		ups := updates(res.Updated)
 		var or online.ObserveResult
@@ -171,10 +176,62 @@ func (p *pipeline) redis(ctx context.Context, op string, fn func(context.Context
 		})
 }
 
-func countByTopic(evs []event.Event) map[string]int {
-	m := map[string]int{}
-	for _, e := range evs {
-		m[e.Topic]++
+type topicEvents struct {
+	topic  string
+	events []event.Event
+}
+
+// splitByTopic groups events by topic, keeping their order within a topic (Kafka's order per
+// partition is what the fold relies on). A batch of one topic is returned as is, uncopied.
+func splitByTopic(evs []event.Event) []topicEvents {
+	var out []topicEvents
+	idx := map[string]int{}
+	for i, e := range evs {
+		j, ok := idx[e.Topic]
+		if !ok {
+			if len(out) == 0 && allTopic(evs[i:], e.Topic) {
+				return []topicEvents{{e.Topic, evs}}
+			}
+			j = len(out)
+			idx[e.Topic] = j
+			out = append(out, topicEvents{topic: e.Topic})
+		}
+		out[j].events = append(out[j].events, e)
 	}
-	return m
+	return out
+}
+
+func allTopic(evs []event.Event, topic string) bool {
+	for _, e := range evs {
+		if e.Topic != topic {
+			return false
+		}
+	}
+	return true
+}
+
+// mergeFold adds r to res. A user updated by both folds keeps the later entry, which reflects
+// both (online must see each user once per batch).
+func mergeFold(res, r profilestore.FoldResult) profilestore.FoldResult {
+	res.Applied += r.Applied
+	res.Duplicates += r.Duplicates
+	res.Erased += r.Erased
+	res.Rejected += r.Rejected
+	res.Conflicts += r.Conflicts
+	if len(res.Updated) == 0 {
+		res.Updated = r.Updated
+		return res
+	}
+	at := make(map[string]int, len(res.Updated))
+	for i, u := range res.Updated {
+		at[u.Pseudonym] = i
+	}
+	for _, u := range r.Updated {
+		if i, ok := at[u.Pseudonym]; ok {
+			res.Updated[i] = u
+		} else {
+			res.Updated = append(res.Updated, u)
+		}
+	}
+	return res
 }

@@ -44,6 +44,9 @@ type Config struct {
 	RedisPassword string
 	// Keys is the pseudonym key ring (required: the worker never stores raw ids).
 	Keys *privacy.KeyRing
+	// Namespaces is the pseudonym namespace of each input topic (zero value: the legacy,
+	// un-namespaced pseudonyms; see docs/privacy.md, "Namespaces").
+	Namespaces privacy.Namespaces
 	// Encoder is the model to use; nil loads ModelDir, or the bundled default when that is empty.
 	Encoder  encoder.Encoder
 	ModelDir string
@@ -61,6 +64,10 @@ type Config struct {
 	// (profilestream_consumer_lag_messages/_seconds). Default 5 s; negative turns it off. Every
 	// worker of a group exports the whole group's lag, so dashboards take max() over instances.
 	LagInterval time.Duration
+	// StallAfter is the stall watchdog's threshold (consumer.WatchdogConfig.StallAfter; 0 =
+	// consumer.DefaultStallAfter, negative turns the watchdog off). A stall of the worker's own
+	// partitions makes /readyz false.
+	StallAfter time.Duration
 	// Registry receives the metrics (default: a new one).
 	Registry *prometheus.Registry
 	Retry    retry.Policy
@@ -79,6 +86,8 @@ type Worker struct {
 	m        *metrics.Metrics
 	reg      *prometheus.Registry
 	totals   *Totals
+	stallM   *metrics.Stall
+	watchdog *consumer.Watchdog
 
 	readyMu   sync.Mutex
 	redisOK   bool
@@ -105,6 +114,8 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		w.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	w.m = metrics.New(w.reg)
+	w.initSeries()
+	w.stallM = metrics.NewStall(w.reg)
 
 	w.enc = cfg.Encoder
 	if w.enc == nil {
@@ -141,13 +152,16 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		}
 	}
 	p := &pipeline{
-		pz: privacy.NewPseudonymizer(cfg.Keys), scrub: privacy.NewScrubber(), enc: w.enc, cache: w.cache,
+		pz: privacy.NewPseudonymizer(cfg.Keys), ns: cfg.Namespaces, scrub: privacy.NewScrubber(), enc: w.enc, cache: w.cache,
 		store: w.store, segments: w.segments, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
 	}
 	cc := cfg.Consumer
 	cc.Retry = cfg.Retry
 	if w.cons, err = consumer.New(cc, p, w.m, log); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
+	}
+	if cfg.StallAfter >= 0 {
+		w.watchdog = consumer.NewWatchdog(w.cons, consumer.WatchdogConfig{StallAfter: cfg.StallAfter}, w.stallM, log)
 	}
 	return w, nil
 }
@@ -220,17 +234,25 @@ func (w *Worker) Run(ctx context.Context) error {
 		if interval == 0 {
 			interval = 5 * time.Second
 		}
-		mon, err := lag.New(w.cfg.Consumer.Brokers, w.cons.Group(), w.cfg.Consumer.Topics(), lag.Options{})
+		mon, err := lag.New(w.cfg.Consumer.Brokers, w.cons.Group(), w.cfg.Consumer.Topics(), lag.Options{MessageAge: true,
+			Tables: &redisTables{rdb: w.rdb, prefix: w.store.Options().Prefix, log: w.log}})
 		if err != nil {
 			return fmt.Errorf("worker: lag monitor: %w", err)
 		}
+		lagCtx, stopLag := context.WithCancel(bg)
 		defer mon.Close()
-		exp := lag.NewExporter(w.m, w.reg)
-		go mon.Run(bg, interval, func(s lag.Snapshot, err error) {
-			if err == nil {
-				exp.Update(s)
+		defer stopLag() // before Close: the poll loop ends first
+		go w.runLag(lagCtx, mon, lag.NewExporter(w.m, w.reg), interval)
+	}
+	if w.segments != nil {
+		go w.watchSegments(bg, 5*time.Second)
+	}
+	if w.watchdog != nil {
+		go func() {
+			if err := w.watchdog.Run(bg); err != nil {
+				w.log.Error().Err(err).Msg("stall watchdog not running")
 			}
-		})
+		}()
 	}
 	g.Go(func() error { return w.cons.Run(gctx) })
 	err := g.Wait()
@@ -280,7 +302,8 @@ func (w *Worker) watchRedis(ctx context.Context) {
 	}
 }
 
-// Ready reports whether the worker has partitions assigned and Redis answers, and why not.
+// Ready reports whether the worker has partitions assigned, Redis answers and none of its own
+// partitions is stalled (see consumer.Watchdog), and why not.
 func (w *Worker) Ready() (bool, string) {
 	w.readyMu.Lock()
 	ok := w.redisOK
@@ -290,6 +313,11 @@ func (w *Worker) Ready() (bool, string) {
 		return false, "redis unreachable"
 	case w.cons.AssignedPartitions() == 0:
 		return false, "no partitions assigned"
+	}
+	if w.watchdog != nil {
+		if stalled, which := w.watchdog.OwnStalled(); stalled {
+			return false, "own partitions stalled: " + which
+		}
 	}
 	return true, "ok"
 }

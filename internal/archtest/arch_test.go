@@ -1,0 +1,205 @@
+package archtest
+
+import (
+	"bufio"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/profilestream/profilestream/"
+
+// repoRoot is the module root, two levels above this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("module root not found at %s: %v", root, err)
+	}
+	return root
+}
+
+// codeGraph returns, per package directory (relative to the root), the module packages its
+// non-test files import.
+func codeGraph(t *testing.T, root string) map[string][]string {
+	t.Helper()
+	deps := map[string]map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		rel = filepath.ToSlash(rel)
+		if deps[rel] == nil {
+			deps[rel] = map[string]bool{}
+		}
+		for _, im := range f.Imports {
+			p := strings.Trim(im.Path.Value, `"`)
+			if strings.HasPrefix(p, module) {
+				deps[rel][strings.TrimPrefix(p, module)] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for pkg, set := range deps {
+		list := []string{}
+		for p := range set {
+			list = append(list, p)
+		}
+		sort.Strings(list)
+		out[pkg] = list
+	}
+	return out
+}
+
+// docGraph parses the "Import graph" table of docs/architecture.md: rows of the form
+// | `pkg` | `dep`, `dep` | (a dash for none).
+func docGraph(t *testing.T, root string) map[string][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(root, "docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][]string{}
+	in := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "## ") {
+			in = line == "## Import graph"
+			continue
+		}
+		if !in || !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		if len(cells) < 2 {
+			t.Fatalf("architecture.md: malformed import row %q", line)
+		}
+		pkg := strings.Trim(strings.TrimSpace(cells[0]), "`")
+		deps := []string{}
+		for _, d := range strings.Split(cells[1], ",") {
+			d = strings.Trim(strings.TrimSpace(d), "`")
+			if d != "" && d != "-" {
+				deps = append(deps, d)
+			}
+		}
+		sort.Strings(deps)
+		if _, dup := out[pkg]; dup {
+			t.Errorf("architecture.md lists %s twice", pkg)
+		}
+		out[pkg] = deps
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Error(`architecture.md has no "## Import graph" table`)
+	}
+	return out
+}
+
+func TestArchitectureDocMatchesImports(t *testing.T) {
+	root := repoRoot(t)
+	code, doc := codeGraph(t, root), docGraph(t, root)
+	pkgs := map[string]bool{}
+	for p := range code {
+		pkgs[p] = true
+	}
+	for p := range doc {
+		pkgs[p] = true
+	}
+	names := make([]string, 0, len(pkgs))
+	for p := range pkgs {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	for _, p := range names {
+		c, inCode := code[p]
+		d, inDoc := doc[p]
+		switch {
+		case !inDoc:
+			t.Errorf("package %s is missing from docs/architecture.md (imports: %s)", p, show(c))
+		case !inCode:
+			t.Errorf("docs/architecture.md lists %s, which has no Go files", p)
+		case strings.Join(c, ",") != strings.Join(d, ","):
+			t.Errorf("%s: code imports %s, docs/architecture.md says %s", p, show(c), show(d))
+		}
+	}
+	if t.Failed() {
+		var b strings.Builder
+		b.WriteString("the table as the code has it:\n| package | imports of the module (production files) |\n|---|---|\n")
+		for _, p := range names {
+			if c, ok := code[p]; ok {
+				cells := make([]string, len(c))
+				for i, d := range c {
+					cells[i] = "`" + d + "`"
+				}
+				row := strings.Join(cells, ", ")
+				if row == "" {
+					row = "-"
+				}
+				b.WriteString("| `" + p + "` | " + row + " |\n")
+			}
+		}
+		t.Log(b.String())
+	}
+}
+
+// TestOneWayFlow checks the pipeline's direction: a stage never imports a later stage, and no
+// stage imports the worker that wires them.
+func TestOneWayFlow(t *testing.T) {
+	code := codeGraph(t, repoRoot(t))
+	order := []string{"internal/consumer", "internal/privacy", "internal/encoder", "internal/profilestore", "internal/online"}
+	for i, p := range order {
+		for _, d := range code[p] {
+			if d == "internal/worker" || strings.HasPrefix(d, "cmd/") {
+				t.Errorf("%s imports %s", p, d)
+			}
+			for _, later := range order[i+1:] {
+				if d == later {
+					t.Errorf("%s imports the later stage %s", p, d)
+				}
+			}
+		}
+	}
+	for _, d := range code["reader"] {
+		if strings.HasPrefix(d, "internal/") {
+			t.Errorf("reader (public, for downstream apps) imports %s", d)
+		}
+	}
+}
+
+func show(deps []string) string {
+	if len(deps) == 0 {
+		return "nothing"
+	}
+	return strings.Join(deps, ", ")
+}

@@ -1,0 +1,65 @@
+package consumer
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
+)
+
+// DefaultClientID is "profilestream-<host>-<pid>": unique per process, so the coordinator's
+// member list (and `streamer lag`, and the stall watchdog) name the process that owns a
+// partition.
+func DefaultClientID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	return fmt.Sprintf("profilestream-%s-%d", host, os.Getpid())
+}
+
+// KafkaLoggers returns the Logger and ErrorLogger to hand to every kafka-go Reader, Writer
+// and ConsumerGroup: kafka-go's errors (failed joins, fetch and write retries, leave
+// failures) at warn, and its informational lines (joins, syncs, assignments, heartbeats) at
+// debug when debug is set (nil otherwise: kafka-go then does not format them at all).
+// component names the client in the log ("consumer-group", "reader", "dlq-writer", ...).
+func KafkaLoggers(log zerolog.Logger, component string, debug bool) (logger, errorLogger kafka.Logger) {
+	l := log.With().Str("component", "kafka-go").Str("client", component).Logger()
+	errorLogger = kafka.LoggerFunc(func(msg string, args ...interface{}) {
+		l.Warn().Msg(strings.TrimSpace(fmt.Sprintf(msg, args...)))
+	})
+	if debug {
+		logger = kafka.LoggerFunc(func(msg string, args ...interface{}) {
+			l.Debug().Msg(strings.TrimSpace(fmt.Sprintf(msg, args...)))
+		})
+	}
+	return logger, errorLogger
+}
+
+// dialer is the dialer of the group and the readers: it carries the client id.
+func (c *Consumer) dialer() *kafka.Dialer {
+	return &kafka.Dialer{ClientID: c.cfg.ClientID, Timeout: 10 * time.Second, DualStack: true, DialFunc: c.cfg.DialFunc}
+}
+
+// groupConfig is the kafka-go consumer group configuration of one membership.
+func (c *Consumer) groupConfig() kafka.ConsumerGroupConfig {
+	logger, errLogger := KafkaLoggers(c.log, "consumer-group", c.cfg.KafkaDebug)
+	return kafka.ConsumerGroupConfig{
+		ID:                     c.cfg.Group,
+		Brokers:                c.cfg.Brokers,
+		Dialer:                 c.dialer(),
+		Topics:                 c.cfg.Topics(),
+		StartOffset:            kafka.FirstOffset,
+		SessionTimeout:         c.cfg.SessionTimeout,
+		RebalanceTimeout:       c.cfg.RebalanceTimeout,
+		HeartbeatInterval:      c.cfg.HeartbeatInterval,
+		JoinGroupBackoff:       c.cfg.JoinGroupBackoff,
+		WatchPartitionChanges:  true,
+		PartitionWatchInterval: 5 * time.Second,
+		Logger:                 logger,
+		ErrorLogger:            errLogger,
+	}
+}
