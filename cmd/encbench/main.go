@@ -1,19 +1,30 @@
 // Command encbench measures the encoder's throughput in sentences per second and compares it
 // with PyTorch 1.13 on the same shapes and thread counts, measured in the same run.
 //
-// Models: "default" (the bundled model, package models) and "minilm6" (a MiniLM-L6-shaped BERT:
-// 6 layers, hidden 384, 12 heads, FFN 1536, vocabulary 30522, random weights). Every case encodes
+// Models: "default" (the bundled model, package models), "minilm6" (a MiniLM-L6-shaped BERT:
+// 6 layers, hidden 384, 12 heads, FFN 1536, vocabulary 30522, random weights), and any other name
+// is a folder under -model-root (a model fetched by `streamer model fetch NAME`). Every case encodes
 // batches of -batch sentences of exactly L tokens, for L in -lens, on 1 thread and on all cores.
 // The PyTorch side is tools/torch_reference/bench_torch.py run with /usr/bin/python3 (a plain
 // BERT in PyTorch, forward plus mean pooling under no_grad); when that python has no torch, the
 // torch figures are skipped with a line saying so. Build with `-tags openblas` for the OpenBLAS
 // matrix kernel; the pure-Go kernel works but is several times slower.
 //
+// PyTorch is measured at 1 thread, at all cores and at its own default (torch.get_num_threads()),
+// and the fastest of these settings is the reference for every Go thread count: on a small
+// machine PyTorch at 2 threads can be slower than at 1, and comparing Go's 2 threads with that
+// would flatter Go. Go and PyTorch measurements of one model and length alternate for -rounds
+// rounds. Throughputs are the best of the rounds; ratio_vs_best_torch is the median over rounds
+// of each round's ratio (Go in that round over the fastest PyTorch setting in that round), so
+// that a burst of load from other processes, which hits one round, moves it little.
+//
 // Output, per case:
 //
 //	FIGURE encoder.<model>.len<L>.threads<T>.sent_per_s <v>
-//	FIGURE encoder.<model>.len<L>.threads<T>.torch_sent_per_s <v>
-//	FIGURE encoder.<model>.len<L>.threads<T>.ratio_vs_torch <v>
+//	FIGURE encoder.<model>.len<L>.threads<T>.torch_sent_per_s <v>            (PyTorch at T threads)
+//	FIGURE encoder.<model>.len<L>.threads<T>.ratio_vs_torch <v>              (vs PyTorch at T threads)
+//	FIGURE encoder.<model>.len<L>.best_torch_sent_per_s <v>                  (best PyTorch setting)
+//	FIGURE encoder.<model>.len<L>.threads<T>.ratio_vs_best_torch <v>
 package main
 
 import (
@@ -28,6 +39,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,8 +66,9 @@ func main() {
 		python  = flag.String("python", "/usr/bin/python3", "python with torch for the reference")
 		script  = flag.String("torch-script", "tools/torch_reference/bench_torch.py", "PyTorch reference benchmark")
 		defDir  = flag.String("default-dir", "models/default", "folder of the default model, for the PyTorch side")
+		root    = flag.String("model-root", "models", "folder holding fetched models (other -models names)")
 		noTorch = flag.Bool("no-torch", false, "skip the PyTorch reference")
-		rounds  = flag.Int("rounds", 2, "alternating PyTorch/Go measurements per case; the best of each is kept")
+		rounds  = flag.Int("rounds", 5, "alternating PyTorch/Go measurement rounds per model and length")
 	)
 	flag.Parse()
 	threadCounts := []int{1}
@@ -80,7 +93,7 @@ func main() {
 	var runnable []benchCase
 	for _, c := range cases {
 		if _, ok := models[c.model]; !ok {
-			m, err := build(c.model)
+			m, err := build(c.model, *root)
 			if err != nil {
 				fatal("%s: %v", c.model, err)
 			}
@@ -96,7 +109,7 @@ func main() {
 	var ref *torchServer
 	if !*noTorch {
 		var err error
-		ref, err = startTorch(*python, *script, *defDir, *batch, *minSec)
+		ref, err = startTorch(*python, *script, *defDir, *root, *batch, *minSec)
 		if err != nil {
 			fmt.Printf("encbench: PyTorch reference skipped: %v\n", err)
 		} else {
@@ -104,37 +117,122 @@ func main() {
 		}
 	}
 
-	// The machine may be shared: each case alternates PyTorch and Go measurements for -rounds
-	// rounds and keeps the best of each side, so both see similar load.
+	// The machine may be shared: for each model and length, PyTorch (every thread setting) and Go
+	// (every thread count) are measured in turn for -rounds rounds, keeping the best of each.
+	type group struct {
+		model  string
+		length int
+		goTh   []int
+	}
+	var groups []*group
 	for _, c := range runnable {
-		var sps, tps float64
+		if n := len(groups); n > 0 && groups[n-1].model == c.model && groups[n-1].length == c.length {
+			groups[n-1].goTh = append(groups[n-1].goTh, c.threads)
+			continue
+		}
+		groups = append(groups, &group{model: c.model, length: c.length, goTh: []int{c.threads}})
+	}
+	for _, g := range groups {
+		torchTh := append([]int(nil), g.goTh...)
+		if ref != nil && !contains(torchTh, ref.defaultThreads) {
+			torchTh = append(torchTh, ref.defaultThreads)
+		}
+		sps := map[int]float64{}
+		tps := map[int]float64{}
+		roundRatios := map[int][]float64{}
 		for r := 0; r < *rounds; r++ {
-			if ref != nil {
-				t, err := ref.measure(c)
+			roundBest := 0.0
+			for _, th := range torchTh {
+				if ref == nil {
+					break
+				}
+				t, err := ref.measure(benchCase{g.model, g.length, th})
 				if err != nil {
 					fmt.Printf("encbench: PyTorch reference stopped: %v\n", err)
 					ref.close()
 					ref = nil
+					break
 				}
-				tps = max(tps, t)
+				tps[th] = max(tps[th], t)
+				roundBest = max(roundBest, t)
 			}
-			sps = max(sps, measure(models[c.model], c, *batch, *minSec))
+			for _, th := range g.goTh {
+				c := benchCase{g.model, g.length, th}
+				v := measure(models[c.model], c, *batch, *minSec)
+				sps[th] = max(sps[th], v)
+				if roundBest > 0 {
+					roundRatios[th] = append(roundRatios[th], v/roundBest)
+				}
+			}
 		}
-		fmt.Printf("encoder %-8s len %3d threads %d: %8.1f sentences/s", c.model, c.length, c.threads, sps)
-		if tps > 0 {
-			fmt.Printf("   torch %8.1f   ratio %.2f\n", tps, sps/tps)
-		} else {
-			fmt.Println()
+		best, bestTh := 0.0, 0
+		for th, t := range tps {
+			if t > best || (t == best && th < bestTh) {
+				best, bestTh = t, th
+			}
 		}
-		fmt.Printf("FIGURE %s.sent_per_s %.2f\n", c.name(), sps)
-		if tps > 0 {
-			fmt.Printf("FIGURE %s.torch_sent_per_s %.2f\n", c.name(), tps)
-			fmt.Printf("FIGURE %s.ratio_vs_torch %.3f\n", c.name(), sps/tps)
+		if best > 0 {
+			fmt.Printf("torch    %-8s len %3d: best %8.1f sentences/s at %d threads (", g.model, g.length, best, bestTh)
+			for i, th := range torchTh {
+				if i > 0 {
+					fmt.Print(", ")
+				}
+				fmt.Printf("%d threads %.1f", th, tps[th])
+			}
+			fmt.Println(")")
+			fmt.Printf("FIGURE encoder.%s.len%d.best_torch_sent_per_s %.2f\n", g.model, g.length, best)
+		}
+		for _, th := range g.goTh {
+			c := benchCase{g.model, g.length, th}
+			fmt.Printf("encoder  %-8s len %3d threads %d: %8.1f sentences/s", c.model, c.length, c.threads, sps[th])
+			med := median(roundRatios[th])
+			if best > 0 {
+				fmt.Printf("   vs torch at %d threads %.2f, vs best torch %.2f (median of %d rounds; rounds %s)\n",
+					th, sps[th]/tps[th], med, len(roundRatios[th]), fmtList(roundRatios[th]))
+			} else {
+				fmt.Println()
+			}
+			fmt.Printf("FIGURE %s.sent_per_s %.2f\n", c.name(), sps[th])
+			if best > 0 {
+				fmt.Printf("FIGURE %s.torch_sent_per_s %.2f\n", c.name(), tps[th])
+				fmt.Printf("FIGURE %s.ratio_vs_torch %.3f\n", c.name(), sps[th]/tps[th])
+				fmt.Printf("FIGURE %s.ratio_vs_best_torch %.3f\n", c.name(), med)
+			}
 		}
 	}
 }
 
-func build(name string) (*encoder.Model, error) {
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
+func fmtList(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, " ")
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func build(name, root string) (*encoder.Model, error) {
 	switch name {
 	case "default":
 		return encoder.LoadDefault(encoder.Options{})
@@ -151,7 +249,7 @@ func build(name string) (*encoder.Model, error) {
 			MaxPositionEmbeddings: 512, HiddenAct: "gelu", LayerNormEps: 1e-12, TypeVocabSize: 2}
 		return encoder.NewRandom(cfg, tok, 1, encoder.Options{})
 	}
-	return nil, fmt.Errorf("unknown model %q (want default or minilm6)", name)
+	return encoder.Load(filepath.Join(root, name), encoder.Options{})
 }
 
 // texts makes n sentences of whole-word vocabulary tokens, long enough that truncation to
@@ -206,13 +304,15 @@ func measure(base *encoder.Model, c benchCase, batch int, minSec float64) float6
 
 // torchServer is bench_torch.py in --serve mode: one case per line in, one TORCH line out.
 type torchServer struct {
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	out    *bufio.Scanner
-	stderr *bytes.Buffer
+	// defaultThreads is PyTorch's own thread count (torch.get_num_threads() at start).
+	defaultThreads int
+	cmd            *exec.Cmd
+	in             io.WriteCloser
+	out            *bufio.Scanner
+	stderr         *bytes.Buffer
 }
 
-func startTorch(python, script, defDir string, batch int, minSec float64) (*torchServer, error) {
+func startTorch(python, script, defDir, root string, batch int, minSec float64) (*torchServer, error) {
 	if _, err := os.Stat(python); err != nil {
 		return nil, fmt.Errorf("%s not found", python)
 	}
@@ -220,7 +320,7 @@ func startTorch(python, script, defDir string, batch int, minSec float64) (*torc
 		return nil, fmt.Errorf("%s has no torch (apt-get install python3-torch)", python)
 	}
 	cmd := exec.Command(python, filepath.Base(script), "--serve",
-		"--default-dir", mustAbs(defDir), "--batch", strconv.Itoa(batch), "--min-seconds", fmt.Sprint(minSec))
+		"--default-dir", mustAbs(defDir), "--model-root", mustAbs(root), "--batch", strconv.Itoa(batch), "--min-seconds", fmt.Sprint(minSec))
 	cmd.Dir = filepath.Dir(script)
 	s := &torchServer{cmd: cmd, stderr: new(bytes.Buffer)}
 	cmd.Stderr = s.stderr
@@ -236,10 +336,21 @@ func startTorch(python, script, defDir string, batch int, minSec float64) (*torc
 		return nil, fmt.Errorf("%s: %w", script, err)
 	}
 	s.out = bufio.NewScanner(stdout)
-	if !s.out.Scan() || s.out.Text() != "READY" {
-		s.close()
-		return nil, fmt.Errorf("%s did not start: %s", script, lastLine(s.stderr.String()))
+	var ready string
+	var info strings.Builder
+	for s.out.Scan() {
+		if l, ok := strings.CutPrefix(s.out.Text(), "INFO "); ok {
+			info.WriteString("  " + l + "\n")
+			continue
+		}
+		ready = s.out.Text()
+		break
 	}
+	if _, err := fmt.Sscanf(ready, "READY %d", &s.defaultThreads); err != nil {
+		s.close()
+		return nil, fmt.Errorf("%s did not start (%q)", script, ready)
+	}
+	fmt.Printf("encbench: PyTorch default threads %d; its threading:\n%s", s.defaultThreads, info.String())
 	return s, nil
 }
 

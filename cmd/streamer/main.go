@@ -34,6 +34,7 @@ func commands() map[string]subcommand {
 		"segments": {"print the segments as a table (--evaluate: inertia and silhouette per k)", cmdSegments},
 		"forget":   {"erase a user (right to be forgotten), or record re-consent", cmdForget},
 		"lag":      {"consumer lag per partition, in messages and seconds, Burrow-style status", cmdLag},
+		"model":    {"fetch a pretrained encoder from a package registry: `streamer model fetch NAME`", cmdModel},
 	}
 }
 

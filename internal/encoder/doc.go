@@ -32,5 +32,12 @@
 //
 // Bad input never panics: empty text, emoji only, invalid UTF-8 (replaced, then dropped as
 // U+FFFD), NUL bytes, right-to-left marks and zero-width characters (format characters, dropped)
-// all give a defined vector; a text of any size is read only up to a bound and truncated.
+// all give a defined vector; a text of any size is read only until the model's token limit is
+// full, and the ids are always a prefix of the reference tokenization of the whole text.
+//
+// Lowercasing follows the tokenizer the model was published with: a folder with tokenizer.json
+// lowercases character by character as the Hugging Face tokenizers library (and so
+// sentence-transformers) does; a vocab.txt-only folder, such as the bundled model trained with
+// BERT's original basic tokenizer, uses Python's str.lower (a word-final capital sigma becomes ς).
+// testdata/tokenizer-reference.json holds the reference ids of both (TestTokenizerReference).
 package encoder

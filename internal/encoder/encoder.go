@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/profilestream/profilestream/models"
@@ -29,20 +30,25 @@ type Encoder interface {
 type Pooling int
 
 const (
+	// PoolAuto (the zero value) is what the model folder's sentence-transformers
+	// 1_Pooling/config.json asks for, and PoolMean when it has none.
+	PoolAuto Pooling = iota
 	// PoolMean averages the last hidden states over the real tokens ([CLS] and [SEP]
-	// included, padding excluded), as sentence-transformers models do. The default.
-	PoolMean Pooling = iota
-	// PoolCLS takes the hidden state of the [CLS] token.
+	// included, padding excluded), as most sentence-transformers models do.
+	PoolMean
+	// PoolCLS takes the hidden state of the [CLS] token (BGE models).
 	PoolCLS
 )
 
 // Options tunes a loaded model. The zero value is a good default.
 type Options struct {
-	// MaxLength caps the tokens per text, [CLS] and [SEP] included. 0 or anything above the
-	// model's max_position_embeddings means max_position_embeddings. Shorter is faster
+	// MaxLength caps the tokens per text, [CLS] and [SEP] included. 0 means the folder's
+	// sentence_bert_config.json max_seq_length (what sentence-transformers uses), or
+	// max_position_embeddings when it has none; anything above max_position_embeddings means
+	// max_position_embeddings. Shorter is faster
 	// (attention is quadratic in it) but reads less of long reviews.
 	MaxLength int
-	// Pooling is PoolMean (default) or PoolCLS.
+	// Pooling is PoolAuto (default), PoolMean or PoolCLS.
 	Pooling Pooling
 	// Threads is how many goroutines one Encode call uses for matrix products and
 	// attention. 0 means runtime.NumCPU(). Lower it when several encoders share the machine.
@@ -64,6 +70,9 @@ type Model struct {
 	wsPool sync.Pool
 	cfg    Config
 	dim    int
+	// folder holds the defaults the model folder declares (sentence-transformers files),
+	// applied to every Options the model is given.
+	folder Options
 }
 
 var _ Encoder = (*Model)(nil)
@@ -161,7 +170,62 @@ func load(fsys fs.FS, name string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newModel(name+"@"+hex.EncodeToString(h.Sum(nil))[:8], cfg, tok, net, opts), nil
+	folder, err := sentenceTransformersDefaults(fsys)
+	if err != nil {
+		return nil, err
+	}
+	m := newModel(name+"@"+hex.EncodeToString(h.Sum(nil))[:8], cfg, tok, net, folder.apply(opts))
+	m.folder = folder
+	return m, nil
+}
+
+// sentenceTransformersDefaults reads the sequence length and pooling a sentence-transformers
+// folder declares (sentence_bert_config.json, 1_Pooling/config.json). Pooling modes the encoder
+// does not implement (max, mean_sqrt_len) are an error rather than a silent mean.
+func sentenceTransformersDefaults(fsys fs.FS) (Options, error) {
+	var o Options
+	if b, err := fs.ReadFile(fsys, "sentence_bert_config.json"); err == nil {
+		var sc struct {
+			MaxSeqLength int `json:"max_seq_length"`
+		}
+		if err := json.Unmarshal(b, &sc); err != nil {
+			return o, fmt.Errorf("%w: sentence_bert_config.json: %w", ErrBadConfig, err)
+		}
+		o.MaxLength = sc.MaxSeqLength
+	}
+	if b, err := fs.ReadFile(fsys, "1_Pooling/config.json"); err == nil {
+		var pc map[string]any
+		if err := json.Unmarshal(b, &pc); err != nil {
+			return o, fmt.Errorf("%w: 1_Pooling/config.json: %w", ErrBadConfig, err)
+		}
+		var modes []string
+		for k, v := range pc {
+			if on, _ := v.(bool); on && strings.HasPrefix(k, "pooling_mode_") {
+				modes = append(modes, k)
+			}
+		}
+		sort.Strings(modes)
+		switch strings.Join(modes, ",") {
+		case "pooling_mode_mean_tokens":
+			o.Pooling = PoolMean
+		case "pooling_mode_cls_token":
+			o.Pooling = PoolCLS
+		default:
+			return o, fmt.Errorf("%w: 1_Pooling/config.json asks for %v; the encoder pools by mean or [CLS] only", ErrBadConfig, modes)
+		}
+	}
+	return o, nil
+}
+
+// apply fills opts' zero fields with the folder's defaults d.
+func (d Options) apply(opts Options) Options {
+	if opts.MaxLength == 0 {
+		opts.MaxLength = d.MaxLength
+	}
+	if opts.Pooling == PoolAuto {
+		opts.Pooling = d.Pooling
+	}
+	return opts
 }
 
 func loadTokenizer(fsys fs.FS) (*Tokenizer, error) {
@@ -296,7 +360,7 @@ func (m *Model) run(ctx context.Context, texts []string, emit func(i int, hidden
 func (m *Model) pool(hidden []float32, n int) []float32 {
 	H := m.dim
 	v := make([]float32, H)
-	if m.opts.Pooling == PoolCLS {
+	if m.opts.Pooling == PoolCLS { // PoolAuto without a folder setting is mean pooling
 		copy(v, hidden[:H])
 	} else {
 		acc := make([]float64, H)
@@ -332,5 +396,15 @@ func normalize(v []float32) {
 // example another thread count or token limit). It never fails today; the error is kept for
 // options that may need validation.
 func (m *Model) WithOptions(opts Options) (*Model, error) {
-	return newModel(m.id, m.cfg, m.tok, m.net, opts), nil
+	n := newModel(m.id, m.cfg, m.tok, m.net, m.folder.apply(opts))
+	n.folder = m.folder
+	return n, nil
+}
+
+// Pooling is the pooling the model applies (PoolMean or PoolCLS).
+func (m *Model) Pooling() Pooling {
+	if m.opts.Pooling == PoolCLS {
+		return PoolCLS
+	}
+	return PoolMean
 }

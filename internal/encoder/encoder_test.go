@@ -3,6 +3,8 @@ package encoder
 import (
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -13,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+
+	"github.com/profilestream/profilestream/models"
 )
 
 const fixtureDir = "testdata/tiny-bert"
@@ -558,7 +562,8 @@ func TestF16(t *testing.T) {
 }
 
 // TestDefaultModelMatchesPyTorch checks the bundled model against the PyTorch reference written
-// by tools/torch_reference/make_default_reference.py for the same weights.
+// by tools/torch_reference/make_default_reference.py for the same weights. It fails (never
+// skips) when the bundled weights are not the ones the reference was made for.
 func TestDefaultModelMatchesPyTorch(t *testing.T) {
 	b, err := os.ReadFile("testdata/default-reference.json")
 	if err != nil {
@@ -571,12 +576,20 @@ func TestDefaultModelMatchesPyTorch(t *testing.T) {
 	if err := json.Unmarshal(b, &ref); err != nil {
 		t.Fatal(err)
 	}
-	m, err := LoadDefault(Options{})
+	w, err := fs.ReadFile(models.FS, "default/model.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(m.ModelID(), "@"+ref.Sha[:8]) {
-		t.Skipf("testdata/default-reference.json is for weights %s, the bundled model is %s: rerun /usr/bin/python3 tools/torch_reference/make_default_reference.py", ref.Sha[:8], m.ModelID())
+	if sum := sha256.Sum256(w); hex.EncodeToString(sum[:]) != ref.Sha {
+		t.Fatalf("testdata/default-reference.json is for weights sha256 %s, the bundled model.safetensors is %x: "+
+			"new weights need a new reference: /usr/bin/python3 tools/torch_reference/make_default_reference.py", ref.Sha, sum)
+	}
+	if len(ref.Cases) < 10 {
+		t.Fatalf("reference has %d cases, want >= 10", len(ref.Cases))
+	}
+	m, err := LoadDefault(Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
 	texts := make([]string, len(ref.Cases))
 	for i, c := range ref.Cases {

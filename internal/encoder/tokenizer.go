@@ -24,12 +24,6 @@ const (
 // DefaultMaxCharsPerWord is BERT's bound on the length of one word: a longer word becomes [UNK].
 const DefaultMaxCharsPerWord = 100
 
-// maxInputBytesPerToken bounds how much of a text the tokenizer reads: at most this many bytes
-// per output token (and at least 64 KiB). A longer text is cut before tokenizing. Since every
-// token needs at least one input character, the bound only matters for texts far longer than
-// the model can see, where it keeps the cost of a 1 MB input small.
-const maxInputBytesPerToken = 512
-
 // ErrVocab reports an unusable vocabulary (missing special tokens, duplicate entries, bad JSON).
 var ErrVocab = errors.New("encoder: bad vocabulary")
 
@@ -41,6 +35,7 @@ type Tokenizer struct {
 	lower           bool
 	stripAccents    bool
 	maxCharsPerWord int
+	perRuneLower    bool
 	prefix          string
 	cls, sep        int32
 	pad, unk        int32
@@ -53,6 +48,12 @@ type TokenizerOptions struct {
 	// StripAccents removes combining marks after NFD decomposition. Nil means "same as
 	// Lowercase", which is BERT's convention.
 	StripAccents *bool
+	// PerRuneLowercase lowercases each character on its own, as the Hugging Face tokenizers
+	// library (the "fast" tokenizers that sentence-transformers and tokenizer.json use) does:
+	// a capital sigma always becomes σ. False follows Python's str.lower, as BERT's original
+	// tokenizer and transformers' BertTokenizer do: a word-final capital sigma becomes ς.
+	// Both map İ to i followed by U+0307 (removed again when accents are stripped).
+	PerRuneLowercase bool
 }
 
 // NewTokenizer builds a tokenizer over vocab, where vocab[i] is the token with id i.
@@ -63,6 +64,7 @@ func NewTokenizer(vocab []string, opts TokenizerOptions) (*Tokenizer, error) {
 		lower:           opts.Lowercase,
 		stripAccents:    opts.Lowercase,
 		maxCharsPerWord: DefaultMaxCharsPerWord,
+		perRuneLower:    opts.PerRuneLowercase,
 		prefix:          "##",
 	}
 	if opts.StripAccents != nil {
@@ -128,7 +130,7 @@ type hfNormalizer struct {
 
 // ParseTokenizerJSON reads a Hugging Face tokenizer.json with a WordPiece model and returns the
 // vocabulary and the normalization flags it declares (BertNormalizer, or a Sequence containing
-// Lowercase / StripAccents).
+// Lowercase / StripAccents), with PerRuneLowercase set as the tokenizers library lowercases.
 func ParseTokenizerJSON(data []byte) ([]string, TokenizerOptions, error) {
 	var tj tokenizerJSON
 	var opts TokenizerOptions
@@ -173,6 +175,7 @@ func ParseTokenizerJSON(data []byte) ([]string, TokenizerOptions, error) {
 		}
 	}
 	walk(tj.Normalizer)
+	opts.PerRuneLowercase = true // a tokenizer.json is run by the tokenizers library
 	if opts.Lowercase && opts.StripAccents == nil && tj.Normalizer != nil && tj.Normalizer.Type == "Sequence" {
 		f := false
 		opts.StripAccents = &f
@@ -193,42 +196,53 @@ func (t *Tokenizer) Token(id int32) string {
 
 // Tokenize returns the token ids of text framed by [CLS] and [SEP], at most maxLen ids in total
 // (maxLen < 2 is treated as 2). It never fails: anything unknown becomes [UNK].
+//
+// The result is the reference tokenization of the whole text cut to maxLen ids. The text is read
+// only until the ids are full, so the cost is linear in the bytes before that point: whitespace,
+// control characters and dropped bytes cost a scan but never end the reading early, and a word
+// is always tokenized whole (a long word is split only where the reference splits it).
 func (t *Tokenizer) Tokenize(text string, maxLen int) []int32 {
 	if maxLen < 2 {
 		maxLen = 2
 	}
 	limit := maxLen - 2 // room for word pieces
-	bound := limit * maxInputBytesPerToken
-	if bound < 64*1024 {
-		bound = 64 * 1024
-	}
-	if len(text) > bound {
-		text = text[:bound] // may split a rune; the decoder below turns that into U+FFFD, dropped
-	}
 	ids := make([]int32, 1, min(maxLen, 64))
 	ids[0] = t.cls
-	var word []rune
+	var word []byte // the current whitespace-delimited word, cleaned
 	full := func() bool { return len(ids)-1 >= limit }
 	flush := func() {
 		if len(word) > 0 && !full() {
-			ids = t.appendWord(ids, word, limit+1)
+			ids = t.appendWord(ids, string(word), limit+1)
 		}
 		word = word[:0]
 	}
 	for i := 0; i < len(text) && !full(); {
+		c := text[i]
+		if c < utf8.RuneSelf { // ASCII fast path
+			i++
+			switch {
+			case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+				flush()
+			case c < 0x20 || c == 0x7f:
+				// control characters are dropped
+			default:
+				word = append(word, c)
+			}
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 		switch {
-		case r == 0 || r == utf8.RuneError || isControl(r):
+		case r == utf8.RuneError || isControl(r):
 			// dropped (invalid UTF-8 decodes to RuneError)
 		case isWhitespace(r):
 			flush()
 		case isCJK(r):
 			flush()
-			word = append(word, r)
+			word = utf8.AppendRune(word, r)
 			flush()
 		default:
-			word = append(word, r)
+			word = utf8.AppendRune(word, r)
 		}
 	}
 	flush()
@@ -237,10 +251,9 @@ func (t *Tokenizer) Tokenize(text string, maxLen int) []int32 {
 
 // appendWord normalizes one whitespace-delimited word, splits it at punctuation and appends
 // the WordPiece ids of every piece, stopping at len(ids) == max.
-func (t *Tokenizer) appendWord(ids []int32, word []rune, max int) []int32 {
-	s := string(word)
+func (t *Tokenizer) appendWord(ids []int32, s string, max int) []int32 {
 	if t.lower {
-		s = strings.ToLower(s)
+		s = t.toLower(s)
 	}
 	if t.stripAccents {
 		s = stripAccents(s)
@@ -347,6 +360,74 @@ func (t *Tokenizer) TokenizeBatch(texts []string, maxLen int) Batch {
 		b.Mask[i] = m
 	}
 	return b
+}
+
+// toLower lowercases one whitespace-delimited word the way the reference tokenizer does (see
+// TokenizerOptions.PerRuneLowercase). Go's strings.ToLower differs from both references on
+// capital I with dot above (Go gives a plain i) and, for Python, on the final sigma.
+func (t *Tokenizer) toLower(s string) string {
+	special := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			// Σ is CE A3, İ is C4 B0: only words holding one need the slow path.
+			if (c == 0xCE && i+1 < len(s) && s[i+1] == 0xA3) || (c == 0xC4 && i+1 < len(s) && s[i+1] == 0xB0) {
+				special = true
+				break
+			}
+		}
+	}
+	if !special {
+		return strings.ToLower(s)
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	b.Grow(len(s) + 4)
+	for i, r := range rs {
+		switch {
+		case r == '\u0130': // İ: full case mapping, as Python and Rust both do
+			b.WriteString("i\u0307")
+		case r == '\u03A3' && !t.perRuneLower && finalSigma(rs, i):
+			b.WriteRune('\u03C2')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// finalSigma is Unicode's Final_Sigma condition as CPython's str.lower applies it: the capital
+// sigma at rs[i] follows a cased letter and is not followed by one, skipping case-ignorable
+// characters on both sides.
+func finalSigma(rs []rune, i int) bool {
+	j := i - 1
+	for j >= 0 && isCaseIgnorable(rs[j]) {
+		j--
+	}
+	if j < 0 || !isCased(rs[j]) {
+		return false
+	}
+	j = i + 1
+	for j < len(rs) && isCaseIgnorable(rs[j]) {
+		j++
+	}
+	return j == len(rs) || !isCased(rs[j])
+}
+
+// isCased is Unicode's Cased property: Lu, Ll, Lt, Other_Lowercase or Other_Uppercase.
+func isCased(r rune) bool {
+	return unicode.In(r, unicode.Lu, unicode.Ll, unicode.Lt, unicode.Other_Lowercase, unicode.Other_Uppercase)
+}
+
+// isCaseIgnorable is Unicode's Case_Ignorable property: Mn, Me, Cf, Lm, Sk, and the Word_Break
+// classes MidLetter, MidNumLet and Single_Quote.
+func isCaseIgnorable(r rune) bool {
+	switch r {
+	case '\'', '.', ':', '\u00B7', '\u0387', '\u055F', '\u05F4', '\u2018', '\u2019', '\u2024', '\u2027',
+		'\uFE13', '\uFE52', '\uFE55', '\uFF07', '\uFF0E', '\uFF1A':
+		return true
+	}
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
 }
 
 func stripAccents(s string) string {

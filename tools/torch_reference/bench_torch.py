@@ -6,11 +6,16 @@
                    its own measurements on a machine whose load varies)
 
 For every case model:len:threads it builds the model (minilm6: 6 layers, hidden 384, 12 heads,
-FFN 1536, random weights; default: the checkpoint in --default-dir, read from model.safetensors),
+FFN 1536, random weights; default: the checkpoint in --default-dir; any other name: the folder
+--model-root/<name>; checkpoints are read from model.safetensors),
 runs one warm-up batch, then full batches of --batch random sequences of exactly len tokens
 until --min-seconds have passed, timing the forward pass plus mean pooling and normalization
-under torch.no_grad with torch.set_num_threads(threads). Prints one line per case:
+under torch.no_grad with torch.set_num_threads(threads). threads 0 means PyTorch's own default
+(torch.get_num_threads() at start, which follows OMP_NUM_THREADS or the number of cores).
+Prints one line per case:
     TORCH <model> <len> <threads> <sentences_per_second>
+In --serve mode it first prints PyTorch's parallel_info (its intra-op and BLAS threading) as
+"INFO ..." lines, then "READY <default threads>".
 """
 import argparse
 import json
@@ -43,10 +48,12 @@ def read_safetensors(path):
     return out
 
 
-def build(name, default_dir):
+def build(name, default_dir, model_root):
     if name == "minilm6":
         torch.manual_seed(1)
         return Bert(MINILM6).eval(), MINILM6
+    if name != "default":
+        default_dir = model_root + "/" + name
     with open(default_dir + "/config.json") as f:
         cfg = json.load(f)
     cfg.setdefault("layer_norm_eps", 1e-12)
@@ -64,12 +71,16 @@ def main():
     ap.add_argument("--serve", action="store_true",
                     help="read one model:len:threads case per stdin line, answer each (for encbench)")
     ap.add_argument("--default-dir", default="models/default")
+    ap.add_argument("--model-root", default="models", help="folder of fetched models (any other model name)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--min-seconds", type=float, default=2.0)
     args = ap.parse_args()
     models = {}
+    default_threads = torch.get_num_threads()
     if args.serve:
-        print("READY", flush=True)
+        for line in torch.__config__.parallel_info().splitlines():
+            print("INFO " + line)
+        print("READY %d" % default_threads, flush=True)
     cases = (line.strip() for line in __import__("sys").stdin) if args.serve else args.cases.split(",")
     for case in cases:
         if not case:
@@ -77,9 +88,9 @@ def main():
         name, L, th = case.split(":")
         L, th = int(L), int(th)
         if name not in models:
-            models[name] = build(name, args.default_dir)
+            models[name] = build(name, args.default_dir, args.model_root)
         model, cfg = models[name]
-        torch.set_num_threads(th)
+        torch.set_num_threads(th if th > 0 else default_threads)
         g = torch.Generator().manual_seed(L)
         ids = torch.randint(5, cfg["vocab_size"], (args.batch, L), generator=g)
         mask = torch.ones_like(ids)

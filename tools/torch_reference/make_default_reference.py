@@ -4,8 +4,8 @@ internal/encoder's TestDefaultModelMatchesPyTorch checks the real trained checkp
     /usr/bin/python3 tools/torch_reference/make_default_reference.py \
         [--model models/default] [--out internal/encoder/testdata/default-reference.json]
 
-The output records the sha256 of model.safetensors; the Go test compares only when the embedded
-model has that hash (and says to rerun this script otherwise). Uses bert_ref.py's independent
+The output records the sha256 of model.safetensors; the Go test fails when the embedded model
+has another hash (new weights need a new reference: rerun this script). Uses bert_ref.py's independent
 tokenizer and BERT, reading config.json, vocab.txt, tokenizer_config.json and model.safetensors.
 """
 import argparse
@@ -29,6 +29,7 @@ TEXTS = [
     "good\u200bproduct\u202e with hidden marks",
     "the quality is good and the price is cheap " * 30,
     "书很好看，孩子很喜欢。" * 12,
+    " " * 70000 + "the battery died after two days, 电池不行",
 ]
 
 
