@@ -9,7 +9,7 @@ import (
 
 func TestStage(t *testing.T) {
 	p := NewPseudonymizer(testRing(t, Key{ID: "k2", Secret: secretB}, Key{ID: "k1", Secret: secretA}))
-	st := NewStage(p, NewScrubber())
+	st := NewStage(p, NewScrubber(), Namespaces{})
 	evs := []event.Event{
 		{UserID: "A2OYYGWDKQ4EZ", Kind: event.KindReview, Summary: "call 13812345678",
 			Text: "mail me: a.b@example.com, ship to 123 Main Street", ItemTitle: "iPhone 13 case"},
@@ -33,5 +33,31 @@ func TestStage(t *testing.T) {
 	before := evs[0]
 	if c := st.Apply(&evs[0]); c != nil || evs[0].Pseudonym != before.Pseudonym || evs[0].Text != before.Text {
 		t.Fatalf("second Apply changed the event: %v %+v", c, evs[0])
+	}
+}
+
+func TestStageNamespaces(t *testing.T) {
+	p := NewPseudonymizer(testRing(t, Key{ID: "k2", Secret: secretB}, Key{ID: "k1", Secret: secretA}))
+	st := NewStage(p, NewScrubber(), Namespaces{Default: "shop-a", ByTopic: map[string]string{"legacy": ""}})
+	cases := []struct {
+		topic, ns string
+	}{
+		{"clicks", "shop-a"},
+		{"reviews", "shop-a"},
+		{"legacy", ""},
+	}
+	for _, c := range cases {
+		e := event.Event{Origin: event.Origin{Topic: c.topic}, UserID: "42"}
+		st.Apply(&e)
+		if want := p.PseudonymIn(c.ns, "42"); e.Pseudonym != want {
+			t.Errorf("%s: pseudonym %s, want the one in namespace %q (%s)", c.topic, e.Pseudonym, c.ns, want)
+		}
+		cands := st.Erasure(c.topic, "42")
+		if len(cands) != 2 || cands[0] != e.Pseudonym || cands[1] != p.CandidatesIn(c.ns, "42")[1] {
+			t.Errorf("%s: erasure candidates %v", c.topic, cands)
+		}
+	}
+	if a, b := p.PseudonymIn("shop-a", "42"), p.PseudonymIn("", "42"); a == b {
+		t.Fatal("namespaces do not separate pseudonyms")
 	}
 }

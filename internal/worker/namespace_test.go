@@ -34,7 +34,7 @@ func TestPrepareUsesTopicNamespace(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := &pipeline{pz: pz, ns: tc.ns}
+			p := &pipeline{privacy: privacy.NewStage(pz, privacy.NewScrubber(), tc.ns)}
 			b := &consumer.Batch{
 				Events:   []event.Event{{Origin: event.Origin{Topic: tc.topic}, Kind: event.KindView, UserID: "42"}},
 				Erasures: []consumer.Erasure{{Origin: event.Origin{Topic: tc.topic}, UserID: "42"}},

@@ -22,9 +22,7 @@ import (
 //	Prepare: privacy (pseudonymize, scrub) -> encoder (embed texts, through the cache)
 //	Apply:   erasures -> profilestore (exactly-once fold) -> online (segments)
 type pipeline struct {
-	pz       *privacy.Pseudonymizer
-	ns       privacy.Namespaces
-	scrub    *privacy.Scrubber
+	privacy  *privacy.Stage
 	enc      encoder.Encoder
 	cache    *encoder.Cache
 	store    *profilestore.Store
@@ -41,19 +39,17 @@ type pipeline struct {
 func (p *pipeline) Prepare(ctx context.Context, b *consumer.Batch) error {
 	for i := range b.Erasures {
 		e := &b.Erasures[i]
-		e.Pseudonyms = p.pz.CandidatesIn(p.ns.For(e.Topic), e.UserID)
+		e.Pseudonyms = p.privacy.Erasure(e.Topic, e.UserID)
 		e.UserID = ""
 	}
 	texts := make([]string, 0, len(b.Events))
 	idx := make([]int, 0, len(b.Events))
 	for i := range b.Events {
 		e := &b.Events[i]
-		e.Pseudonym = p.pz.PseudonymIn(p.ns.For(e.Topic), e.UserID)
-		e.KeyID = p.pz.ActiveKeyID()
-		e.UserID = ""
-		if e.Kind == event.KindReview {
-			e.Summary = p.scrubText(e.Summary)
-			e.Text = p.scrubText(e.Text)
+		for t, n := range p.privacy.Apply(e) {
+			if n > 0 {
+				p.m.PIIRedactions.WithLabelValues(string(t)).Add(float64(n))
+			}
 		}
 		if t := e.EncoderText(); t != "" {
 			texts = append(texts, t)
@@ -81,19 +77,6 @@ func (p *pipeline) Prepare(ctx context.Context, b *consumer.Batch) error {
 		b.Events[i].Vector = vecs[j]
 	}
 	return nil
-}
-
-func (p *pipeline) scrubText(s string) string {
-	if s == "" {
-		return s
-	}
-	out, counts := p.scrub.Scrub(s)
-	for t, n := range counts {
-		if n > 0 {
-			p.m.PIIRedactions.WithLabelValues(string(t)).Add(float64(n))
-		}
-	}
-	return out
 }
 
 // Apply runs erasures first (so a reconsent in the same batch admits the events after it and an

@@ -162,7 +162,7 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		}
 	}
 	p := &pipeline{
-		pz: privacy.NewPseudonymizer(cfg.Keys), ns: cfg.Namespaces, scrub: privacy.NewScrubber(), enc: w.enc, cache: w.cache,
+		privacy: privacy.NewStage(privacy.NewPseudonymizer(cfg.Keys), privacy.NewScrubber(), cfg.Namespaces), enc: w.enc, cache: w.cache,
 		store: w.store, segments: w.segments, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
 	}
 	cc := cfg.Consumer
