@@ -15,6 +15,7 @@ import (
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/profilestore"
+	"github.com/profilestream/profilestream/internal/worker"
 	"github.com/profilestream/profilestream/reader"
 )
 
@@ -154,34 +155,20 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	if !*evaluate {
 		return printSegments(ctx, stdout, rdb, rf.prefix)
 	}
-	var vecs [][]float32
 	store, err := readOnlyStore(rdb, rf.prefix)
 	if err != nil {
 		return err
 	}
-	errEnough := errors.New("enough")
-	err = store.Scan(ctx, func(p *profilestore.Profile) error {
-		if p.Vector != nil {
-			vecs = append(vecs, profilestore.Normalized(p.Vector))
-		}
-		if len(vecs) >= *sampleN {
-			return errEnough
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errEnough) {
+	vecs, err := online.SampleProfiles(ctx, worker.ProfileScanner(store), *sampleN)
+	if err != nil {
 		return err
 	}
 	rows, err := online.EvaluateRange(ctx, vecs, *kMin, min(*kMax, len(vecs)-1))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d profile vectors sampled\n%4s  %12s  %10s\n", len(vecs), "k", "inertia", "silhouette")
-	for _, r := range rows {
-		fmt.Fprintf(stdout, "%4d  %12.3f  %10.3f\n", r.K, r.Inertia, r.Silhouette)
-		fmt.Fprintf(stdout, "FIGURE segments.evaluate.k%d.inertia %.4f\nFIGURE segments.evaluate.k%d.silhouette %.4f\n", r.K, r.Inertia, r.K, r.Silhouette)
-	}
-	return nil
+	fmt.Fprintf(stdout, "%d profile vectors sampled\n", len(vecs))
+	return online.FormatEvaluation(stdout, rows)
 }
 
 // readOnlyStore opens the profile store for reading and erasing (no model needed).

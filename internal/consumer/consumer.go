@@ -477,9 +477,6 @@ func (c *Consumer) setMember(id string) {
 	c.memberMu.Unlock()
 }
 
-// ClientID is the client id this worker presents to the brokers.
-func (c *Consumer) ClientID() string { return c.cfg.ClientID }
-
 // ApplyingFor is how long the batch now in the apply stage has been there (0 when the stage is
 // idle). A long time means the pipeline is blocked downstream (Redis), not in Kafka.
 func (c *Consumer) ApplyingFor() time.Duration {

@@ -265,10 +265,6 @@ func ms(t time.Time) string {
 	return fmtInt(t.UnixMilli())
 }
 
-func wmField(topic string, partition int) string {
-	return fWMPfx + topic + ":" + strconv.Itoa(partition)
-}
-
 type catJSON struct {
 	C string  `json:"c"`
 	N float64 `json:"n"`

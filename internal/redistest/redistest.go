@@ -33,11 +33,6 @@ type Option func(*redisproc.Options)
 // WithAppendOnly turns on AOF persistence (appendfsync always), so that a Kill+Restart keeps data.
 func WithAppendOnly() Option { return func(o *redisproc.Options) { o.AppendOnly = true } }
 
-// WithArgs passes extra redis-server arguments such as "--maxmemory", "10mb".
-func WithArgs(args ...string) Option {
-	return func(o *redisproc.Options) { o.Args = append(o.Args, args...) }
-}
-
 func withCluster() Option { return func(o *redisproc.Options) { o.Cluster = true } }
 
 // Binary returns the path of redis-server, or "" when it is not installed.
@@ -149,14 +144,4 @@ func StartCluster(tb testing.TB) *Cluster {
 		}
 	}
 	return c
-}
-
-// FreePort asks the kernel for a free loopback TCP port.
-func FreePort(tb testing.TB) int {
-	tb.Helper()
-	p, err := redisproc.FreePort()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p
 }

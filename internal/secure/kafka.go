@@ -107,14 +107,6 @@ func (k *Kafka) Mechanism() string {
 	return k.mech
 }
 
-// Username is the SASL user ("" = none).
-func (k *Kafka) Username() string {
-	if k == nil {
-		return ""
-	}
-	return k.user
-}
-
 // String describes the security of the connections for a log line, without the password:
 // "plaintext", "tls", "sasl_plaintext SCRAM-SHA-512 user=worker", "sasl_ssl PLAIN user=worker".
 func (k *Kafka) String() string {

@@ -190,9 +190,6 @@ func (w *Worker) Redis() redis.UniversalClient { return w.rdb }
 // Store returns the profile store.
 func (w *Worker) Store() *profilestore.Store { return w.store }
 
-// Segments returns the segment model (nil when disabled).
-func (w *Worker) Segments() *online.Model { return w.segments }
-
 // Encoder returns the encoder (without the cache).
 func (w *Worker) Encoder() encoder.Encoder { return w.enc }
 
@@ -201,9 +198,6 @@ func (w *Worker) Consumer() *consumer.Consumer { return w.cons }
 
 // Metrics returns the worker's metric series.
 func (w *Worker) Metrics() *metrics.Metrics { return w.m }
-
-// Registry returns the registry the metrics are on.
-func (w *Worker) Registry() *prometheus.Registry { return w.reg }
 
 // Totals returns the running totals (for progress lines and summaries).
 func (w *Worker) Totals() TotalsSnapshot { return w.totals.snapshot() }
