@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"golang.org/x/term"
 
 	"github.com/profilestream/profilestream/data/sample"
@@ -70,13 +69,7 @@ segments with size and top categories, three example profiles, and FIGURE lines.
 		proc, err := redisproc.Start(ctx, redisproc.Options{})
 		switch {
 		case errors.Is(err, redisproc.ErrNoBinary):
-			mr := miniredis.NewMiniRedis()
-			if err := mr.Start(); err != nil {
-				return err
-			}
-			defer mr.Close()
-			rf.addrs = cli.StringList{mr.Addr()}
-			say("demo: redis-server is NOT installed; using an in-process Redis stand-in (miniredis) on %s. Install redis-server for the real thing.", mr.Addr())
+			return fmt.Errorf("demo: redis-server is not installed: run `make demo` (it installs it with scripts/ensure-deps.sh) or give --redis ADDR: %w", err)
 		case err != nil:
 			return err
 		default:
