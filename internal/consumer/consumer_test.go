@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/profilestream/profilestream/internal/kafkatest"
+	"github.com/profilestream/profilestream/internal/lag"
 )
 
 type recorder struct {
@@ -123,7 +124,24 @@ func TestConsumerBatchesDeadLettersAndCommits(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Committed up to the end of every partition: whatever the restarted consumer would
+	// redeliver has been applied by now (commits follow applies).
+	mon, err := lag.New(c.Brokers(), cons2.Group(), Config{}.Topics(), lag.Options{TimeLag: lag.TimeLagOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mon.Close()
+	for {
+		snap, err := mon.Poll(ctx)
+		if err == nil && snap.TotalLag == 0 && len(snap.Partitions) > 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("restarted consumer never committed to the end: %+v (poll error %v)", snap, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	stop2()
 	<-done
 	if rec2.count() != 1 {
