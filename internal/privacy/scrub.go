@@ -139,23 +139,37 @@ func (s *Scrubber) on(t PIIType) bool { return s.enabled == nil || s.enabled[t] 
 // spans replaced per type (nil when there were none).
 func (s *Scrubber) Scrub(text string) (string, Counts) {
 	text = strings.ToValidUTF8(text, "\uFFFD")
-	spans := s.Find(text)
-	if len(spans) == 0 {
-		return text, nil
+	var counts Counts
+	// A replacement changes the neighbours of what follows it, and a detector's boundary rule
+	// may then accept what it refused next to the original ("+1000000+1000000": the second
+	// number follows a digit, then a placeholder). So the output is scanned again until nothing
+	// more is found: a text without PII costs one pass, and every pass removes at least one span.
+	for pass := 0; pass < maxScrubPasses; pass++ {
+		spans := s.Find(text)
+		if len(spans) == 0 {
+			break
+		}
+		if counts == nil {
+			counts = Counts{}
+		}
+		var b strings.Builder
+		b.Grow(len(text))
+		last := 0
+		for _, sp := range spans {
+			b.WriteString(text[last:sp.Start])
+			b.WriteString(sp.Type.Placeholder())
+			counts[sp.Type]++
+			last = sp.End
+		}
+		b.WriteString(text[last:])
+		text = b.String()
 	}
-	var b strings.Builder
-	b.Grow(len(text))
-	counts := Counts{}
-	last := 0
-	for _, sp := range spans {
-		b.WriteString(text[last:sp.Start])
-		b.WriteString(sp.Type.Placeholder())
-		counts[sp.Type]++
-		last = sp.End
-	}
-	b.WriteString(text[last:])
-	return b.String(), counts
+	return text, counts
 }
+
+// maxScrubPasses bounds Scrub's rescans of its own output (in practice a second pass finds
+// something only when two PII values touch, and a third finds nothing).
+const maxScrubPasses = 4
 
 // Find returns the PII spans of orig (which should be valid UTF-8), sorted and not overlapping,
 // as byte offsets into orig. The detectors run on the normalized text (see normalize) and each
@@ -222,6 +236,17 @@ func (s *Scrubber) Find(orig string) []Span {
 		return nil
 	}
 	text = orig
+	// A name found by its context ("我叫路易斯", "Mr. Shaw") is personal wherever it recurs in
+	// the same text, context or not. Bounded to a few names, so this stays linear.
+	names := 0
+	for i, n := 0, len(cands); i < n && names < maxRepeatedNames; i++ {
+		if c := cands[i]; c.Type == Person {
+			names++
+			for _, st := range occurrences(text, text[c.Start:c.End], c.Start) {
+				cands = append(cands, cand{Span{st, st + c.End - c.Start, Person}, c.prio})
+			}
+		}
+	}
 	slices.SortFunc(cands, func(a, b cand) int {
 		if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
 			return lb - la
@@ -806,3 +831,40 @@ func afterISBN(t string, st int) bool {
 }
 
 var ibanHead = regexp.MustCompile(`(?i)[A-Z]{2}\d{2} ?$`)
+
+// maxRepeatedNames bounds how many detected names Find looks for again in the rest of a text.
+const maxRepeatedNames = 8
+
+// occurrences returns the byte offsets of name in text other than at skip, where it stands as
+// a whole word: a Latin name not inside a longer word ("Ann" not in "Annual"); CJK text has no
+// word breaks, so a CJK name counts wherever it appears.
+func occurrences(text, name string, skip int) []int {
+	if len(name) < 2 {
+		return nil
+	}
+	var out []int
+	for from := 0; from < len(text); {
+		i := strings.Index(text[from:], name)
+		if i < 0 {
+			break
+		}
+		st := from + i
+		en := st + len(name)
+		from = en
+		if st == skip {
+			continue
+		}
+		if isWordByte(name[0]) && st > 0 && isWordByte(text[st-1]) {
+			continue
+		}
+		if isWordByte(name[len(name)-1]) && en < len(text) && isWordByte(text[en]) {
+			continue
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func isWordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
+}

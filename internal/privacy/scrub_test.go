@@ -264,3 +264,19 @@ func TestHostileSmoke(t *testing.T) {
 		checkScrubInvariants(t, s, strings.Repeat(u.unit, 2000/len(u.unit)))
 	}
 }
+
+// TestScrubRepeatedName: a name found through its context is replaced wherever it recurs in the
+// text (found on real reviews: "名字叫路易斯 ... 路易斯开始学小号" kept the second one).
+func TestScrubRepeatedName(t *testing.T) {
+	s := NewScrubber()
+	cases := []struct{ in, want string }{
+		{"书中的主人公名字叫路易斯，后来路易斯开始学小号。路易斯很努力。", "书中的主人公名字叫[PERSON]，后来[PERSON]开始学小号。[PERSON]很努力。"},
+		{"My name is Ann Lee. Ann Lee ordered twice; the Annual report is unrelated.", "My name is [PERSON]. [PERSON] ordered twice; the Annual report is unrelated."},
+		{"Another winner from Mr. Shaw. Shawshank fans will like Shaw too.", "Another winner from Mr. [PERSON]. Shawshank fans will like [PERSON] too."},
+	}
+	for _, c := range cases {
+		if got, _ := s.Scrub(c.in); got != c.want {
+			t.Errorf("Scrub(%q)\n got  %q\n want %q", c.in, got, c.want)
+		}
+	}
+}
