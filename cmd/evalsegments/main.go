@@ -19,6 +19,7 @@ func main() {
 	k := flag.Int("k", 0, "number of segments; 0 = the model chooses k from the data (its default)")
 	mergeEvery := flag.Int("merge-every", 256, "events between two merges (stands in for MergeInterval)")
 	sweepEvery := flag.Int("sweep-every", 1024, "events between two staleness sweep passes (stands in for Run's sweep loop)")
+	refitEvery := flag.Int("refit-every", 2048, "events between two refits (stands in for RefitInterval; 0 = never)")
 	python := flag.String("python", "/usr/bin/python3", "python with sklearn for the reference")
 	script := flag.String("ref", "tools/sklearn_ref/segments_ref.py", "the sklearn reference script")
 	vectors := flag.String("vectors", "auto", "auto (encoder when it is a real model, else tfidf), encoder, or tfidf")
@@ -35,7 +36,7 @@ func main() {
 		os.Exit(1)
 	}
 	err = segeval.Run(ctx, segeval.Config{
-		DataDir: *dataDir, Vectorizer: vz, K: *k, MergeEvery: *mergeEvery, SweepEvery: *sweepEvery,
+		DataDir: *dataDir, Vectorizer: vz, K: *k, MergeEvery: *mergeEvery, SweepEvery: *sweepEvery, RefitEvery: *refitEvery,
 		Seeds: *seeds, SpeedReps: *reps, Python: *python, Script: *script, Out: os.Stdout,
 	})
 	if err != nil {

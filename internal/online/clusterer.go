@@ -236,8 +236,16 @@ func (c *Clusterer) InitKMeansPP(sample [][]float32, rng *rand.Rand, lloyd int) 
 		}
 		c.SetSegment(i, sum, 0)
 	}
+	c.lloyd(sample, lloyd)
+	return true
+}
+
+// lloyd runs up to iters spherical Lloyd iterations on sample from the current centroids: assign
+// every point to its nearest centroid, then make each segment's sum and count those of its
+// points. A segment that gets no point keeps its previous centroid (with count 0).
+func (c *Clusterer) lloyd(sample [][]float32, iters int) {
 	labels := make([]int, len(sample))
-	for it := 0; it <= lloyd; it++ {
+	for it := 0; it <= iters; it++ {
 		changed := it == 0
 		for i, x := range sample {
 			l, _ := c.Nearest(x)
@@ -270,7 +278,6 @@ func (c *Clusterer) InitKMeansPP(sample [][]float32, rng *rand.Rand, lloyd int) 
 			break
 		}
 	}
-	return true
 }
 
 // InitBest runs InitKMeansPP trials times (drawing from the same rng, so each trial seeds

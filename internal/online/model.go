@@ -59,6 +59,13 @@ type Options struct {
 	// version bump before the version is bumped again (default 0.01). Smaller keeps assignments
 	// fresher and makes the sweep run more often.
 	VersionDrift float64
+	// UserSampleSize is how many users' latest vectors the worker keeps for Refit (default
+	// 2000; a bottom-k sample by pseudonym hash, so every worker samples the same users). Costs
+	// UserSampleSize*dim*4 bytes; a refit costs about (1+InitTrials)*20*UserSampleSize*K*dim.
+	UserSampleSize int
+	// RefitInterval is how often Run re-clusters the user sample and, when that lowers its
+	// inertia, replaces the shared centroids (default 10m; negative = never). See Model.Refit.
+	RefitInterval time.Duration
 	// WorkerID names this worker in the model's init_by field (default hostname:pid).
 	WorkerID string
 	// Seed makes initialization deterministic (default derived from WorkerID).
@@ -115,6 +122,12 @@ func (o Options) withDefaults() (Options, error) {
 	if o.VersionDrift == 0 {
 		o.VersionDrift = 0.01
 	}
+	if o.UserSampleSize == 0 {
+		o.UserSampleSize = 2000
+	}
+	if o.RefitInterval == 0 {
+		o.RefitInterval = 10 * time.Minute
+	}
 	if o.WorkerID == "" {
 		h, _ := os.Hostname()
 		o.WorkerID = h + ":" + strconv.Itoa(os.Getpid())
@@ -144,6 +157,7 @@ type Model struct {
 	version int64
 	merges  int64
 	res     *Reservoir
+	users   *UserSample // latest vectors of sampled users, for Refit
 	rng     *rand.Rand
 	// local deltas since the last merge
 	dSum   []float64
@@ -175,7 +189,7 @@ func New(client redis.UniversalClient, store SegmentWriter, opts Options) (*Mode
 	}
 	m := &Model{
 		rdb: client, store: store, opts: o, keys: keys{o.Prefix},
-		res: NewReservoir(o.ReservoirSize, o.Seed),
+		res: NewReservoir(o.ReservoirSize, o.Seed), users: NewUserSample(o.UserSampleSize),
 		rng: rand.New(rand.NewPCG(o.Seed, o.Seed*31+7)),
 	}
 	if o.Logger != nil {
@@ -253,6 +267,7 @@ func (m *Model) Observe(ctx context.Context, ups []Update) (ObserveResult, error
 		}
 		vecs[i] = x
 		m.res.Offer(x)
+		m.users.Offer(u.Pseudonym, x)
 	}
 	needInit := m.cl == nil && m.res.Seen() >= int64(m.opts.MinUsersToInit)
 	var initCl *Clusterer
@@ -549,6 +564,12 @@ func (m *Model) Run(ctx context.Context) error {
 	}
 	t := time.NewTicker(m.opts.MergeInterval)
 	defer t.Stop()
+	var refit <-chan time.Time
+	if m.opts.RefitInterval > 0 {
+		rt := time.NewTicker(m.opts.RefitInterval)
+		defer rt.Stop()
+		refit = rt.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -559,6 +580,17 @@ func (m *Model) Run(ctx context.Context) error {
 		case <-t.C:
 			if err := m.Merge(ctx); err != nil && ctx.Err() == nil {
 				m.log.Warn().Err(err).Msg("segment merge failed; retrying at the next interval")
+			}
+		case <-refit:
+			if err := m.Merge(ctx); err != nil && ctx.Err() == nil {
+				m.log.Warn().Err(err).Msg("segment merge before refit failed; retrying at the next interval")
+				continue
+			}
+			if r, err := m.Refit(ctx); err != nil && ctx.Err() == nil {
+				m.log.Warn().Err(err).Msg("segment refit failed; retrying at the next interval")
+			} else if r.Published {
+				m.log.Info().Int("sample", r.Sample).Float64("inertia_before", r.Before).Float64("inertia_after", r.After).
+					Bool("fresh_start", r.Fresh).Msg("segments refitted")
 			}
 		}
 	}

@@ -146,6 +146,9 @@ type ReplayOptions struct {
 	// SweepEvery is the number of events between two sweep passes (stands in for Run's sweep
 	// loop, which starts a pass whenever the version changed).
 	SweepEvery int
+	// RefitEvery is the number of events between two refits (stands in for RefitInterval; 0 =
+	// never). A refit is preceded by a merge and followed by a sweep pass, as in Run.
+	RefitEvery int
 }
 
 // ReplayResult is the state at the end of a replay.
@@ -187,6 +190,14 @@ func Replay(ctx context.Context, client redis.UniversalClient, set *Set, o Repla
 		}
 		if o.MergeEvery > 0 && (i+1)%o.MergeEvery == 0 {
 			if err := m.Merge(ctx); err != nil {
+				return ReplayResult{}, err
+			}
+		}
+		if o.RefitEvery > 0 && (i+1)%o.RefitEvery == 0 {
+			if err := m.Merge(ctx); err != nil {
+				return ReplayResult{}, err
+			}
+			if _, err := m.Refit(ctx); err != nil {
 				return ReplayResult{}, err
 			}
 		}

@@ -54,6 +54,7 @@ type Config struct {
 	K          int
 	MergeEvery int
 	SweepEvery int
+	RefitEvery int
 	Seeds      int
 	SpeedReps  int
 	Python     string
@@ -175,7 +176,7 @@ func evalSet(ctx context.Context, c Config, client redis.UniversalClient, set *S
 	for seed := 1; seed <= c.Seeds; seed++ {
 		r, err := Replay(ctx, client, set, ReplayOptions{
 			Model:      online.Options{K: c.K, Seed: uint64(seed)},
-			MergeEvery: c.MergeEvery, SweepEvery: c.SweepEvery,
+			MergeEvery: c.MergeEvery, SweepEvery: c.SweepEvery, RefitEvery: c.RefitEvery,
 		})
 		if err != nil {
 			return 0, fmt.Errorf("%s replay: %w", set.Name, err)
@@ -189,8 +190,8 @@ func evalSet(ctx context.Context, c Config, client redis.UniversalClient, set *S
 		oursSSE = append(oursSSE, sse(xs, labels))
 		nearNMI = append(nearNMI, NMI(nearestLabels(xs, r.Centroids), truth))
 	}
-	fmt.Fprintf(w, "ours: %d replays of %d events (one Observe each, merge every %d, sweep every %d): %.1fs\n",
-		c.Seeds, len(set.Events), c.MergeEvery, c.SweepEvery, time.Since(t).Seconds())
+	fmt.Fprintf(w, "ours: %d replays of %d events (one Observe each, merge every %d, sweep every %d, refit every %d): %.1fs\n",
+		c.Seeds, len(set.Events), c.MergeEvery, c.SweepEvery, c.RefitEvery, time.Since(t).Seconds())
 	var ks []float64
 	for _, r := range ours {
 		ks = append(ks, float64(r.K))

@@ -1,0 +1,161 @@
+package online
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// refitLloyd bounds the Lloyd iterations of a refit.
+const refitLloyd = 20
+
+// RefitResult says what one Refit did.
+type RefitResult struct {
+	// Published is true when this worker's refit replaced the shared centroids (and bumped the
+	// version); false when there was nothing to refit or another worker changed the version
+	// first.
+	Published bool
+	// Sample is the number of users the refit clustered.
+	Sample int
+	// Before and After are the mean cosine inertia of the sample under the centroids before and
+	// after the refit; Fresh is true when a fresh k-means++ start beat the warm start.
+	Before, After float64
+	Fresh         bool
+}
+
+// Refit re-clusters this worker's user sample (the latest vector of up to UserSampleSize users,
+// see UserSample) and, when that lowers the sample's inertia, publishes the result as the new
+// shared centroids with a version bump, so that the staleness sweep re-assigns every user.
+//
+// Online updates alone leave k-means where its early centroids and each user's early, partial
+// profile put it: a centroid is the mean of every sample ever added to it, including vectors of
+// users who have since drifted away, and a poor start is never undone. A refit runs spherical
+// Lloyd iterations from the current centroids (warm start, segment ids stay) and InitTrials
+// fresh k-means++ starts on the users' current vectors, and keeps the start with the lowest
+// inertia; a fresh winner's segments are matched to the current ones by centroid similarity so
+// that ids stay as stable as possible. Shared sums are replaced by the sample's sums scaled to
+// the shared total count, so later online updates keep their 1/n learning rate. Run calls it
+// every RefitInterval.
+func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
+	m.mu.Lock()
+	if m.cl == nil || m.users.Len() < 2*m.cl.K() {
+		m.mu.Unlock()
+		return RefitResult{}, nil
+	}
+	k, dim := m.cl.K(), m.cl.Dim()
+	sample := m.users.Vectors()
+	cur := NewClusterer(k, dim)
+	var total float64
+	for i := 0; i < k; i++ {
+		cur.SetSegment(i, m.cl.Sum(i), m.cl.Count(i))
+		total += m.cl.Count(i)
+	}
+	base := m.version
+	seed := m.opts.Seed ^ uint64(m.merges+1)*0x9e3779b97f4a7c15 ^ uint64(base)
+	m.mu.Unlock()
+
+	res := RefitResult{Sample: len(sample), Before: cur.Inertia(sample) / float64(len(sample))}
+	warm := NewClusterer(k, dim)
+	for i := 0; i < k; i++ {
+		warm.SetSegment(i, f32to64(cur.Centroid(i)), 0)
+	}
+	warm.lloyd(sample, refitLloyd)
+	best, bestIn := warm, warm.Inertia(sample)
+	fresh := NewClusterer(k, dim)
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	fresh.InitBest(sample, rand.New(rand.NewPCG(seed, uint64(len(sample)))), refitLloyd, m.opts.InitTrials)
+	if in := fresh.Inertia(sample); in < bestIn {
+		best, bestIn, res.Fresh = fresh.matchedTo(cur), in, true
+	}
+	res.After = bestIn / float64(len(sample))
+	if res.After >= res.Before {
+		return res, nil
+	}
+	if total <= 0 {
+		total = float64(len(sample))
+	}
+	scale := total / float64(len(sample))
+	args := []any{base, m.opts.Now().UnixMilli(), k, dim}
+	for i := 0; i < k; i++ {
+		s := make([]float64, dim)
+		for j, v := range best.Sum(i) {
+			s[j] = v * scale
+		}
+		args = append(args, encodeF64as32(s), strconv.FormatFloat(best.Count(i)*scale, 'g', -1, 64), encodeF32(best.Centroid(i)))
+	}
+	ok, err := refitScript.Run(ctx, m.rdb, []string{m.keys.Centroids()}, args...).Int()
+	if err != nil {
+		return res, fmt.Errorf("online: refit: %w", err)
+	}
+	res.Published = ok == 1
+	return res, m.pull(ctx)
+}
+
+// matchedTo returns c with its segments permuted so that each is paired with the most similar
+// segment of ref (greedy over all pairs by descending cosine).
+func (c *Clusterer) matchedTo(ref *Clusterer) *Clusterer {
+	k := c.k
+	type pair struct {
+		i, j int
+		s    float32
+	}
+	var ps []pair
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			ps = append(ps, pair{i, j, dot(c.Centroid(i), ref.Centroid(j))})
+		}
+	}
+	// selection by descending similarity (k is small)
+	usedC, usedR := make([]bool, k), make([]bool, k)
+	out := NewClusterer(k, c.dim)
+	for n := 0; n < k; n++ {
+		bi := -1
+		for x, p := range ps {
+			if usedC[p.i] || usedR[p.j] {
+				continue
+			}
+			if bi < 0 || p.s > ps[bi].s {
+				bi = x
+			}
+		}
+		p := ps[bi]
+		usedC[p.i], usedR[p.j] = true, true
+		out.SetSegment(p.j, c.Sum(p.i), c.Count(p.i))
+	}
+	return out
+}
+
+func f32to64(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+// refitScript replaces the shared sums, counts and centroids when the version is still the one
+// the refit started from, and bumps the version.
+// KEYS[1] centroids hash. ARGV: base_version, now_ms, k, dim, then k times (sum blob, count,
+// centroid blob). Returns 1 when replaced, 0 when the version had changed.
+var refitScript = redis.NewScript(`
+local key = KEYS[1]
+local v = redis.call('HGET', key, 'version')
+if not v or tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
+if tonumber(redis.call('HGET', key, 'k')) ~= tonumber(ARGV[3]) or tonumber(redis.call('HGET', key, 'dim')) ~= tonumber(ARGV[4]) then
+  return redis.error_reply('ONLINE_SHAPE stored k/dim differ from this worker')
+end
+local k = tonumber(ARGV[3])
+for i = 0, k - 1 do
+  local a = 5 + 3 * i
+  redis.call('HSET', key, 'sum:' .. i, ARGV[a], 'count:' .. i, ARGV[a + 1],
+    'centroid:' .. i, ARGV[a + 2], 'anchor:' .. i, ARGV[a + 2])
+end
+redis.call('HSET', key, 'version', tonumber(v) + 1, 'updated_ms', ARGV[2], 'refit_ms', ARGV[2])
+redis.call('HINCRBY', key, 'refits', 1)
+return 1
+`)
