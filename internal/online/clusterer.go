@@ -12,11 +12,16 @@ import (
 // Centroid i is sums[i]/||sums[i]||. Adding a unit vector x with weight w to segment i makes
 // sums[i] += w*x and counts[i] += w, which moves the mean sums[i]/counts[i] towards x with
 // learning rate w/counts[i] (1/n for unit weights).
+//
+// For speed, the centroids are kept unnormalized: raw[i] is sums[i] in float32 and inv[i] is
+// 1/||sums[i]||, so a similarity is one dot product times inv[i], and Add updates sums, raw and
+// the norm in a single pass over the dimensions.
 type Clusterer struct {
 	k, dim int
 	sums   []float64 // k*dim
 	counts []float64 // k
-	cent   []float32 // k*dim, unit vectors (zero for an empty segment)
+	raw    []float32 // k*dim, float32(sums)
+	inv    []float32 // k, 1/||sums[i]|| (0 for an empty segment)
 }
 
 // NewClusterer returns a clusterer with k empty segments of dimension dim.
@@ -25,7 +30,8 @@ func NewClusterer(k, dim int) *Clusterer {
 		k: k, dim: dim,
 		sums:   make([]float64, k*dim),
 		counts: make([]float64, k),
-		cent:   make([]float32, k*dim),
+		raw:    make([]float32, k*dim),
+		inv:    make([]float32, k),
 	}
 }
 
@@ -35,8 +41,15 @@ func (c *Clusterer) K() int { return c.k }
 // Dim returns the vector dimension.
 func (c *Clusterer) Dim() int { return c.dim }
 
-// Centroid returns segment i's unit centroid (shared storage; do not modify).
-func (c *Clusterer) Centroid(i int) []float32 { return c.cent[i*c.dim : (i+1)*c.dim] }
+// Centroid returns segment i's unit centroid (a new slice; zero for an empty segment).
+func (c *Clusterer) Centroid(i int) []float32 {
+	out := make([]float32, c.dim)
+	inv := float64(c.inv[i])
+	for j, v := range c.sums[i*c.dim : (i+1)*c.dim] {
+		out[j] = float32(v * inv)
+	}
+	return out
+}
 
 // Count returns segment i's (possibly decayed) count.
 func (c *Clusterer) Count(i int) float64 { return c.counts[i] }
@@ -45,7 +58,7 @@ func (c *Clusterer) Count(i int) float64 { return c.counts[i] }
 func (c *Clusterer) Centroids() [][]float32 {
 	out := make([][]float32, c.k)
 	for i := range out {
-		out[i] = append([]float32(nil), c.Centroid(i)...)
+		out[i] = c.Centroid(i)
 	}
 	return out
 }
@@ -66,28 +79,41 @@ func (c *Clusterer) renorm(i int) {
 	for _, v := range s {
 		n += v * v
 	}
-	dst := c.cent[i*c.dim : (i+1)*c.dim]
-	if n == 0 {
-		clear(dst)
-		return
-	}
-	inv := 1 / math.Sqrt(n)
+	dst := c.raw[i*c.dim : (i+1)*c.dim]
 	for j, v := range s {
-		dst[j] = float32(v * inv)
+		dst[j] = float32(v)
 	}
+	c.inv[i] = invNorm(n)
+}
+
+func invNorm(n2 float64) float32 {
+	if n2 <= 0 || math.IsNaN(n2) || math.IsInf(n2, 0) {
+		return 0
+	}
+	return float32(1 / math.Sqrt(n2))
 }
 
 // Similarity returns cos(x, centroid i) for a unit vector x.
 func (c *Clusterer) Similarity(x []float32, i int) float32 {
-	return dot(x, c.cent[i*c.dim:(i+1)*c.dim])
+	return dot(x, c.raw[i*c.dim:(i+1)*c.dim]) * c.inv[i]
 }
 
 // Nearest returns the segment whose centroid is most similar to the unit vector x and its cosine
 // distance 1 - cos.
 func (c *Clusterer) Nearest(x []float32) (seg int, dist float32) {
 	best, bestSim := 0, float32(-2)
-	for i := 0; i < c.k; i++ {
-		if s := dot(x, c.cent[i*c.dim:(i+1)*c.dim]); s > bestSim {
+	d := c.dim
+	i := 0
+	for ; i+4 <= c.k; i += 4 {
+		s0, s1, s2, s3 := dot4(x, c.raw[i*d:(i+1)*d], c.raw[(i+1)*d:(i+2)*d], c.raw[(i+2)*d:(i+3)*d], c.raw[(i+3)*d:(i+4)*d])
+		for o, s := range [4]float32{s0 * c.inv[i], s1 * c.inv[i+1], s2 * c.inv[i+2], s3 * c.inv[i+3]} {
+			if s > bestSim {
+				best, bestSim = i+o, s
+			}
+		}
+	}
+	for ; i < c.k; i++ {
+		if s := dot(x, c.raw[i*d:(i+1)*d]) * c.inv[i]; s > bestSim {
 			best, bestSim = i, s
 		}
 	}
@@ -112,11 +138,18 @@ func (c *Clusterer) Assign(x []float32, current int, margin float64) (seg int, d
 // Add adds x with weight w to segment i (learning rate w/count) and renormalizes its centroid.
 func (c *Clusterer) Add(i int, x []float32, w float64) {
 	s := c.sums[i*c.dim : (i+1)*c.dim]
+	r := c.raw[i*c.dim : (i+1)*c.dim]
+	s = s[:len(x)]
+	r = r[:len(x)]
+	var n2 float64
 	for j, v := range x {
-		s[j] += w * float64(v)
+		t := s[j] + w*float64(v)
+		s[j] = t
+		r[j] = float32(t)
+		n2 += t * t
 	}
 	c.counts[i] += w
-	c.renorm(i)
+	c.inv[i] = invNorm(n2)
 }
 
 // Decay multiplies every sum and count by f (0 < f <= 1): forgetting.
@@ -255,7 +288,7 @@ func (c *Clusterer) lloyd(sample [][]float32, iters int) {
 			labels[i] = l
 		}
 		// Rebuild sums from the assignment; keep an empty segment's previous centroid.
-		old := append([]float32(nil), c.cent...)
+		old := append([]float32(nil), c.raw...)
 		clear(c.sums)
 		clear(c.counts)
 		for i, x := range sample {
@@ -326,6 +359,20 @@ func pickWeighted(w []float64, rng *rand.Rand) int {
 		}
 	}
 	return -1
+}
+
+// dot4 returns x's dot products with a, b, c and d (each at least as long as x), reading x once.
+func dot4(x, a, b, c, d []float32) (float32, float32, float32, float32) {
+	n := len(x)
+	a, b, c, d = a[:n], b[:n], c[:n], d[:n]
+	var s0, s1, s2, s3 float32
+	for j, v := range x {
+		s0 += v * a[j]
+		s1 += v * b[j]
+		s2 += v * c[j]
+		s3 += v * d[j]
+	}
+	return s0, s1, s2, s3
 }
 
 func dot(a, b []float32) float32 {

@@ -127,12 +127,13 @@ func (s *sklearn) PartialFitInit(k, batches int) error {
 	return s.call(map[string]any{"cmd": "pf_init", "k": k, "batches": batches}, &r)
 }
 
-// PartialFitTime runs calls partial_fit calls and returns each call's seconds.
-func (s *sklearn) PartialFitTime(calls int) ([]float64, error) {
+// PartialFitTime runs calls partial_fit calls with at most threads threads (0 = sklearn's
+// default) and returns each call's seconds.
+func (s *sklearn) PartialFitTime(calls, threads int) ([]float64, error) {
 	var r struct {
 		Seconds []float64 `json:"seconds"`
 	}
-	err := s.call(map[string]any{"cmd": "pf_time", "calls": calls}, &r)
+	err := s.call(map[string]any{"cmd": "pf_time", "calls": calls, "threads": threads}, &r)
 	return r.Seconds, err
 }
 

@@ -55,7 +55,7 @@ func evalSpeed(ctx context.Context, c Config, client redis.UniversalClient, set 
 			}
 			per = append(per, time.Since(t).Seconds()/1024)
 		}
-		return median(per)
+		return minOf(per)
 	}
 	// Observe in batches of 1024 users, each carrying its stored segment (as the worker's fold
 	// reads it), Redis membership writes included.
@@ -104,14 +104,21 @@ func evalSpeed(ctx context.Context, c Config, client redis.UniversalClient, set 
 			}
 			per = append(per, time.Since(t).Seconds()/1024)
 		}
-		return median(per), nil
+		return minOf(per), nil
 	}
+	// sklearn at its best: the faster of one thread and its default (all cores).
 	python := func() (float64, error) {
-		secs, err := sk.PartialFitTime(callsPerRep)
-		if err != nil {
-			return 0, err
+		best := 0.0
+		for _, threads := range []int{1, 0} {
+			secs, err := sk.PartialFitTime(callsPerRep, threads)
+			if err != nil {
+				return 0, err
+			}
+			if b := minOf(secs) / 1024; best == 0 || b < best {
+				best = b
+			}
 		}
-		return median(secs) / 1024, nil
+		return best, nil
 	}
 	var pys, cores, obss, ratios, obsRatios []float64
 	for rep := 0; rep < c.SpeedReps; rep++ {
@@ -142,7 +149,7 @@ func evalSpeed(ctx context.Context, c Config, client redis.UniversalClient, set 
 		}
 		return out
 	}
-	fmt.Fprintf(w, "\nspeed on %s, k=%d, %d batches of 1024 rows, %d interleaved repetitions of %d batches per side (median per batch):\n",
+	fmt.Fprintf(w, "\nspeed on %s, k=%d, %d batches of 1024 rows, %d interleaved repetitions of %d batches per side (best batch of each; sklearn the faster of 1 thread and its default):\n",
 		set.Name, k, nb, c.SpeedReps, callsPerRep)
 	fmt.Fprintf(w, "  sklearn partial_fit us/sample: %s\n", list(us(pys), "%.2f"))
 	fmt.Fprintf(w, "  ours Assign+Add us/update:     %s\n", list(us(cores), "%.2f"))
@@ -152,6 +159,14 @@ func evalSpeed(ctx context.Context, c Config, client redis.UniversalClient, set 
 	fmt.Fprintf(w, "FIGURE segments.update_speed_ratio_vs_minibatch %.4f\n", median(ratios))
 	fmt.Fprintf(w, "FIGURE segments.update_speed_ratio_vs_minibatch.observe_batch1024 %.4f\n", median(obsRatios))
 	return nil
+}
+
+func minOf(v []float64) float64 {
+	m := v[0]
+	for _, x := range v[1:] {
+		m = min(m, x)
+	}
+	return m
 }
 
 // recorder is a SegmentWriter that remembers each user's last assignment.

@@ -12,8 +12,10 @@ line {"sklearn": version} and then answers one JSON request per stdin line with 
   {"cmd": "pf_init", "k": K, "batches": B}
       a MiniBatchKMeans(K, batch_size=1024, n_init=3, random_state=0) warmed by one partial_fit
       call; the timed batches are rows [b*1024, (b+1)*1024) of X for b < B, in that order.
-  {"cmd": "pf_time", "calls": C}
-      C partial_fit calls cycling through those batches; returns the seconds of each call.
+  {"cmd": "pf_time", "calls": C, "threads": T}
+      C partial_fit calls cycling through those batches; returns the seconds of each call. With
+      T > 0, OpenMP/BLAS are limited to T threads (threadpoolctl) for these calls; T = 0 leaves
+      sklearn's default (all cores).
 
 The Go side times its own update on the same rows between two pf_time requests (interleaved
 repetitions), so both sides see the same load. Run with Debian's python3 (/usr/bin/python3),
@@ -57,13 +59,19 @@ def main():
             nb = 0
             out = {"ok": True}
         elif cmd == "pf_time":
+            import contextlib
+            limit = contextlib.nullcontext()
+            if req.get("threads", 0) > 0:
+                from threadpoolctl import threadpool_limits
+                limit = threadpool_limits(limits=req["threads"])
             secs = []
-            for _ in range(req["calls"]):
-                b = batches[nb % len(batches)]
-                nb += 1
-                t = time.perf_counter()
-                pf.partial_fit(b)
-                secs.append(time.perf_counter() - t)
+            with limit:
+                for _ in range(req["calls"]):
+                    b = batches[nb % len(batches)]
+                    nb += 1
+                    t = time.perf_counter()
+                    pf.partial_fit(b)
+                    secs.append(time.perf_counter() - t)
             out = {"seconds": secs}
         else:
             out = {"error": "unknown cmd %r" % cmd}
