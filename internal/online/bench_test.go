@@ -29,3 +29,24 @@ func BenchmarkClustererUpdate(b *testing.B) {
 		prev[r] = s
 	}
 }
+
+func TestDot4MatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 33, 256, 384} {
+		vec := func() []float32 {
+			v := make([]float32, n+5) // longer than x, as centroid rows may be
+			for j := range v {
+				v[j] = float32(rng.NormFloat64())
+			}
+			return v
+		}
+		x, a, b, c, d := vec()[:n], vec(), vec(), vec(), vec()
+		g0, g1, g2, g3 := dot4go(x, a, b, c, d)
+		s0, s1, s2, s3 := dot4(x, a, b, c, d)
+		for i, p := range [][2]float32{{g0, s0}, {g1, s1}, {g2, s2}, {g3, s3}} {
+			if diff := p[0] - p[1]; diff > 1e-3 || diff < -1e-3 {
+				t.Errorf("n=%d dot %d: go %v, dot4 %v", n, i, p[0], p[1])
+			}
+		}
+	}
+}

@@ -361,8 +361,8 @@ func pickWeighted(w []float64, rng *rand.Rand) int {
 	return -1
 }
 
-// dot4 returns x's dot products with a, b, c and d (each at least as long as x), reading x once.
-func dot4(x, a, b, c, d []float32) (float32, float32, float32, float32) {
+// dot4go is dot4 in plain Go (the reference for the assembly kernel and its fallback).
+func dot4go(x, a, b, c, d []float32) (float32, float32, float32, float32) {
 	n := len(x)
 	a, b, c, d = a[:n], b[:n], c[:n], d[:n]
 	var s0, s1, s2, s3 float32
