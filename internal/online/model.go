@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,9 +20,14 @@ import (
 // HalfLife, VersionDrift and ReseedFraction (the shared model records K and the dimension and
 // refuses workers that differ).
 type Options struct {
-	// K is the number of segments (default 8). More segments are finer but each is smaller and
-	// noisier; use Evaluate to choose. Changing K needs a new Prefix or deleting the model key.
+	// K is the number of segments; 0 (the default) chooses k from the data: the k in
+	// [KMin, KMax] whose clustering of the initialization sample has the highest mean cosine
+	// silhouette (see ChooseK), re-examined at every Refit on the user sample (k changes only
+	// when another k's silhouette is higher by KSwitchGain). With a fixed K, changing it needs a
+	// new Prefix or deleting the model key.
 	K int
+	// KMin and KMax bound the automatic k (defaults DefaultKMin 4 and DefaultKMax 16).
+	KMin, KMax int
 	// Prefix starts every Redis key (default "ps").
 	Prefix string
 	// MinUsersToInit is how many profile updates with a vector this worker must have seen
@@ -77,20 +83,30 @@ type Options struct {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.K == 0 {
-		o.K = 8
+	if o.K < 0 {
+		return o, fmt.Errorf("online: K must be at least 1 (or 0 to choose from the data), got %d", o.K)
 	}
-	if o.K < 1 {
-		return o, fmt.Errorf("online: K must be at least 1, got %d", o.K)
+	if o.KMin == 0 {
+		o.KMin = DefaultKMin
+	}
+	if o.KMax == 0 {
+		o.KMax = max(DefaultKMax, o.KMin)
+	}
+	if o.K == 0 && (o.KMin < 2 || o.KMax < o.KMin) {
+		return o, fmt.Errorf("online: want 2 <= KMin <= KMax, got KMin %d, KMax %d", o.KMin, o.KMax)
+	}
+	kInit := o.K // the largest k initialization may need
+	if kInit == 0 {
+		kInit = o.KMax
 	}
 	if o.Prefix == "" {
 		o.Prefix = "ps"
 	}
 	if o.MinUsersToInit == 0 {
-		o.MinUsersToInit = 10 * o.K
+		o.MinUsersToInit = 10 * kInit
 	}
-	if o.MinUsersToInit < o.K {
-		return o, fmt.Errorf("online: MinUsersToInit (%d) must be at least K (%d)", o.MinUsersToInit, o.K)
+	if o.MinUsersToInit < kInit {
+		return o, fmt.Errorf("online: MinUsersToInit (%d) must be at least K (%d)", o.MinUsersToInit, kInit)
 	}
 	if o.ReservoirSize == 0 {
 		o.ReservoirSize = max(1000, o.MinUsersToInit)
@@ -272,9 +288,7 @@ func (m *Model) Observe(ctx context.Context, ups []Update) (ObserveResult, error
 	needInit := m.cl == nil && m.res.Seen() >= int64(m.opts.MinUsersToInit)
 	var initCl *Clusterer
 	if needInit {
-		initCl = NewClusterer(m.opts.K, m.dim)
-		sample := append([][]float32(nil), m.res.Sample()...)
-		initCl.InitBest(sample, rand.New(rand.NewPCG(m.opts.Seed, uint64(len(sample)))), 20, m.opts.InitTrials)
+		initCl = m.initClusterer(append([][]float32(nil), m.res.Sample()...), m.dim)
 	}
 	m.mu.Unlock()
 	if initCl != nil {
@@ -413,17 +427,20 @@ func (m *Model) pull(ctx context.Context) error {
 func (m *Model) adopt(st sharedState) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if st.k != m.opts.K {
+	if m.opts.K > 0 && st.k != m.opts.K {
 		return fmt.Errorf("online: the shared model has K=%d, this worker K=%d (use another Prefix or delete %s)", st.k, m.opts.K, m.keys.Centroids())
 	}
 	if m.dim != 0 && st.dim != m.dim {
 		return fmt.Errorf("online: the shared model has dimension %d, this worker's vectors %d", st.dim, m.dim)
 	}
 	m.dim = st.dim
-	if m.cl == nil || m.cl.Dim() != st.dim {
+	if m.cl == nil || m.cl.Dim() != st.dim || m.cl.K() != st.k {
+		// First adoption, or the shared k changed (automatic k): local deltas of another k
+		// cannot be merged and are dropped.
 		m.cl = NewClusterer(st.k, st.dim)
 		m.dSum = make([]float64, st.k*st.dim)
 		m.dCount = make([]float64, st.k)
+		m.stats = make([]segDelta, st.k)
 	}
 	for i := 0; i < st.k; i++ {
 		s := append([]float64(nil), st.sums[i]...)
@@ -459,7 +476,7 @@ func (m *Model) Merge(ctx context.Context) error {
 		m.mu.Unlock()
 		return m.pull(ctx)
 	}
-	k, dim := m.opts.K, m.dim
+	k, dim := m.cl.K(), m.dim
 	dSum, dCount := m.dSum, m.dCount
 	m.dSum, m.dCount = make([]float64, k*dim), make([]float64, k)
 	stats := m.stats
@@ -487,6 +504,10 @@ func (m *Model) Merge(ctx context.Context) error {
 	raw, err := mergeScript.Run(ctx, m.rdb, []string{m.keys.Centroids()}, args...).StringSlice()
 	if err != nil {
 		m.restoreDeltas(dSum, dCount, stats)
+		if m.opts.K == 0 && strings.Contains(err.Error(), "ONLINE_SHAPE") {
+			// Another worker's refit changed k: adopt the new model (dropping our deltas).
+			return m.pull(ctx)
+		}
 		return fmt.Errorf("online: merge: %w", err)
 	}
 	h := make(map[string]string, len(raw)/2)

@@ -24,6 +24,10 @@ type RefitResult struct {
 	// after the refit; Fresh is true when a fresh k-means++ start beat the warm start.
 	Before, After float64
 	Fresh         bool
+	// K is the number of segments after the refit; with an automatic k (Options.K = 0) Scores
+	// are the silhouettes of the candidate k on the sample (see ChooseK).
+	K      int
+	Scores []KScore
 }
 
 // Refit re-clusters this worker's user sample (the latest vector of up to UserSampleSize users,
@@ -57,7 +61,32 @@ func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
 	seed := m.opts.Seed ^ uint64(m.merges+1)*0x9e3779b97f4a7c15 ^ uint64(base)
 	m.mu.Unlock()
 
-	res := RefitResult{Sample: len(sample), Before: cur.Inertia(sample) / float64(len(sample))}
+	res := RefitResult{Sample: len(sample), Before: cur.Inertia(sample) / float64(len(sample)), K: k}
+	rng := rand.New(rand.NewPCG(seed, uint64(len(sample))))
+	if m.opts.K == 0 {
+		kc, scores, err := ChooseK(ctx, sample, m.opts.KMin, m.opts.KMax, rng)
+		if err != nil {
+			return res, err
+		}
+		res.Scores = scores
+		curS, bestS := -2.0, -2.0
+		for _, sc := range scores {
+			if sc.K == k {
+				curS = sc.Silhouette
+			}
+			if sc.K == kc {
+				bestS = sc.Silhouette
+			}
+		}
+		if kc != k && bestS > curS+KSwitchGain {
+			// A new k: a fresh clustering, matched to the current segments where it can be.
+			fresh := NewClusterer(kc, dim)
+			fresh.InitBest(sample, rng, refitLloyd, m.opts.InitTrials)
+			res.K, res.Fresh = kc, true
+			res.After = fresh.Inertia(sample) / float64(len(sample))
+			return m.publishRefit(ctx, res, fresh.matchedTo(cur), base, total, len(sample))
+		}
+	}
 	warm := NewClusterer(k, dim)
 	for i := 0; i < k; i++ {
 		warm.SetSegment(i, f32to64(cur.Centroid(i)), 0)
@@ -68,7 +97,7 @@ func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	fresh.InitBest(sample, rand.New(rand.NewPCG(seed, uint64(len(sample)))), refitLloyd, m.opts.InitTrials)
+	fresh.InitBest(sample, rng, refitLloyd, m.opts.InitTrials)
 	if in := fresh.Inertia(sample); in < bestIn {
 		best, bestIn, res.Fresh = fresh.matchedTo(cur), in, true
 	}
@@ -76,10 +105,17 @@ func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
 	if res.After >= res.Before {
 		return res, nil
 	}
+	return m.publishRefit(ctx, res, best, base, total, len(sample))
+}
+
+// publishRefit replaces the shared model by best (sums scaled from n sample points to the
+// shared total count) if the shared version is still base, and adopts the result.
+func (m *Model) publishRefit(ctx context.Context, res RefitResult, best *Clusterer, base int64, total float64, n int) (RefitResult, error) {
 	if total <= 0 {
-		total = float64(len(sample))
+		total = float64(n)
 	}
-	scale := total / float64(len(sample))
+	k, dim := best.K(), best.Dim()
+	scale := total / float64(n)
 	args := []any{base, m.opts.Now().UnixMilli(), k, dim}
 	for i := 0; i < k; i++ {
 		s := make([]float64, dim)
@@ -96,8 +132,10 @@ func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
 	return res, m.pull(ctx)
 }
 
-// matchedTo returns c with its segments permuted so that each is paired with the most similar
-// segment of ref (greedy over all pairs by descending cosine).
+// matchedTo returns c with its segments renumbered so that each keeps the id of the most
+// similar segment of ref (greedy over all pairs by descending cosine; ids are < c.K(), so when
+// ref has more segments some of them have no successor, and when it has fewer the unmatched
+// segments of c take the free ids).
 func (c *Clusterer) matchedTo(ref *Clusterer) *Clusterer {
 	k := c.k
 	type pair struct {
@@ -106,26 +144,40 @@ func (c *Clusterer) matchedTo(ref *Clusterer) *Clusterer {
 	}
 	var ps []pair
 	for i := 0; i < k; i++ {
-		for j := 0; j < k; j++ {
-			ps = append(ps, pair{i, j, dot(c.Centroid(i), ref.Centroid(j))})
+		ci := c.Centroid(i)
+		for j := 0; j < min(k, ref.k); j++ {
+			ps = append(ps, pair{i, j, dot(ci, ref.Centroid(j))})
 		}
 	}
-	// selection by descending similarity (k is small)
-	usedC, usedR := make([]bool, k), make([]bool, k)
+	usedC, usedID := make([]bool, k), make([]bool, k)
 	out := NewClusterer(k, c.dim)
-	for n := 0; n < k; n++ {
+	for {
 		bi := -1
 		for x, p := range ps {
-			if usedC[p.i] || usedR[p.j] {
+			if usedC[p.i] || usedID[p.j] {
 				continue
 			}
 			if bi < 0 || p.s > ps[bi].s {
 				bi = x
 			}
 		}
+		if bi < 0 {
+			break
+		}
 		p := ps[bi]
-		usedC[p.i], usedR[p.j] = true, true
+		usedC[p.i], usedID[p.j] = true, true
 		out.SetSegment(p.j, c.Sum(p.i), c.Count(p.i))
+	}
+	id := 0
+	for i := 0; i < k; i++ {
+		if usedC[i] {
+			continue
+		}
+		for usedID[id] {
+			id++
+		}
+		usedID[id] = true
+		out.SetSegment(id, c.Sum(i), c.Count(i))
 	}
 	return out
 }
@@ -138,18 +190,23 @@ func f32to64(v []float32) []float64 {
 	return out
 }
 
-// refitScript replaces the shared sums, counts and centroids when the version is still the one
-// the refit started from, and bumps the version.
+// refitScript replaces the shared sums, counts and centroids (and k, when an automatic k
+// changed) when the version is still the one the refit started from, and bumps the version.
 // KEYS[1] centroids hash. ARGV: base_version, now_ms, k, dim, then k times (sum blob, count,
 // centroid blob). Returns 1 when replaced, 0 when the version had changed.
 var refitScript = redis.NewScript(`
 local key = KEYS[1]
 local v = redis.call('HGET', key, 'version')
 if not v or tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
-if tonumber(redis.call('HGET', key, 'k')) ~= tonumber(ARGV[3]) or tonumber(redis.call('HGET', key, 'dim')) ~= tonumber(ARGV[4]) then
-  return redis.error_reply('ONLINE_SHAPE stored k/dim differ from this worker')
+if tonumber(redis.call('HGET', key, 'dim')) ~= tonumber(ARGV[4]) then
+  return redis.error_reply('ONLINE_SHAPE stored dim differs from this worker')
 end
 local k = tonumber(ARGV[3])
+local oldk = tonumber(redis.call('HGET', key, 'k'))
+for i = k, oldk - 1 do
+  redis.call('HDEL', key, 'sum:' .. i, 'count:' .. i, 'centroid:' .. i, 'anchor:' .. i)
+end
+redis.call('HSET', key, 'k', k)
 for i = 0, k - 1 do
   local a = 5 + 3 * i
   redis.call('HSET', key, 'sum:' .. i, ARGV[a], 'count:' .. i, ARGV[a + 1],
