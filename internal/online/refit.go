@@ -12,6 +12,11 @@ import (
 // refitLloyd bounds the Lloyd iterations of a refit.
 const refitLloyd = 20
 
+// RefitMinGain is the relative decrease of the sample's inertia a refit must reach to be
+// published: every publication bumps the version and so makes the sweep re-assign every user,
+// which is not worth a negligible improvement.
+const RefitMinGain = 0.01
+
 // RefitResult says what one Refit did.
 type RefitResult struct {
 	// Published is true when this worker's refit replaced the shared centroids (and bumped the
@@ -32,7 +37,8 @@ type RefitResult struct {
 
 // Refit re-clusters this worker's user sample (the latest vector of up to UserSampleSize users,
 // see UserSample) and, when that lowers the sample's inertia, publishes the result as the new
-// shared centroids with a version bump, so that the staleness sweep re-assigns every user.
+// shared centroids with a version bump, so that the staleness sweep re-assigns every user. It
+// publishes only when the inertia drops by at least RefitMinGain (relative), or k changed.
 //
 // Online updates alone leave k-means where its early centroids and each user's early, partial
 // profile put it: a centroid is the mean of every sample ever added to it, including vectors of
@@ -102,7 +108,7 @@ func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
 		best, bestIn, res.Fresh = fresh.matchedTo(cur), in, true
 	}
 	res.After = bestIn / float64(len(sample))
-	if res.After >= res.Before {
+	if res.After > res.Before*(1-RefitMinGain) {
 		return res, nil
 	}
 	return m.publishRefit(ctx, res, best, base, total, len(sample))
