@@ -237,30 +237,48 @@ func (c *Clusterer) InitKMeansPP(sample [][]float32, rng *rand.Rand, lloyd int) 
 	if len(sample) < c.k {
 		return false
 	}
-	// k-means++: first centre uniform, then proportional to squared distance to the nearest centre.
+	// Greedy k-means++ (as sklearn): the first centre uniform, then at each step 2+ln(k)
+	// candidates drawn proportional to the squared distance to the nearest centre, keeping the
+	// candidate that lowers the total squared distance most.
 	d2 := make([]float64, len(sample))
 	for i := range d2 {
 		d2[i] = math.Inf(1)
 	}
+	trials := 2 + int(math.Log(float64(c.k)))
 	centres := make([][]float32, 0, c.k)
 	first := rng.IntN(len(sample))
 	centres = append(centres, sample[first])
-	for len(centres) < c.k {
-		last := centres[len(centres)-1]
+	closer := func(dst []float64, cand []float32) float64 {
+		var pot float64
 		for i, x := range sample {
-			d := 1 - float64(dot(x, last))
+			d := 1 - float64(dot(x, cand))
 			if d < 0 {
 				d = 0
 			}
-			if d*d < d2[i] {
-				d2[i] = d * d
+			v := min(d*d, d2[i])
+			if dst != nil {
+				dst[i] = v
+			}
+			pot += v
+		}
+		return pot
+	}
+	closer(d2, centres[0])
+	tmp := make([]float64, len(sample))
+	for len(centres) < c.k {
+		best, bestPot := -1, math.Inf(1)
+		for t := 0; t < trials; t++ {
+			i := pickWeighted(d2, rng)
+			if i < 0 { // every point coincides with a centre: take any
+				i = rng.IntN(len(sample))
+			}
+			if pot := closer(nil, sample[i]); best < 0 || pot < bestPot {
+				best, bestPot = i, pot
 			}
 		}
-		i := pickWeighted(d2, rng)
-		if i < 0 { // every point coincides with a centre: take any
-			i = rng.IntN(len(sample))
-		}
-		centres = append(centres, sample[i])
+		centres = append(centres, sample[best])
+		closer(tmp, sample[best])
+		d2, tmp = tmp, d2
 	}
 	for i, x := range centres {
 		sum := make([]float64, c.dim)

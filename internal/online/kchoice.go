@@ -33,8 +33,11 @@ type KScore struct {
 // Lloyd refinement each) and returns the k whose clustering has the highest mean silhouette
 // (cosine distance) on up to 1000 points of the sample, ties going to the smaller k, with every
 // candidate's score. Distances between the silhouette points are computed once and shared by
-// all candidates. It returns kMin when the sample has fewer than 2*kMax points.
-func ChooseK(ctx context.Context, sample [][]float32, kMin, kMax int, rng *rand.Rand) (int, []KScore, error) {
+// all candidates. When incumbent is not nil (the current model at a refit), its k is scored by
+// the better of the fresh clustering and the incumbent itself, so that an unlucky fresh start
+// does not make the current k look worse than it is. It returns kMin when the sample has fewer
+// than 2*kMin points.
+func ChooseK(ctx context.Context, sample [][]float32, kMin, kMax int, rng *rand.Rand, incumbent *Clusterer) (int, []KScore, error) {
 	kMax = min(kMax, len(sample)/2)
 	if kMax < kMin || kMin < 2 {
 		return max(kMin, 1), nil, nil
@@ -53,6 +56,9 @@ func ChooseK(ctx context.Context, sample [][]float32, kMin, kMax int, rng *rand.
 		c := NewClusterer(k, len(sample[0]))
 		c.InitBest(sample, rng, 20, kChoiceTrials)
 		s := silhouetteDist(dist, c.Labels(pts), k)
+		if incumbent != nil && incumbent.K() == k {
+			s = max(s, silhouetteDist(dist, incumbent.Labels(pts), k))
+		}
 		scores = append(scores, KScore{K: k, Silhouette: s})
 		if s > bestS {
 			best, bestS = k, s
@@ -128,9 +134,9 @@ func (m *Model) initClusterer(sample [][]float32, dim int) *Clusterer {
 	rng := rand.New(rand.NewPCG(m.opts.Seed, uint64(len(sample))))
 	k := m.opts.K
 	if k == 0 {
-		k, _, _ = ChooseK(context.Background(), sample, m.opts.KMin, m.opts.KMax, rng)
+		k, _, _ = ChooseK(context.Background(), sample, m.opts.KMin, m.opts.KMax, rng, nil)
 	}
 	c := NewClusterer(k, dim)
-	c.InitBest(sample, rng, 20, m.opts.InitTrials)
+	c.InitBest(sample, rng, refitLloyd, m.opts.InitTrials)
 	return c
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// refitLloyd bounds the Lloyd iterations of a refit.
-const refitLloyd = 20
+// refitLloyd bounds the Lloyd iterations of a refit and of initialization (they stop earlier
+// when no point changes segment).
+const refitLloyd = 100
 
 // RefitMinGain is the relative decrease of the sample's inertia a refit must reach to be
 // published: every publication bumps the version and so makes the sweep re-assign every user,
@@ -69,8 +70,13 @@ func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
 
 	res := RefitResult{Sample: len(sample), Before: cur.Inertia(sample) / float64(len(sample)), K: k}
 	rng := rand.New(rand.NewPCG(seed, uint64(len(sample))))
+	warm := NewClusterer(k, dim)
+	for i := 0; i < k; i++ {
+		warm.SetSegment(i, f32to64(cur.Centroid(i)), 0)
+	}
+	warm.lloyd(sample, refitLloyd)
 	if m.opts.K == 0 {
-		kc, scores, err := ChooseK(ctx, sample, m.opts.KMin, m.opts.KMax, rng)
+		kc, scores, err := ChooseK(ctx, sample, m.opts.KMin, m.opts.KMax, rng, warm)
 		if err != nil {
 			return res, err
 		}
@@ -93,11 +99,6 @@ func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
 			return m.publishRefit(ctx, res, fresh.matchedTo(cur), base, total, len(sample))
 		}
 	}
-	warm := NewClusterer(k, dim)
-	for i := 0; i < k; i++ {
-		warm.SetSegment(i, f32to64(cur.Centroid(i)), 0)
-	}
-	warm.lloyd(sample, refitLloyd)
 	best, bestIn := warm, warm.Inertia(sample)
 	fresh := NewClusterer(k, dim)
 	if err := ctx.Err(); err != nil {

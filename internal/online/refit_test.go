@@ -25,7 +25,7 @@ func TestChooseKFindsBlobs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			xs, _ := blobs(uint64(tc.k), 600, tc.k, 16, 0.15)
-			got, scores, err := ChooseK(context.Background(), xs, tc.kMin, tc.kMax, rand.New(rand.NewPCG(1, 2)))
+			got, scores, err := ChooseK(context.Background(), xs, tc.kMin, tc.kMax, rand.New(rand.NewPCG(1, 2)), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

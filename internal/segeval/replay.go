@@ -159,6 +159,9 @@ type ReplayResult struct {
 	// Centroids are the model's final centroids.
 	Centroids [][]float32
 	Version   int64
+	// Refits counts refits, Published those that replaced the centroids; LastRefit is the last.
+	Refits, Published int
+	LastRefit         online.RefitResult
 }
 
 // Replay feeds the set's events, in time order, through an online.Model on client as the worker
@@ -184,6 +187,7 @@ func Replay(ctx context.Context, client redis.UniversalClient, set *Set, o Repla
 	if err != nil {
 		return ReplayResult{}, err
 	}
+	var res ReplayResult
 	for i, e := range set.Events {
 		if _, err := m.Observe(ctx, []online.Update{store.fold(e)}); err != nil {
 			return ReplayResult{}, fmt.Errorf("event %d: %w", i, err)
@@ -197,9 +201,15 @@ func Replay(ctx context.Context, client redis.UniversalClient, set *Set, o Repla
 			if err := m.Merge(ctx); err != nil {
 				return ReplayResult{}, err
 			}
-			if _, err := m.Refit(ctx); err != nil {
+			r, err := m.Refit(ctx)
+			if err != nil {
 				return ReplayResult{}, err
 			}
+			res.Refits++
+			if r.Published {
+				res.Published++
+			}
+			res.LastRefit = r
 		}
 		if o.SweepEvery > 0 && (i+1)%o.SweepEvery == 0 {
 			if err := m.SweepOnce(ctx, store); err != nil {
@@ -214,5 +224,6 @@ func Replay(ctx context.Context, client redis.UniversalClient, set *Set, o Repla
 		return ReplayResult{}, err
 	}
 	c := m.Centroids()
-	return ReplayResult{K: len(c), Labels: store.segments(), Centroids: c, Version: m.Version()}, nil
+	res.K, res.Labels, res.Centroids, res.Version = len(c), store.segments(), c, m.Version()
+	return res, nil
 }

@@ -37,6 +37,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -186,6 +187,16 @@ func evalSet(ctx context.Context, c Config, client redis.UniversalClient, set *S
 			labels[i] = r.Labels[ui]
 		}
 		ours = append(ours, r)
+		lr := r.LastRefit
+		fmt.Fprintf(w, "  seed %d: k %d, version %d, refits published %d of %d; last refit: published %v, sample inertia %.4f -> %.4f, fresh start %v\n",
+			seed, r.K, r.Version, r.Published, r.Refits, lr.Published, lr.Before, lr.After, lr.Fresh)
+		if len(lr.Scores) > 0 {
+			var parts []string
+			for _, sc := range lr.Scores {
+				parts = append(parts, fmt.Sprintf("k%d %.3f", sc.K, sc.Silhouette))
+			}
+			fmt.Fprintf(w, "    last refit's silhouettes: %s\n", strings.Join(parts, ", "))
+		}
 		oursNMI = append(oursNMI, NMI(labels, truth))
 		oursSSE = append(oursSSE, sse(xs, labels))
 		nearNMI = append(nearNMI, NMI(nearestLabels(xs, r.Centroids), truth))
