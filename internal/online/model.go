@@ -31,7 +31,7 @@ type Options struct {
 	// Prefix starts every Redis key (default "ps").
 	Prefix string
 	// MinUsersToInit is how many profile updates with a vector this worker must have seen
-	// before it initializes the centroids (default 10*K; a user updated twice counts twice). Lower starts segmenting sooner from a poorer
+	// before it initializes the centroids (default 10*K, or 10*KMax with the automatic k; a user updated twice counts twice). Lower starts segmenting sooner from a poorer
 	// sample; before initialization users stay unassigned (segment -1).
 	MinUsersToInit int
 	// ReservoirSize is the size of the uniform sample kept for initialization and reseeding
