@@ -174,7 +174,9 @@ type Model struct {
 	merges  int64
 	res     *Reservoir
 	users   *UserSample // latest vectors of sampled users, for Refit
-	rng     *rand.Rand
+	// refitBase is the user sample's size at the last refit (0 = none yet), for RefitDue.
+	refitBase int
+	rng       *rand.Rand
 	// local deltas since the last merge
 	dSum   []float64
 	dCount []float64
@@ -601,18 +603,15 @@ func (m *Model) Run(ctx context.Context) error {
 		case <-t.C:
 			if err := m.Merge(ctx); err != nil && ctx.Err() == nil {
 				m.log.Warn().Err(err).Msg("segment merge failed; retrying at the next interval")
+			} else if m.RefitDue() {
+				m.refitAndLog(ctx)
 			}
 		case <-refit:
 			if err := m.Merge(ctx); err != nil && ctx.Err() == nil {
 				m.log.Warn().Err(err).Msg("segment merge before refit failed; retrying at the next interval")
 				continue
 			}
-			if r, err := m.Refit(ctx); err != nil && ctx.Err() == nil {
-				m.log.Warn().Err(err).Msg("segment refit failed; retrying at the next interval")
-			} else if r.Published {
-				m.log.Info().Int("sample", r.Sample).Float64("inertia_before", r.Before).Float64("inertia_after", r.After).
-					Bool("fresh_start", r.Fresh).Msg("segments refitted")
-			}
+			m.refitAndLog(ctx)
 		}
 	}
 }

@@ -49,7 +49,7 @@ type RefitResult struct {
 // inertia; a fresh winner's segments are matched to the current ones by centroid similarity so
 // that ids stay as stable as possible. Shared sums are replaced by the sample's sums scaled to
 // the shared total count, so later online updates keep their 1/n learning rate. Run calls it
-// every RefitInterval.
+// every RefitInterval, and after a merge when RefitDue.
 func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
 	m.mu.Lock()
 	if m.cl == nil || m.users.Len() < 2*m.cl.K() {
@@ -65,6 +65,7 @@ func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
 		total += m.cl.Count(i)
 	}
 	base := m.version
+	m.refitBase = len(sample)
 	seed := m.opts.Seed ^ uint64(m.merges+1)*0x9e3779b97f4a7c15 ^ uint64(base)
 	m.mu.Unlock()
 
@@ -113,6 +114,37 @@ func (m *Model) Refit(ctx context.Context) (RefitResult, error) {
 		return res, nil
 	}
 	return m.publishRefit(ctx, res, best, base, total, len(sample))
+}
+
+// RefitDue reports whether the user sample has at least doubled since the last refit (or since
+// this worker first saw the model initialized). Run then refits at once instead of waiting for
+// RefitInterval, so that a young model, initialized from its first MinUsersToInit updates, is
+// refitted on 2x, 4x, ... as many users while its sample fills up.
+func (m *Model) RefitDue() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cl == nil || m.opts.RefitInterval < 0 {
+		return false
+	}
+	if m.refitBase == 0 {
+		m.refitBase = max(1, m.users.Len())
+		return false
+	}
+	return m.users.Len() >= 2*m.refitBase
+}
+
+func (m *Model) refitAndLog(ctx context.Context) {
+	r, err := m.Refit(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			m.log.Warn().Err(err).Msg("segment refit failed; retrying at the next interval")
+		}
+		return
+	}
+	if r.Published {
+		m.log.Info().Int("sample", r.Sample).Int("k", r.K).Float64("inertia_before", r.Before).
+			Float64("inertia_after", r.After).Bool("fresh_start", r.Fresh).Msg("segments refitted")
+	}
 }
 
 // publishRefit replaces the shared model by best (sums scaled from n sample points to the

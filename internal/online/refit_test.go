@@ -239,3 +239,42 @@ func TestFixedKRefusesOtherK(t *testing.T) {
 		t.Fatal("negative K accepted")
 	}
 }
+
+func TestRefitDueWhenUserSampleDoubles(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	st := newMemStore()
+	m := newModel(t, srv.Client(), st, Options{K: 2, MinUsersToInit: 20, UserSampleSize: 1000})
+	xs, labels := blobs(41, 400, 2, 8, 0.1)
+	if m.RefitDue() {
+		t.Fatal("refit due before initialization")
+	}
+	observeAll(t, m, st, xs[:50], labels[:50], 0)
+	if m.RefitDue() { // first call after initialization records the base (50 users)
+		t.Fatal("refit due right after initialization")
+	}
+	observeAll(t, m, st, xs[50:99], labels[50:99], 50)
+	if m.RefitDue() {
+		t.Fatal("refit due at 99 users, base 50")
+	}
+	observeAll(t, m, st, xs[99:100], labels[99:100], 99)
+	if !m.RefitDue() {
+		t.Fatal("refit not due at 100 users, base 50")
+	}
+	if _, err := m.Refit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m.RefitDue() {
+		t.Fatal("refit still due right after a refit")
+	}
+	// Updates of users already sampled do not grow the sample.
+	observeAll(t, m, st, xs[:100], labels[:100], 0)
+	if m.RefitDue() {
+		t.Fatal("refit due after updates of the same users")
+	}
+	never := newModel(t, srv.Client(), st, Options{K: 2, MinUsersToInit: 20, RefitInterval: -1})
+	observeAll(t, never, st, xs, labels, 0)
+	if never.RefitDue() || never.RefitDue() {
+		t.Fatal("refit due with RefitInterval < 0")
+	}
+}

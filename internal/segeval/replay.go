@@ -147,7 +147,8 @@ type ReplayOptions struct {
 	// loop, which starts a pass whenever the version changed).
 	SweepEvery int
 	// RefitEvery is the number of events between two refits (stands in for RefitInterval; 0 =
-	// never). A refit is preceded by a merge and followed by a sweep pass, as in Run.
+	// never). A refit is preceded by a merge, as in Run; and as in Run, a merge is followed by
+	// a refit when Model.RefitDue (the user sample doubled), unless Model.RefitInterval < 0.
 	RefitEvery int
 }
 
@@ -188,6 +189,18 @@ func Replay(ctx context.Context, client redis.UniversalClient, set *Set, o Repla
 		return ReplayResult{}, err
 	}
 	var res ReplayResult
+	refit := func() error {
+		r, err := m.Refit(ctx)
+		if err != nil {
+			return err
+		}
+		res.Refits++
+		if r.Published {
+			res.Published++
+		}
+		res.LastRefit = r
+		return nil
+	}
 	for i, e := range set.Events {
 		if _, err := m.Observe(ctx, []online.Update{store.fold(e)}); err != nil {
 			return ReplayResult{}, fmt.Errorf("event %d: %w", i, err)
@@ -196,20 +209,19 @@ func Replay(ctx context.Context, client redis.UniversalClient, set *Set, o Repla
 			if err := m.Merge(ctx); err != nil {
 				return ReplayResult{}, err
 			}
+			if m.RefitDue() { // as Run does after a merge
+				if err := refit(); err != nil {
+					return ReplayResult{}, err
+				}
+			}
 		}
 		if o.RefitEvery > 0 && (i+1)%o.RefitEvery == 0 {
 			if err := m.Merge(ctx); err != nil {
 				return ReplayResult{}, err
 			}
-			r, err := m.Refit(ctx)
-			if err != nil {
+			if err := refit(); err != nil {
 				return ReplayResult{}, err
 			}
-			res.Refits++
-			if r.Published {
-				res.Published++
-			}
-			res.LastRefit = r
 		}
 		if o.SweepEvery > 0 && (i+1)%o.SweepEvery == 0 {
 			if err := m.SweepOnce(ctx, store); err != nil {
