@@ -256,6 +256,6 @@ func evalSet(ctx context.Context, c Config, client redis.UniversalClient, set *S
 	fmt.Fprintf(w, "NMI ratio ours/KMeans per seed %s (target >= 0.95)\n", list(ratios, "%.4f"))
 	fmt.Fprintf(w, "FIGURE eval.segments.%s.nmi_ratio_vs_batch %.4f\n", set.Name, median(ratios))
 	fmt.Fprintf(w, "FIGURE eval.segments.%s.nmi_ours %.4f\n", set.Name, median(oursNMI))
-	fmt.Fprintf(w, "FIGURE eval.segments.%s.k %d\n", set.Name, k0)
+	fmt.Fprintf(w, "FIGURE eval.segments.%s.k %g\n", set.Name, median(ks))
 	return k0, nil
 }
