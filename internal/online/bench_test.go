@@ -1,8 +1,12 @@
 package online
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/profilestream/profilestream/internal/redistest"
 )
 
 // BenchmarkClustererUpdate is the in-memory per-user update of Observe (Assign with hysteresis,
@@ -47,6 +51,54 @@ func TestDot4MatchesGo(t *testing.T) {
 			if diff := p[0] - p[1]; diff > 1e-3 || diff < -1e-3 {
 				t.Errorf("n=%d dot %d: go %v, dot4 %v", n, i, p[0], p[1])
 			}
+		}
+	}
+}
+
+// BenchmarkObserve1024 is Observe on batches of 1024 users who already have a segment (Redis
+// membership writes only for the few who move), k=8, dim=256. One op is one batch.
+func BenchmarkObserve1024(b *testing.B) {
+	srv := redistest.Start(b)
+	st := newMemStore()
+	m, err := New(srv.Client(), st, Options{K: 8, MinUsersToInit: 1024, RefitInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n, dim = 4096, 256
+	ups := make([]Update, n)
+	for i := range ups {
+		v := make([]float32, dim)
+		for j := range v {
+			v[j] = float32(rng.NormFloat64())
+		}
+		v[i%8] += 8
+		ups[i] = Update{Pseudonym: fmt.Sprintf("u%d", i), Vector: v, Segment: -1,
+			Categories: []CategoryCount{{Category: "c", Count: 1}}, MeanRating: 4}
+	}
+	ctx := context.Background()
+	sync := func(batch []Update) {
+		for i := range batch {
+			st.mu.Lock()
+			if p, ok := st.profiles[batch[i].Pseudonym]; ok {
+				batch[i].Segment, batch[i].CentroidVersion = p.Segment, p.CentroidVersion
+			}
+			st.mu.Unlock()
+		}
+	}
+	for s := 0; s < n; s += 1024 {
+		if _, err := m.Observe(ctx, ups[s:s+1024]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := (i % 4) * 1024
+		b.StopTimer()
+		sync(ups[s : s+1024])
+		b.StartTimer()
+		if _, err := m.Observe(ctx, ups[s:s+1024]); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

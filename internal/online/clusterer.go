@@ -141,15 +141,29 @@ func (c *Clusterer) Add(i int, x []float32, w float64) {
 	r := c.raw[i*c.dim : (i+1)*c.dim]
 	s = s[:len(x)]
 	r = r[:len(x)]
-	var n2 float64
-	for j, v := range x {
-		t := s[j] + w*float64(v)
+	// Four partial norms, so that the additions do not wait on each other.
+	var n0, n1, n2, n3 float64
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		t0 := s[j] + w*float64(x[j])
+		t1 := s[j+1] + w*float64(x[j+1])
+		t2 := s[j+2] + w*float64(x[j+2])
+		t3 := s[j+3] + w*float64(x[j+3])
+		s[j], s[j+1], s[j+2], s[j+3] = t0, t1, t2, t3
+		r[j], r[j+1], r[j+2], r[j+3] = float32(t0), float32(t1), float32(t2), float32(t3)
+		n0 += t0 * t0
+		n1 += t1 * t1
+		n2 += t2 * t2
+		n3 += t3 * t3
+	}
+	for ; j < len(x); j++ {
+		t := s[j] + w*float64(x[j])
 		s[j] = t
 		r[j] = float32(t)
-		n2 += t * t
+		n0 += t * t
 	}
 	c.counts[i] += w
-	c.inv[i] = invNorm(n2)
+	c.inv[i] = invNorm(n0 + n1 + n2 + n3)
 }
 
 // Decay multiplies every sum and count by f (0 < f <= 1): forgetting.
@@ -413,17 +427,28 @@ func dot(a, b []float32) float32 {
 // Normalize returns x scaled to unit length (a copy), or nil when x is empty, all zero or not
 // finite.
 func Normalize(x []float32) []float32 {
-	var n float64
-	for _, v := range x {
-		n += float64(v) * float64(v)
+	// Four partial sums in float64, so that the additions do not wait on each other.
+	var n0, n1, n2, n3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		a, b, c, d := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
+		n0 += a * a
+		n1 += b * b
+		n2 += c * c
+		n3 += d * d
 	}
+	for ; i < len(x); i++ {
+		n0 += float64(x[i]) * float64(x[i])
+	}
+	n := n0 + n1 + n2 + n3
 	if n == 0 || math.IsNaN(n) || math.IsInf(n, 0) {
 		return nil
 	}
-	inv := 1 / math.Sqrt(n)
+	inv := float32(1 / math.Sqrt(n))
 	out := make([]float32, len(x))
+	x = x[:len(out)]
 	for i, v := range x {
-		out[i] = float32(float64(v) * inv)
+		out[i] = v * inv
 	}
 	return out
 }

@@ -1,7 +1,5 @@
 package online
 
-import "hash/fnv"
-
 // UserSample is a sample of at most Size users with each sampled user's latest vector: the
 // users whose pseudonym hashes are the Size smallest (a bottom-k sketch). The sample is uniform
 // over distinct users however many updates each user has, a sampled user's vector is replaced
@@ -22,10 +20,14 @@ func NewUserSample(size int) *UserSample {
 }
 
 func userHash(p string) uint64 {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(p))
-	// fnv's low bits are weak for short similar keys: finish with a 64-bit mixer (splitmix64).
-	z := h.Sum64() + 0x9e3779b97f4a7c15
+	// FNV-1a over the bytes (no allocation), then a 64-bit finalizer (splitmix64), because
+	// FNV's low bits are weak for short similar keys.
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(p); i++ {
+		h ^= uint64(p[i])
+		h *= 1099511628211
+	}
+	z := h + 0x9e3779b97f4a7c15
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
