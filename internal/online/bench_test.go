@@ -102,3 +102,24 @@ func BenchmarkObserve1024(b *testing.B) {
 		}
 	}
 }
+
+func TestNearestMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for k := 1; k <= 9; k++ {
+		xs, _ := blobs(uint64(k), 200, k, 20, 0.5)
+		c := NewClusterer(k, 20)
+		c.InitKMeansPP(xs, rng, 3)
+		for _, x := range xs {
+			got, dist := c.Nearest(x)
+			want, best := 0, float32(-2)
+			for i := 0; i < k; i++ {
+				if s := dot(x, c.Centroid(i)); s > best {
+					want, best = i, s
+				}
+			}
+			if got != want && c.Similarity(x, got) < best-1e-5 {
+				t.Fatalf("k=%d: Nearest %d (sim %v), brute force %d (sim %v)", k, got, 1-dist, want, best)
+			}
+		}
+	}
+}

@@ -95,7 +95,9 @@ func invNorm(n2 float64) float32 {
 
 // Similarity returns cos(x, centroid i) for a unit vector x.
 func (c *Clusterer) Similarity(x []float32, i int) float32 {
-	return dot(x, c.raw[i*c.dim:(i+1)*c.dim]) * c.inv[i]
+	r := c.raw[i*c.dim : (i+1)*c.dim]
+	s, _, _, _ := dot4(x, r, r, r, r)
+	return s * c.inv[i]
 }
 
 // Nearest returns the segment whose centroid is most similar to the unit vector x and its cosine
@@ -112,9 +114,18 @@ func (c *Clusterer) Nearest(x []float32) (seg int, dist float32) {
 			}
 		}
 	}
-	for ; i < c.k; i++ {
-		if s := dot(x, c.raw[i*d:(i+1)*d]) * c.inv[i]; s > bestSim {
-			best, bestSim = i, s
+	if i < c.k { // the last 1-3 segments: one more dot4, repeating the last row
+		row := func(o int) []float32 {
+			o = min(i+o, c.k-1)
+			return c.raw[o*d : (o+1)*d]
+		}
+		s0, s1, s2, _ := dot4(x, row(0), row(1), row(2), row(2))
+		for o, s := range [3]float32{s0, s1, s2} {
+			if i+o < c.k {
+				if s *= c.inv[i+o]; s > bestSim {
+					best, bestSim = i+o, s
+				}
+			}
 		}
 	}
 	return best, 1 - bestSim
