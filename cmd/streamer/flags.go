@@ -129,6 +129,8 @@ type workerFlags struct {
 	margin                               float64
 	mergeEvery                           time.Duration
 	sweepRate                            int
+	kMin, kMax                           int
+	refitEvery                           time.Duration
 	noSegments                           bool
 	metricsAddr                          string
 	pprof                                bool
@@ -171,7 +173,10 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.Float64Var(&f.wReview, "weight-review", 3, "weight of a review")
 	c.IntVar(&f.topCats, "top-categories", 10, "categories kept per profile (decayed counts)")
 	c.DurationVar(&f.ttl, "profile-ttl", 0, "expire profiles this long after their last event (0 = never); must exceed Kafka retention")
-	c.IntVar(&f.k, "k", 8, "number of segments (online k-means)")
+	c.IntVar(&f.k, "k", 0, "number of segments (online k-means); 0 = chosen from the data by silhouette within --k-min..--k-max, re-examined at every refit")
+	c.IntVar(&f.kMin, "k-min", online.DefaultKMin, "lower bound of the automatic k (--k 0)")
+	c.IntVar(&f.kMax, "k-max", online.DefaultKMax, "upper bound of the automatic k (--k 0)")
+	c.DurationVar(&f.refitEvery, "segment-refit-interval", 10*time.Minute, "how often segments are re-clustered on a sample of users' current vectors (negative = never)")
 	c.Float64Var(&f.margin, "segment-margin", 0.05, "hysteresis: a user moves only to a segment closer by this cosine distance")
 	c.DurationVar(&f.mergeEvery, "centroid-merge-interval", 5*time.Second, "how often local centroid updates are merged into the shared centroids in Redis")
 	c.IntVar(&f.sweepRate, "sweep-rate", 200, "users per second the background sweep re-assigns after centroids move")
@@ -201,6 +206,7 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 		},
 		Segments: online.Options{
 			K: f.k, Prefix: r.prefix, Margin: f.margin, MergeInterval: f.mergeEvery, SweepRate: f.sweepRate,
+			KMin: f.kMin, KMax: f.kMax, RefitInterval: f.refitEvery,
 		},
 		DisableSegments: f.noSegments,
 		MetricsAddr:     f.metricsAddr,

@@ -12,11 +12,16 @@ import (
 // Centroid i is sums[i]/||sums[i]||. Adding a unit vector x with weight w to segment i makes
 // sums[i] += w*x and counts[i] += w, which moves the mean sums[i]/counts[i] towards x with
 // learning rate w/counts[i] (1/n for unit weights).
+//
+// For speed, the centroids are kept unnormalized: raw[i] is sums[i] in float32 and inv[i] is
+// 1/||sums[i]||, so a similarity is one dot product times inv[i], and Add updates sums, raw and
+// the norm in a single pass over the dimensions.
 type Clusterer struct {
 	k, dim int
 	sums   []float64 // k*dim
 	counts []float64 // k
-	cent   []float32 // k*dim, unit vectors (zero for an empty segment)
+	raw    []float32 // k*dim, float32(sums)
+	inv    []float32 // k, 1/||sums[i]|| (0 for an empty segment)
 }
 
 // NewClusterer returns a clusterer with k empty segments of dimension dim.
@@ -25,7 +30,8 @@ func NewClusterer(k, dim int) *Clusterer {
 		k: k, dim: dim,
 		sums:   make([]float64, k*dim),
 		counts: make([]float64, k),
-		cent:   make([]float32, k*dim),
+		raw:    make([]float32, k*dim),
+		inv:    make([]float32, k),
 	}
 }
 
@@ -35,8 +41,15 @@ func (c *Clusterer) K() int { return c.k }
 // Dim returns the vector dimension.
 func (c *Clusterer) Dim() int { return c.dim }
 
-// Centroid returns segment i's unit centroid (shared storage; do not modify).
-func (c *Clusterer) Centroid(i int) []float32 { return c.cent[i*c.dim : (i+1)*c.dim] }
+// Centroid returns segment i's unit centroid (a new slice; zero for an empty segment).
+func (c *Clusterer) Centroid(i int) []float32 {
+	out := make([]float32, c.dim)
+	inv := float64(c.inv[i])
+	for j, v := range c.sums[i*c.dim : (i+1)*c.dim] {
+		out[j] = float32(v * inv)
+	}
+	return out
+}
 
 // Count returns segment i's (possibly decayed) count.
 func (c *Clusterer) Count(i int) float64 { return c.counts[i] }
@@ -45,7 +58,7 @@ func (c *Clusterer) Count(i int) float64 { return c.counts[i] }
 func (c *Clusterer) Centroids() [][]float32 {
 	out := make([][]float32, c.k)
 	for i := range out {
-		out[i] = append([]float32(nil), c.Centroid(i)...)
+		out[i] = c.Centroid(i)
 	}
 	return out
 }
@@ -66,29 +79,53 @@ func (c *Clusterer) renorm(i int) {
 	for _, v := range s {
 		n += v * v
 	}
-	dst := c.cent[i*c.dim : (i+1)*c.dim]
-	if n == 0 {
-		clear(dst)
-		return
-	}
-	inv := 1 / math.Sqrt(n)
+	dst := c.raw[i*c.dim : (i+1)*c.dim]
 	for j, v := range s {
-		dst[j] = float32(v * inv)
+		dst[j] = float32(v)
 	}
+	c.inv[i] = invNorm(n)
+}
+
+func invNorm(n2 float64) float32 {
+	if n2 <= 0 || math.IsNaN(n2) || math.IsInf(n2, 0) {
+		return 0
+	}
+	return float32(1 / math.Sqrt(n2))
 }
 
 // Similarity returns cos(x, centroid i) for a unit vector x.
 func (c *Clusterer) Similarity(x []float32, i int) float32 {
-	return dot(x, c.cent[i*c.dim:(i+1)*c.dim])
+	r := c.raw[i*c.dim : (i+1)*c.dim]
+	s, _, _, _ := dot4(x, r, r, r, r)
+	return s * c.inv[i]
 }
 
 // Nearest returns the segment whose centroid is most similar to the unit vector x and its cosine
 // distance 1 - cos.
 func (c *Clusterer) Nearest(x []float32) (seg int, dist float32) {
 	best, bestSim := 0, float32(-2)
-	for i := 0; i < c.k; i++ {
-		if s := dot(x, c.cent[i*c.dim:(i+1)*c.dim]); s > bestSim {
-			best, bestSim = i, s
+	d := c.dim
+	i := 0
+	for ; i+4 <= c.k; i += 4 {
+		s0, s1, s2, s3 := dot4(x, c.raw[i*d:(i+1)*d], c.raw[(i+1)*d:(i+2)*d], c.raw[(i+2)*d:(i+3)*d], c.raw[(i+3)*d:(i+4)*d])
+		for o, s := range [4]float32{s0 * c.inv[i], s1 * c.inv[i+1], s2 * c.inv[i+2], s3 * c.inv[i+3]} {
+			if s > bestSim {
+				best, bestSim = i+o, s
+			}
+		}
+	}
+	if i < c.k { // the last 1-3 segments: one more dot4, repeating the last row
+		row := func(o int) []float32 {
+			o = min(i+o, c.k-1)
+			return c.raw[o*d : (o+1)*d]
+		}
+		s0, s1, s2, _ := dot4(x, row(0), row(1), row(2), row(2))
+		for o, s := range [3]float32{s0, s1, s2} {
+			if i+o < c.k {
+				if s *= c.inv[i+o]; s > bestSim {
+					best, bestSim = i+o, s
+				}
+			}
 		}
 	}
 	return best, 1 - bestSim
@@ -112,11 +149,32 @@ func (c *Clusterer) Assign(x []float32, current int, margin float64) (seg int, d
 // Add adds x with weight w to segment i (learning rate w/count) and renormalizes its centroid.
 func (c *Clusterer) Add(i int, x []float32, w float64) {
 	s := c.sums[i*c.dim : (i+1)*c.dim]
-	for j, v := range x {
-		s[j] += w * float64(v)
+	r := c.raw[i*c.dim : (i+1)*c.dim]
+	s = s[:len(x)]
+	r = r[:len(x)]
+	// Four partial norms, so that the additions do not wait on each other.
+	var n0, n1, n2, n3 float64
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		t0 := s[j] + w*float64(x[j])
+		t1 := s[j+1] + w*float64(x[j+1])
+		t2 := s[j+2] + w*float64(x[j+2])
+		t3 := s[j+3] + w*float64(x[j+3])
+		s[j], s[j+1], s[j+2], s[j+3] = t0, t1, t2, t3
+		r[j], r[j+1], r[j+2], r[j+3] = float32(t0), float32(t1), float32(t2), float32(t3)
+		n0 += t0 * t0
+		n1 += t1 * t1
+		n2 += t2 * t2
+		n3 += t3 * t3
+	}
+	for ; j < len(x); j++ {
+		t := s[j] + w*float64(x[j])
+		s[j] = t
+		r[j] = float32(t)
+		n0 += t * t
 	}
 	c.counts[i] += w
-	c.renorm(i)
+	c.inv[i] = invNorm(n0 + n1 + n2 + n3)
 }
 
 // Decay multiplies every sum and count by f (0 < f <= 1): forgetting.
@@ -204,30 +262,48 @@ func (c *Clusterer) InitKMeansPP(sample [][]float32, rng *rand.Rand, lloyd int) 
 	if len(sample) < c.k {
 		return false
 	}
-	// k-means++: first centre uniform, then proportional to squared distance to the nearest centre.
+	// Greedy k-means++ (as sklearn): the first centre uniform, then at each step 2+ln(k)
+	// candidates drawn proportional to the squared distance to the nearest centre, keeping the
+	// candidate that lowers the total squared distance most.
 	d2 := make([]float64, len(sample))
 	for i := range d2 {
 		d2[i] = math.Inf(1)
 	}
+	trials := 2 + int(math.Log(float64(c.k)))
 	centres := make([][]float32, 0, c.k)
 	first := rng.IntN(len(sample))
 	centres = append(centres, sample[first])
-	for len(centres) < c.k {
-		last := centres[len(centres)-1]
+	closer := func(dst []float64, cand []float32) float64 {
+		var pot float64
 		for i, x := range sample {
-			d := 1 - float64(dot(x, last))
+			d := 1 - float64(dot(x, cand))
 			if d < 0 {
 				d = 0
 			}
-			if d*d < d2[i] {
-				d2[i] = d * d
+			v := min(d*d, d2[i])
+			if dst != nil {
+				dst[i] = v
+			}
+			pot += v
+		}
+		return pot
+	}
+	closer(d2, centres[0])
+	tmp := make([]float64, len(sample))
+	for len(centres) < c.k {
+		best, bestPot := -1, math.Inf(1)
+		for t := 0; t < trials; t++ {
+			i := pickWeighted(d2, rng)
+			if i < 0 { // every point coincides with a centre: take any
+				i = rng.IntN(len(sample))
+			}
+			if pot := closer(nil, sample[i]); best < 0 || pot < bestPot {
+				best, bestPot = i, pot
 			}
 		}
-		i := pickWeighted(d2, rng)
-		if i < 0 { // every point coincides with a centre: take any
-			i = rng.IntN(len(sample))
-		}
-		centres = append(centres, sample[i])
+		centres = append(centres, sample[best])
+		closer(tmp, sample[best])
+		d2, tmp = tmp, d2
 	}
 	for i, x := range centres {
 		sum := make([]float64, c.dim)
@@ -236,8 +312,16 @@ func (c *Clusterer) InitKMeansPP(sample [][]float32, rng *rand.Rand, lloyd int) 
 		}
 		c.SetSegment(i, sum, 0)
 	}
+	c.lloyd(sample, lloyd)
+	return true
+}
+
+// lloyd runs up to iters spherical Lloyd iterations on sample from the current centroids: assign
+// every point to its nearest centroid, then make each segment's sum and count those of its
+// points. A segment that gets no point keeps its previous centroid (with count 0).
+func (c *Clusterer) lloyd(sample [][]float32, iters int) {
 	labels := make([]int, len(sample))
-	for it := 0; it <= lloyd; it++ {
+	for it := 0; it <= iters; it++ {
 		changed := it == 0
 		for i, x := range sample {
 			l, _ := c.Nearest(x)
@@ -247,7 +331,7 @@ func (c *Clusterer) InitKMeansPP(sample [][]float32, rng *rand.Rand, lloyd int) 
 			labels[i] = l
 		}
 		// Rebuild sums from the assignment; keep an empty segment's previous centroid.
-		old := append([]float32(nil), c.cent...)
+		old := append([]float32(nil), c.raw...)
 		clear(c.sums)
 		clear(c.counts)
 		for i, x := range sample {
@@ -270,7 +354,6 @@ func (c *Clusterer) InitKMeansPP(sample [][]float32, rng *rand.Rand, lloyd int) 
 			break
 		}
 	}
-	return true
 }
 
 // InitBest runs InitKMeansPP trials times (drawing from the same rng, so each trial seeds
@@ -321,6 +404,20 @@ func pickWeighted(w []float64, rng *rand.Rand) int {
 	return -1
 }
 
+// dot4go is dot4 in plain Go (the reference for the assembly kernel and its fallback).
+func dot4go(x, a, b, c, d []float32) (float32, float32, float32, float32) {
+	n := len(x)
+	a, b, c, d = a[:n], b[:n], c[:n], d[:n]
+	var s0, s1, s2, s3 float32
+	for j, v := range x {
+		s0 += v * a[j]
+		s1 += v * b[j]
+		s2 += v * c[j]
+		s3 += v * d[j]
+	}
+	return s0, s1, s2, s3
+}
+
 func dot(a, b []float32) float32 {
 	var s0, s1, s2, s3 float32
 	n := len(a)
@@ -341,17 +438,28 @@ func dot(a, b []float32) float32 {
 // Normalize returns x scaled to unit length (a copy), or nil when x is empty, all zero or not
 // finite.
 func Normalize(x []float32) []float32 {
-	var n float64
-	for _, v := range x {
-		n += float64(v) * float64(v)
+	// Four partial sums in float64, so that the additions do not wait on each other.
+	var n0, n1, n2, n3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		a, b, c, d := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
+		n0 += a * a
+		n1 += b * b
+		n2 += c * c
+		n3 += d * d
 	}
+	for ; i < len(x); i++ {
+		n0 += float64(x[i]) * float64(x[i])
+	}
+	n := n0 + n1 + n2 + n3
 	if n == 0 || math.IsNaN(n) || math.IsInf(n, 0) {
 		return nil
 	}
-	inv := 1 / math.Sqrt(n)
+	inv := float32(1 / math.Sqrt(n))
 	out := make([]float32, len(x))
+	x = x[:len(out)]
 	for i, v := range x {
-		out[i] = float32(float64(v) * inv)
+		out[i] = v * inv
 	}
 	return out
 }
@@ -359,7 +467,8 @@ func Normalize(x []float32) []float32 {
 // clone returns an independent copy.
 func (c *Clusterer) clone() *Clusterer {
 	return &Clusterer{k: c.k, dim: c.dim, sums: append([]float64(nil), c.sums...),
-		counts: append([]float64(nil), c.counts...), cent: append([]float32(nil), c.cent...)}
+		counts: append([]float64(nil), c.counts...), raw: append([]float32(nil), c.raw...),
+		inv: append([]float32(nil), c.inv...)}
 }
 
 // Reservoir is a uniform sample of at most Size vectors out of all vectors offered (Vitter's

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,13 +20,18 @@ import (
 // HalfLife, VersionDrift and ReseedFraction (the shared model records K and the dimension and
 // refuses workers that differ).
 type Options struct {
-	// K is the number of segments (default 8). More segments are finer but each is smaller and
-	// noisier; use Evaluate to choose. Changing K needs a new Prefix or deleting the model key.
+	// K is the number of segments; 0 (the default) chooses k from the data: the k in
+	// [KMin, KMax] whose clustering of the initialization sample has the highest mean cosine
+	// silhouette (see ChooseK), re-examined at every Refit on the user sample (k changes only
+	// when another k's silhouette is higher by KSwitchGain). With a fixed K, changing it needs a
+	// new Prefix or deleting the model key.
 	K int
+	// KMin and KMax bound the automatic k (defaults DefaultKMin 4 and DefaultKMax 16).
+	KMin, KMax int
 	// Prefix starts every Redis key (default "ps").
 	Prefix string
 	// MinUsersToInit is how many profile updates with a vector this worker must have seen
-	// before it initializes the centroids (default 10*K; a user updated twice counts twice). Lower starts segmenting sooner from a poorer
+	// before it initializes the centroids (default 10*K, or 10*KMax with the automatic k; a user updated twice counts twice). Lower starts segmenting sooner from a poorer
 	// sample; before initialization users stay unassigned (segment -1).
 	MinUsersToInit int
 	// ReservoirSize is the size of the uniform sample kept for initialization and reseeding
@@ -59,6 +65,13 @@ type Options struct {
 	// version bump before the version is bumped again (default 0.01). Smaller keeps assignments
 	// fresher and makes the sweep run more often.
 	VersionDrift float64
+	// UserSampleSize is how many users' latest vectors the worker keeps for Refit (default
+	// 2000; a bottom-k sample by pseudonym hash, so every worker samples the same users). Costs
+	// UserSampleSize*dim*4 bytes; a refit costs about (1+InitTrials)*20*UserSampleSize*K*dim.
+	UserSampleSize int
+	// RefitInterval is how often Run re-clusters the user sample and, when that lowers its
+	// inertia, replaces the shared centroids (default 10m; negative = never). See Model.Refit.
+	RefitInterval time.Duration
 	// WorkerID names this worker in the model's init_by field (default hostname:pid).
 	WorkerID string
 	// Seed makes initialization deterministic (default derived from WorkerID).
@@ -70,20 +83,30 @@ type Options struct {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.K == 0 {
-		o.K = 8
+	if o.K < 0 {
+		return o, fmt.Errorf("online: K must be at least 1 (or 0 to choose from the data), got %d", o.K)
 	}
-	if o.K < 1 {
-		return o, fmt.Errorf("online: K must be at least 1, got %d", o.K)
+	if o.KMin == 0 {
+		o.KMin = DefaultKMin
+	}
+	if o.KMax == 0 {
+		o.KMax = max(DefaultKMax, o.KMin)
+	}
+	if o.K == 0 && (o.KMin < 2 || o.KMax < o.KMin) {
+		return o, fmt.Errorf("online: want 2 <= KMin <= KMax, got KMin %d, KMax %d", o.KMin, o.KMax)
+	}
+	kInit := o.K // the largest k initialization may need
+	if kInit == 0 {
+		kInit = o.KMax
 	}
 	if o.Prefix == "" {
 		o.Prefix = "ps"
 	}
 	if o.MinUsersToInit == 0 {
-		o.MinUsersToInit = 10 * o.K
+		o.MinUsersToInit = 10 * kInit
 	}
-	if o.MinUsersToInit < o.K {
-		return o, fmt.Errorf("online: MinUsersToInit (%d) must be at least K (%d)", o.MinUsersToInit, o.K)
+	if o.MinUsersToInit < kInit {
+		return o, fmt.Errorf("online: MinUsersToInit (%d) must be at least K (%d)", o.MinUsersToInit, kInit)
 	}
 	if o.ReservoirSize == 0 {
 		o.ReservoirSize = max(1000, o.MinUsersToInit)
@@ -115,6 +138,12 @@ func (o Options) withDefaults() (Options, error) {
 	if o.VersionDrift == 0 {
 		o.VersionDrift = 0.01
 	}
+	if o.UserSampleSize == 0 {
+		o.UserSampleSize = 2000
+	}
+	if o.RefitInterval == 0 {
+		o.RefitInterval = 10 * time.Minute
+	}
 	if o.WorkerID == "" {
 		h, _ := os.Hostname()
 		o.WorkerID = h + ":" + strconv.Itoa(os.Getpid())
@@ -144,7 +173,10 @@ type Model struct {
 	version int64
 	merges  int64
 	res     *Reservoir
-	rng     *rand.Rand
+	users   *UserSample // latest vectors of sampled users, for Refit
+	// refitBase is the user sample's size at the last refit (0 = none yet), for RefitDue.
+	refitBase int
+	rng       *rand.Rand
 	// local deltas since the last merge
 	dSum   []float64
 	dCount []float64
@@ -175,7 +207,7 @@ func New(client redis.UniversalClient, store SegmentWriter, opts Options) (*Mode
 	}
 	m := &Model{
 		rdb: client, store: store, opts: o, keys: keys{o.Prefix},
-		res: NewReservoir(o.ReservoirSize, o.Seed),
+		res: NewReservoir(o.ReservoirSize, o.Seed), users: NewUserSample(o.UserSampleSize),
 		rng: rand.New(rand.NewPCG(o.Seed, o.Seed*31+7)),
 	}
 	if o.Logger != nil {
@@ -237,6 +269,7 @@ type observation struct {
 	changes []segChange
 	ver     int64
 	vecs    [][]float32 // every valid vector, in order: offered to the sample at commit
+	users   []string    // the pseudonym of each of vecs: offered to the user sample at commit
 	adds    []segAdd    // assigned users: folded into the local model at commit
 }
 
@@ -300,14 +333,13 @@ func (m *Model) assign(ctx context.Context, ups []Update) (observation, error) {
 		}
 		vecs[i] = x
 		o.vecs = append(o.vecs, x)
+		o.users = append(o.users, u.Pseudonym)
 		res.Offer(x)
 	}
 	needInit := m.cl == nil && res.Seen() >= int64(m.opts.MinUsersToInit)
 	var initCl *Clusterer
 	if needInit {
-		initCl = NewClusterer(m.opts.K, m.dim)
-		sample := append([][]float32(nil), res.Sample()...)
-		initCl.InitBest(sample, rand.New(rand.NewPCG(m.opts.Seed, uint64(len(sample)))), 20, m.opts.InitTrials)
+		initCl = m.initClusterer(append([][]float32(nil), res.Sample()...), m.dim)
 	}
 	m.mu.Unlock()
 	if initCl != nil {
@@ -376,8 +408,9 @@ func (m *Model) write(ctx context.Context, o observation) error {
 func (m *Model) commit(o observation) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, x := range o.vecs {
+	for i, x := range o.vecs {
 		m.res.Offer(x)
+		m.users.Offer(o.users[i], x)
 	}
 	if m.cl == nil {
 		return
@@ -466,17 +499,20 @@ func (m *Model) pull(ctx context.Context) error {
 func (m *Model) adopt(st sharedState) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if st.k != m.opts.K {
+	if m.opts.K > 0 && st.k != m.opts.K {
 		return fmt.Errorf("online: the shared model has K=%d, this worker K=%d (use another Prefix or delete %s)", st.k, m.opts.K, m.keys.Centroids())
 	}
 	if m.dim != 0 && st.dim != m.dim {
 		return fmt.Errorf("online: the shared model has dimension %d, this worker's vectors %d", st.dim, m.dim)
 	}
 	m.dim = st.dim
-	if m.cl == nil || m.cl.Dim() != st.dim {
+	if m.cl == nil || m.cl.Dim() != st.dim || m.cl.K() != st.k {
+		// First adoption, or the shared k changed (automatic k): local deltas of another k
+		// cannot be merged and are dropped.
 		m.cl = NewClusterer(st.k, st.dim)
 		m.dSum = make([]float64, st.k*st.dim)
 		m.dCount = make([]float64, st.k)
+		m.stats = make([]segDelta, st.k)
 	}
 	for i := 0; i < st.k; i++ {
 		s := append([]float64(nil), st.sums[i]...)
@@ -512,7 +548,7 @@ func (m *Model) Merge(ctx context.Context) error {
 		m.mu.Unlock()
 		return m.pull(ctx)
 	}
-	k, dim := m.opts.K, m.dim
+	k, dim := m.cl.K(), m.dim
 	dSum, dCount := m.dSum, m.dCount
 	m.dSum, m.dCount = make([]float64, k*dim), make([]float64, k)
 	stats := m.stats
@@ -540,6 +576,10 @@ func (m *Model) Merge(ctx context.Context) error {
 	raw, err := mergeScript.Run(ctx, m.rdb, []string{m.keys.Centroids()}, args...).StringSlice()
 	if err != nil {
 		m.restoreDeltas(dSum, dCount, stats)
+		if m.opts.K == 0 && strings.Contains(err.Error(), "ONLINE_SHAPE") {
+			// Another worker's refit changed k: adopt the new model (dropping our deltas).
+			return m.pull(ctx)
+		}
 		return fmt.Errorf("online: merge: %w", err)
 	}
 	h := make(map[string]string, len(raw)/2)
@@ -617,6 +657,12 @@ func (m *Model) Run(ctx context.Context) error {
 	}
 	t := time.NewTicker(m.opts.MergeInterval)
 	defer t.Stop()
+	var refit <-chan time.Time
+	if m.opts.RefitInterval > 0 {
+		rt := time.NewTicker(m.opts.RefitInterval)
+		defer rt.Stop()
+		refit = rt.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -627,7 +673,15 @@ func (m *Model) Run(ctx context.Context) error {
 		case <-t.C:
 			if err := m.Merge(ctx); err != nil && ctx.Err() == nil {
 				m.log.Warn().Err(err).Msg("segment merge failed; retrying at the next interval")
+			} else if m.RefitDue() {
+				m.refitAndLog(ctx)
 			}
+		case <-refit:
+			if err := m.Merge(ctx); err != nil && ctx.Err() == nil {
+				m.log.Warn().Err(err).Msg("segment merge before refit failed; retrying at the next interval")
+				continue
+			}
+			m.refitAndLog(ctx)
 		}
 	}
 }

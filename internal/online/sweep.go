@@ -42,7 +42,8 @@ func (m *Model) sweepLoop(ctx context.Context, sc ProfileScanner) {
 
 // SweepOnce runs one pass of the staleness sweep: it walks every stored profile through sc, at
 // most SweepRate profiles per second, and re-assigns each profile whose centroid version is older
-// than this worker's current version (with hysteresis from its stored segment). Re-assignment
+// than this worker's current version to its nearest centroid (without hysteresis: a pass moves
+// a user at most once per version). Re-assignment
 // does not add to the centroids: the profile is not a new sample. It writes through the
 // SegmentWriter, re-adds the user to its membership set (which repairs a lost SADD) and records
 // changes in the change stream.
@@ -123,7 +124,9 @@ func (m *Model) reassign(ctx context.Context, ps []StoredProfile) error {
 		if x == nil || len(x) != m.cl.Dim() {
 			continue
 		}
-		seg, dist := m.cl.Assign(x, p.Segment, m.opts.Margin)
+		// No hysteresis here: a pass moves a user at most once per version, so it cannot
+		// flap per event, and after a refit the stored segment may be far from the best one.
+		seg, dist := m.cl.Nearest(x)
 		as = append(as, Assignment{Pseudonym: p.Pseudonym, Segment: seg, Distance: dist, CentroidVersion: ver})
 		moves = append(moves, mv{p.Pseudonym, p.Segment, seg, dist})
 	}

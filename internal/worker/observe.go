@@ -14,6 +14,7 @@ import (
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/metrics"
+	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/retry"
 )
@@ -45,8 +46,11 @@ func (w *Worker) initSeries() {
 	}
 	if !w.cfg.DisableSegments {
 		l.Segments = w.cfg.Segments.K
-		if l.Segments <= 0 {
-			l.Segments = 8 // online's default K
+		if l.Segments <= 0 { // automatic k: series for every k it may choose
+			l.Segments = w.cfg.Segments.KMax
+			if l.Segments <= 0 {
+				l.Segments = online.DefaultKMax
+			}
 		}
 	}
 	w.m.Init(l)

@@ -1,4 +1,4 @@
-package main
+package segeval
 
 import (
 	"bufio"
@@ -25,66 +25,87 @@ type review struct {
 	User     string  `json:"user_id"`
 	Category string  `json:"category"`
 	Rating   float64 `json:"rating"`
+	TS       int64   `json:"ts"`
 	Summary  string  `json:"summary"`
 	Text     string  `json:"text"`
 }
 
-// user is one reviewer with everything the evaluation needs.
-type user struct {
+// Event is one review in replay order: who wrote it, when, and its vector.
+type Event struct {
+	User     int // index into the set's users
+	TS       int64
+	Category string
+	Rating   float64
+	Text     string
+	Vector   []float32 // the review's embedding (unit length), nil when it has no usable text
+}
+
+// User is one reviewer with everything the evaluation needs.
+type User struct {
 	ID         string
-	Texts      []string
+	Events     []int // indices into the set's events, in replay order
 	Categories map[string]int
 	Dominant   string // most frequent category (ties: alphabetical first)
 	MeanRating float64
-	Vector     []float32
+	// Vector is the final profile vector: the normalized mean of the user's review vectors
+	// (what the worker's lifetime mean converges to), nil when no review had a vector.
+	Vector []float32
 }
 
-// loadUsers reads the reviews of every file and groups them per user, in first-seen order.
-func loadUsers(paths []string) ([]*user, error) {
-	byID := map[string]*user{}
-	var order []*user
-	ratings := map[string][2]float64{}
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
+// Set is one data set: users and their events, events sorted by time (ties: file order).
+type Set struct {
+	Name   string
+	Users  []*User
+	Events []Event
+}
+
+// LoadSet reads one reviews.jsonl.gz and groups the reviews per user, in first-seen order.
+func LoadSet(name, path string) (*Set, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	set := &Set{Name: name}
+	byID := map[string]int{}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var r review
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: %w", p, err)
+		if r.User == "" {
+			continue
 		}
-		sc := bufio.NewScanner(zr)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			var r review
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				f.Close()
-				return nil, fmt.Errorf("%s: %w", p, err)
-			}
-			if r.User == "" {
-				continue
-			}
-			u := byID[r.User]
-			if u == nil {
-				u = &user{ID: r.User, Categories: map[string]int{}}
-				byID[r.User] = u
-				order = append(order, u)
-			}
-			u.Texts = append(u.Texts, strings.TrimSpace(r.Summary+". "+r.Text))
-			u.Categories[r.Category]++
-			if r.Rating > 0 {
-				rs := ratings[r.User]
-				ratings[r.User] = [2]float64{rs[0] + r.Rating, rs[1] + 1}
-			}
+		ui, ok := byID[r.User]
+		if !ok {
+			ui = len(set.Users)
+			byID[r.User] = ui
+			set.Users = append(set.Users, &User{ID: r.User, Categories: map[string]int{}})
 		}
-		err = sc.Err()
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+		set.Events = append(set.Events, Event{User: ui, TS: r.TS, Category: r.Category, Rating: r.Rating,
+			Text: strings.TrimSpace(r.Summary + ". " + r.Text)})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	sort.SliceStable(set.Events, func(i, j int) bool { return set.Events[i].TS < set.Events[j].TS })
+	ratings := make([][2]float64, len(set.Users))
+	for i, e := range set.Events {
+		u := set.Users[e.User]
+		u.Events = append(u.Events, i)
+		u.Categories[e.Category]++
+		if e.Rating > 0 {
+			ratings[e.User][0] += e.Rating
+			ratings[e.User][1]++
 		}
 	}
-	for _, u := range order {
+	for i, u := range set.Users {
 		best, bestN := "", -1
 		for c, n := range u.Categories {
 			if n > bestN || (n == bestN && c < best) {
@@ -92,11 +113,31 @@ func loadUsers(paths []string) ([]*user, error) {
 			}
 		}
 		u.Dominant = best
-		if rs := ratings[u.ID]; rs[1] > 0 {
-			u.MeanRating = rs[0] / rs[1]
+		if ratings[i][1] > 0 {
+			u.MeanRating = ratings[i][0] / ratings[i][1]
 		}
 	}
-	return order, nil
+	return set, nil
+}
+
+// finishVectors sets every user's final vector from the event vectors.
+func (s *Set) finishVectors() {
+	for _, u := range s.Users {
+		var mean []float32
+		for _, ei := range u.Events {
+			v := s.Events[ei].Vector
+			if v == nil {
+				continue
+			}
+			if mean == nil {
+				mean = make([]float32, len(v))
+			}
+			for j, x := range v {
+				mean[j] += x
+			}
+		}
+		u.Vector = online.Normalize(mean)
+	}
 }
 
 // The fallback vectorizer: TF-IDF over the most frequent terms, then a fixed sparse random
@@ -122,12 +163,13 @@ func tokens(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' })
 }
 
-// tfidfVectors gives every user the normalized mean of its reviews' projected TF-IDF vectors.
-func tfidfVectors(users []*user) {
+// tfidfVectors gives every event its projected, normalized TF-IDF vector.
+func tfidfVectors(set *Set) {
 	df := map[string]int{}
 	nDocs := 0
-	for _, u := range users {
-		for _, t := range u.Texts {
+	for _, e := range set.Events {
+		{
+			t := e.Text
 			nDocs++
 			seen := map[string]bool{}
 			for _, w := range tokens(t) {
@@ -177,9 +219,9 @@ func tfidfVectors(users []*user) {
 			proj[i][j] = c
 		}
 	}
-	for _, u := range users {
-		mean := make([]float64, projDim)
-		for _, t := range u.Texts {
+	for ei := range set.Events {
+		{
+			t := set.Events[ei].Text
 			tf := map[int]float64{}
 			for _, w := range tokens(t) {
 				if i, ok := idx[w]; ok {
@@ -205,29 +247,24 @@ func tfidfVectors(users []*user) {
 				continue
 			}
 			n = math.Sqrt(n)
+			x := make([]float32, projDim)
 			for j := range v {
-				mean[j] += v[j] / n
+				x[j] = float32(v[j] / n)
 			}
+			set.Events[ei].Vector = x
 		}
-		x := make([]float32, projDim)
-		for j, m := range mean {
-			x[j] = float32(m)
-		}
-		u.Vector = online.Normalize(x)
 	}
 }
 
-// cacheKey names the vector cache: input files (name, size, mtime) and the vectorizer.
-func cacheKey(paths []string, vectorizer string) (string, error) {
+// cacheKey names the vector cache: input file (name, size, mtime) and the vectorizer.
+func cacheKey(path string, vectorizer string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "evalsegments-v1 %s %d %d %d\n", vectorizer, vocabSize, projDim, minDF)
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s %d %d\n", p, st.Size(), st.ModTime().UnixNano())
+	fmt.Fprintf(h, "evalsegments-v2-events %s %d %d %d\n", vectorizer, vocabSize, projDim, minDF)
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", err
 	}
+	fmt.Fprintf(h, "%s %d %d\n", path, st.Size(), st.ModTime().UnixNano())
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
@@ -235,8 +272,8 @@ func cachePath(key string) string {
 	return filepath.Join(os.TempDir(), "profilestream-evalsegments-"+key+".f32")
 }
 
-// loadCache fills the users' vectors from the cache; ok is false when there is none.
-func loadCache(path string, users []*user) (bool, error) {
+// loadCache fills the events' vectors from the cache; ok is false when there is none.
+func loadCache(path string, set *Set) (bool, error) {
 	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return false, nil
@@ -249,33 +286,33 @@ func loadCache(path string, users []*user) (bool, error) {
 	}
 	n := int(binary.LittleEndian.Uint32(b))
 	dim := int(binary.LittleEndian.Uint32(b[4:]))
-	if n != len(users) || len(b) != 8+4*n*dim {
+	if n != len(set.Events) || len(b) != 8+4*n*dim {
 		return false, nil
 	}
 	off := 8
-	for _, u := range users {
+	for i := range set.Events {
 		v := make([]float32, dim)
 		for j := range v {
 			v[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[off:]))
 			off += 4
 		}
-		u.Vector = online.Normalize(v)
+		set.Events[i].Vector = online.Normalize(v)
 	}
 	return true, nil
 }
 
-func writeCache(path string, users []*user) error {
+func writeCache(path string, set *Set) error {
 	dim := 0
-	for _, u := range users {
-		dim = max(dim, len(u.Vector))
+	for _, e := range set.Events {
+		dim = max(dim, len(e.Vector))
 	}
-	b := make([]byte, 8, 8+4*len(users)*dim)
-	binary.LittleEndian.PutUint32(b, uint32(len(users)))
+	b := make([]byte, 8, 8+4*len(set.Events)*dim)
+	binary.LittleEndian.PutUint32(b, uint32(len(set.Events)))
 	binary.LittleEndian.PutUint32(b[4:], uint32(dim))
 	zero := make([]float32, dim)
-	for _, u := range users {
-		if len(u.Vector) == dim {
-			b = appendF32(b, u.Vector)
+	for _, e := range set.Events {
+		if len(e.Vector) == dim {
+			b = appendF32(b, e.Vector)
 		} else { // no vector: zeros, read back as nil
 			b = appendF32(b, zero)
 		}
