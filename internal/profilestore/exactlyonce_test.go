@@ -538,3 +538,51 @@ func TestTokenOfDeletedProfile(t *testing.T) {
 		t.Fatalf("not a complete fresh profile: %+v", p)
 	}
 }
+
+func TestCountsByTopic(t *testing.T) { bothWriteModes(t, testCountsByTopic) }
+
+// testCountsByTopic: one Fold of a batch mixing topics splits its duplicates and erased events
+// by topic (the worker's per-topic counters come from here, so it folds a batch once).
+func testCountsByTopic(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s := newStore(t, srv.Client(), nil)
+	mk := func(topic, user string, off int64) event.Event {
+		return event.Event{Origin: event.Origin{Topic: topic, Partition: 0, Offset: off}, Pseudonym: user,
+			Kind: event.KindView, Category: "books", ItemID: "i", TS: t0}
+	}
+	first := []event.Event{mk("clicks", "k1.ua", 0), mk("clicks", "k1.ua", 1), mk("reviews", "k1.ua", 0), mk("clicks", "k1.ub", 2)}
+	if r, err := s.Fold(ctx, first); err != nil || r.Applied != 4 || r.Duplicates != 0 || r.Erased != 0 {
+		t.Fatalf("first fold: %+v %v", r, err)
+	}
+	if err := s.Forget(ctx, "k1.ub"); err != nil {
+		t.Fatal(err)
+	}
+	// Redeliver the first batch plus new events, and an event of the erased user.
+	again := append(append([]event.Event(nil), first...), mk("reviews", "k1.ua", 1), mk("clicks", "k1.ub", 3))
+	r, err := s.Fold(ctx, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name      string
+		got, want map[string]int
+	}{
+		{"duplicates", r.DuplicatesByTopic, map[string]int{"clicks": 2, "reviews": 1}},
+		{"erased", r.ErasedByTopic, map[string]int{"clicks": 2}},
+	}
+	for _, c := range cases {
+		if len(c.got) != len(c.want) {
+			t.Errorf("%s by topic %v, want %v (result %+v)", c.name, c.got, c.want, r)
+			continue
+		}
+		for k, v := range c.want {
+			if c.got[k] != v {
+				t.Errorf("%s by topic %v, want %v (result %+v)", c.name, c.got, c.want, r)
+			}
+		}
+	}
+	if r.Applied != 1 || r.Duplicates != 3 || r.Erased != 2 {
+		t.Errorf("totals %+v, want applied 1, duplicates 3, erased 2", r)
+	}
+}

@@ -21,6 +21,10 @@ type FoldResult struct {
 	Erased     int // events refused because the user is in the erasure ledger
 	Rejected   int // invalid events dropped: no pseudonym, invalid kind, zero time, vector of the wrong dimension or not finite
 	Conflicts  int // compare-and-set conflicts that were resolved by re-reading
+	// DuplicatesByTopic and ErasedByTopic split Duplicates and Erased by the events' topic
+	// (for the per-topic counters), so a batch mixing topics is still folded in one call.
+	DuplicatesByTopic map[string]int
+	ErasedByTopic     map[string]int
 	// Updated has one entry per user whose profile this call changed, in first-seen order.
 	Updated []Updated
 }
@@ -57,7 +61,7 @@ type pendingWrite struct {
 	expVer  string
 	expCID  string
 	applied int
-	dups    int
+	dups    topicCounts
 }
 
 // Fold folds a batch of events into the users' profiles, each event exactly once per
@@ -104,7 +108,7 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 		var redirected []*userBatch
 		for _, u := range pending {
 			if u.erased {
-				res.Erased += len(u.events)
+				res.erased(u.events)
 				continue
 			}
 			if u.base != nil && u.base.MovedTo != "" {
@@ -117,7 +121,7 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 			}
 			w.next, w.ch, w.applied, w.dups = s.apply(u, now)
 			if w.applied == 0 {
-				res.Duplicates += w.dups
+				res.duplicates(w.dups)
 				if u.fromCache {
 					s.cache.put(u.pseudonym, u.base) // untouched: give it back
 				}
@@ -146,7 +150,7 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 			switch {
 			case v == -2:
 				s.cache.remove(w.u.pseudonym)
-				res.Erased += len(w.u.events)
+				res.erased(w.u.events)
 			case v == -1 || v == -3:
 				s.cache.remove(w.u.pseudonym)
 				if v == -1 {
@@ -156,7 +160,7 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 			default:
 				w.next.Version = v
 				res.Applied += w.applied
-				res.Duplicates += w.dups
+				res.duplicates(w.dups)
 				// Read everything online needs before the profile goes back into the cache,
 				// where SetSegments or another Fold may change it.
 				res.Updated = append(res.Updated, Updated{
@@ -294,7 +298,7 @@ type change struct {
 // the profile and what changed. u.base must be owned by the caller: taken out of the cache or
 // freshly read. When no event is new (all at or below their watermarks) the profile is left
 // untouched and applied is 0.
-func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, applied, dups int) {
+func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, applied int, dups topicCounts) {
 	if u.base != nil {
 		fresh := false
 		for _, e := range u.events {
@@ -304,7 +308,10 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, a
 			}
 		}
 		if !fresh {
-			return u.base, nil, 0, len(u.events)
+			for _, e := range u.events {
+				dups = dups.add(e.Topic, 1)
+			}
+			return u.base, nil, 0, dups
 		}
 	}
 	ch = &change{}
@@ -340,7 +347,7 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, a
 	for _, e := range u.events {
 		k := wmKey(e)
 		if wm, ok := next.Watermarks[k]; ok && e.Offset <= wm {
-			dups++
+			dups = dups.add(e.Topic, 1)
 			continue
 		}
 		if !containsString(ch.wm, k) {
@@ -504,4 +511,35 @@ func itemBefore(a, b ItemInteraction) bool {
 		return a.TS.After(b.TS)
 	}
 	return a.ItemID < b.ItemID
+}
+
+// topicCounts counts events per topic (nil = none).
+type topicCounts map[string]int
+
+func (t topicCounts) add(topic string, n int) topicCounts {
+	if t == nil {
+		t = topicCounts{}
+	}
+	t[topic] += n
+	return t
+}
+
+func (r *FoldResult) duplicates(t topicCounts) {
+	for topic, n := range t {
+		r.Duplicates += n
+		if r.DuplicatesByTopic == nil {
+			r.DuplicatesByTopic = map[string]int{}
+		}
+		r.DuplicatesByTopic[topic] += n
+	}
+}
+
+func (r *FoldResult) erased(events []*event.Event) {
+	for _, e := range events {
+		r.Erased++
+		if r.ErasedByTopic == nil {
+			r.ErasedByTopic = map[string]int{}
+		}
+		r.ErasedByTopic[e.Topic]++
+	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
-	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/metrics"
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/privacy"
@@ -89,23 +88,27 @@ func (p *pipeline) Apply(ctx context.Context, b *consumer.Batch) error {
 			return err
 		}
 	}
-	// One fold per topic, so duplicates and erased events are counted by topic (the store
-	// counts per call). A user with events on both topics is written once per topic.
 	var res profilestore.FoldResult
-	for _, part := range splitByTopic(b.Events) {
-		var r profilestore.FoldResult
-		err := p.redis(ctx, "fold", func(ctx context.Context) error {
-			var err error
-			r, err = p.store.Fold(ctx, part.events)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		p.m.EventsDuplicate.WithLabelValues(part.topic).Add(float64(r.Duplicates))
-		p.m.EventsErased.WithLabelValues(part.topic).Add(float64(r.Erased))
-		p.m.EventsProcessed.WithLabelValues(part.topic).Add(float64(len(part.events)))
-		res = mergeFold(res, r)
+	err := p.redis(ctx, "fold", func(ctx context.Context) error {
+		var err error
+		res, err = p.store.Fold(ctx, b.Events)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	processed := map[string]int{}
+	for _, e := range b.Events {
+		processed[e.Topic]++
+	}
+	for topic, n := range processed {
+		p.m.EventsProcessed.WithLabelValues(topic).Add(float64(n))
+	}
+	for topic, n := range res.DuplicatesByTopic {
+		p.m.EventsDuplicate.WithLabelValues(topic).Add(float64(n))
+	}
+	for topic, n := range res.ErasedByTopic {
+		p.m.EventsErased.WithLabelValues(topic).Add(float64(n))
 	}
 	p.totals.add(b, res)
 	if p.segments != nil && len(res.Updated) > 0 {
@@ -157,64 +160,4 @@ func (p *pipeline) redis(ctx context.Context, op string, fn func(context.Context
 			p.m.RedisDuration.WithLabelValues(op).Observe(time.Since(start).Seconds())
 			return err
 		})
-}
-
-type topicEvents struct {
-	topic  string
-	events []event.Event
-}
-
-// splitByTopic groups events by topic, keeping their order within a topic (Kafka's order per
-// partition is what the fold relies on). A batch of one topic is returned as is, uncopied.
-func splitByTopic(evs []event.Event) []topicEvents {
-	var out []topicEvents
-	idx := map[string]int{}
-	for i, e := range evs {
-		j, ok := idx[e.Topic]
-		if !ok {
-			if len(out) == 0 && allTopic(evs[i:], e.Topic) {
-				return []topicEvents{{e.Topic, evs}}
-			}
-			j = len(out)
-			idx[e.Topic] = j
-			out = append(out, topicEvents{topic: e.Topic})
-		}
-		out[j].events = append(out[j].events, e)
-	}
-	return out
-}
-
-func allTopic(evs []event.Event, topic string) bool {
-	for _, e := range evs {
-		if e.Topic != topic {
-			return false
-		}
-	}
-	return true
-}
-
-// mergeFold adds r to res. A user updated by both folds keeps the later entry, which reflects
-// both (online must see each user once per batch).
-func mergeFold(res, r profilestore.FoldResult) profilestore.FoldResult {
-	res.Applied += r.Applied
-	res.Duplicates += r.Duplicates
-	res.Erased += r.Erased
-	res.Rejected += r.Rejected
-	res.Conflicts += r.Conflicts
-	if len(res.Updated) == 0 {
-		res.Updated = r.Updated
-		return res
-	}
-	at := make(map[string]int, len(res.Updated))
-	for i, u := range res.Updated {
-		at[u.Pseudonym] = i
-	}
-	for _, u := range r.Updated {
-		if i, ok := at[u.Pseudonym]; ok {
-			res.Updated[i] = u
-		} else {
-			res.Updated = append(res.Updated, u)
-		}
-	}
-	return res
 }
