@@ -274,7 +274,7 @@ func TestRefitDueWhenUserSampleDoubles(t *testing.T) {
 	}
 	never := newModel(t, srv.Client(), st, Options{K: 2, MinUsersToInit: 20, RefitInterval: -1})
 	observeAll(t, never, st, xs, labels, 0)
-	if never.RefitDue() || never.RefitDue() {
+	if never.RefitDue() {
 		t.Fatal("refit due with RefitInterval < 0")
 	}
 }

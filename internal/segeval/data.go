@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -331,12 +330,3 @@ func appendF32(b []byte, v []float32) []byte {
 	return b
 }
 
-// writeRaw writes the vectors as n*dim little-endian float32 for the Python reference.
-func writeRaw(w io.Writer, xs [][]float32) error {
-	var b []byte
-	for _, x := range xs {
-		b = appendF32(b, x)
-	}
-	_, err := w.Write(b)
-	return err
-}
