@@ -329,4 +329,3 @@ func appendF32(b []byte, v []float32) []byte {
 	}
 	return b
 }
-
