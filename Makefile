@@ -33,12 +33,12 @@ MODELS ?= all-minilm-l6-v2 bge-small-zh-v1.5
 model: build
 	@for m in $(MODELS); do $(BIN) model fetch $$m || exit 1; done
 
-## test: every test (unit, integration against private redis-servers and embedded Kafka,
-## end-to-end, the short chaos run, the scrubber's evaluation), vet, and short fuzz runs.
+## test: make lint, then every test (unit, integration against private redis-servers and embedded
+## Kafka, end-to-end, the short chaos run, the scrubber's evaluation), and short fuzz runs.
 ## The second go test runs the end-to-end and chaos tests (and kafkatest's own) against Apache
 ## Kafka (PROFILESTREAM_KAFKA=real, jars from scripts/kafka.sh); the first runs them on kfake.
 test: deps deps-kafka
-	$(GO) vet ./...
+	$(MAKE) lint
 	$(GO) test -count=1 -timeout 20m ./...
 	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestKafkaGoGroup|TestRealCluster' \
 	  ./internal/kafkatest/ ./internal/worker/ ./internal/chaos/
