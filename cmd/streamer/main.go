@@ -34,6 +34,11 @@ func commands() map[string]subcommand {
 		"segments": {"print the segments as a table (--evaluate: inertia and silhouette per k)", cmdSegments},
 		"forget":   {"erase a user (right to be forgotten), or record re-consent", cmdForget},
 		"lag":      {"consumer lag per partition, in messages and seconds, Burrow-style status", cmdLag},
+
+		// the read side (internal/downstream, internal/serve)
+		"recommend": {"recommend items to a user: `streamer recommend <user_id>`", cmdRecommend},
+		"lookalike": {"look-alike users of seed users or of a segment", cmdLookalike},
+		"churn":     {"the users most at risk of churning", cmdChurn},
 	}
 }
 
