@@ -39,6 +39,7 @@ func commands() map[string]subcommand {
 		"recommend": {"recommend items to a user: `streamer recommend <user_id>`", cmdRecommend},
 		"lookalike": {"look-alike users of seed users or of a segment", cmdLookalike},
 		"churn":     {"the users most at risk of churning", cmdChurn},
+		"serve":     {"read API (HTTP JSON, bearer tokens) and console page", cmdServe},
 	}
 }
 
