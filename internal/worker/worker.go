@@ -25,6 +25,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/lag"
@@ -75,6 +76,7 @@ type Worker struct {
 	cache    *encoder.Cache
 	store    *profilestore.Store
 	segments *online.Model
+	items    *apps.ItemIndex
 	cons     *consumer.Consumer
 	m        *metrics.Metrics
 	reg      *prometheus.Registry
@@ -140,9 +142,13 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 			return nil, fmt.Errorf("worker: %w", err)
 		}
 	}
+	// The item index (recommendations) is fed after each fold; its Prefix is the store's.
+	if w.items, err = apps.NewItemIndex(w.rdb, apps.ItemOptions{Prefix: so.Prefix, ModelID: w.enc.ModelID(), Encoder: w.cache}); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
 	p := &pipeline{
 		pz: privacy.NewPseudonymizer(cfg.Keys), scrub: privacy.NewScrubber(), enc: w.enc, cache: w.cache,
-		store: w.store, segments: w.segments, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
+		store: w.store, segments: w.segments, items: w.items, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
 	}
 	cc := cfg.Consumer
 	cc.Retry = cfg.Retry
@@ -210,6 +216,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.log.Info().Str("addr", ln.Addr().String()).Bool("pprof", w.cfg.Pprof).Msg("serving /metrics, /healthz, /readyz")
 	}
 	go w.watchRedis(bg)
+	go func() { _ = w.items.Run(bg, time.Minute) }() // trims the item index to MaxItems
 	var segDone chan struct{}
 	if w.segments != nil {
 		segDone = make(chan struct{})
