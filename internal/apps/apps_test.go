@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -135,12 +136,16 @@ func TestColdStartAndExclusion(t *testing.T) {
 	if err != nil || fmt.Sprint(got) != "[a1]" {
 		t.Fatalf("user items %v %v", got, err)
 	}
-	// Erasure: after Forget the set refuses new writes.
+	// Erasure: profilestore.Forget deletes the set (it is in profilestore.UserKeys), and the set
+	// refuses new writes afterwards.
 	if err := e.store.Forget(e.ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.idx.ForgetUser(e.ctx, "alice"); err != nil {
-		t.Fatal(err)
+	if got, _ := e.idx.UserItems(e.ctx, "alice"); len(got) != 0 {
+		t.Fatalf("erasure left the user's items: %v", got)
+	}
+	if k := UserItemsKey("ps", "alice"); !slices.Contains(profilestore.UserKeys("ps", "alice"), k) {
+		t.Fatalf("%s is not in profilestore.UserKeys", k)
 	}
 	if err := e.idx.Observe(e.ctx, []event.Event{e.click("alice", "b1", "cat-b", vB, t0.Add(2*time.Hour))}); err != nil {
 		t.Fatal(err)

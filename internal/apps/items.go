@@ -119,7 +119,8 @@ func PopularityKey(prefix string) string { return prefix + ":v1:items:pop" }
 
 // UserItemsKey returns the key of a user's interacted-items sorted set,
 // "<prefix>:v1:p:{<pseudonym>}:items" (member item id, score newest interaction time in ms). It
-// shares the profile's hash tag; erasure must delete it with the profile.
+// shares the profile's hash tag; it is in profilestore.UserKeys, so profilestore.Forget deletes
+// it with the profile.
 func UserItemsKey(prefix, pseudonym string) string {
 	return prefix + ":v1:p:{" + pseudonym + "}:items"
 }
@@ -614,8 +615,9 @@ func (x *ItemIndex) UserItems(ctx context.Context, pseudonym string) ([]string, 
 	return ids, nil
 }
 
-// ForgetUser deletes the user's interacted-items set (erasure; profilestore.Forget does not know
-// this key).
+// ForgetUser deletes the user's interacted-items set. Erasure does not need it
+// (profilestore.Forget deletes the set with the profile, atomically); it clears a user's
+// exclusions without erasing the user.
 func (x *ItemIndex) ForgetUser(ctx context.Context, pseudonym string) error {
 	if err := x.rdb.Del(ctx, UserItemsKey(x.opts.Prefix, pseudonym)).Err(); err != nil {
 		return fmt.Errorf("apps: forget user items: %w", err)

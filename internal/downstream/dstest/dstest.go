@@ -42,6 +42,8 @@ type World struct {
 	Users []string
 	// End is the time of the newest event.
 	End time.Time
+	// Events are the events fed so far, in order.
+	Events []event.Event
 
 	off int64
 }
@@ -106,14 +108,16 @@ func Seed(ctx context.Context, rdb *redis.Client, users int, end time.Time) (*Wo
 	return w, nil
 }
 
-// Click is a click of raw user id on item of category Categories[c] at ts, with a noisy vector
-// of the category's direction. The event is already pseudonymized, as after internal/privacy.
+// Click is a click of raw user id on item of category Categories[c] at ts, with a vector in the
+// category's direction (noisy when rng is not nil). The event is already pseudonymized, as after internal/privacy.
 func (w *World) Click(raw, item string, c int, ts time.Time, rng *rand.Rand) event.Event {
 	w.off++
 	v := make([]float32, Dim)
 	v[c] = 1
 	for j := range v {
-		v[j] += float32(rng.NormFloat64() * 0.15)
+		if rng != nil {
+			v[j] += float32(rng.NormFloat64() * 0.15)
+		}
 	}
 	var n float64
 	for _, x := range v {
@@ -129,6 +133,7 @@ func (w *World) Click(raw, item string, c int, ts time.Time, rng *rand.Rand) eve
 
 // Feed folds events, segments the updated users and observes the items, as the worker does.
 func (w *World) Feed(ctx context.Context, evs []event.Event) error {
+	w.Events = append(w.Events, evs...)
 	res, err := w.Store.Fold(ctx, evs)
 	if err != nil {
 		return err
