@@ -66,11 +66,6 @@ func apiRoutes() []route {
 	}
 }
 
-// publicRoutes are served without a token (they hold no data).
-var publicRoutes = []struct{ method, path string }{
-	{"GET", "/openapi.json"}, {"GET", "/healthz"}, {"GET", "/"}, {"GET", "/console/{file}"},
-}
-
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range apiRoutes() {
