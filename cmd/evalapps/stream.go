@@ -127,6 +127,7 @@ func evalRecStream(ctx context.Context, client *redis.Client, enc *encoder.Cache
 	res.methods = []string{"blend", "ours", "popular", "cooccur"}
 	variants := map[string]apps.RecommendOptions{"blend": {K: 10}, "ours": {K: 10, CooccurWeight: -1}}
 	sources := map[string]int{}
+	only := map[string]int{} // paired: test events hit by "blend" but not by the baseline ("<baseline>"), and the reverse ("<baseline>_only")
 	tq := time.Now()
 	var nTest int
 	for lo := 0; lo < len(recs); {
@@ -157,13 +158,23 @@ func evalRecStream(ctx context.Context, client *redis.Client, enc *encoder.Cache
 				}
 				lists[name] = ids
 			}
+			hit := map[string]bool{}
 			for m, l := range lists {
 				for rank, it := range l {
 					if it == r.item {
+						hit[m] = true
 						res.hit[m]++
 						res.ndcg[m] += 1 / math.Log2(float64(rank)+2)
 						break
 					}
+				}
+			}
+			for _, b := range []string{"cooccur", "popular"} {
+				if hit["blend"] && !hit[b] {
+					only[b]++
+				}
+				if hit[b] && !hit["blend"] {
+					only[b+"_only"]++
 				}
 			}
 		}
@@ -209,5 +220,30 @@ func evalRecStream(ctx context.Context, client *redis.Client, enc *encoder.Cache
 		}
 	}
 	fmt.Printf("  blend answered from: %v\n", sources)
+	// Paired comparison on the same test events: an exact two-sided sign test on the events
+	// only one of the two methods hit (McNemar), stronger than comparing the two intervals.
+	for _, b := range []string{"cooccur", "popular"} {
+		x, y := only[b], only[b+"_only"]
+		fmt.Printf("  paired blend vs %s: %d test events hit by blend only, %d by %s only, sign test p = %.3f\n", b, x, y, b, signTest(x, y))
+		fmt.Printf("FIGURE apps.rec.taobao.blend_vs_%s.blend_only %d\nFIGURE apps.rec.taobao.blend_vs_%s.%s_only %d\nFIGURE apps.rec.taobao.blend_vs_%s.sign_test_p %.4f\n",
+			b, x, b, b, y, b, signTest(x, y))
+	}
 	return res, nil
+}
+
+// signTest returns the two-sided exact binomial p-value of x successes against y (p = 1/2).
+func signTest(x, y int) float64 {
+	n := x + y
+	if n == 0 {
+		return 1
+	}
+	k := min(x, y)
+	var p float64
+	for i := 0; i <= k; i++ {
+		lg, _ := math.Lgamma(float64(n + 1))
+		la, _ := math.Lgamma(float64(i + 1))
+		lb, _ := math.Lgamma(float64(n - i + 1))
+		p += math.Exp(lg - la - lb - float64(n)*math.Ln2)
+	}
+	return math.Min(1, 2*p)
 }
