@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,12 @@ func TestDownstreamCommands(t *testing.T) {
 	}
 	addr := srv.Client().Options().Addr
 	common := []string{"--redis", addr, "--pseudonym-keys", dstest.KeySpec}
+	shortTokens := filepath.Join(t.TempDir(), "tokens")
+	if err := os.WriteFile(shortTokens, []byte("short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("STREAMER_SERVE_TOKENS_FILE", "")
+	t.Setenv("STREAMER_TOKENS_FILE", "")
 	tests := []struct {
 		name    string
 		args    []string
@@ -45,6 +53,10 @@ func TestDownstreamCommands(t *testing.T) {
 		{"churn table", []string{"churn", "--redis", addr, "--top", "3"}, 0,
 			[]string{"45 users scored", "RISK", "distribution"}, ""},
 		{"churn bad time", []string{"churn", "--redis", addr, "--at", "yesterday"}, 1, []string{"--at"}, ""},
+		{"serve refuses to start without a token", []string{"serve", "--redis", addr, "--addr", "127.0.0.1:0"}, 1,
+			[]string{"no bearer token configured"}, ""},
+		{"serve refuses a short token", []string{"serve", "--redis", addr, "--addr", "127.0.0.1:0", "--tokens-file", shortTokens}, 1,
+			[]string{"shorter than 16"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
