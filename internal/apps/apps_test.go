@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -135,12 +136,16 @@ func TestColdStartAndExclusion(t *testing.T) {
 	if err != nil || fmt.Sprint(got) != "[a1]" {
 		t.Fatalf("user items %v %v", got, err)
 	}
-	// Erasure: after Forget the set refuses new writes.
+	// Erasure: profilestore.Forget deletes the set (it is in profilestore.UserKeys), and the set
+	// refuses new writes afterwards.
 	if err := e.store.Forget(e.ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.idx.ForgetUser(e.ctx, "alice"); err != nil {
-		t.Fatal(err)
+	if got, _ := e.idx.UserItems(e.ctx, "alice"); len(got) != 0 {
+		t.Fatalf("erasure left the user's items: %v", got)
+	}
+	if k := UserItemsKey("ps", "alice"); !slices.Contains(profilestore.UserKeys("ps", "alice"), k) {
+		t.Fatalf("%s is not in profilestore.UserKeys", k)
 	}
 	if err := e.idx.Observe(e.ctx, []event.Event{e.click("alice", "b1", "cat-b", vB, t0.Add(2*time.Hour))}); err != nil {
 		t.Fatal(err)
@@ -412,5 +417,53 @@ func TestCluster(t *testing.T) {
 	got, err := a.LookAlike(ctx, []string{"u0", "u4"}, 5)
 	if err != nil || len(got) != 5 {
 		t.Fatalf("look-alike %v %v", got, err)
+	}
+}
+
+func TestCooccurrence(t *testing.T) {
+	e := newEnv(t, ItemOptions{})
+	// b1 is far from A in content but bought with a1 by two users; c1 once; a2 is A-like.
+	evs := []event.Event{
+		e.click("u1", "a1", "cat-a", vA, t0), e.click("u1", "b1", "cat-b", vB, t0.Add(time.Minute)),
+		e.click("u2", "a1", "cat-a", vA, t0), e.click("u2", "b1", "cat-b", vB, t0.Add(time.Minute)),
+		e.click("u3", "a1", "cat-a", vA, t0), e.click("u3", "c1", "cat-c", vC, t0.Add(time.Minute)),
+		e.click("u4", "a2", "cat-a", vA2, t0),
+	}
+	e.feed(t, evs...)
+	e.feed(t, evs...) // a redelivery counts nothing twice
+	co, err := e.idx.Cooccurring(e.ctx, "a1", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(co) != "[{2 b1} {1 c1}]" {
+		t.Fatalf("co-occurrence of a1: %v", co)
+	}
+	e.feed(t, e.click("alice", "a1", "cat-a", vA, t0.Add(time.Hour)))
+	tests := []struct {
+		name   string
+		opts   RecommendOptions
+		source string
+		want   string
+	}{
+		// b1: 2 co-buyers (co 1.0, x2) beats a2 (cosine 0.95 + category 0.5), which beats c1 (1 co-buyer, co 0.63).
+		{"blend: strong co-occurrence, then content, then weak co-occurrence", RecommendOptions{K: 3}, SourceProfile, "[b1 a2 c1]"},
+		{"without co-occurrence: content", RecommendOptions{K: 1, CooccurWeight: -1, PopularityWeight: -1, CategoryWeight: -1}, SourceProfile, "[a2]"},
+	}
+	for _, tc := range tests {
+		r, err := e.idx.Recommend(e.ctx, "alice", tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Source != tc.source || fmt.Sprint(ids(r.Items)) != tc.want {
+			t.Errorf("%s: %s %v, want %s %s", tc.name, r.Source, ids(r.Items), tc.source, tc.want)
+		}
+	}
+	// An erased user adds no co-occurrence.
+	if err := e.store.Forget(e.ctx, "u5"); err != nil {
+		t.Fatal(err)
+	}
+	e.feed(t, e.click("u5", "a1", "cat-a", vA, t0), e.click("u5", "c1", "cat-c", vC, t0))
+	if co, _ := e.idx.Cooccurring(e.ctx, "a1", 10); fmt.Sprint(co) != "[{2 b1} {1 c1}]" {
+		t.Errorf("an erased user changed the co-occurrence: %v", co)
 	}
 }

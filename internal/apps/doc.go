@@ -17,9 +17,13 @@
 // recommendations never return what the user already has; its write is fenced by the erasure
 // ledger like the profile's.
 //
+// Co-occurrence. The index also keeps, per item, a bounded sorted set of the items most often
+// interacted with by the same users (each user counts once per pair, when the second item is new
+// to the user; redeliveries add nothing; erased users add nothing).
+//
 // Recommendations. Recommend scores the items by the cosine between the item vector and the
-// user's time-decayed mean embedding, blended with a popularity prior and the user's decayed
-// category affinity, excludes the user's items, optionally filters by category and re-ranks
+// user's time-decayed mean embedding, blended with a popularity prior, the user's decayed
+// category affinity and the item's co-occurrence with the user's newest items, excludes the user's items, optionally filters by category and re-ranks
 // for diversity with maximal marginal relevance (MMR). A user without a vector (cold start) gets
 // the most popular items, and the answer says so in Source. The search is brute force over an
 // in-memory copy of the item vectors refreshed every RefreshInterval: O(items x dim) per query.

@@ -52,6 +52,14 @@ type ItemOptions struct {
 	// MaxUserItems bounds each user's interacted-items set (newest kept). Default 200; negative
 	// turns the set off (then only the profile's RecentItems, 20 by default, are excluded).
 	MaxUserItems int
+	// MaxCooccur bounds each item's co-occurrence list (the items most often interacted with by
+	// the same users, with counts). Default 200; negative turns co-occurrence off (it also needs
+	// the user item sets, MaxUserItems > 0). When the list is full, the least frequent entries
+	// are dropped first.
+	MaxCooccur int
+	// CooccurRecent is how many of a user's newest items a new item is paired with (on write)
+	// and how many of the user's items Recommend reads the lists of. Default 50.
+	CooccurRecent int
 	// RefreshInterval is how old the in-memory copy of the item vectors Recommend searches may
 	// get before it is reloaded (a ZRANGE and one HMGET per item, pipelined). Default 30s.
 	// Shorter shows new items sooner at the price of more reads.
@@ -101,6 +109,12 @@ func (o ItemOptions) withDefaults() (ItemOptions, error) {
 	if o.MaxUserItems == 0 {
 		o.MaxUserItems = 200
 	}
+	if o.MaxCooccur == 0 {
+		o.MaxCooccur = 200
+	}
+	if o.CooccurRecent <= 0 {
+		o.CooccurRecent = 50
+	}
 	if o.RefreshInterval == 0 {
 		o.RefreshInterval = 30 * time.Second
 	}
@@ -119,10 +133,17 @@ func PopularityKey(prefix string) string { return prefix + ":v1:items:pop" }
 
 // UserItemsKey returns the key of a user's interacted-items sorted set,
 // "<prefix>:v1:p:{<pseudonym>}:items" (member item id, score newest interaction time in ms). It
-// shares the profile's hash tag; erasure must delete it with the profile.
+// shares the profile's hash tag; it is in profilestore.UserKeys, so profilestore.Forget deletes
+// it with the profile.
 func UserItemsKey(prefix, pseudonym string) string {
 	return prefix + ":v1:p:{" + pseudonym + "}:items"
 }
+
+// CooccurKey returns the key of an item's co-occurrence sorted set,
+// "<prefix>:v1:item:{<item id>}:co": member another item id, score the number of users who
+// interacted with both (counted once per user, when the second item is new to the user). It
+// shares the item hash's slot. The counts are aggregates over users, not personal data.
+func CooccurKey(prefix, itemID string) string { return prefix + ":v1:item:{" + itemID + "}:co" }
 
 func erasureKey(prefix, pseudonym string) string { return prefix + ":v1:erased:{" + pseudonym + "}" }
 
@@ -216,17 +237,33 @@ return 1
 `)
 
 // userItemsScript records a user's items unless the user is erased. KEYS[1] user items set,
-// KEYS[2] erasure ledger; ARGV[1] cap, then (item, ms) pairs. Keeps the newest time per item.
+// KEYS[2] erasure ledger; ARGV[1] cap, ARGV[2] how many previous items to return, then (item,
+// ms) pairs. Keeps the newest time per item. Returns 0 for an erased user, else
+// {new items, previous items}: the items that were not in the set before, and the set's newest
+// ARGV[2] items before this call (for co-occurrence).
 var userItemsScript = newScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-for i = 2, #ARGV, 2 do
+local recent = tonumber(ARGV[2])
+local prev = {}
+if recent > 0 then prev = redis.call('ZREVRANGE', KEYS[1], 0, recent - 1) end
+local new = {}
+for i = 3, #ARGV, 2 do
   local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if not s then new[#new + 1] = ARGV[i] end
   if (not s) or tonumber(s) < tonumber(ARGV[i + 1]) then
     redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])
   end
 end
 local cap = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(cap + 1))
+return {new, prev}
+`)
+
+// cooccurScript adds 1 to the co-occurrence count of each ARGV[2..] in KEYS[1] (an item's
+// co-occurrence set) and keeps the ARGV[1] most frequent.
+var cooccurScript = newScript(`
+for i = 2, #ARGV do redis.call('ZINCRBY', KEYS[1], 1, ARGV[i]) end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
 return 1
 `)
 
@@ -245,15 +282,14 @@ func itemText(category, title string) string {
 // user item sets are idempotent.
 func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
 	type itemAcc struct {
-		logw              float64 // log2 of the batch's popularity contribution
-		has               bool
-		cat, title        string
-		textVec           []float32
-		revSum            []float32
-		revN              int
-		last              int64
-		needEncode        bool
-		encodeCat, encTit string
+		logw       float64 // log2 of the batch's popularity contribution
+		has        bool
+		cat, title string
+		textVec    []float32
+		revSum     []float32
+		revN       int
+		last       int64
+		needEncode bool
 	}
 	items := map[string]*itemAcc{}
 	var order []string
@@ -338,6 +374,7 @@ func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
 		}
 	}
 	var calls []scriptCall
+	var userCalls []int // index in calls of each user's userItemsScript call
 	for _, id := range order {
 		a := items[id]
 		calls = append(calls, scriptCall{popScript, []string{PopularityKey(x.opts.Prefix)}, []interface{}{id, a.logw}})
@@ -355,7 +392,11 @@ func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
 	}
 	for _, ps := range userOrder {
 		m := users[ps]
-		args := []interface{}{x.opts.MaxUserItems}
+		recent := 0
+		if x.opts.MaxCooccur > 0 {
+			recent = x.opts.CooccurRecent
+		}
+		args := []interface{}{x.opts.MaxUserItems, recent}
 		ids := make([]string, 0, len(m))
 		for id := range m {
 			ids = append(ids, id)
@@ -364,13 +405,78 @@ func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
 		for _, id := range ids {
 			args = append(args, id, m[id])
 		}
+		userCalls = append(userCalls, len(calls))
 		calls = append(calls, scriptCall{userItemsScript,
 			[]string{UserItemsKey(x.opts.Prefix, ps), erasureKey(x.opts.Prefix, ps)}, args})
 	}
-	if _, err := runScripts(ctx, x.rdb, calls); err != nil {
+	cmds, err := runScripts(ctx, x.rdb, calls)
+	if err != nil {
 		return fmt.Errorf("apps: observe: %w", err)
 	}
+	if x.opts.MaxCooccur <= 0 {
+		return nil
+	}
+	// Co-occurrence: each item new to a user pairs with the user's previous newest items and with
+	// the other new items of the batch, once per user (a redelivered batch finds its items
+	// already in the set and adds nothing).
+	incr := map[string][]interface{}{}
+	var incrOrder []string
+	add := func(a, b string) {
+		if a == b {
+			return
+		}
+		if incr[a] == nil {
+			incrOrder = append(incrOrder, a)
+		}
+		incr[a] = append(incr[a], b)
+	}
+	for _, ci := range userCalls {
+		res, _ := cmds[ci].Slice()
+		if len(res) != 2 {
+			continue // erased user
+		}
+		fresh, prev := strs(res[0]), strs(res[1])
+		for i, n := range fresh {
+			for _, p := range prev {
+				add(n, p)
+				add(p, n)
+			}
+			for _, m := range fresh[:i] {
+				add(n, m)
+				add(m, n)
+			}
+		}
+	}
+	calls = calls[:0]
+	for _, id := range incrOrder {
+		calls = append(calls, scriptCall{cooccurScript, []string{CooccurKey(x.opts.Prefix, id)},
+			append([]interface{}{x.opts.MaxCooccur}, incr[id]...)})
+	}
+	if _, err := runScripts(ctx, x.rdb, calls); err != nil {
+		return fmt.Errorf("apps: observe co-occurrence: %w", err)
+	}
 	return nil
+}
+
+func strs(v interface{}) []string {
+	l, _ := v.([]interface{})
+	out := make([]string, 0, len(l))
+	for _, x := range l {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Cooccurring returns up to n items most often interacted with by users of itemID, with counts,
+// most frequent first.
+func (x *ItemIndex) Cooccurring(ctx context.Context, itemID string, n int) ([]redis.Z, error) {
+	zs, err := x.rdb.ZRevRangeWithScores(ctx, CooccurKey(x.opts.Prefix, itemID), 0, int64(n)-1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("apps: co-occurring items of %q: %w", itemID, err)
+	}
+	return zs, nil
 }
 
 // itemMetaScript records category, title and last-seen of an item without a vector.
@@ -449,7 +555,7 @@ func (x *ItemIndex) Trim(ctx context.Context) (int, error) {
 		}
 		pipe := x.rdb.Pipeline()
 		for _, z := range zs {
-			pipe.Del(ctx, ItemKey(x.opts.Prefix, z.Member.(string)))
+			pipe.Del(ctx, ItemKey(x.opts.Prefix, z.Member.(string)), CooccurKey(x.opts.Prefix, z.Member.(string)))
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return evicted, fmt.Errorf("apps: trim: delete items: %w", err)
@@ -614,8 +720,9 @@ func (x *ItemIndex) UserItems(ctx context.Context, pseudonym string) ([]string, 
 	return ids, nil
 }
 
-// ForgetUser deletes the user's interacted-items set (erasure; profilestore.Forget does not know
-// this key).
+// ForgetUser deletes the user's interacted-items set. Erasure does not need it
+// (profilestore.Forget deletes the set with the profile, atomically); it clears a user's
+// exclusions without erasing the user.
 func (x *ItemIndex) ForgetUser(ctx context.Context, pseudonym string) error {
 	if err := x.rdb.Del(ctx, UserItemsKey(x.opts.Prefix, pseudonym)).Err(); err != nil {
 		return fmt.Errorf("apps: forget user items: %w", err)

@@ -18,14 +18,18 @@ const (
 	// SourceProfile: ranked by similarity to the user's time-decayed profile vector.
 	SourceProfile = "profile"
 	// SourcePopular: the user has no usable vector (unknown user, no text yet, or a vector of
-	// another encoder model): the most popular items.
+	// another encoder model) and no item with co-occurrences: the most popular items.
 	SourcePopular = "popular"
+	// SourceCooccur: the user has no usable vector but items that co-occur with others: ranked
+	// by co-occurrence, popularity and category affinity.
+	SourceCooccur = "cooccur"
 )
 
 // Default blend weights of Recommend (see RecommendOptions).
 const (
 	DefaultPopularityWeight = 0.3
 	DefaultCategoryWeight   = 0.5
+	DefaultCooccurWeight    = 2
 )
 
 // RecommendOptions tune one Recommend call. The zero value asks for 10 items, any category, no
@@ -50,6 +54,11 @@ type RecommendOptions struct {
 	// the user's decayed category counts, in [0,1]) added to the cosine. 0 means
 	// DefaultCategoryWeight, negative turns it off.
 	CategoryWeight float64
+	// CooccurWeight weighs the item's co-occurrence with the user's items: the sum, over the
+	// user's newest CooccurRecent items, of how many users interacted with both, log-scaled
+	// relative to the best candidate, in [0,1]. 0 means DefaultCooccurWeight (2: collaborative
+	// evidence outranks content, content and popularity order the rest), negative turns it off.
+	CooccurWeight float64
 }
 
 // ScoredItem is one recommended item.
@@ -87,14 +96,20 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 	if o.Now.IsZero() {
 		o.Now = x.opts.Now()
 	}
-	wp, wc := o.PopularityWeight, o.CategoryWeight
+	wp, wc, wco := o.PopularityWeight, o.CategoryWeight, o.CooccurWeight
 	if wp == 0 {
 		wp = DefaultPopularityWeight
 	}
 	if wc == 0 {
 		wc = DefaultCategoryWeight
 	}
-	wp, wc = math.Max(wp, 0), math.Max(wc, 0)
+	if wco == 0 {
+		wco = DefaultCooccurWeight
+	}
+	wp, wc, wco = math.Max(wp, 0), math.Max(wc, 0), math.Max(wco, 0)
+	if x.opts.MaxCooccur <= 0 || x.opts.MaxUserItems <= 0 {
+		wco = 0
+	}
 
 	snap, err := x.snapshot(ctx)
 	if err != nil {
@@ -111,13 +126,21 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 			exclude[it.ItemID] = true
 		}
 	}
+	var mine []string // the user's items, newest first
 	if x.opts.MaxUserItems > 0 {
 		ids, err := x.UserItems(ctx, pseudonym)
 		if err != nil {
 			return rec, fmt.Errorf("apps: recommend: %w", err)
 		}
+		mine = ids
 		for _, id := range ids {
 			exclude[id] = true
+		}
+	}
+	var co map[string]float64 // item -> co-occurrence in [0,1]
+	if wco > 0 && len(mine) > 0 {
+		if co, err = x.cooccurScores(ctx, mine[:min(len(mine), x.opts.CooccurRecent)], exclude); err != nil {
+			return rec, fmt.Errorf("apps: recommend: %w", err)
 		}
 	}
 	keep := func(it *Item) bool {
@@ -127,14 +150,17 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 	if prof != nil && prof.ModelID == x.opts.ModelID { // items of another model have no Vector in the snapshot
 		u = normalized(prof.DecayedMean)
 	}
-	if u == nil {
+	if u == nil && len(co) == 0 {
 		rec.Items = x.popular(snap, keep, o.K, o.Now, nil)
 		return rec, nil
 	}
 	rec.Source = SourceProfile
+	if u == nil {
+		rec.Source = SourceCooccur
+	}
 
 	share := make([]float64, len(snap.cats))
-	if wc > 0 {
+	if wc > 0 && prof != nil {
 		var sum float64
 		cats := prof.TopCategories(o.Now, 0)
 		for _, c := range cats {
@@ -156,16 +182,24 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 		cosines[i] = math.NaN()
 	}
 	for _, it := range snap.items {
-		if it.vecIdx < 0 || len(it.Vector) != len(u) || (o.Category != "" && it.Category != o.Category) {
+		if o.Category != "" && it.Category != o.Category {
 			continue
 		}
-		cs := cosines[it.vecIdx]
-		if math.IsNaN(cs) {
-			cs = dot(u, it.Vector)
-			cosines[it.vecIdx] = cs
+		hasVec := u != nil && it.vecIdx >= 0 && len(it.Vector) == len(u)
+		cob := co[it.ID]
+		if !hasVec && cob == 0 {
+			continue
+		}
+		var cs float64
+		if hasVec {
+			cs = cosines[it.vecIdx]
+			if math.IsNaN(cs) {
+				cs = dot(u, it.Vector)
+				cosines[it.vecIdx] = cs
+			}
 		}
 		c := cand{it: it, cos: cs}
-		c.score = c.cos + wp*it.prior + wc*share[it.catIdx]
+		c.score = c.cos + wp*it.prior + wc*share[it.catIdx] + wco*cob
 		if h.Len() == pool && !candLess((*h)[0], c) {
 			continue
 		}
@@ -199,6 +233,36 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 		rec.Items = append(rec.Items, x.popular(snap, keep, o.K-len(rec.Items), o.Now, chosen)...)
 	}
 	return rec, nil
+}
+
+// cooccurScores reads the co-occurrence lists of the user's items (one pipeline) and returns, per
+// candidate item not excluded, the summed count log-scaled relative to the best candidate:
+// log2(1+c)/log2(1+max c), in (0,1].
+func (x *ItemIndex) cooccurScores(ctx context.Context, mine []string, exclude map[string]bool) (map[string]float64, error) {
+	pipe := x.rdb.Pipeline()
+	cmds := make([]*redis.ZSliceCmd, len(mine))
+	for i, id := range mine {
+		cmds[i] = pipe.ZRevRangeWithScores(ctx, CooccurKey(x.opts.Prefix, id), 0, int64(x.opts.MaxCooccur)-1)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	sum := map[string]float64{}
+	var best float64
+	for _, c := range cmds {
+		for _, z := range c.Val() {
+			id, _ := z.Member.(string)
+			if id == "" || exclude[id] {
+				continue
+			}
+			sum[id] += z.Score
+			best = math.Max(best, sum[id])
+		}
+	}
+	for id, v := range sum {
+		sum[id] = math.Log2(1+v) / math.Log2(1+best)
+	}
+	return sum, nil
 }
 
 // popularityPrior maps an item's popularity to [0,1] on a log scale relative to the most popular

@@ -89,6 +89,25 @@ func ErasureKey(prefix, pseudonym string) string {
 	return prefix + ":v1:erased:{" + pseudonym + "}"
 }
 
+// UserItemsKey returns the key of a user's interacted-items sorted set, written by internal/apps'
+// item index: "<prefix>:v1:p:{<pseudonym>}:items" (the profile's hash tag, so the same slot).
+func UserItemsKey(prefix, pseudonym string) string {
+	return prefix + ":v1:p:{" + pseudonym + "}:items"
+}
+
+// UserKeys returns every key that holds one user's data, besides the erasure ledger: the
+// profile hash and the keys other packages keep next to it in the user's slot. It is the one
+// list erasure works from (Forget deletes them all in one atomic step); a package that adds a
+// per-user key adds it here. Data about a user outside the user's slot (the segment's member
+// set, the segment-change stream) is removed by Forget separately.
+func UserKeys(prefix, pseudonym string) []string {
+	return []string{ProfileKey(prefix, pseudonym), UserItemsKey(prefix, pseudonym)}
+}
+
+// SegmentChangesKey returns the key of the segment-change stream written by internal/online:
+// "<prefix>:v1:segchanges". Its entries name pseudonyms; Forget deletes a user's entries.
+func SegmentChangesKey(prefix string) string { return prefix + ":v1:segchanges" }
+
 // SegmentMembersKey returns the key of the set of pseudonyms in a segment, written by
 // internal/online: "<prefix>:v1:seg:<id>:members".
 func SegmentMembersKey(prefix string, segment int) string {
@@ -137,12 +156,12 @@ redis.call('HSET', KEYS[1], 'seg', ARGV[1], 'segd', ARGV[2], 'segv', ARGV[3], 's
 return 1
 `)
 
-// forgetScript deletes the profile and its version token and writes the ledger entry. KEYS[1]
-// profile, KEYS[2] ledger, KEYS[3] version token; ARGV[1] erasure time ms. Returns the deleted
-// profile's segment (nil when none).
+// forgetScript deletes the profile, its version token and the user's other keys and writes the
+// ledger entry. KEYS[1] profile, KEYS[2] ledger, KEYS[3] version token, KEYS[4..] the other keys of
+// UserKeys; ARGV[1] erasure time ms. Returns the deleted profile's segment (nil when none).
 var forgetScript = newScript(`
 local seg = redis.call('HGET', KEYS[1], 'seg')
-redis.call('DEL', KEYS[1], KEYS[3])
+for i = 1, #KEYS do if i ~= 2 then redis.call('DEL', KEYS[i]) end end
 redis.call('SET', KEYS[2], ARGV[1])
 return seg
 `)
@@ -253,14 +272,17 @@ func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
 	return nil
 }
 
-// Forget erases a user: it deletes the profile hash and writes the erasure-ledger key (value:
-// erasure time in Unix ms, no TTL) in one atomic script on the user's slot. Until Reconsent,
-// Fold refuses the user's events (FoldResult.Erased). The user is also removed from the member
-// set of the segment the profile was in (a second, separate step on another slot).
+// Forget erases a user: it deletes every key of UserKeys (the profile hash, the item set) and
+// writes the erasure-ledger key (value: erasure time in Unix ms, no TTL) in one atomic script on
+// the user's slot. Until Reconsent, Fold refuses the user's events (FoldResult.Erased), and so
+// does the item index. The user is then removed from the member set of the segment the profile
+// was in, and the user's entries of the segment-change stream are deleted (separate steps on
+// other slots; the stream step reads the stream, O(stream length), capped at 100k entries).
 func (s *Store) Forget(ctx context.Context, pseudonym string) error {
 	s.cache.remove(pseudonym)
+	keys := UserKeys(s.opts.Prefix, pseudonym)
 	res, err := s.runScripts(ctx, forgetScript, []scriptCall{{
-		keys: []string{s.key(pseudonym), s.ledger(pseudonym), s.verKey(pseudonym)},
+		keys: append([]string{keys[0], s.ledger(pseudonym), s.verKey(pseudonym)}, keys[1:]...),
 		args: []interface{}{ms(s.opts.Now())},
 	}})
 	if err != nil {
@@ -275,7 +297,37 @@ func (s *Store) Forget(ctx context.Context, pseudonym string) error {
 			return fmt.Errorf("profilestore: forget %q: remove from segment %d: %w", pseudonym, n, err)
 		}
 	}
+	if err := s.forgetSegmentChanges(ctx, pseudonym); err != nil {
+		return fmt.Errorf("profilestore: forget %q: segment changes: %w", pseudonym, err)
+	}
 	return nil
+}
+
+// forgetSegmentChanges deletes the entries of the segment-change stream that name pseudonym.
+func (s *Store) forgetSegmentChanges(ctx context.Context, pseudonym string) error {
+	key := SegmentChangesKey(s.opts.Prefix)
+	start := "-"
+	for {
+		msgs, err := s.rdb.XRangeN(ctx, key, start, "+", 1000).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+		var ids []string
+		for _, m := range msgs {
+			if m.Values["pseudonym"] == pseudonym {
+				ids = append(ids, m.ID)
+			}
+		}
+		if len(ids) > 0 {
+			if err := s.rdb.XDel(ctx, key, ids...).Err(); err != nil {
+				return err
+			}
+		}
+		if len(msgs) < 1000 {
+			return nil
+		}
+		start = "(" + msgs[len(msgs)-1].ID
+	}
 }
 
 // Reconsent clears a user's erasure-ledger entry, so that new events build a fresh profile.

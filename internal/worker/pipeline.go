@@ -7,6 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/metrics"
@@ -19,13 +20,14 @@ import (
 // pipeline is the consumer.Handler: the stages after decoding, wired one way.
 //
 //	Prepare: privacy (pseudonymize, scrub) -> encoder (embed texts, through the cache)
-//	Apply:   erasures -> profilestore (exactly-once fold) -> online (segments)
+//	Apply:   erasures -> profilestore (exactly-once fold) -> online (segments) -> apps (item index)
 type pipeline struct {
 	privacy  *privacy.Stage
 	enc      encoder.Encoder
 	cache    *encoder.Cache
 	store    *profilestore.Store
 	segments *online.Model
+	items    *apps.ItemIndex
 	m        *metrics.Metrics
 	log      zerolog.Logger
 	retry    retry.Policy
@@ -122,6 +124,13 @@ func (p *pipeline) Apply(ctx context.Context, b *consumer.Batch) error {
 			return err
 		}
 		p.m.SegmentChanges.Add(float64(or.Moved))
+	}
+	// The item index: popularity, item vectors and each user's item set (fenced by the erasure
+	// ledger like the fold). At-least-once: a redelivered batch adds its popularity again.
+	if p.items != nil {
+		if err := p.redis(ctx, "items", func(ctx context.Context) error { return p.items.Observe(ctx, b.Events) }); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/lag"
@@ -88,6 +89,7 @@ type Worker struct {
 	cache    *encoder.Cache
 	store    *profilestore.Store
 	segments *online.Model
+	items    *apps.ItemIndex
 	cons     *consumer.Consumer
 	m        *metrics.Metrics
 	reg      *prometheus.Registry
@@ -161,9 +163,13 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 			return nil, fmt.Errorf("worker: %w", err)
 		}
 	}
+	// The item index (recommendations) is fed after each fold; its Prefix is the store's.
+	if w.items, err = apps.NewItemIndex(w.rdb, apps.ItemOptions{Prefix: so.Prefix, ModelID: w.enc.ModelID(), Encoder: w.cache}); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
 	p := &pipeline{
 		privacy: privacy.NewStage(privacy.NewPseudonymizer(cfg.Keys), privacy.NewScrubber(), cfg.Namespaces), enc: w.enc, cache: w.cache,
-		store: w.store, segments: w.segments, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
+		store: w.store, segments: w.segments, items: w.items, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
 	}
 	cc := cfg.Consumer
 	cc.Retry = cfg.Retry
@@ -237,6 +243,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	go w.watchRedis(bg)
 	go w.watchKafka(bg)
+	go func() { _ = w.items.Run(bg, time.Minute) }() // trims the item index to MaxItems
 	var segDone chan struct{}
 	if w.segments != nil {
 		segDone = make(chan struct{})
