@@ -166,8 +166,9 @@ async function lookup(kind, id) {
     el("td", {}, String(i + 1)), el("td", { title: it.title || "" }, it.title ? `${it.item} · ${short(it.title, 70)}` : it.item),
     el("td", {}, it.category || "-"), el("td", { class: "num" }, fmt(it.score, 3)))));
   $("recs-source").textContent = recs.items.length === 0 ? "no items in the item index yet"
-    : recs.source === "profile" ? "ranked by similarity to the user's recent taste, popularity and category affinity"
-      : "the user has no profile vector: most popular items";
+    : recs.source === "profile" ? "ranked by co-occurrence with the user's items, similarity to the user's recent taste, popularity and category affinity"
+      : recs.source === "cooccur" ? "the user has no profile vector: ranked by co-occurrence with the user's items and popularity"
+        : "the user has no profile vector: most popular items";
   const lb = $("lookalikes").querySelector("tbody");
   lb.replaceChildren();
   if (similar.error) lb.append(el("tr", {}, el("td", { colspan: 3, class: "error" }, similar.error)));
