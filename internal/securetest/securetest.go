@@ -508,6 +508,15 @@ func (k *Kafka) Brokers() []string {
 	return k.ListenAddrs()
 }
 
+// PlaintextBrokers returns real Kafka's PLAINTEXT (inter-broker) listener, nil for kfake: a
+// second port of the same broker, for tests of a TLS client that dials a plaintext port.
+func (k *Kafka) PlaintextBrokers() []string {
+	if k.Real != nil {
+		return k.Real.Brokers()
+	}
+	return nil
+}
+
 // Config returns a client configuration that the cluster accepts, with mechanism (as the
 // flag spells it: plain, scram-sha-256, scram-sha-512; "" for a cluster without SASL).
 func (k *Kafka) Config(mechanism string) secure.KafkaConfig {
