@@ -37,11 +37,14 @@ model: build
 ## Kafka, end-to-end, the short chaos run, the scrubber's evaluation), and short fuzz runs.
 ## The second go test runs the end-to-end and chaos tests (and kafkatest's own) against Apache
 ## Kafka (PROFILESTREAM_KAFKA=real, jars from scripts/kafka.sh); the first runs them on kfake.
+## It also runs the security tests (REAL_SECURE_TESTS) against a SASL_SSL listener of Apache
+## Kafka, with a PKI and SCRAM/PLAIN users the tests generate.
+REAL_SECURE_TESTS = TestWorkerOverTLSAndSASL|TestWorkerRefusedNotReady|TestKafkaSASLSSL|TestKafkaRefused|TestRunWithRefusedCredentials|TestToolsWithRefusedCredentials|TestToolsOverTLSAndSASL
 test: deps deps-kafka
 	$(MAKE) lint
 	$(GO) test -count=1 -timeout 20m ./...
-	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestKafkaGoGroup|TestRealCluster' \
-	  ./internal/kafkatest/ ./internal/worker/ ./internal/chaos/
+	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestKafkaGoGroup|TestRealCluster|$(REAL_SECURE_TESTS)' \
+	  ./internal/kafkatest/ ./internal/worker/ ./internal/chaos/ ./internal/secure/ ./cmd/streamer/
 	@echo "FIGURE test.real_kafka 1"
 	$(MAKE) fuzz
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilestream/profilestream/internal/kafkatest"
 	"github.com/profilestream/profilestream/internal/securetest"
 )
 
@@ -49,11 +50,13 @@ type secureEnv struct {
 	kafkaFlags, redisFlags []string
 }
 
-func newSecureEnv(t *testing.T) *secureEnv {
+// newSecureEnv starts a TLS-only Redis with an ACL user and a SASL_SSL Kafka of the given mode
+// (kfake, or Apache Kafka's SASL_SSL listener).
+func newSecureEnv(t *testing.T, mode kafkatest.Mode) *secureEnv {
 	pki := securetest.NewPKI(t)
 	e := &secureEnv{
 		pki:   pki,
-		kafka: securetest.StartKafka(t, pki, securetest.KafkaOptions{Pass: serverKafkaPW, Topics: []string{"clicks", "reviews", "erasure", "profilestream.dlq"}}),
+		kafka: securetest.StartKafkaMode(context.Background(), t, mode, pki, securetest.KafkaOptions{Pass: serverKafkaPW, Topics: []string{"clicks", "reviews", "erasure", "profilestream.dlq"}}),
 		redis: securetest.StartRedis(t, pki, securetest.RedisOptions{Pass: serverRedisPW}),
 	}
 	e.kafkaFlags, e.redisFlags = e.flags(t, clientKafkaPW, clientRedisPW)
@@ -89,7 +92,11 @@ func TestRunWithRefusedCredentials(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	e := newSecureEnv(t)
+	kafkatest.ForEachMode(t, testRunWithRefusedCredentials)
+}
+
+func testRunWithRefusedCredentials(t *testing.T, mode kafkatest.Mode) {
+	e := newSecureEnv(t, mode)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	t.Setenv("STREAMER_PSEUDONYM_KEYS", "k1:"+base64.StdEncoding.EncodeToString(key))
@@ -152,12 +159,17 @@ func TestRunWithRefusedCredentials(t *testing.T) {
 }
 
 // TestToolsWithRefusedCredentials: lag, replay, profile get, segments and forget fail with a
-// clear message instead of retrying, and do not print the password.
+// clear message instead of retrying, and do not print the password. PROFILESTREAM_KAFKA selects
+// the Kafka (kfake, Apache Kafka, or both) here and in the other tests of this file.
 func TestToolsWithRefusedCredentials(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	e := newSecureEnv(t)
+	kafkatest.ForEachMode(t, testToolsWithRefusedCredentials)
+}
+
+func testToolsWithRefusedCredentials(t *testing.T, mode kafkatest.Mode) {
+	e := newSecureEnv(t, mode)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	t.Setenv("STREAMER_PSEUDONYM_KEYS", "k1:"+base64.StdEncoding.EncodeToString(key))
@@ -235,7 +247,11 @@ func TestToolsOverTLSAndSASL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	e := newSecureEnv(t)
+	kafkatest.ForEachMode(t, testToolsOverTLSAndSASL)
+}
+
+func testToolsOverTLSAndSASL(t *testing.T, mode kafkatest.Mode) {
+	e := newSecureEnv(t, mode)
 	kf, rf := e.flags(t, serverKafkaPW, serverRedisPW)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)

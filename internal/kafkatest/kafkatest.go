@@ -8,7 +8,9 @@
 //     long as the process. The demo and the unit tests use it; it starts in milliseconds.
 //   - Real is Apache Kafka itself (KRaft, one node or three) run from the jars that
 //     scripts/kafka.sh resolves with Maven into a cache: the real group coordinator, replication
-//     and leader election, and nodes that can be killed and restarted.
+//     and leader election, and nodes that can be killed and restarted. With
+//     RealOptions.SASLSSL each node also has a SASL_SSL listener (PEM key material, PLAIN and
+//     SCRAM users), which internal/securetest uses for the security tests.
 //
 // The end-to-end and chaos tests run against either, chosen by the environment variable
 // PROFILESTREAM_KAFKA (kfake, the default; real; or both), see Modes and StartMode.

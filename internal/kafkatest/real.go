@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,6 +39,27 @@ type RealOptions struct {
 	HeapMB int
 	// StartTimeout bounds Start and RestartNode. Default 3 minutes.
 	StartTimeout time.Duration
+	// SASLSSL, if set, adds a SASL_SSL listener to every node (see SASLSSLBrokers). The
+	// PLAINTEXT listener stays: brokers talk to each other on it, and the harness's own
+	// readiness checks, Produce and Leaders use it.
+	SASLSSL *SASLSSLListener
+}
+
+// SASLSSLListener is a broker listener that speaks TLS and requires SASL authentication with
+// PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. With no authorizer configured every authenticated
+// user may do everything.
+type SASLSSLListener struct {
+	// CertFile (the server certificate, then any intermediates) and KeyFile (its unencrypted
+	// PKCS#8 private key, "PRIVATE KEY") are PEM files; the broker reads them as a PEM keystore.
+	CertFile, KeyFile string
+	// CAFile (PEM) is the broker's truststore: the CAs whose client certificates it accepts.
+	CAFile string
+	// ClientAuth is ssl.client.auth: "none", "requested" (default) or "required".
+	ClientAuth string
+	// Users maps user names to passwords, accepted with all three mechanisms (PLAIN through the
+	// listener's JAAS configuration, SCRAM through credentials added when the storage is
+	// formatted). Names and passwords must not contain '"', ',', '=', '[' or ']'.
+	Users map[string]string
 }
 
 // Real is an Apache Kafka cluster in KRaft mode made of local JVM processes on loopback ports.
@@ -58,6 +80,7 @@ type Real struct {
 type realNode struct {
 	id               int
 	port, ctrlPort   int
+	saslPort         int // 0 without a SASL_SSL listener
 	dir, props, logf string
 	cmd              *exec.Cmd
 	done             chan struct{} // closed when the current process has exited
@@ -128,6 +151,11 @@ func startReal(ctx context.Context, o RealOptions) (*Real, error) {
 			return nil, err
 		}
 		n := &realNode{id: i, port: p, ctrlPort: cp, dir: filepath.Join(c.dir, fmt.Sprintf("node-%d", i))}
+		if o.SASLSSL != nil {
+			if n.saslPort, err = freeLoopbackPort(); err != nil {
+				return nil, err
+			}
+		}
 		n.props, n.logf = filepath.Join(n.dir, "server.properties"), filepath.Join(n.dir, "broker.log")
 		c.nodes = append(c.nodes, n)
 		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i, cp))
@@ -135,12 +163,16 @@ func startReal(ctx context.Context, o RealOptions) (*Real, error) {
 	if err := os.WriteFile(filepath.Join(c.dir, "log4j2.yaml"), []byte(log4jConfig), 0o644); err != nil {
 		return nil, fmt.Errorf("kafkatest: %w", err)
 	}
+	if err := c.writeKeystore(); err != nil {
+		return nil, err
+	}
 	for _, n := range c.nodes {
 		_ = os.RemoveAll(n.dir) // a new cluster: nothing of an earlier attempt in o.Dir
 		if err := os.MkdirAll(n.dir, 0o755); err != nil {
 			return nil, fmt.Errorf("kafkatest: %w", err)
 		}
-		if err := os.WriteFile(n.props, []byte(c.properties(n, strings.Join(voters, ","))), 0o644); err != nil {
+		// 0600: with SASL_SSL the file holds the PLAIN users' passwords.
+		if err := os.WriteFile(n.props, []byte(c.properties(n, strings.Join(voters, ","))), 0o600); err != nil {
 			return nil, fmt.Errorf("kafkatest: %w", err)
 		}
 	}
@@ -180,15 +212,22 @@ func (c *Real) replication() int { return min(3, len(c.nodes)) }
 // replica timeouts so a killed node is fenced and its leaderships move within seconds).
 func (c *Real) properties(n *realNode, voters string) string {
 	rf := c.replication()
+	listeners := fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", n.port, n.ctrlPort)
+	advertised := fmt.Sprintf("PLAINTEXT://127.0.0.1:%d", n.port)
+	protocols := "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+	if n.saslPort != 0 {
+		sasl := fmt.Sprintf(",SASL_SSL://127.0.0.1:%d", n.saslPort)
+		listeners, advertised, protocols = listeners+sasl, advertised+sasl, protocols+",SASL_SSL:SASL_SSL"
+	}
 	kv := [][2]string{
 		{"process.roles", "broker,controller"},
 		{"node.id", fmt.Sprint(n.id)},
 		{"controller.quorum.voters", voters},
-		{"listeners", fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", n.port, n.ctrlPort)},
-		{"advertised.listeners", fmt.Sprintf("PLAINTEXT://127.0.0.1:%d", n.port)},
+		{"listeners", listeners},
+		{"advertised.listeners", advertised},
 		{"controller.listener.names", "CONTROLLER"},
 		{"inter.broker.listener.name", "PLAINTEXT"},
-		{"listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"},
+		{"listener.security.protocol.map", protocols},
 		{"log.dirs", filepath.Join(n.dir, "data")},
 		{"num.partitions", fmt.Sprint(c.o.Partitions)},
 		{"default.replication.factor", fmt.Sprint(rf)},
@@ -216,11 +255,94 @@ func (c *Real) properties(n *realNode, voters string) string {
 		{"log.cleaner.dedupe.buffer.size", "8388608"},
 		{"unclean.leader.election.enable", "false"},
 	}
+	kv = append(kv, c.saslSSLProperties()...)
 	var b strings.Builder
 	for _, p := range kv {
 		fmt.Fprintf(&b, "%s=%s\n", p[0], p[1])
 	}
 	return b.String()
+}
+
+// keystorePath is the PEM keystore of the SASL_SSL listener: the private key, then the
+// certificate chain (Kafka's PEM keystore format).
+func (c *Real) keystorePath() string { return filepath.Join(c.dir, "keystore.pem") }
+
+func (c *Real) writeKeystore() error {
+	l := c.o.SASLSSL
+	if l == nil {
+		return nil
+	}
+	key, err := os.ReadFile(l.KeyFile)
+	if err != nil {
+		return fmt.Errorf("kafkatest: SASL_SSL key: %w", err)
+	}
+	cert, err := os.ReadFile(l.CertFile)
+	if err != nil {
+		return fmt.Errorf("kafkatest: SASL_SSL certificate: %w", err)
+	}
+	if len(l.Users) == 0 {
+		return errors.New("kafkatest: SASL_SSL listener without users")
+	}
+	if err := os.WriteFile(c.keystorePath(), append(append(key, '\n'), cert...), 0o600); err != nil {
+		return fmt.Errorf("kafkatest: %w", err)
+	}
+	return nil
+}
+
+// saslSSLProperties configure the SASL_SSL listener (nothing without one): a PEM keystore and
+// truststore, the client-certificate policy, the three mechanisms, and their JAAS login
+// modules (PLAIN lists its users; SCRAM reads credentials from the cluster metadata, put there
+// by format's --add-scram).
+func (c *Real) saslSSLProperties() [][2]string {
+	l := c.o.SASLSSL
+	if l == nil {
+		return nil
+	}
+	auth := l.ClientAuth
+	if auth == "" {
+		auth = "requested"
+	}
+	var plain strings.Builder
+	plain.WriteString("org.apache.kafka.common.security.plain.PlainLoginModule required")
+	for _, u := range sortedKeys(l.Users) {
+		fmt.Fprintf(&plain, " user_%s=\"%s\"", u, l.Users[u])
+	}
+	plain.WriteString(";")
+	const p = "listener.name.sasl_ssl."
+	return [][2]string{
+		{p + "ssl.keystore.type", "PEM"},
+		{p + "ssl.keystore.location", c.keystorePath()},
+		{p + "ssl.truststore.type", "PEM"},
+		{p + "ssl.truststore.location", l.CAFile},
+		{p + "ssl.client.auth", auth},
+		{p + "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"},
+		{p + "plain.sasl.jaas.config", plain.String()},
+		{p + "scram-sha-256.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;"},
+		{p + "scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;"},
+	}
+}
+
+// scramArgs are format's --add-scram arguments: every user, with both SCRAM mechanisms.
+func (c *Real) scramArgs() []string {
+	if c.o.SASLSSL == nil {
+		return nil
+	}
+	var args []string
+	for _, mech := range []string{"SCRAM-SHA-256", "SCRAM-SHA-512"} {
+		for _, u := range sortedKeys(c.o.SASLSSL.Users) {
+			args = append(args, "--add-scram", fmt.Sprintf("%s=[name=%s,password=%s]", mech, u, c.o.SASLSSL.Users[u]))
+		}
+	}
+	return args
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 const log4jConfig = `Configuration:
@@ -253,7 +375,7 @@ func (c *Real) javaArgs(main string, args ...string) []string {
 }
 
 func (c *Real) format(ctx context.Context, n *realNode) error {
-	cmd := exec.CommandContext(ctx, "java", c.javaArgs("kafka.tools.StorageTool", "format", "-t", c.clusterID, "-c", n.props)...)
+	cmd := exec.CommandContext(ctx, "java", c.javaArgs("kafka.tools.StorageTool", append([]string{"format", "-t", c.clusterID, "-c", n.props}, c.scramArgs()...)...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -423,6 +545,19 @@ func (c *Real) Brokers() []string {
 	out := make([]string, len(c.nodes))
 	for i, n := range c.nodes {
 		out[i] = fmt.Sprintf("127.0.0.1:%d", n.port)
+	}
+	return out
+}
+
+// SASLSSLBrokers returns the bootstrap addresses of the SASL_SSL listener of all nodes (nil
+// without RealOptions.SASLSSL).
+func (c *Real) SASLSSLBrokers() []string {
+	if c.o.SASLSSL == nil {
+		return nil
+	}
+	out := make([]string, len(c.nodes))
+	for i, n := range c.nodes {
+		out[i] = fmt.Sprintf("127.0.0.1:%d", n.saslPort)
 	}
 	return out
 }

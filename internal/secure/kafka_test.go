@@ -10,6 +10,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/profilestream/profilestream/internal/kafkatest"
 	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/secure"
 	"github.com/profilestream/profilestream/internal/securetest"
@@ -18,10 +19,15 @@ import (
 // TestKafkaSASLSSL drives the project's three kinds of Kafka client through a broker with a TLS
 // listener and SASL, once per mechanism: a kafka-go writer (the DLQ and replay producers) through
 // Kafka.Transport, a kafka-go consumer-group reader (the worker's consumer) through Kafka.Dialer,
-// and the franz-go admin client of the lag monitor through Kafka.FranzOpts.
+// and the franz-go admin client of the lag monitor through Kafka.FranzOpts. PROFILESTREAM_KAFKA
+// selects kfake, Apache Kafka's SASL_SSL listener, or both.
 func TestKafkaSASLSSL(t *testing.T) {
+	kafkatest.ForEachMode(t, testKafkaSASLSSL)
+}
+
+func testKafkaSASLSSL(t *testing.T, mode kafkatest.Mode) {
 	pki := securetest.NewPKI(t)
-	k := securetest.StartKafka(t, pki, securetest.KafkaOptions{Pass: pw, Topics: []string{"clicks"}, Partitions: 2})
+	k := securetest.StartKafkaMode(context.Background(), t, mode, pki, securetest.KafkaOptions{Pass: pw, Topics: []string{"clicks"}, Partitions: 2})
 	for _, mech := range []string{"plain", "scram-sha-256", "scram-sha-512"} {
 		t.Run(mech, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -86,11 +92,31 @@ func TestKafkaSASLSSL(t *testing.T) {
 
 // TestKafkaRefused: every wrong setting fails fast, with an error that names the problem and
 // the flag to check, from the probe and from each client, and never contains the password.
+// PROFILESTREAM_KAFKA selects kfake, Apache Kafka, or both.
 func TestKafkaRefused(t *testing.T) {
+	kafkatest.ForEachMode(t, testKafkaRefused)
+}
+
+func testKafkaRefused(t *testing.T, mode kafkatest.Mode) {
 	pki := securetest.NewPKI(t)
-	saslSSL := securetest.StartKafka(t, pki, securetest.KafkaOptions{Pass: pw, Topics: []string{"clicks"}})
-	mtlsOnly := securetest.StartKafka(t, pki, securetest.KafkaOptions{NoSASL: true, ClientAuth: tls.RequireAndVerifyClientCert, Topics: []string{"clicks"}})
-	plainListener := securetest.StartKafka(t, pki, securetest.KafkaOptions{NoTLS: true, NoSASL: true, Topics: []string{"clicks"}})
+	ctx := context.Background()
+	saslSSL := securetest.StartKafkaMode(ctx, t, mode, pki, securetest.KafkaOptions{Pass: pw, Topics: []string{"clicks"}})
+	var mtlsOnly *securetest.Kafka
+	var plainBrokers []string
+	// A TLS client on a plaintext port: kfake answers the ClientHello with bytes that are not
+	// TLS (a record header error); Apache Kafka reads the ClientHello as the size of a request
+	// far above socket.request.max.bytes and closes the connection.
+	plainProblem, plainHint := secure.ProblemTLS, "plaintext port"
+	if mode == kafkatest.ModeReal {
+		// The same broker's PLAINTEXT listener; a second broker that requires a client
+		// certificate (and SASL, which the handshake never reaches).
+		plainBrokers = saslSSL.PlaintextBrokers()
+		mtlsOnly = securetest.StartKafkaMode(ctx, t, mode, pki, securetest.KafkaOptions{Pass: pw, ClientAuth: tls.RequireAndVerifyClientCert, Topics: []string{"clicks"}})
+		plainProblem, plainHint = secure.ProblemUnreachable, "--kafka-tls"
+	} else {
+		plainBrokers = securetest.StartKafka(t, pki, securetest.KafkaOptions{NoTLS: true, NoSASL: true, Topics: []string{"clicks"}}).Brokers()
+		mtlsOnly = securetest.StartKafka(t, pki, securetest.KafkaOptions{NoSASL: true, ClientAuth: tls.RequireAndVerifyClientCert, Topics: []string{"clicks"}})
+	}
 
 	good := saslSSL.Config("scram-sha-512")
 	with := func(f func(c *secure.KafkaConfig)) secure.KafkaConfig { c := good; f(&c); return c }
@@ -108,7 +134,7 @@ func TestKafkaRefused(t *testing.T) {
 		{"untrusted ca", saslSSL.Brokers(), with(func(c *secure.KafkaConfig) { c.TLS.CAFile = pki.OtherCAFile }), secure.ProblemTLS, "--kafka-tls-ca"},
 		{"wrong server name", saslSSL.Brokers(), with(func(c *secure.KafkaConfig) { c.TLS.ServerName = "kafka.example.com" }), secure.ProblemTLS, "--kafka-tls-server-name"},
 		{"plaintext client on tls listener", saslSSL.Brokers(), with(func(c *secure.KafkaConfig) { c.TLS = secure.TLSFiles{} }), secure.ProblemUnreachable, "--kafka-tls"},
-		{"tls client on plaintext listener", plainListener.Brokers(), secure.KafkaConfig{TLS: pki.TLSFiles(false)}, secure.ProblemTLS, "plaintext port"},
+		{"tls client on plaintext listener", plainBrokers, secure.KafkaConfig{TLS: pki.TLSFiles(false)}, plainProblem, plainHint},
 		{"no client certificate for mtls", mtlsOnly.Brokers(), secure.KafkaConfig{TLS: pki.TLSFiles(false)}, secure.ProblemTLS, "--kafka-tls-cert"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

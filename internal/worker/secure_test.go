@@ -16,6 +16,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
+	"github.com/profilestream/profilestream/internal/kafkatest"
 	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/secure"
@@ -57,7 +58,9 @@ type secureRig struct {
 	dir   string
 }
 
-func newSecureRig(t *testing.T) *secureRig {
+// newSecureRig starts the PKI, a TLS-only Redis with an ACL user, and a SASL_SSL Kafka of the
+// given mode: kfake, or Apache Kafka with a SASL_SSL listener.
+func newSecureRig(t *testing.T, mode kafkatest.Mode) *secureRig {
 	t.Helper()
 	enc, err := encoder.Load(tinyModel, encoder.Options{})
 	if err != nil {
@@ -70,7 +73,7 @@ func newSecureRig(t *testing.T) *secureRig {
 	pki := securetest.NewPKI(t)
 	return &secureRig{
 		pki:   pki,
-		kafka: securetest.StartKafka(t, pki, securetest.KafkaOptions{Pass: kafkaPW, Topics: []string{"clicks", "reviews", "erasure", "profilestream.dlq"}}),
+		kafka: securetest.StartKafkaMode(context.Background(), t, mode, pki, securetest.KafkaOptions{Pass: kafkaPW, Topics: []string{"clicks", "reviews", "erasure", "profilestream.dlq"}}),
 		redis: securetest.StartRedis(t, pki, securetest.RedisOptions{Pass: redisPW}),
 		enc:   enc, ring: ring, dir: t.TempDir(),
 	}
@@ -122,12 +125,17 @@ func readyz(addr string) (int, string) {
 // TestWorkerOverTLSAndSASL runs the worker against a SASL_SSL broker (SCRAM-SHA-512) and a
 // TLS-only Redis with an ACL user: it consumes through the encrypted group, dead-letters a bad
 // message through the encrypted producer, folds profiles into Redis over TLS, exports its lag
-// through the encrypted admin client, and is ready.
+// through the encrypted admin client, and is ready. PROFILESTREAM_KAFKA selects kfake, Apache
+// Kafka's SASL_SSL listener, or both.
 func TestWorkerOverTLSAndSASL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	rig := newSecureRig(t)
+	kafkatest.ForEachMode(t, testWorkerOverTLSAndSASL)
+}
+
+func testWorkerOverTLSAndSASL(t *testing.T, mode kafkatest.Mode) {
+	rig := newSecureRig(t, mode)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	clicks := sampleRecords(t, "taobao-clicks.csv.gz", 300)
@@ -202,12 +210,17 @@ func TestWorkerOverTLSAndSASL(t *testing.T) {
 
 // TestWorkerRefusedNotReady: a wrong password or an untrusted certificate, on either side,
 // leaves the worker running but not ready, with /readyz naming the problem and the flag, one
-// error line in the log, and no password anywhere in the log.
+// error line in the log, and no password anywhere in the log. One cluster of each mode
+// (PROFILESTREAM_KAFKA) serves every case.
 func TestWorkerRefusedNotReady(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	rig := newSecureRig(t)
+	kafkatest.ForEachMode(t, testWorkerRefusedNotReady)
+}
+
+func testWorkerRefusedNotReady(t *testing.T, mode kafkatest.Mode) {
+	rig := newSecureRig(t, mode)
 	for _, tc := range []struct {
 		name     string
 		mutate   func(k *secure.KafkaConfig, r *secure.RedisConfig)
