@@ -25,7 +25,7 @@ import (
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := cli.NewCommand("demo", "streamer demo [flags]", "Run the whole pipeline on the bundled sample.", `
 Starts an embedded Kafka broker (kfake) and a private redis-server child process (installed by
-` + "`make demo`" + `; without it the demo says so and stops, unless --redis names one), generates an ephemeral
+`+"`make demo`"+`; without it the demo says so and stops, unless --redis names one), generates an ephemeral
 pseudonym key, starts a worker, replays the bundled sample (Taobao clicks first, then Amazon and
 Chinese reviews) through the whole pipeline with a live progress line, and ends with a summary:
 segments with size and top categories, three example profiles, and FIGURE lines.`)
