@@ -12,6 +12,7 @@ import (
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 var t0 = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -144,7 +145,7 @@ func TestColdStartAndExclusion(t *testing.T) {
 	if got, _ := e.idx.UserItems(e.ctx, "alice"); len(got) != 0 {
 		t.Fatalf("erasure left the user's items: %v", got)
 	}
-	if k := UserItemsKey("ps", "alice"); !slices.Contains(profilestore.UserKeys("ps", "alice"), k) {
+	if k := UserItemsKey("ps", "alice"); !slices.Contains(schema.UserKeys("ps", "alice"), k) {
 		t.Fatalf("%s is not in profilestore.UserKeys", k)
 	}
 	if err := e.idx.Observe(e.ctx, []event.Event{e.click("alice", "b1", "cat-b", vB, t0.Add(2*time.Hour))}); err != nil {

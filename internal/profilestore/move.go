@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // Key rotation. When the pseudonym key rotates, a user's profile moves from the pseudonym under
@@ -160,7 +161,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 		return fmt.Errorf("profilestore: move %q -> %q: tombstone: %w", from, to, err)
 	}
 	if src.Segment >= 0 {
-		if err := s.rdb.SRem(ctx, SegmentMembersKey(s.opts.Prefix, src.Segment), from).Err(); err != nil {
+		if err := s.rdb.SRem(ctx, schema.SegmentMembersKey(s.opts.Prefix, src.Segment), from).Err(); err != nil {
 			return fmt.Errorf("profilestore: move %q: leave segment %d: %w", from, src.Segment, err)
 		}
 	}
@@ -177,7 +178,7 @@ func (s *Store) merge(dst, src *Profile, to string) *Profile {
 	} else {
 		m = dst.clone()
 	}
-	m.Schema = SchemaVersion
+	m.Schema = schema.Version
 	m.dvecF16 = s.opts.DecayedFloat16
 	m.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
 	if m.ModelID != s.opts.ModelID || m.Dim != s.opts.Dim {
