@@ -137,7 +137,7 @@ func TestColdStartAndExclusion(t *testing.T) {
 	if err != nil || fmt.Sprint(got) != "[a1]" {
 		t.Fatalf("user items %v %v", got, err)
 	}
-	// Erasure: profilestore.Forget deletes the set (it is in profilestore.UserKeys), and the set
+	// Erasure: profilestore.Forget deletes the set (it is in schema.UserKeys), and the set
 	// refuses new writes afterwards.
 	if err := e.store.Forget(e.ctx, "alice"); err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ func TestColdStartAndExclusion(t *testing.T) {
 		t.Fatalf("erasure left the user's items: %v", got)
 	}
 	if k := UserItemsKey("ps", "alice"); !slices.Contains(schema.UserKeys("ps", "alice"), k) {
-		t.Fatalf("%s is not in profilestore.UserKeys", k)
+		t.Fatalf("%s is not in schema.UserKeys", k)
 	}
 	if err := e.idx.Observe(e.ctx, []event.Event{e.click("alice", "b1", "cat-b", vB, t0.Add(2*time.Hour))}); err != nil {
 		t.Fatal(err)

@@ -133,7 +133,7 @@ func PopularityKey(prefix string) string { return prefix + ":v1:items:pop" }
 
 // UserItemsKey returns the key of a user's interacted-items sorted set,
 // "<prefix>:v1:p:{<pseudonym>}:items" (member item id, score newest interaction time in ms). It
-// shares the profile's hash tag; it is in profilestore.UserKeys, so profilestore.Forget deletes
+// shares the profile's hash tag; it is in schema.UserKeys, so profilestore.Forget deletes
 // it with the profile.
 func UserItemsKey(prefix, pseudonym string) string {
 	return prefix + ":v1:p:{" + pseudonym + "}:items"
