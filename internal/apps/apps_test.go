@@ -145,7 +145,7 @@ func TestColdStartAndExclusion(t *testing.T) {
 	if got, _ := e.idx.UserItems(e.ctx, "alice"); len(got) != 0 {
 		t.Fatalf("erasure left the user's items: %v", got)
 	}
-	if k := UserItemsKey("ps", "alice"); !slices.Contains(schema.UserKeys("ps", "alice"), k) {
+	if k := schema.UserItemsKey("ps", "alice"); !slices.Contains(schema.UserKeys("ps", "alice"), k) {
 		t.Fatalf("%s is not in schema.UserKeys", k)
 	}
 	if err := e.idx.Observe(e.ctx, []event.Event{e.click("alice", "b1", "cat-b", vB, t0.Add(2*time.Hour))}); err != nil {
@@ -236,7 +236,7 @@ func TestReviewItemVectors(t *testing.T) {
 
 func TestMMR(t *testing.T) {
 	mk := func(id string, v []float32, s float64) cand {
-		return cand{it: &Item{ID: id, Vector: normalized(v)}, score: s}
+		return cand{it: &Item{ID: id, Vector: schema.Normalize(v)}, score: s}
 	}
 	c := []cand{mk("a1", vA, 1.0), mk("a2", vA2, 0.99), mk("b", vB, 0.9), mk("c", vC, 0.5)}
 	tests := []struct {

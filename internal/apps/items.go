@@ -2,7 +2,6 @@ package apps
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // TextEncoder turns texts into L2-normalized vectors (internal/encoder's Model and Cache are
@@ -70,7 +70,7 @@ type ItemOptions struct {
 
 func (o ItemOptions) withDefaults() (ItemOptions, error) {
 	if o.Prefix == "" {
-		o.Prefix = "ps"
+		o.Prefix = schema.DefaultPrefix
 	}
 	if o.ModelID == "" {
 		if m, ok := o.Encoder.(interface{ ModelID() string }); ok {
@@ -123,29 +123,6 @@ func (o ItemOptions) withDefaults() (ItemOptions, error) {
 	}
 	return o, nil
 }
-
-// ItemKey returns the key of an item's hash: "<prefix>:v1:item:{<item id>}". Item ids are not
-// personal data.
-func ItemKey(prefix, itemID string) string { return prefix + ":v1:item:{" + itemID + "}" }
-
-// PopularityKey returns the key of the popularity sorted set: "<prefix>:v1:items:pop".
-func PopularityKey(prefix string) string { return prefix + ":v1:items:pop" }
-
-// UserItemsKey returns the key of a user's interacted-items sorted set,
-// "<prefix>:v1:p:{<pseudonym>}:items" (member item id, score newest interaction time in ms). It
-// shares the profile's hash tag; it is in schema.UserKeys, so profilestore.Forget deletes
-// it with the profile.
-func UserItemsKey(prefix, pseudonym string) string {
-	return prefix + ":v1:p:{" + pseudonym + "}:items"
-}
-
-// CooccurKey returns the key of an item's co-occurrence sorted set,
-// "<prefix>:v1:item:{<item id>}:co": member another item id, score the number of users who
-// interacted with both (counted once per user, when the second item is new to the user). It
-// shares the item hash's slot. The counts are aggregates over users, not personal data.
-func CooccurKey(prefix, itemID string) string { return prefix + ":v1:item:{" + itemID + "}:co" }
-
-func erasureKey(prefix, pseudonym string) string { return prefix + ":v1:erased:{" + pseudonym + "}" }
 
 // ItemIndex keeps items and their popularity in Redis and recommends them. It is safe for
 // concurrent use; several ItemIndexes (in several processes) may write the same Redis.
@@ -377,15 +354,15 @@ func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
 	var userCalls []int // index in calls of each user's userItemsScript call
 	for _, id := range order {
 		a := items[id]
-		calls = append(calls, scriptCall{popScript, []string{PopularityKey(x.opts.Prefix)}, []interface{}{id, a.logw}})
-		key := ItemKey(x.opts.Prefix, id)
+		calls = append(calls, scriptCall{popScript, []string{schema.ItemPopularityKey(x.opts.Prefix)}, []interface{}{id, a.logw}})
+		key := schema.ItemKey(x.opts.Prefix, id)
 		switch {
 		case a.textVec != nil:
 			calls = append(calls, scriptCall{itemTextScript, []string{key}, []interface{}{
-				x.opts.ModelID, len(a.textVec), a.cat, truncate(a.title, 300), encodeVector(a.textVec), a.last}})
+				x.opts.ModelID, len(a.textVec), a.cat, truncate(a.title, 300), schema.EncodeVector(a.textVec), a.last}})
 		case a.revN > 0:
 			calls = append(calls, scriptCall{itemMeanScript, []string{key}, []interface{}{
-				x.opts.ModelID, len(a.revSum), a.cat, encodeVector(a.revSum), a.revN, a.last}})
+				x.opts.ModelID, len(a.revSum), a.cat, schema.EncodeVector(a.revSum), a.revN, a.last}})
 		default:
 			calls = append(calls, scriptCall{itemMetaScript, []string{key}, []interface{}{a.cat, truncate(a.title, 300), a.last}})
 		}
@@ -407,7 +384,7 @@ func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
 		}
 		userCalls = append(userCalls, len(calls))
 		calls = append(calls, scriptCall{userItemsScript,
-			[]string{UserItemsKey(x.opts.Prefix, ps), erasureKey(x.opts.Prefix, ps)}, args})
+			[]string{schema.UserItemsKey(x.opts.Prefix, ps), schema.ErasureKey(x.opts.Prefix, ps)}, args})
 	}
 	cmds, err := runScripts(ctx, x.rdb, calls)
 	if err != nil {
@@ -449,7 +426,7 @@ func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
 	}
 	calls = calls[:0]
 	for _, id := range incrOrder {
-		calls = append(calls, scriptCall{cooccurScript, []string{CooccurKey(x.opts.Prefix, id)},
+		calls = append(calls, scriptCall{cooccurScript, []string{schema.ItemCooccurKey(x.opts.Prefix, id)},
 			append([]interface{}{x.opts.MaxCooccur}, incr[id]...)})
 	}
 	if _, err := runScripts(ctx, x.rdb, calls); err != nil {
@@ -472,7 +449,7 @@ func strs(v interface{}) []string {
 // Cooccurring returns up to n items most often interacted with by users of itemID, with counts,
 // most frequent first.
 func (x *ItemIndex) Cooccurring(ctx context.Context, itemID string, n int) ([]redis.Z, error) {
-	zs, err := x.rdb.ZRevRangeWithScores(ctx, CooccurKey(x.opts.Prefix, itemID), 0, int64(n)-1).Result()
+	zs, err := x.rdb.ZRevRangeWithScores(ctx, schema.ItemCooccurKey(x.opts.Prefix, itemID), 0, int64(n)-1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("apps: co-occurring items of %q: %w", itemID, err)
 	}
@@ -518,9 +495,9 @@ func (x *ItemIndex) Upsert(ctx context.Context, items []CatalogItem) error {
 	var calls []scriptCall
 	for i, it := range items {
 		calls = append(calls,
-			scriptCall{itemTextScript, []string{ItemKey(x.opts.Prefix, it.ID)}, []interface{}{
-				x.opts.ModelID, len(vecs[i]), it.Category, truncate(it.Title, 300), encodeVector(vecs[i]), 0}},
-			scriptCall{zaddNXScript, []string{PopularityKey(x.opts.Prefix)}, []interface{}{it.ID, NoPopularity}})
+			scriptCall{itemTextScript, []string{schema.ItemKey(x.opts.Prefix, it.ID)}, []interface{}{
+				x.opts.ModelID, len(vecs[i]), it.Category, truncate(it.Title, 300), schema.EncodeVector(vecs[i]), 0}},
+			scriptCall{zaddNXScript, []string{schema.ItemPopularityKey(x.opts.Prefix)}, []interface{}{it.ID, NoPopularity}})
 	}
 	if _, err := runScripts(ctx, x.rdb, calls); err != nil {
 		return fmt.Errorf("apps: upsert: %w", err)
@@ -535,7 +512,7 @@ var zaddNXScript = newScript(`return redis.call('ZADD', KEYS[1], 'NX', ARGV[2], 
 // re-create the hash of an item just evicted without its popularity entry; such an orphan hash is
 // invisible to Recommend and is re-linked by the item's next Observe.
 func (x *ItemIndex) Trim(ctx context.Context) (int, error) {
-	key := PopularityKey(x.opts.Prefix)
+	key := schema.ItemPopularityKey(x.opts.Prefix)
 	evicted := 0
 	for {
 		n, err := x.rdb.ZCard(ctx, key).Result()
@@ -555,7 +532,7 @@ func (x *ItemIndex) Trim(ctx context.Context) (int, error) {
 		}
 		pipe := x.rdb.Pipeline()
 		for _, z := range zs {
-			pipe.Del(ctx, ItemKey(x.opts.Prefix, z.Member.(string)), CooccurKey(x.opts.Prefix, z.Member.(string)))
+			pipe.Del(ctx, schema.ItemKey(x.opts.Prefix, z.Member.(string)), schema.ItemCooccurKey(x.opts.Prefix, z.Member.(string)))
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return evicted, fmt.Errorf("apps: trim: delete items: %w", err)
@@ -608,8 +585,8 @@ func (it *Item) Popularity(now time.Time, halfLife time.Duration) float64 {
 // Get returns one item, or nil when the index does not hold it.
 func (x *ItemIndex) Get(ctx context.Context, itemID string) (*Item, error) {
 	pipe := x.rdb.Pipeline()
-	sc := pipe.ZScore(ctx, PopularityKey(x.opts.Prefix), itemID)
-	h := pipe.HMGet(ctx, ItemKey(x.opts.Prefix, itemID), "cat", "title", "model", "vec")
+	sc := pipe.ZScore(ctx, schema.ItemPopularityKey(x.opts.Prefix), itemID)
+	h := pipe.HMGet(ctx, schema.ItemKey(x.opts.Prefix, itemID), "cat", "title", "model", "vec")
 	_, err := pipe.Exec(ctx)
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -626,7 +603,7 @@ func itemFromHMGet(id string, score float64, v []interface{}) *Item {
 	s := func(i int) string { x, _ := v[i].(string); return x }
 	it.Category, it.Title, it.ModelID = s(0), s(1), s(2)
 	if vec := decodeVector(s(3)); vec != nil {
-		it.Vector = normalized(vec)
+		it.Vector = schema.Normalize(vec)
 	}
 	return it
 }
@@ -643,7 +620,7 @@ type snapshot struct {
 
 // Refresh reloads the in-memory copy of the index now.
 func (x *ItemIndex) Refresh(ctx context.Context) error {
-	zs, err := x.rdb.ZRevRangeWithScores(ctx, PopularityKey(x.opts.Prefix), 0, -1).Result()
+	zs, err := x.rdb.ZRevRangeWithScores(ctx, schema.ItemPopularityKey(x.opts.Prefix), 0, -1).Result()
 	if err != nil {
 		return fmt.Errorf("apps: refresh items: %w", err)
 	}
@@ -655,7 +632,7 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 		pipe := x.rdb.Pipeline()
 		cmds := make([]*redis.SliceCmd, j-i)
 		for k := i; k < j; k++ {
-			cmds[k-i] = pipe.HMGet(ctx, ItemKey(x.opts.Prefix, zs[k].Member.(string)), "cat", "title", "model", "vec")
+			cmds[k-i] = pipe.HMGet(ctx, schema.ItemKey(x.opts.Prefix, zs[k].Member.(string)), "cat", "title", "model", "vec")
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("apps: refresh items: %w", err)
@@ -674,7 +651,7 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 			}
 			it.vecIdx = -1
 			if it.Vector != nil {
-				b := string(encodeVector(it.Vector))
+				b := string(schema.EncodeVector(it.Vector))
 				v, ok := vecNo[b]
 				if !ok {
 					v = len(s.vecs)
@@ -713,7 +690,7 @@ func (x *ItemIndex) snapshot(ctx context.Context) (*snapshot, error) {
 
 // UserItems returns the items of the user's interacted-items set, newest first.
 func (x *ItemIndex) UserItems(ctx context.Context, pseudonym string) ([]string, error) {
-	ids, err := x.rdb.ZRevRange(ctx, UserItemsKey(x.opts.Prefix, pseudonym), 0, -1).Result()
+	ids, err := x.rdb.ZRevRange(ctx, schema.UserItemsKey(x.opts.Prefix, pseudonym), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("apps: user items: %w", err)
 	}
@@ -724,7 +701,7 @@ func (x *ItemIndex) UserItems(ctx context.Context, pseudonym string) ([]string, 
 // (profilestore.Forget deletes the set with the profile, atomically); it clears a user's
 // exclusions without erasing the user.
 func (x *ItemIndex) ForgetUser(ctx context.Context, pseudonym string) error {
-	if err := x.rdb.Del(ctx, UserItemsKey(x.opts.Prefix, pseudonym)).Err(); err != nil {
+	if err := x.rdb.Del(ctx, schema.UserItemsKey(x.opts.Prefix, pseudonym)).Err(); err != nil {
 		return fmt.Errorf("apps: forget user items: %w", err)
 	}
 	return nil
@@ -749,39 +726,13 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-func encodeVector(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
-	}
-	return b
-}
-
+// decodeVector decodes a float32 blob; nil when it is empty or malformed.
 func decodeVector(s string) []float32 {
-	if s == "" || len(s)%4 != 0 {
+	v, err := schema.DecodeVector([]byte(s))
+	if err != nil {
 		return nil
-	}
-	v := make([]float32, len(s)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32([]byte(s[4*i : 4*i+4])))
 	}
 	return v
-}
-
-func normalized(v []float32) []float32 {
-	var s float64
-	for _, f := range v {
-		s += float64(f) * float64(f)
-	}
-	if v == nil || s == 0 {
-		return nil
-	}
-	n := math.Sqrt(s)
-	out := make([]float32, len(v))
-	for i, f := range v {
-		out[i] = float32(float64(f) / n)
-	}
-	return out
 }
 
 func dot(a, b []float32) float64 {
