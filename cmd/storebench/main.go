@@ -268,7 +268,7 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRo
 	var keys []string
 	var cursor uint64
 	for len(keys) < 500 {
-		ks, next, err := rdb.Scan(ctx, cursor, "ps:v1:p:*", 500).Result()
+		ks, next, err := rdb.Scan(ctx, cursor, schema.ProfileScanPattern("ps"), 500).Result()
 		if err != nil {
 			return err
 		}
@@ -285,7 +285,7 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRo
 			return fmt.Errorf("MEMORY USAGE: %w", err)
 		}
 		total += n
-		ps := strings.TrimSuffix(strings.TrimPrefix(k, "ps:v1:p:{"), "}")
+		ps := schema.PseudonymFromProfileKey("ps", k)
 		if t, err := rdb.MemoryUsage(ctx, schema.VersionKey("ps", ps), 0).Result(); err == nil {
 			total += t
 			tokens += t
