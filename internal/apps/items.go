@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/redisscript"
 	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
 )
@@ -158,7 +159,7 @@ func (x *ItemIndex) Options() ItemOptions { return x.opts }
 // popScript adds a batch's popularity to an item. KEYS[1] popularity set; ARGV[1] item id,
 // ARGV[2] log2 of the added decayed weight (in the time-free form, see the package doc).
 // score' = log2(2^score + 2^x), computed stably.
-var popScript = newScript(`
+var popScript = redisscript.New(`
 local x = tonumber(ARGV[2])
 local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if s then
@@ -172,7 +173,7 @@ return 1
 
 // itemTextScript sets an item's text vector. KEYS[1] item hash; ARGV model, dim, category,
 // title, vector blob, last-seen ms. The text vector replaces any review mean.
-var itemTextScript = newScript(`
+var itemTextScript = redisscript.New(`
 redis.call('HSET', KEYS[1], 'model', ARGV[1], 'dim', ARGV[2], 'src', 'text', 'vec', ARGV[5], 'vn', 1)
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'cat', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'title', ARGV[4]) end
@@ -184,7 +185,7 @@ return 1
 // itemMeanScript folds k review vectors (their sum) into an item's running mean unless the
 // item has a text vector of the same model. KEYS[1] item hash; ARGV model, dim, category,
 // sum blob, k, last-seen ms.
-var itemMeanScript = newScript(`
+var itemMeanScript = redisscript.New(`
 local cur = redis.call('HMGET', KEYS[1], 'model', 'src', 'vec', 'vn')
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'cat', ARGV[3]) end
 local l = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
@@ -218,7 +219,7 @@ return 1
 // ms) pairs. Keeps the newest time per item. Returns 0 for an erased user, else
 // {new items, previous items}: the items that were not in the set before, and the set's newest
 // ARGV[2] items before this call (for co-occurrence).
-var userItemsScript = newScript(`
+var userItemsScript = redisscript.New(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 local recent = tonumber(ARGV[2])
 local prev = {}
@@ -238,7 +239,7 @@ return {new, prev}
 
 // cooccurScript adds 1 to the co-occurrence count of each ARGV[2..] in KEYS[1] (an item's
 // co-occurrence set) and keeps the ARGV[1] most frequent.
-var cooccurScript = newScript(`
+var cooccurScript = redisscript.New(`
 for i = 2, #ARGV do redis.call('ZINCRBY', KEYS[1], 1, ARGV[i]) end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
 return 1
@@ -458,7 +459,7 @@ func (x *ItemIndex) Cooccurring(ctx context.Context, itemID string, n int) ([]re
 
 // itemMetaScript records category, title and last-seen of an item without a vector.
 // KEYS[1] item hash; ARGV category, title, last ms.
-var itemMetaScript = newScript(`
+var itemMetaScript = redisscript.New(`
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], 'cat', ARGV[1]) end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'title', ARGV[2]) end
 local l = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
@@ -505,7 +506,7 @@ func (x *ItemIndex) Upsert(ctx context.Context, items []CatalogItem) error {
 	return nil
 }
 
-var zaddNXScript = newScript(`return redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])`)
+var zaddNXScript = redisscript.New(`return redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])`)
 
 // Trim evicts the items with the lowest decayed popularity until at most MaxItems remain, and
 // returns how many it evicted. Run it periodically (Run does). An Observe racing with Trim may
@@ -745,53 +746,17 @@ func dot(a, b []float32) float64 {
 
 // scriptCall is one invocation of a script in a pipeline.
 type scriptCall struct {
-	sc   *script
+	sc   *redisscript.Script
 	keys []string
 	args []interface{}
 }
 
-// script is a Lua script with its source, for SCRIPT LOAD after NOSCRIPT.
-type script struct {
-	src string
-	sc  *redis.Script
-}
-
-func newScript(src string) *script { return &script{src: src, sc: redis.NewScript(src)} }
-
-// runScripts runs calls in one pipeline with EVALSHA; calls answered NOSCRIPT (a restarted Redis
-// lost its script cache) are retried once after SCRIPT LOAD.
+// runScripts runs calls in one pipeline with redisscript.Run (EVALSHA, one retry after SCRIPT
+// LOAD on NOSCRIPT).
 func runScripts(ctx context.Context, rdb redis.UniversalClient, calls []scriptCall) ([]*redis.Cmd, error) {
-	cmds := make([]*redis.Cmd, len(calls))
-	idx := make([]int, len(calls))
-	for i := range idx {
-		idx[i] = i
+	rc := make([]redisscript.Call, len(calls))
+	for i, c := range calls {
+		rc[i] = redisscript.Call{Script: c.sc, Keys: c.keys, Args: c.args}
 	}
-	for attempt := 0; len(idx) > 0; attempt++ {
-		pipe := rdb.Pipeline()
-		for _, i := range idx {
-			cmds[i] = calls[i].sc.sc.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
-		}
-		_, _ = pipe.Exec(ctx)
-		var missing []int
-		load := map[*script]bool{}
-		for _, i := range idx {
-			err := cmds[i].Err()
-			if err == nil || errors.Is(err, redis.Nil) {
-				continue
-			}
-			if redis.HasErrorPrefix(err, "NOSCRIPT") && attempt == 0 {
-				missing = append(missing, i)
-				load[calls[i].sc] = true
-				continue
-			}
-			return cmds, err
-		}
-		for sc := range load {
-			if err := rdb.ScriptLoad(ctx, sc.src).Err(); err != nil {
-				return cmds, fmt.Errorf("script load: %w", err)
-			}
-		}
-		idx = missing
-	}
-	return cmds, nil
+	return redisscript.Run(ctx, rdb, rc)
 }

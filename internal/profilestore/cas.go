@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/profilestream/profilestream/internal/redisscript"
 	"github.com/profilestream/profilestream/schema"
 )
 
@@ -20,7 +21,7 @@ import (
 // ARGV[1] TTL ms; then per user: expected version, expected creation id, number of field/value
 // arguments n, then the n arguments.
 // Returns one integer per user, with casScript's meaning.
-var casManyScript = newScript(`
+var casManyScript = redisscript.New(`
 local ttl = tonumber(ARGV[1])
 local res = {}
 local a = 2

@@ -70,6 +70,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/profilestream/profilestream/internal/redisscript"
 	"github.com/profilestream/profilestream/schema"
 )
 
@@ -86,7 +87,7 @@ var ErrConflict = errors.New("profile write conflict")
 // ARGV[3] TTL in ms (0: none), ARGV[4..] field/value pairs.
 // Returns the new version, -1 on a version conflict, -2 when the user is erased, -3 when the
 // profile was moved to another pseudonym (Move).
-var casScript = newScript(`
+var casScript = redisscript.New(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return -2 end
 local cur = redis.call('HMGET', KEYS[1], 'ver', 'cid', 'mv')
 if cur[3] then return -3 end
@@ -104,7 +105,7 @@ return nv
 // segScript writes the segment fields of an existing profile unless it carries a newer
 // centroid version. KEYS[1] profile; ARGV seg, dist, centroid version, time ms.
 // Returns 1 written, 0 no profile (or a moved one), -1 stale centroid version.
-var segScript = newScript(`
+var segScript = redisscript.New(`
 local cur = redis.call('HMGET', KEYS[1], 'n', 'mv', 'segv')
 if (not cur[1]) or cur[2] then return 0 end
 local v = cur[3]
@@ -116,7 +117,7 @@ return 1
 // forgetScript deletes the profile, its version token and the user's other keys and writes the
 // ledger entry. KEYS[1] profile, KEYS[2] ledger, KEYS[3] version token, KEYS[4..] the other keys of
 // schema.UserKeys; ARGV[1] erasure time ms. Returns the deleted profile's segment (nil when none).
-var forgetScript = newScript(`
+var forgetScript = redisscript.New(`
 local seg = redis.call('HGET', KEYS[1], 'seg')
 for i = 1, #KEYS do if i ~= 2 then redis.call('DEL', KEYS[i]) end end
 redis.call('SET', KEYS[2], ARGV[1])
@@ -374,51 +375,16 @@ type scriptCall struct {
 	args []interface{}
 }
 
-// runScripts runs calls of one script in one pipeline with EVALSHA. Calls answered NOSCRIPT
-// (a restarted or failed-over Redis lost its script cache) are retried once in a second
-// pipeline after SCRIPT LOAD on every node. Any other error fails the whole call; some calls may
-// have been executed by then.
-func (s *Store) runScripts(ctx context.Context, sc *script, calls []scriptCall) ([]*redis.Cmd, error) {
-	cmds := make([]*redis.Cmd, len(calls))
-	idx := make([]int, len(calls))
-	for i := range idx {
-		idx[i] = i
+// runScripts runs calls of one script in one pipeline (redisscript.Run: EVALSHA, one retry
+// after SCRIPT LOAD on NOSCRIPT). Any other error fails the whole call; some calls may have
+// been executed by then.
+func (s *Store) runScripts(ctx context.Context, sc *redisscript.Script, calls []scriptCall) ([]*redis.Cmd, error) {
+	rc := make([]redisscript.Call, len(calls))
+	for i, c := range calls {
+		rc[i] = redisscript.Call{Script: sc, Keys: c.keys, Args: c.args}
 	}
-	for attempt := 0; ; attempt++ {
-		pipe := s.rdb.Pipeline()
-		for _, i := range idx {
-			cmds[i] = sc.sc.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
-		}
-		_, _ = pipe.Exec(ctx)
-		var missing []int
-		for _, i := range idx {
-			err := cmds[i].Err()
-			if err == nil || errors.Is(err, redis.Nil) {
-				continue
-			}
-			if redis.HasErrorPrefix(err, "NOSCRIPT") && attempt == 0 {
-				missing = append(missing, i)
-				continue
-			}
-			return cmds, err
-		}
-		if len(missing) == 0 {
-			return cmds, nil
-		}
-		if err := s.rdb.ScriptLoad(ctx, sc.src).Err(); err != nil {
-			return cmds, fmt.Errorf("script load: %w", err)
-		}
-		idx = missing
-	}
+	return redisscript.Run(ctx, s.rdb, rc)
 }
-
-// script is a Lua script with its source, for SCRIPT LOAD after NOSCRIPT.
-type script struct {
-	src string
-	sc  *redis.Script
-}
-
-func newScript(src string) *script { return &script{src: src, sc: redis.NewScript(src)} }
 
 // newCreationID returns a random 16-hex-digit id.
 func newCreationID() string {
