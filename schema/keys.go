@@ -105,3 +105,21 @@ func ItemPopularityKey(prefix string) string { return base(prefix) + "items:pop"
 // LagTableKey returns the key of a consumer group's offset-time tables (written by the worker's
 // lag monitor): "<prefix>:v1:lagtable:{<group>}".
 func LagTableKey(prefix, group string) string { return base(prefix) + "lagtable:{" + group + "}" }
+
+// Field names of the item hash at ItemKey (docs/schema.md, "Items").
+const (
+	ItemFieldCategory    = "cat"   // string: category (last one seen)
+	ItemFieldTitle       = "title" // string: title, at most 300 bytes
+	ItemFieldVector      = "vec"   // vector: item embedding (float32 LE, dim values)
+	ItemFieldModel       = "model" // string: encoder model id of vec
+	ItemFieldDim         = "dim"   // int: dimension of vec
+	ItemFieldSource      = "src"   // string: "text" or "reviews"
+	ItemFieldVectorCount = "vn"    // int: number of review embeddings averaged into vec
+	ItemFieldLast        = "last"  // ms: newest interaction time
+)
+
+// ItemFields lists every item hash field name.
+var ItemFields = []string{
+	ItemFieldCategory, ItemFieldTitle, ItemFieldVector, ItemFieldModel, ItemFieldDim,
+	ItemFieldSource, ItemFieldVectorCount, ItemFieldLast,
+}

@@ -82,6 +82,23 @@ func TestDocAgreesWithPackage(t *testing.T) {
 			t.Errorf("docs/schema.md lists profile field %q, which package schema does not define", m[1])
 		}
 	}
+	// Every item field is in the item field table, and every row of that table is an item field.
+	items := doc[strings.Index(doc, "Item hash fields:"):]
+	if i := strings.Index(items, "\n\n"+"Popularity"); i > 0 {
+		items = items[:i]
+	}
+	knownItem := map[string]bool{}
+	for _, f := range schema.ItemFields {
+		knownItem[f] = true
+		if !strings.Contains(items, "`"+f+"`") {
+			t.Errorf("item field %q is not in the item field table of docs/schema.md", f)
+		}
+	}
+	for _, m := range row.FindAllStringSubmatch(items, -1) {
+		if !knownItem[m[1]] {
+			t.Errorf("docs/schema.md lists item field %q, which package schema does not define", m[1])
+		}
+	}
 	if v := "<prefix>:v" + "1:"; !strings.Contains(doc, "`"+v+"`") || schema.Version != 1 {
 		t.Errorf("docs/schema.md is written for %s, package schema for version %d", v, schema.Version)
 	}

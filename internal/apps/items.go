@@ -587,7 +587,7 @@ func (it *Item) Popularity(now time.Time, halfLife time.Duration) float64 {
 func (x *ItemIndex) Get(ctx context.Context, itemID string) (*Item, error) {
 	pipe := x.rdb.Pipeline()
 	sc := pipe.ZScore(ctx, schema.ItemPopularityKey(x.opts.Prefix), itemID)
-	h := pipe.HMGet(ctx, schema.ItemKey(x.opts.Prefix, itemID), "cat", "title", "model", "vec")
+	h := pipe.HMGet(ctx, schema.ItemKey(x.opts.Prefix, itemID), schema.ItemFieldCategory, schema.ItemFieldTitle, schema.ItemFieldModel, schema.ItemFieldVector)
 	_, err := pipe.Exec(ctx)
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -633,7 +633,7 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 		pipe := x.rdb.Pipeline()
 		cmds := make([]*redis.SliceCmd, j-i)
 		for k := i; k < j; k++ {
-			cmds[k-i] = pipe.HMGet(ctx, schema.ItemKey(x.opts.Prefix, zs[k].Member.(string)), "cat", "title", "model", "vec")
+			cmds[k-i] = pipe.HMGet(ctx, schema.ItemKey(x.opts.Prefix, zs[k].Member.(string)), schema.ItemFieldCategory, schema.ItemFieldTitle, schema.ItemFieldModel, schema.ItemFieldVector)
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("apps: refresh items: %w", err)
