@@ -4,7 +4,7 @@
 // profilestream keeps one profile per pseudonymous user in Redis: counts per kind of event, a
 // lifetime mean embedding of what the user read and wrote, a time-decayed mean, decayed category
 // counts, the mean rating, first and last seen, recent items, and the user's segment. The layout
-// is the contract in docs/schema.md; this package decodes it (and nothing else: it never writes).
+// is the contract in docs/schema.md and package schema; this package decodes it with schema's decoder (and nothing else: it never writes).
 //
 // A profile is addressed by pseudonym, the keyed HMAC of the raw user id. An app that knows raw
 // ids passes Options.Pseudonymize, which returns the candidate pseudonyms of a raw id (the active
@@ -21,18 +21,17 @@ package reader
 import (
 	"container/heap"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/schema"
 )
 
 // ErrNotFound is returned (wrapped) when a user has no profile.
@@ -63,7 +62,7 @@ func New(client redis.UniversalClient, opts Options) (*Reader, error) {
 		return nil, errors.New("reader: nil client")
 	}
 	if opts.Prefix == "" {
-		opts.Prefix = "ps"
+		opts.Prefix = schema.DefaultPrefix
 	}
 	if opts.ScanCount <= 0 {
 		opts.ScanCount = 1000
@@ -72,7 +71,7 @@ func New(client redis.UniversalClient, opts Options) (*Reader, error) {
 }
 
 func (r *Reader) profileKey(pseudonym string) string {
-	return r.opts.Prefix + ":v1:p:{" + pseudonym + "}"
+	return schema.ProfileKey(r.opts.Prefix, pseudonym)
 }
 
 // CategoryCount is a category with its decayed, action-weighted count.
@@ -167,7 +166,7 @@ func (p *Profile) DecayedVector(now time.Time) []float32 {
 }
 
 // UnitVector returns the L2-normalized lifetime mean (nil without text).
-func (p *Profile) UnitVector() []float32 { return normalized(p.Vector) }
+func (p *Profile) UnitVector() []float32 { return schema.Normalize(p.Vector) }
 
 // TopCategories returns the n categories with the highest decayed counts at now (all when n <= 0).
 func (p *Profile) TopCategories(now time.Time, n int) []CategoryCount {
@@ -200,7 +199,7 @@ func (r *Reader) Profile(ctx context.Context, pseudonym string) (*Profile, error
 	if err != nil {
 		return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, err)
 	}
-	if len(h) == 0 || h["mv"] != "" {
+	if len(h) == 0 || h[schema.FieldMovedTo] != "" {
 		return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, ErrNotFound)
 	}
 	return Decode(pseudonym, h)
@@ -228,7 +227,7 @@ func (r *Reader) ProfileByUserID(ctx context.Context, rawUserID string) (*Profil
 // SegmentMembers returns the pseudonyms in a segment (the set "<prefix>:v1:seg:<id>:members"
 // written by the segmenter), sorted.
 func (r *Reader) SegmentMembers(ctx context.Context, segment int) ([]string, error) {
-	key := r.opts.Prefix + ":v1:seg:" + strconv.Itoa(segment) + ":members"
+	key := schema.SegmentMembersKey(r.opts.Prefix, segment)
 	m, err := r.rdb.SMembers(ctx, key).Result()
 	if err != nil {
 		return nil, fmt.Errorf("reader: members of segment %d: %w", segment, err)
@@ -252,7 +251,7 @@ func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighb
 	if err != nil {
 		return nil, err
 	}
-	q := normalized(me.Vector)
+	q := schema.Normalize(me.Vector)
 	if q == nil || k <= 0 {
 		return nil, nil
 	}
@@ -295,10 +294,9 @@ func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighb
 }
 
 func (r *Reader) scanVectors(ctx context.Context, c *redis.Client, fn func(ps, model string, dim int, v []float32)) error {
-	prefix := r.opts.Prefix + ":v1:p:{"
 	var cursor uint64
 	for {
-		keys, next, err := c.Scan(ctx, cursor, prefix+"*}", r.opts.ScanCount).Result()
+		keys, next, err := c.Scan(ctx, cursor, schema.ProfileScanPattern(r.opts.Prefix), r.opts.ScanCount).Result()
 		if err != nil {
 			return err
 		}
@@ -306,7 +304,7 @@ func (r *Reader) scanVectors(ctx context.Context, c *redis.Client, fn func(ps, m
 			pipe := c.Pipeline()
 			cmds := make([]*redis.SliceCmd, len(keys))
 			for i, k := range keys {
-				cmds[i] = pipe.HMGet(ctx, k, "vec", "model", "dim", "mv")
+				cmds[i] = pipe.HMGet(ctx, k, schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo)
 			}
 			if _, err := pipe.Exec(ctx); err != nil {
 				return err
@@ -320,11 +318,11 @@ func (r *Reader) scanVectors(ctx context.Context, c *redis.Client, fn func(ps, m
 				model, _ := vals[1].(string)
 				ds, _ := vals[2].(string)
 				dim, _ := strconv.Atoi(ds)
-				v, err := decodeVector(vs)
+				v, err := schema.DecodeVector([]byte(vs))
 				if err != nil || v == nil {
 					continue
 				}
-				fn(strings.TrimSuffix(strings.TrimPrefix(k, prefix), "}"), model, dim, v)
+				fn(schema.PseudonymFromProfileKey(r.opts.Prefix, k), model, dim, v)
 			}
 		}
 		cursor = next
@@ -355,22 +353,6 @@ func (h *neighborHeap) Pop() any {
 	return x
 }
 
-func normalized(v []float32) []float32 {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	if v == nil || s == 0 {
-		return nil
-	}
-	n := math.Sqrt(s)
-	out := make([]float32, len(v))
-	for i, x := range v {
-		out[i] = float32(float64(x) / n)
-	}
-	return out
-}
-
 // cosine returns the cosine similarity of unit vector q and any vector v (0 when v is zero).
 func cosine(q, v []float32) float64 {
 	var dot, nn float64
@@ -384,142 +366,34 @@ func cosine(q, v []float32) float64 {
 	return dot / math.Sqrt(nn)
 }
 
-// decodeVectorF16 parses a blob of little-endian IEEE 754 half floats (the optional encoding of
-// "dvec", 2*dim bytes).
-func decodeVectorF16(s string) []float32 {
-	v := make([]float32, len(s)/2)
-	for i := range v {
-		h := uint32(s[2*i]) | uint32(s[2*i+1])<<8
-		sign, exp, man := (h&0x8000)<<16, (h>>10)&0x1f, h&0x3ff
-		switch {
-		case exp == 0x1f:
-			v[i] = math.Float32frombits(sign | 0x7f800000 | man<<13)
-		case exp == 0:
-			v[i] = float32(man) / (1 << 24)
-			if sign != 0 {
-				v[i] = -v[i]
-			}
-		default:
-			v[i] = math.Float32frombits(sign | (exp+112)<<23 | man<<13)
-		}
-	}
-	return v
-}
-
-func decodeVector(s string) ([]float32, error) {
-	if s == "" {
-		return nil, nil
-	}
-	if len(s)%4 != 0 {
-		return nil, fmt.Errorf("vector blob of %d bytes", len(s))
-	}
-	b := []byte(s)
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v, nil
-}
-
-func parseMS(s string) (time.Time, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n == 0 {
-		return time.Time{}, err
-	}
-	return time.UnixMilli(n).UTC(), nil
-}
-
-// Decode parses a profile hash (as HGETALL returns it) following docs/schema.md. Unknown fields
-// are ignored.
+// Decode parses a profile hash (as HGETALL returns it) following docs/schema.md, with the
+// shared decoder of package schema. Unknown fields are ignored, absent fields are zero.
 func Decode(pseudonym string, h map[string]string) (*Profile, error) {
-	p := &Profile{Pseudonym: pseudonym, Kinds: map[string]int64{}, Segment: -1}
-	var err error
-	var dvec string
-	for f, v := range h {
-		switch {
-		case f == "schema":
-			p.Schema, err = strconv.Atoi(v)
-		case f == "kid":
-			p.KeyID = v
-		case f == "model":
-			p.ModelID = v
-		case f == "dim":
-			p.Dim, err = strconv.Atoi(v)
-		case f == "hl":
-			var n int64
-			n, err = strconv.ParseInt(v, 10, 64)
-			p.HalfLife = time.Duration(n) * time.Millisecond
-		case f == "n":
-			p.Events, err = strconv.ParseInt(v, 10, 64)
-		case strings.HasPrefix(f, "n:"):
-			var n int64
-			if n, err = strconv.ParseInt(v, 10, 64); n != 0 {
-				p.Kinds[f[2:]] = n
-			}
-		case f == "vec":
-			p.Vector, err = decodeVector(v)
-		case f == "vw":
-			p.VectorWeight, err = strconv.ParseFloat(v, 64)
-		case f == "dvec":
-			dvec = v // float32 or float16, told apart by length once "dim" is known
-		case f == "dw":
-			p.DecayedWeight, err = strconv.ParseFloat(v, 64)
-		case f == "act":
-			p.Activity, err = strconv.ParseFloat(v, 64)
-		case f == "dts":
-			p.DecayedAt, err = parseMS(v)
-		case f == "rsum":
-			p.RatingSum, err = strconv.ParseFloat(v, 64)
-		case f == "rn":
-			p.RatingCount, err = strconv.ParseInt(v, 10, 64)
-		case f == "first":
-			p.FirstSeen, err = parseMS(v)
-		case f == "last":
-			p.LastSeen, err = parseMS(v)
-		case f == "upd":
-			p.UpdatedAt, err = parseMS(v)
-		case f == "cats":
-			var cs []struct {
-				C string  `json:"c"`
-				N float64 `json:"n"`
-			}
-			if err = json.Unmarshal([]byte(v), &cs); err == nil {
-				p.Categories = make([]CategoryCount, len(cs))
-				for i, c := range cs {
-					p.Categories[i] = CategoryCount{c.C, c.N}
-				}
-			}
-		case f == "items":
-			var is []struct {
-				I string `json:"i"`
-				K string `json:"k"`
-				T int64  `json:"t"`
-			}
-			if err = json.Unmarshal([]byte(v), &is); err == nil {
-				p.RecentItems = make([]Item, len(is))
-				for i, it := range is {
-					p.RecentItems[i] = Item{it.I, it.K, time.UnixMilli(it.T).UTC()}
-				}
-			}
-		case f == "seg":
-			p.Segment, err = strconv.Atoi(v)
-		case f == "segd":
-			var d float64
-			d, err = strconv.ParseFloat(v, 32)
-			p.SegmentDistance = float32(d)
-		case f == "segv":
-			p.CentroidVersion, err = strconv.ParseInt(v, 10, 64)
-		case f == "segt":
-			p.SegmentAt, err = parseMS(v)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reader: profile %q field %q: %w", pseudonym, f, err)
+	d, err := schema.DecodeProfile(h)
+	if err != nil {
+		return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, err)
+	}
+	p := &Profile{
+		Pseudonym: pseudonym, Schema: d.Schema, KeyID: d.KeyID, ModelID: d.ModelID, Dim: d.Dim,
+		HalfLife: d.HalfLife, Events: d.Events, Kinds: d.Kinds,
+		Vector: d.Vector, VectorWeight: d.VectorWeight,
+		DecayedMean: d.DecayedVector, DecayedWeight: d.DecayedWeight, Activity: d.Activity,
+		DecayedAt: d.DecayedAt, RatingSum: d.RatingSum, RatingCount: d.RatingCount,
+		FirstSeen: d.FirstSeen, LastSeen: d.LastSeen, UpdatedAt: d.UpdatedAt,
+		Segment: d.Segment, SegmentDistance: d.SegmentDistance, CentroidVersion: d.CentroidVersion,
+		SegmentAt: d.SegmentAt,
+	}
+	if d.Categories != nil {
+		p.Categories = make([]CategoryCount, len(d.Categories))
+		for i, c := range d.Categories {
+			p.Categories[i] = CategoryCount{c.Category, c.Count}
 		}
 	}
-	if p.Dim > 0 && len(dvec) == 2*p.Dim {
-		p.DecayedMean = decodeVectorF16(dvec)
-	} else if p.DecayedMean, err = decodeVector(dvec); err != nil {
-		return nil, fmt.Errorf("reader: profile %q field %q: %w", pseudonym, "dvec", err)
+	if d.RecentItems != nil {
+		p.RecentItems = make([]Item, len(d.RecentItems))
+		for i, it := range d.RecentItems {
+			p.RecentItems[i] = Item{it.ItemID, it.Kind, it.TS}
+		}
 	}
 	return p, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 const dim = 16
@@ -119,7 +120,7 @@ func testContract(t *testing.T, f16 bool) {
 	if n != 20 {
 		t.Fatalf("scanned %d profiles", n)
 	}
-	if blob, _ := rdb.HGet(ctx, profilestore.ProfileKey("ps", "k1.u03"), "dvec").Result(); f16 && len(blob) != 2*dim || !f16 && len(blob) != 4*dim {
+	if blob, _ := rdb.HGet(ctx, schema.ProfileKey("ps", "k1.u03"), "dvec").Result(); f16 && len(blob) != 2*dim || !f16 && len(blob) != 4*dim {
 		t.Fatalf("dvec blob of %d bytes with float16=%v, dim %d", len(blob), f16, dim)
 	}
 }
@@ -166,7 +167,7 @@ func bruteSimilar(ps []*profilestore.Profile, me string, k int) []string {
 	var q []float32
 	for _, p := range ps {
 		if p.Pseudonym == me {
-			q = profilestore.Normalized(p.Vector)
+			q = schema.Normalize(p.Vector)
 		}
 	}
 	type sc struct {
@@ -175,7 +176,7 @@ func bruteSimilar(ps []*profilestore.Profile, me string, k int) []string {
 	}
 	var all []sc
 	for _, p := range ps {
-		v := profilestore.Normalized(p.Vector)
+		v := schema.Normalize(p.Vector)
 		if p.Pseudonym == me || v == nil {
 			continue
 		}

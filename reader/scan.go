@@ -3,10 +3,11 @@ package reader
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/schema"
 )
 
 // Scan calls fn for every profile, one call at a time, decoded as Profile returns it (profiles
@@ -16,11 +17,10 @@ import (
 // not be seen. Scan stops with fn's error when fn fails. Cost: one full pass over the profiles.
 func (r *Reader) Scan(ctx context.Context, fn func(*Profile) error) error {
 	var mu sync.Mutex
-	prefix := r.opts.Prefix + ":v1:p:{"
 	node := func(ctx context.Context, c *redis.Client) error {
 		var cursor uint64
 		for {
-			keys, next, err := c.Scan(ctx, cursor, prefix+"*}", r.opts.ScanCount).Result()
+			keys, next, err := c.Scan(ctx, cursor, schema.ProfileScanPattern(r.opts.Prefix), r.opts.ScanCount).Result()
 			if err != nil {
 				return err
 			}
@@ -35,10 +35,10 @@ func (r *Reader) Scan(ctx context.Context, fn func(*Profile) error) error {
 				}
 				for i, k := range keys {
 					h := cmds[i].Val()
-					if len(h) == 0 || h["mv"] != "" {
+					if len(h) == 0 || h[schema.FieldMovedTo] != "" {
 						continue
 					}
-					p, err := Decode(strings.TrimSuffix(strings.TrimPrefix(k, prefix), "}"), h)
+					p, err := Decode(schema.PseudonymFromProfileKey(r.opts.Prefix, k), h)
 					if err != nil {
 						return err
 					}

@@ -67,6 +67,7 @@ import (
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redisproc"
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 func main() {
@@ -393,7 +394,7 @@ func evalRec(ctx context.Context, client *redis.Client, enc *encoder.Cache, mode
 	if err := idx.Refresh(ctx); err != nil {
 		return res, nil, err
 	}
-	n, _ := client.ZCard(ctx, apps.PopularityKey(prefix)).Result()
+	n, _ := client.ZCard(ctx, schema.ItemPopularityKey(prefix)).Result()
 	res.items = int(n)
 
 	// Baselines from the same training events.

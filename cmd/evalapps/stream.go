@@ -13,6 +13,7 @@ import (
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/profilestore"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // evalRecStream is the online (prequential) evaluation used on the Taobao log, where one held-out
@@ -210,7 +211,7 @@ func evalRecStream(ctx context.Context, client *redis.Client, enc *encoder.Cache
 		lo = hi
 	}
 	fmt.Printf("  %d test events predicted and %d events folded in %.1fs\n", nTest, len(recs), time.Since(tq).Seconds())
-	n, _ := client.ZCard(ctx, apps.PopularityKey(prefix)).Result()
+	n, _ := client.ZCard(ctx, schema.ItemPopularityKey(prefix)).Result()
 	res.items = int(n)
 	res.users = nTest
 	if nTest > 0 {

@@ -39,6 +39,7 @@ import (
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redisproc"
+	"github.com/profilestream/profilestream/schema"
 )
 
 func main() {
@@ -154,11 +155,11 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRo
 		for i := 0; i < len(evs); i += batch {
 			pipe := rdb.Pipeline()
 			for _, e := range evs[i:min(i+batch, len(evs))] {
-				b := profilestore.EncodeVector(e.Vector)
+				b := schema.EncodeVector(e.Vector)
 				if blobs == 1 {
 					pipe.HSet(ctx, "bench:hset:{"+e.Pseudonym+"}", "vec", b)
 				} else {
-					pipe.HSet(ctx, "bench:hset:{"+e.Pseudonym+"}", "vec", b, "dvec", profilestore.EncodeVector(e.Vector))
+					pipe.HSet(ctx, "bench:hset:{"+e.Pseudonym+"}", "vec", b, "dvec", schema.EncodeVector(e.Vector))
 				}
 			}
 			if _, err := pipe.Exec(ctx); err != nil {
@@ -267,7 +268,7 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRo
 	var keys []string
 	var cursor uint64
 	for len(keys) < 500 {
-		ks, next, err := rdb.Scan(ctx, cursor, "ps:v1:p:*", 500).Result()
+		ks, next, err := rdb.Scan(ctx, cursor, schema.ProfileScanPattern("ps"), 500).Result()
 		if err != nil {
 			return err
 		}
@@ -284,8 +285,8 @@ func run(dim, users, updates, batch, rounds, partitions int, seed int64, roundRo
 			return fmt.Errorf("MEMORY USAGE: %w", err)
 		}
 		total += n
-		ps := strings.TrimSuffix(strings.TrimPrefix(k, "ps:v1:p:{"), "}")
-		if t, err := rdb.MemoryUsage(ctx, profilestore.VersionKey("ps", ps), 0).Result(); err == nil {
+		ps := schema.PseudonymFromProfileKey("ps", k)
+		if t, err := rdb.MemoryUsage(ctx, schema.VersionKey("ps", ps), 0).Result(); err == nil {
 			total += t
 			tokens += t
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 var t0 = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -136,7 +137,7 @@ func TestColdStartAndExclusion(t *testing.T) {
 	if err != nil || fmt.Sprint(got) != "[a1]" {
 		t.Fatalf("user items %v %v", got, err)
 	}
-	// Erasure: profilestore.Forget deletes the set (it is in profilestore.UserKeys), and the set
+	// Erasure: profilestore.Forget deletes the set (it is in schema.UserKeys), and the set
 	// refuses new writes afterwards.
 	if err := e.store.Forget(e.ctx, "alice"); err != nil {
 		t.Fatal(err)
@@ -144,8 +145,8 @@ func TestColdStartAndExclusion(t *testing.T) {
 	if got, _ := e.idx.UserItems(e.ctx, "alice"); len(got) != 0 {
 		t.Fatalf("erasure left the user's items: %v", got)
 	}
-	if k := UserItemsKey("ps", "alice"); !slices.Contains(profilestore.UserKeys("ps", "alice"), k) {
-		t.Fatalf("%s is not in profilestore.UserKeys", k)
+	if k := schema.UserItemsKey("ps", "alice"); !slices.Contains(schema.UserKeys("ps", "alice"), k) {
+		t.Fatalf("%s is not in schema.UserKeys", k)
 	}
 	if err := e.idx.Observe(e.ctx, []event.Event{e.click("alice", "b1", "cat-b", vB, t0.Add(2*time.Hour))}); err != nil {
 		t.Fatal(err)
@@ -235,7 +236,7 @@ func TestReviewItemVectors(t *testing.T) {
 
 func TestMMR(t *testing.T) {
 	mk := func(id string, v []float32, s float64) cand {
-		return cand{it: &Item{ID: id, Vector: normalized(v)}, score: s}
+		return cand{it: &Item{ID: id, Vector: schema.Normalize(v)}, score: s}
 	}
 	c := []cand{mk("a1", vA, 1.0), mk("a2", vA2, 0.99), mk("b", vB, 0.9), mk("c", vC, 0.5)}
 	tests := []struct {

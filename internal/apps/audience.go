@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 
+	"github.com/profilestream/profilestream/schema"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -33,7 +33,7 @@ func NewAudiences(client redis.UniversalClient, opts AudienceOptions) (*Audience
 		return nil, errors.New("apps: nil client")
 	}
 	if opts.Prefix == "" {
-		opts.Prefix = "ps"
+		opts.Prefix = schema.DefaultPrefix
 	}
 	if opts.ScanCount <= 0 {
 		opts.ScanCount = 1000
@@ -62,7 +62,7 @@ func (a *Audiences) LookAlike(ctx context.Context, seeds []string, n int) ([]Sco
 	pipe := a.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(seeds))
 	for i, s := range seeds {
-		cmds[i] = pipe.HMGet(ctx, a.profileKey(s), "vec", "model", "dim", "mv")
+		cmds[i] = pipe.HMGet(ctx, a.profileKey(s), schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("apps: look-alike: read seeds: %w", err)
@@ -79,11 +79,11 @@ func (a *Audiences) LookAlike(ctx context.Context, seeds []string, n int) ([]Sco
 		if centroid == nil {
 			centroid, model = make([]float32, len(v)), m
 		}
-		for j, f := range normalized(v) {
+		for j, f := range schema.Normalize(v) {
 			centroid[j] += f
 		}
 	}
-	q := normalized(centroid)
+	q := schema.Normalize(centroid)
 	if q == nil {
 		return nil, ErrNoSeeds
 	}
@@ -93,7 +93,7 @@ func (a *Audiences) LookAlike(ctx context.Context, seeds []string, n int) ([]Sco
 		if isSeed[ps] || m != model || len(v) != len(q) {
 			return
 		}
-		u := normalized(v)
+		u := schema.Normalize(v)
 		if u == nil {
 			return
 		}
@@ -120,7 +120,7 @@ func (a *Audiences) LookAlike(ctx context.Context, seeds []string, n int) ([]Sco
 // LookAlikeSegment is LookAlike with the members of a segment (the set written by
 // internal/online, "<prefix>:v1:seg:<id>:members") as seeds.
 func (a *Audiences) LookAlikeSegment(ctx context.Context, segment, n int) ([]Scored, error) {
-	key := a.opts.Prefix + ":v1:seg:" + strconv.Itoa(segment) + ":members"
+	key := schema.SegmentMembersKey(a.opts.Prefix, segment)
 	m, err := a.rdb.SMembers(ctx, key).Result()
 	if err != nil {
 		return nil, fmt.Errorf("apps: look-alike: members of segment %d: %w", segment, err)
@@ -128,7 +128,7 @@ func (a *Audiences) LookAlikeSegment(ctx context.Context, segment, n int) ([]Sco
 	return a.LookAlike(ctx, m, n)
 }
 
-func (a *Audiences) profileKey(ps string) string { return a.opts.Prefix + ":v1:p:{" + ps + "}" }
+func (a *Audiences) profileKey(ps string) string { return schema.ProfileKey(a.opts.Prefix, ps) }
 
 // vecFields decodes HMGET vec, model, dim, mv; ok is false for a missing, moved or empty vector.
 func vecFields(vals []interface{}) (v []float32, model string, ok bool) {
@@ -148,11 +148,10 @@ func vecFields(vals []interface{}) (v []float32, model string, ok bool) {
 
 // scan calls fn for every profile with a vector, on every master (concurrently across masters).
 func (a *Audiences) scan(ctx context.Context, fn func(ps string, v []float32, model string)) error {
-	prefix := a.opts.Prefix + ":v1:p:{"
 	node := func(ctx context.Context, c *redis.Client) error {
 		var cursor uint64
 		for {
-			keys, next, err := c.Scan(ctx, cursor, prefix+"*}", a.opts.ScanCount).Result()
+			keys, next, err := c.Scan(ctx, cursor, schema.ProfileScanPattern(a.opts.Prefix), a.opts.ScanCount).Result()
 			if err != nil {
 				return err
 			}
@@ -160,14 +159,14 @@ func (a *Audiences) scan(ctx context.Context, fn func(ps string, v []float32, mo
 				pipe := c.Pipeline()
 				cmds := make([]*redis.SliceCmd, len(keys))
 				for i, k := range keys {
-					cmds[i] = pipe.HMGet(ctx, k, "vec", "model", "dim", "mv")
+					cmds[i] = pipe.HMGet(ctx, k, schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo)
 				}
 				if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 					return err
 				}
 				for i, k := range keys {
 					if v, m, ok := vecFields(cmds[i].Val()); ok {
-						fn(strings.TrimSuffix(strings.TrimPrefix(k, prefix), "}"), v, m)
+						fn(schema.PseudonymFromProfileKey(a.opts.Prefix, k), v, m)
 					}
 				}
 			}

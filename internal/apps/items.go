@@ -2,7 +2,6 @@ package apps
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -14,7 +13,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/redisscript"
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // TextEncoder turns texts into L2-normalized vectors (internal/encoder's Model and Cache are
@@ -70,7 +71,7 @@ type ItemOptions struct {
 
 func (o ItemOptions) withDefaults() (ItemOptions, error) {
 	if o.Prefix == "" {
-		o.Prefix = "ps"
+		o.Prefix = schema.DefaultPrefix
 	}
 	if o.ModelID == "" {
 		if m, ok := o.Encoder.(interface{ ModelID() string }); ok {
@@ -124,29 +125,6 @@ func (o ItemOptions) withDefaults() (ItemOptions, error) {
 	return o, nil
 }
 
-// ItemKey returns the key of an item's hash: "<prefix>:v1:item:{<item id>}". Item ids are not
-// personal data.
-func ItemKey(prefix, itemID string) string { return prefix + ":v1:item:{" + itemID + "}" }
-
-// PopularityKey returns the key of the popularity sorted set: "<prefix>:v1:items:pop".
-func PopularityKey(prefix string) string { return prefix + ":v1:items:pop" }
-
-// UserItemsKey returns the key of a user's interacted-items sorted set,
-// "<prefix>:v1:p:{<pseudonym>}:items" (member item id, score newest interaction time in ms). It
-// shares the profile's hash tag; it is in profilestore.UserKeys, so profilestore.Forget deletes
-// it with the profile.
-func UserItemsKey(prefix, pseudonym string) string {
-	return prefix + ":v1:p:{" + pseudonym + "}:items"
-}
-
-// CooccurKey returns the key of an item's co-occurrence sorted set,
-// "<prefix>:v1:item:{<item id>}:co": member another item id, score the number of users who
-// interacted with both (counted once per user, when the second item is new to the user). It
-// shares the item hash's slot. The counts are aggregates over users, not personal data.
-func CooccurKey(prefix, itemID string) string { return prefix + ":v1:item:{" + itemID + "}:co" }
-
-func erasureKey(prefix, pseudonym string) string { return prefix + ":v1:erased:{" + pseudonym + "}" }
-
 // ItemIndex keeps items and their popularity in Redis and recommends them. It is safe for
 // concurrent use; several ItemIndexes (in several processes) may write the same Redis.
 type ItemIndex struct {
@@ -181,7 +159,7 @@ func (x *ItemIndex) Options() ItemOptions { return x.opts }
 // popScript adds a batch's popularity to an item. KEYS[1] popularity set; ARGV[1] item id,
 // ARGV[2] log2 of the added decayed weight (in the time-free form, see the package doc).
 // score' = log2(2^score + 2^x), computed stably.
-var popScript = newScript(`
+var popScript = redisscript.New(`
 local x = tonumber(ARGV[2])
 local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if s then
@@ -195,7 +173,7 @@ return 1
 
 // itemTextScript sets an item's text vector. KEYS[1] item hash; ARGV model, dim, category,
 // title, vector blob, last-seen ms. The text vector replaces any review mean.
-var itemTextScript = newScript(`
+var itemTextScript = redisscript.New(`
 redis.call('HSET', KEYS[1], 'model', ARGV[1], 'dim', ARGV[2], 'src', 'text', 'vec', ARGV[5], 'vn', 1)
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'cat', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'title', ARGV[4]) end
@@ -207,7 +185,7 @@ return 1
 // itemMeanScript folds k review vectors (their sum) into an item's running mean unless the
 // item has a text vector of the same model. KEYS[1] item hash; ARGV model, dim, category,
 // sum blob, k, last-seen ms.
-var itemMeanScript = newScript(`
+var itemMeanScript = redisscript.New(`
 local cur = redis.call('HMGET', KEYS[1], 'model', 'src', 'vec', 'vn')
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'cat', ARGV[3]) end
 local l = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
@@ -241,7 +219,7 @@ return 1
 // ms) pairs. Keeps the newest time per item. Returns 0 for an erased user, else
 // {new items, previous items}: the items that were not in the set before, and the set's newest
 // ARGV[2] items before this call (for co-occurrence).
-var userItemsScript = newScript(`
+var userItemsScript = redisscript.New(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 local recent = tonumber(ARGV[2])
 local prev = {}
@@ -261,7 +239,7 @@ return {new, prev}
 
 // cooccurScript adds 1 to the co-occurrence count of each ARGV[2..] in KEYS[1] (an item's
 // co-occurrence set) and keeps the ARGV[1] most frequent.
-var cooccurScript = newScript(`
+var cooccurScript = redisscript.New(`
 for i = 2, #ARGV do redis.call('ZINCRBY', KEYS[1], 1, ARGV[i]) end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
 return 1
@@ -377,15 +355,15 @@ func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
 	var userCalls []int // index in calls of each user's userItemsScript call
 	for _, id := range order {
 		a := items[id]
-		calls = append(calls, scriptCall{popScript, []string{PopularityKey(x.opts.Prefix)}, []interface{}{id, a.logw}})
-		key := ItemKey(x.opts.Prefix, id)
+		calls = append(calls, scriptCall{popScript, []string{schema.ItemPopularityKey(x.opts.Prefix)}, []interface{}{id, a.logw}})
+		key := schema.ItemKey(x.opts.Prefix, id)
 		switch {
 		case a.textVec != nil:
 			calls = append(calls, scriptCall{itemTextScript, []string{key}, []interface{}{
-				x.opts.ModelID, len(a.textVec), a.cat, truncate(a.title, 300), encodeVector(a.textVec), a.last}})
+				x.opts.ModelID, len(a.textVec), a.cat, truncate(a.title, 300), schema.EncodeVector(a.textVec), a.last}})
 		case a.revN > 0:
 			calls = append(calls, scriptCall{itemMeanScript, []string{key}, []interface{}{
-				x.opts.ModelID, len(a.revSum), a.cat, encodeVector(a.revSum), a.revN, a.last}})
+				x.opts.ModelID, len(a.revSum), a.cat, schema.EncodeVector(a.revSum), a.revN, a.last}})
 		default:
 			calls = append(calls, scriptCall{itemMetaScript, []string{key}, []interface{}{a.cat, truncate(a.title, 300), a.last}})
 		}
@@ -407,7 +385,7 @@ func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
 		}
 		userCalls = append(userCalls, len(calls))
 		calls = append(calls, scriptCall{userItemsScript,
-			[]string{UserItemsKey(x.opts.Prefix, ps), erasureKey(x.opts.Prefix, ps)}, args})
+			[]string{schema.UserItemsKey(x.opts.Prefix, ps), schema.ErasureKey(x.opts.Prefix, ps)}, args})
 	}
 	cmds, err := runScripts(ctx, x.rdb, calls)
 	if err != nil {
@@ -449,7 +427,7 @@ func (x *ItemIndex) Observe(ctx context.Context, events []event.Event) error {
 	}
 	calls = calls[:0]
 	for _, id := range incrOrder {
-		calls = append(calls, scriptCall{cooccurScript, []string{CooccurKey(x.opts.Prefix, id)},
+		calls = append(calls, scriptCall{cooccurScript, []string{schema.ItemCooccurKey(x.opts.Prefix, id)},
 			append([]interface{}{x.opts.MaxCooccur}, incr[id]...)})
 	}
 	if _, err := runScripts(ctx, x.rdb, calls); err != nil {
@@ -472,7 +450,7 @@ func strs(v interface{}) []string {
 // Cooccurring returns up to n items most often interacted with by users of itemID, with counts,
 // most frequent first.
 func (x *ItemIndex) Cooccurring(ctx context.Context, itemID string, n int) ([]redis.Z, error) {
-	zs, err := x.rdb.ZRevRangeWithScores(ctx, CooccurKey(x.opts.Prefix, itemID), 0, int64(n)-1).Result()
+	zs, err := x.rdb.ZRevRangeWithScores(ctx, schema.ItemCooccurKey(x.opts.Prefix, itemID), 0, int64(n)-1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("apps: co-occurring items of %q: %w", itemID, err)
 	}
@@ -481,7 +459,7 @@ func (x *ItemIndex) Cooccurring(ctx context.Context, itemID string, n int) ([]re
 
 // itemMetaScript records category, title and last-seen of an item without a vector.
 // KEYS[1] item hash; ARGV category, title, last ms.
-var itemMetaScript = newScript(`
+var itemMetaScript = redisscript.New(`
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], 'cat', ARGV[1]) end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'title', ARGV[2]) end
 local l = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
@@ -518,9 +496,9 @@ func (x *ItemIndex) Upsert(ctx context.Context, items []CatalogItem) error {
 	var calls []scriptCall
 	for i, it := range items {
 		calls = append(calls,
-			scriptCall{itemTextScript, []string{ItemKey(x.opts.Prefix, it.ID)}, []interface{}{
-				x.opts.ModelID, len(vecs[i]), it.Category, truncate(it.Title, 300), encodeVector(vecs[i]), 0}},
-			scriptCall{zaddNXScript, []string{PopularityKey(x.opts.Prefix)}, []interface{}{it.ID, NoPopularity}})
+			scriptCall{itemTextScript, []string{schema.ItemKey(x.opts.Prefix, it.ID)}, []interface{}{
+				x.opts.ModelID, len(vecs[i]), it.Category, truncate(it.Title, 300), schema.EncodeVector(vecs[i]), 0}},
+			scriptCall{zaddNXScript, []string{schema.ItemPopularityKey(x.opts.Prefix)}, []interface{}{it.ID, NoPopularity}})
 	}
 	if _, err := runScripts(ctx, x.rdb, calls); err != nil {
 		return fmt.Errorf("apps: upsert: %w", err)
@@ -528,14 +506,14 @@ func (x *ItemIndex) Upsert(ctx context.Context, items []CatalogItem) error {
 	return nil
 }
 
-var zaddNXScript = newScript(`return redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])`)
+var zaddNXScript = redisscript.New(`return redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])`)
 
 // Trim evicts the items with the lowest decayed popularity until at most MaxItems remain, and
 // returns how many it evicted. Run it periodically (Run does). An Observe racing with Trim may
 // re-create the hash of an item just evicted without its popularity entry; such an orphan hash is
 // invisible to Recommend and is re-linked by the item's next Observe.
 func (x *ItemIndex) Trim(ctx context.Context) (int, error) {
-	key := PopularityKey(x.opts.Prefix)
+	key := schema.ItemPopularityKey(x.opts.Prefix)
 	evicted := 0
 	for {
 		n, err := x.rdb.ZCard(ctx, key).Result()
@@ -555,7 +533,7 @@ func (x *ItemIndex) Trim(ctx context.Context) (int, error) {
 		}
 		pipe := x.rdb.Pipeline()
 		for _, z := range zs {
-			pipe.Del(ctx, ItemKey(x.opts.Prefix, z.Member.(string)), CooccurKey(x.opts.Prefix, z.Member.(string)))
+			pipe.Del(ctx, schema.ItemKey(x.opts.Prefix, z.Member.(string)), schema.ItemCooccurKey(x.opts.Prefix, z.Member.(string)))
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return evicted, fmt.Errorf("apps: trim: delete items: %w", err)
@@ -608,8 +586,8 @@ func (it *Item) Popularity(now time.Time, halfLife time.Duration) float64 {
 // Get returns one item, or nil when the index does not hold it.
 func (x *ItemIndex) Get(ctx context.Context, itemID string) (*Item, error) {
 	pipe := x.rdb.Pipeline()
-	sc := pipe.ZScore(ctx, PopularityKey(x.opts.Prefix), itemID)
-	h := pipe.HMGet(ctx, ItemKey(x.opts.Prefix, itemID), "cat", "title", "model", "vec")
+	sc := pipe.ZScore(ctx, schema.ItemPopularityKey(x.opts.Prefix), itemID)
+	h := pipe.HMGet(ctx, schema.ItemKey(x.opts.Prefix, itemID), schema.ItemFieldCategory, schema.ItemFieldTitle, schema.ItemFieldModel, schema.ItemFieldVector)
 	_, err := pipe.Exec(ctx)
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -626,7 +604,7 @@ func itemFromHMGet(id string, score float64, v []interface{}) *Item {
 	s := func(i int) string { x, _ := v[i].(string); return x }
 	it.Category, it.Title, it.ModelID = s(0), s(1), s(2)
 	if vec := decodeVector(s(3)); vec != nil {
-		it.Vector = normalized(vec)
+		it.Vector = schema.Normalize(vec)
 	}
 	return it
 }
@@ -643,7 +621,7 @@ type snapshot struct {
 
 // Refresh reloads the in-memory copy of the index now.
 func (x *ItemIndex) Refresh(ctx context.Context) error {
-	zs, err := x.rdb.ZRevRangeWithScores(ctx, PopularityKey(x.opts.Prefix), 0, -1).Result()
+	zs, err := x.rdb.ZRevRangeWithScores(ctx, schema.ItemPopularityKey(x.opts.Prefix), 0, -1).Result()
 	if err != nil {
 		return fmt.Errorf("apps: refresh items: %w", err)
 	}
@@ -655,7 +633,7 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 		pipe := x.rdb.Pipeline()
 		cmds := make([]*redis.SliceCmd, j-i)
 		for k := i; k < j; k++ {
-			cmds[k-i] = pipe.HMGet(ctx, ItemKey(x.opts.Prefix, zs[k].Member.(string)), "cat", "title", "model", "vec")
+			cmds[k-i] = pipe.HMGet(ctx, schema.ItemKey(x.opts.Prefix, zs[k].Member.(string)), schema.ItemFieldCategory, schema.ItemFieldTitle, schema.ItemFieldModel, schema.ItemFieldVector)
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("apps: refresh items: %w", err)
@@ -674,7 +652,7 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 			}
 			it.vecIdx = -1
 			if it.Vector != nil {
-				b := string(encodeVector(it.Vector))
+				b := string(schema.EncodeVector(it.Vector))
 				v, ok := vecNo[b]
 				if !ok {
 					v = len(s.vecs)
@@ -713,7 +691,7 @@ func (x *ItemIndex) snapshot(ctx context.Context) (*snapshot, error) {
 
 // UserItems returns the items of the user's interacted-items set, newest first.
 func (x *ItemIndex) UserItems(ctx context.Context, pseudonym string) ([]string, error) {
-	ids, err := x.rdb.ZRevRange(ctx, UserItemsKey(x.opts.Prefix, pseudonym), 0, -1).Result()
+	ids, err := x.rdb.ZRevRange(ctx, schema.UserItemsKey(x.opts.Prefix, pseudonym), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("apps: user items: %w", err)
 	}
@@ -724,7 +702,7 @@ func (x *ItemIndex) UserItems(ctx context.Context, pseudonym string) ([]string, 
 // (profilestore.Forget deletes the set with the profile, atomically); it clears a user's
 // exclusions without erasing the user.
 func (x *ItemIndex) ForgetUser(ctx context.Context, pseudonym string) error {
-	if err := x.rdb.Del(ctx, UserItemsKey(x.opts.Prefix, pseudonym)).Err(); err != nil {
+	if err := x.rdb.Del(ctx, schema.UserItemsKey(x.opts.Prefix, pseudonym)).Err(); err != nil {
 		return fmt.Errorf("apps: forget user items: %w", err)
 	}
 	return nil
@@ -749,39 +727,13 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-func encodeVector(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
-	}
-	return b
-}
-
+// decodeVector decodes a float32 blob; nil when it is empty or malformed.
 func decodeVector(s string) []float32 {
-	if s == "" || len(s)%4 != 0 {
+	v, err := schema.DecodeVector([]byte(s))
+	if err != nil {
 		return nil
-	}
-	v := make([]float32, len(s)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32([]byte(s[4*i : 4*i+4])))
 	}
 	return v
-}
-
-func normalized(v []float32) []float32 {
-	var s float64
-	for _, f := range v {
-		s += float64(f) * float64(f)
-	}
-	if v == nil || s == 0 {
-		return nil
-	}
-	n := math.Sqrt(s)
-	out := make([]float32, len(v))
-	for i, f := range v {
-		out[i] = float32(float64(f) / n)
-	}
-	return out
 }
 
 func dot(a, b []float32) float64 {
@@ -794,53 +746,17 @@ func dot(a, b []float32) float64 {
 
 // scriptCall is one invocation of a script in a pipeline.
 type scriptCall struct {
-	sc   *script
+	sc   *redisscript.Script
 	keys []string
 	args []interface{}
 }
 
-// script is a Lua script with its source, for SCRIPT LOAD after NOSCRIPT.
-type script struct {
-	src string
-	sc  *redis.Script
-}
-
-func newScript(src string) *script { return &script{src: src, sc: redis.NewScript(src)} }
-
-// runScripts runs calls in one pipeline with EVALSHA; calls answered NOSCRIPT (a restarted Redis
-// lost its script cache) are retried once after SCRIPT LOAD.
+// runScripts runs calls in one pipeline with redisscript.Run (EVALSHA, one retry after SCRIPT
+// LOAD on NOSCRIPT).
 func runScripts(ctx context.Context, rdb redis.UniversalClient, calls []scriptCall) ([]*redis.Cmd, error) {
-	cmds := make([]*redis.Cmd, len(calls))
-	idx := make([]int, len(calls))
-	for i := range idx {
-		idx[i] = i
+	rc := make([]redisscript.Call, len(calls))
+	for i, c := range calls {
+		rc[i] = redisscript.Call{Script: c.sc, Keys: c.keys, Args: c.args}
 	}
-	for attempt := 0; len(idx) > 0; attempt++ {
-		pipe := rdb.Pipeline()
-		for _, i := range idx {
-			cmds[i] = calls[i].sc.sc.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
-		}
-		_, _ = pipe.Exec(ctx)
-		var missing []int
-		load := map[*script]bool{}
-		for _, i := range idx {
-			err := cmds[i].Err()
-			if err == nil || errors.Is(err, redis.Nil) {
-				continue
-			}
-			if redis.HasErrorPrefix(err, "NOSCRIPT") && attempt == 0 {
-				missing = append(missing, i)
-				load[calls[i].sc] = true
-				continue
-			}
-			return cmds, err
-		}
-		for sc := range load {
-			if err := rdb.ScriptLoad(ctx, sc.src).Err(); err != nil {
-				return cmds, fmt.Errorf("script load: %w", err)
-			}
-		}
-		idx = missing
-	}
-	return cmds, nil
+	return redisscript.Run(ctx, rdb, rc)
 }

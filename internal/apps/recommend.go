@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // Sources of a Recommendation.
@@ -148,7 +149,7 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 	}
 	var u []float32
 	if prof != nil && prof.ModelID == x.opts.ModelID { // items of another model have no Vector in the snapshot
-		u = normalized(prof.DecayedMean)
+		u = schema.Normalize(prof.DecayedMean)
 	}
 	if u == nil && len(co) == 0 {
 		rec.Items = x.popular(snap, keep, o.K, o.Now, nil)
@@ -242,7 +243,7 @@ func (x *ItemIndex) cooccurScores(ctx context.Context, mine []string, exclude ma
 	pipe := x.rdb.Pipeline()
 	cmds := make([]*redis.ZSliceCmd, len(mine))
 	for i, id := range mine {
-		cmds[i] = pipe.ZRevRangeWithScores(ctx, CooccurKey(x.opts.Prefix, id), 0, int64(x.opts.MaxCooccur)-1)
+		cmds[i] = pipe.ZRevRangeWithScores(ctx, schema.ItemCooccurKey(x.opts.Prefix, id), 0, int64(x.opts.MaxCooccur)-1)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
@@ -359,9 +360,9 @@ func mmr(c []cand, k int, lambda float64) []cand {
 // keep one ItemIndex instead, whose in-memory copy of the items is reused across calls.
 func RecommendFor(ctx context.Context, client redis.UniversalClient, prefix, pseudonym string, o RecommendOptions) (Recommendation, error) {
 	if prefix == "" {
-		prefix = "ps"
+		prefix = schema.DefaultPrefix
 	}
-	model, err := client.HGet(ctx, prefix+":v1:p:{"+pseudonym+"}", "model").Result()
+	model, err := client.HGet(ctx, schema.ProfileKey(prefix, pseudonym), schema.FieldModel).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return Recommendation{}, fmt.Errorf("apps: recommend: %w", err)
 	}

@@ -195,6 +195,10 @@ func TestOneWayFlow(t *testing.T) {
 			t.Errorf("reader (public, for downstream apps) imports %s", d)
 		}
 	}
+	// schema is the read contract: standard library only, so every reader can use it.
+	for _, d := range code["schema"] {
+		t.Errorf("schema (the Redis read contract) imports %s; it must import no module package", d)
+	}
 }
 
 func show(deps []string) string {

@@ -16,9 +16,13 @@ var freePort = redisproc.FreePort
 
 func redisClient(addr string) *redis.Client { return redis.NewClient(&redis.Options{Addr: addr}) }
 
-// testutilCounter reads the worker's redis_errors_total for one operation.
-func testutilCounter(w *worker.Worker, op string) float64 {
-	return testutil.ToFloat64(w.Metrics().RedisErrors.WithLabelValues(op))
+// redisErrors is the worker's Redis error count over the apply stage's operations.
+func redisErrors(w *worker.Worker) float64 {
+	n := 0.0
+	for _, op := range []string{"fold", "segments", "items"} {
+		n += testutil.ToFloat64(w.Metrics().RedisErrors.WithLabelValues(op))
+	}
+	return n
 }
 
 // syncBuffer is a log sink for in-process workers that a failing test can read while they run.

@@ -120,9 +120,10 @@ func TestRedisRestart(t *testing.T) {
 	waitUntil("ready", func() bool { return readyz(w) == http.StatusOK })
 	rs.Kill()
 	waitUntil("/readyz to turn false", func() bool { return readyz(w) == http.StatusServiceUnavailable })
-	// The outage lasts until the pipeline has met it: a fold failed and is being retried (a
-	// third of the input is still to come, so a fold is due).
-	waitUntil("a fold to fail against the dead Redis", func() bool { return testutilCounter(w, "fold") > 0 })
+	// The outage lasts until the pipeline has met it: a Redis step of the apply stage (fold,
+	// segments or item index) failed and is being retried (a third of the input is still to
+	// come, so a step is due).
+	waitUntil("an apply step to fail against the dead Redis", func() bool { return redisErrors(w) > 0 })
 	rs.Restart()
 	waitUntil("/readyz to turn true again", func() bool { return readyz(w) == http.StatusOK })
 	waitUntil("lag 0", func() bool { return lagOf("restart") == 0 })
@@ -130,7 +131,7 @@ func TestRedisRestart(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("worker: %v", err)
 	}
-	if n := testutilCounter(w, "fold"); n == 0 {
+	if redisErrors(w) == 0 {
 		t.Error("no Redis error was counted during the outage")
 	}
 

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // SegmentPoint is a segment centroid on the 2-D map.
@@ -65,7 +65,7 @@ func (s *Service) Map(ctx context.Context, perSegment int) (Map, error) {
 		if perSegment <= 0 {
 			break
 		}
-		key := s.opts.Prefix + ":v1:seg:" + strconv.Itoa(x.ID) + ":members"
+		key := schema.SegmentMembersKey(s.opts.Prefix, x.ID)
 		sample, err := s.rdb.SRandMemberN(ctx, key, int64(perSegment)).Result()
 		if err != nil {
 			return Map{}, fmt.Errorf("downstream: map: sample segment %d: %w", x.ID, err)

@@ -21,6 +21,7 @@ import (
 	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // ErrNoKey is returned (wrapped) by the raw-id lookups when no pseudonymizer is configured.
@@ -348,7 +349,7 @@ func (s *Service) trends(ctx context.Context, k int) ([]Trend, error) {
 	for i := range out {
 		out[i] = Trend{WindowSeconds: int64(s.opts.TrendWindow / time.Second), Series: make([]int64, nb)}
 	}
-	key := s.opts.Prefix + ":v1:segchanges"
+	key := schema.SegmentChangesKey(s.opts.Prefix)
 	start := fmt.Sprintf("%d", since.UnixMilli())
 	msgs, err := s.rdb.XRevRangeN(ctx, key, "+", start, maxTrendEntries).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {

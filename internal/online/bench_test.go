@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // BenchmarkClustererUpdate is the in-memory per-user update of Observe (Assign with hysteresis,
@@ -20,7 +21,7 @@ func BenchmarkClustererUpdate(b *testing.B) {
 		for j := range v {
 			v[j] = float32(rng.NormFloat64())
 		}
-		xs[i] = Normalize(v)
+		xs[i] = schema.Normalize(v)
 	}
 	c := NewClusterer(k, dim)
 	c.InitKMeansPP(xs[:512], rng, 5)

@@ -435,35 +435,6 @@ func dot(a, b []float32) float32 {
 	return s0 + s1 + s2 + s3
 }
 
-// Normalize returns x scaled to unit length (a copy), or nil when x is empty, all zero or not
-// finite.
-func Normalize(x []float32) []float32 {
-	// Four partial sums in float64, so that the additions do not wait on each other.
-	var n0, n1, n2, n3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		a, b, c, d := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
-		n0 += a * a
-		n1 += b * b
-		n2 += c * c
-		n3 += d * d
-	}
-	for ; i < len(x); i++ {
-		n0 += float64(x[i]) * float64(x[i])
-	}
-	n := n0 + n1 + n2 + n3
-	if n == 0 || math.IsNaN(n) || math.IsInf(n, 0) {
-		return nil
-	}
-	inv := float32(1 / math.Sqrt(n))
-	out := make([]float32, len(x))
-	x = x[:len(out)]
-	for i, v := range x {
-		out[i] = v * inv
-	}
-	return out
-}
-
 // clone returns an independent copy.
 func (c *Clusterer) clone() *Clusterer {
 	return &Clusterer{k: c.k, dim: c.dim, sums: append([]float64(nil), c.sums...),

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"text/tabwriter"
+
+	"github.com/profilestream/profilestream/schema"
 )
 
 // Evaluation sample sizes: clustering runs on at most evalClusterSample vectors, the silhouette
@@ -24,7 +26,7 @@ const (
 func Evaluate(ctx context.Context, vectors [][]float32, k int) (inertia, silhouette float64, err error) {
 	xs := make([][]float32, 0, len(vectors))
 	for _, v := range vectors {
-		if x := Normalize(v); x != nil {
+		if x := schema.Normalize(v); x != nil {
 			xs = append(xs, x)
 		}
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
+
+	"github.com/profilestream/profilestream/schema"
 )
 
 // Options configure a Model. Every worker of one deployment must use the same K, Prefix,
@@ -320,7 +322,7 @@ func (m *Model) assign(ctx context.Context, ups []Update) (observation, error) {
 		if u.Vector == nil {
 			continue
 		}
-		x := Normalize(u.Vector)
+		x := schema.Normalize(u.Vector)
 		if x == nil {
 			continue
 		}
@@ -531,7 +533,7 @@ func (m *Model) adopt(st sharedState) error {
 func (m *Model) publishInit(ctx context.Context, c *Clusterer) error {
 	args := []any{c.K(), c.Dim(), m.opts.WorkerID, m.opts.Now().UnixMilli()}
 	for i := 0; i < c.K(); i++ {
-		args = append(args, encodeF64as32(c.Sum(i)), strconv.FormatFloat(c.Count(i), 'g', -1, 64), encodeF32(c.Centroid(i)))
+		args = append(args, encodeF64as32(c.Sum(i)), strconv.FormatFloat(c.Count(i), 'g', -1, 64), schema.EncodeVector(c.Centroid(i)))
 	}
 	if err := initScript.Run(ctx, m.rdb, []string{m.keys.Centroids()}, args...).Err(); err != nil {
 		return fmt.Errorf("online: init centroids: %w", err)
@@ -571,7 +573,7 @@ func (m *Model) Merge(ctx context.Context) error {
 		}
 	}
 	for r, i := range reseed {
-		args = append(args, i, encodeF32(seeds[r]))
+		args = append(args, i, schema.EncodeVector(seeds[r]))
 	}
 	raw, err := mergeScript.Run(ctx, m.rdb, []string{m.keys.Centroids()}, args...).StringSlice()
 	if err != nil {

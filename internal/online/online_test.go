@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // blobs returns n unit vectors around k orthogonal-ish directions in dim dimensions, the true
@@ -32,7 +33,7 @@ func blobs(seed uint64, n, k, dim int, noise float64) (xs [][]float32, labels []
 		for j := range x {
 			x[j] = float32(centres[l][j] + noise*rng.NormFloat64())
 		}
-		xs = append(xs, Normalize(x))
+		xs = append(xs, schema.Normalize(x))
 		labels = append(labels, l)
 	}
 	return xs, labels
@@ -139,7 +140,7 @@ func TestClustererAssignHysteresis(t *testing.T) {
 	c.SetSegment(0, []float64{1, 0}, 1)
 	c.SetSegment(1, []float64{0, 1}, 1)
 	// x is slightly closer to segment 1 (45 degrees + a bit).
-	x := Normalize([]float32{0.95, 1})
+	x := schema.Normalize([]float32{0.95, 1})
 	tests := []struct {
 		name    string
 		current int
@@ -179,7 +180,7 @@ func TestClustererLearningRateAndDecay(t *testing.T) {
 	}
 	// After decay a new sample pulls harder: weight 1 against 1, not against 2.
 	c.Add(0, []float32{1, 0}, 1)
-	want := Normalize([]float32{1.5, 0.5})
+	want := schema.Normalize([]float32{1.5, 0.5})
 	if got := c.Centroid(0); math.Abs(float64(got[0]-want[0])) > 1e-6 {
 		t.Fatalf("centroid %v, want %v", got, want)
 	}

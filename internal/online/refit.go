@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/schema"
 )
 
 // refitLloyd bounds the Lloyd iterations of a refit and of initialization (they stop earlier
@@ -161,7 +163,7 @@ func (m *Model) publishRefit(ctx context.Context, res RefitResult, best *Cluster
 		for j, v := range best.Sum(i) {
 			s[j] = v * scale
 		}
-		args = append(args, encodeF64as32(s), strconv.FormatFloat(best.Count(i)*scale, 'g', -1, 64), encodeF32(best.Centroid(i)))
+		args = append(args, encodeF64as32(s), strconv.FormatFloat(best.Count(i)*scale, 'g', -1, 64), schema.EncodeVector(best.Centroid(i)))
 	}
 	ok, err := refitScript.Run(ctx, m.rdb, []string{m.keys.Centroids()}, args...).Int()
 	if err != nil {

@@ -8,24 +8,27 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/schema"
 )
 
-// keys names every Redis key of the package (see docs/schema.md, section Segments).
+// keys names every Redis key of the package, as package schema builds them (docs/schema.md,
+// section Segments).
 type keys struct{ prefix string }
 
 // Centroids is the one hash holding the shared model: version, shape, and per segment the
 // running sum (float32 LE blob), count, normalized centroid and the anchor (centroid at the last
 // version bump).
-func (k keys) Centroids() string { return k.prefix + ":v1:seg:centroids" }
+func (k keys) Centroids() string { return schema.SegmentCentroidsKey(k.prefix) }
 
 // Members is segment seg's membership set of pseudonyms.
-func (k keys) Members(seg int) string { return k.prefix + ":v1:seg:" + strconv.Itoa(seg) + ":members" }
+func (k keys) Members(seg int) string { return schema.SegmentMembersKey(k.prefix, seg) }
 
 // Stats is segment seg's statistics hash (decayed category counts, rating sums).
-func (k keys) Stats(seg int) string { return k.prefix + ":v1:seg:" + strconv.Itoa(seg) + ":stats" }
+func (k keys) Stats(seg int) string { return schema.SegmentStatsKey(k.prefix, seg) }
 
 // Changes is the stream of segment changes.
-func (k keys) Changes() string { return k.prefix + ":v1:segchanges" }
+func (k keys) Changes() string { return schema.SegmentChangesKey(k.prefix) }
 
 // sharedState is the parsed content of the centroids hash.
 type sharedState struct {
@@ -36,14 +39,6 @@ type sharedState struct {
 	updated time.Time
 	sums    [][]float64
 	counts  []float64
-}
-
-func encodeF32(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
 }
 
 func encodeF64as32(v []float64) []byte {
@@ -58,11 +53,7 @@ func decodeF32(b []byte, dim int) ([]float32, error) {
 	if len(b) != 4*dim {
 		return nil, fmt.Errorf("online: vector blob has %d bytes, want %d", len(b), 4*dim)
 	}
-	v := make([]float32, dim)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v, nil
+	return schema.DecodeVector(b)
 }
 
 // parseState parses HGETALL of the centroids hash; ok is false when the model does not exist.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/profilestream/profilestream/schema"
 )
 
 // sweepBatch is how many re-assignments the sweep writes in one SetSegments call.
@@ -120,7 +122,7 @@ func (m *Model) reassign(ctx context.Context, ps []StoredProfile) error {
 	}
 	var moves []mv
 	for _, p := range ps {
-		x := Normalize(p.Vector)
+		x := schema.Normalize(p.Vector)
 		if x == nil || len(x) != m.cl.Dim() {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // BenchmarkApplyEncode measures the Go side of a fold of one event into a cached profile
@@ -37,7 +38,7 @@ func BenchmarkApplyEncode(b *testing.B) {
 		u := &userBatch{pseudonym: "k1.u", base: base, events: []*event.Event{mk(100 + i)}}
 		next, ch, _, _ := s.apply(u, t0)
 		_ = next.encodeChanges(ch)
-		_ = Normalized(next.Vector)
-		_ = Normalized(next.DecayedVector)
+		_ = schema.Normalize(next.Vector)
+		_ = schema.Normalize(next.DecayedVector)
 	}
 }

@@ -8,6 +8,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/profilestream/profilestream/internal/redisscript"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // casManyScript is casScript for several users in one call, to spread the fixed cost of a
@@ -18,7 +21,7 @@ import (
 // ARGV[1] TTL ms; then per user: expected version, expected creation id, number of field/value
 // arguments n, then the n arguments.
 // Returns one integer per user, with casScript's meaning.
-var casManyScript = newScript(`
+var casManyScript = redisscript.New(`
 local ttl = tonumber(ARGV[1])
 local res = {}
 local a = 2
@@ -254,7 +257,7 @@ func (s *Store) writeTx(ctx context.Context, c *redis.Client, ws []casWrite) ([]
 func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
 	// The undo list is created and deleted inside one MULTI/EXEC, so one name serves every
 	// transaction (none can see another's).
-	undo := s.opts.Prefix + ":v1:aside:undo"
+	undo := schema.AsideUndoKey(s.opts.Prefix)
 	fkeys := make([]string, 0, 1+4*len(ws))
 	fkeys = append(fkeys, undo)
 	fargs := make([]interface{}, 0, 2*len(ws))

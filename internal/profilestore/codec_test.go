@@ -8,6 +8,17 @@ import (
 	"github.com/profilestream/profilestream/internal/event"
 )
 
+type catJSON struct {
+	C string  `json:"c"`
+	N float64 `json:"n"`
+}
+
+type itemJSON struct {
+	I string `json:"i"`
+	K string `json:"k"`
+	T int64  `json:"t"`
+}
+
 func TestJSONFieldsRoundTrip(t *testing.T) {
 	for _, name := range []string{"books", `a "quoted" \ name`, "tab\tnew\nline\x01", "日本語 <b>&", "bad\xffutf8", ""} {
 		cats := []CategoryCount{{name, 1.5}, {"x", 1e-7}}

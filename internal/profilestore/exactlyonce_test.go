@@ -12,6 +12,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // cleanFold folds evs once, in order, into a fresh server and returns the profiles.
@@ -180,7 +181,7 @@ func testErasure(t *testing.T) {
 	if err := b.SetSegments(ctx, []SegmentAssignment{{Pseudonym: "k1.ua", Segment: 2, CentroidVersion: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Client().SAdd(ctx, SegmentMembersKey("ps", 2), "k1.ua", "other").Err(); err != nil {
+	if err := srv.Client().SAdd(ctx, schema.SegmentMembersKey("ps", 2), "k1.ua", "other").Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Forget(ctx, "k1.ua"); err != nil {
@@ -189,7 +190,7 @@ func testErasure(t *testing.T) {
 	if ok, err := a.IsErased(ctx, "k1.ua"); err != nil || !ok {
 		t.Fatalf("IsErased %v %v", ok, err)
 	}
-	if m, _ := srv.Client().SMembers(ctx, SegmentMembersKey("ps", 2)).Result(); len(m) != 1 || m[0] != "other" {
+	if m, _ := srv.Client().SMembers(ctx, schema.SegmentMembersKey("ps", 2)).Result(); len(m) != 1 || m[0] != "other" {
 		t.Fatalf("segment members after forget: %v", m)
 	}
 	// in flight: a computes from its cache (no read), the script refuses
@@ -284,7 +285,7 @@ func testTTL(t *testing.T) {
 	rdb := redistest.Start(t).Client()
 	s := newStore(t, rdb, func(o *Options) { o.TTL = time.Hour })
 	foldAll(t, s, genEvents(12, 5, 1, 1), 5)
-	ttl, err := rdb.PTTL(context.Background(), ProfileKey("ps", "k1.ua")).Result()
+	ttl, err := rdb.PTTL(context.Background(), schema.ProfileKey("ps", "k1.ua")).Result()
 	if err != nil || ttl <= 59*time.Minute || ttl > time.Hour {
 		t.Fatalf("ttl %v %v", ttl, err)
 	}
@@ -387,7 +388,7 @@ func TestRefusedWriteRestores(t *testing.T) {
 	evs := genEvents(21, 90, 1, 1)
 	foldAll(t, a, evs[:30], 30) // a caches version 1
 	foldAll(t, b, evs[:60], 60) // b moves the profile on (version 2)
-	key := ProfileKey("ps", "k1.ua")
+	key := schema.ProfileKey("ps", "k1.ua")
 	if err := rdb.PExpire(ctx, key, 30*time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -425,17 +426,17 @@ func TestRefusedWriteRestores(t *testing.T) {
 	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 29*time.Minute || ttl > 30*time.Minute {
 		t.Fatalf("TTL after restore %v, want the stored 30m", ttl)
 	}
-	if n := rdb.Exists(ctx, ProfileKey("ps", "k1.zz")).Val(); n != 0 {
+	if n := rdb.Exists(ctx, schema.ProfileKey("ps", "k1.zz")).Val(); n != 0 {
 		t.Fatal("erased user got a profile from a refused write")
 	}
 	if keys := rdb.Keys(ctx, "ps:v1:aside:*").Val(); len(keys) != 0 {
 		t.Fatalf("scratch keys left behind: %v", keys)
 	}
 	// the version token, if any, still vouches for the restored profile
-	if tok, err := rdb.Get(ctx, VersionKey("ps", "k1.ua")).Result(); err == nil && tok != before["cid"]+":"+before["ver"] {
+	if tok, err := rdb.Get(ctx, schema.VersionKey("ps", "k1.ua")).Result(); err == nil && tok != before["cid"]+":"+before["ver"] {
 		t.Fatalf("version token %q does not match the restored profile (cid %s, ver %s)", tok, before["cid"], before["ver"])
 	}
-	if n := rdb.Exists(ctx, VersionKey("ps", "k1.zz")).Val(); n != 0 {
+	if n := rdb.Exists(ctx, schema.VersionKey("ps", "k1.zz")).Val(); n != 0 {
 		t.Fatal("erased user got a version token from a refused write")
 	}
 	// and the store recovers: a re-reads and folds the rest exactly once
@@ -520,10 +521,10 @@ func TestTokenOfDeletedProfile(t *testing.T) {
 	s := newStore(t, rdb, nil)
 	evs := genEvents(51, 40, 1, 1)
 	foldAll(t, s, evs[:20], 20)
-	if n := rdb.Exists(ctx, VersionKey("ps", "k1.ua")).Val(); n != 1 {
+	if n := rdb.Exists(ctx, schema.VersionKey("ps", "k1.ua")).Val(); n != 1 {
 		t.Fatal("no version token after a transaction-path fold")
 	}
-	if err := rdb.Del(ctx, ProfileKey("ps", "k1.ua")).Err(); err != nil {
+	if err := rdb.Del(ctx, schema.ProfileKey("ps", "k1.ua")).Err(); err != nil {
 		t.Fatal(err)
 	}
 	r := foldAll(t, s, evs[20:], 20)
@@ -534,7 +535,7 @@ func TestTokenOfDeletedProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Events != 20 || p.Schema != SchemaVersion || p.ModelID == "" || p.CreationID == "" || p.Dim != testDim {
+	if p.Events != 20 || p.Schema != schema.Version || p.ModelID == "" || p.CreationID == "" || p.Dim != testDim {
 		t.Fatalf("not a complete fresh profile: %+v", p)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // FoldResult counts what one Fold call did with its events.
@@ -165,8 +166,8 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				// where SetSegments or another Fold may change it.
 				res.Updated = append(res.Updated, Updated{
 					Pseudonym:       w.u.pseudonym,
-					Vector:          Normalized(w.next.Vector),
-					Decayed:         Normalized(w.next.DecayedVector),
+					Vector:          schema.Normalize(w.next.Vector),
+					Decayed:         schema.Normalize(w.next.DecayedVector),
 					Categories:      w.next.CategoriesAt(w.next.DecayedAt, s.opts.TopCategories),
 					MeanRating:      w.next.MeanRating(),
 					Events:          w.next.Events,
@@ -319,7 +320,7 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, a
 		ch.isNew = true
 		next = &Profile{
 			Pseudonym:  u.pseudonym,
-			Schema:     SchemaVersion,
+			Schema:     schema.Version,
 			CreationID: newCreationID(),
 			Kinds:      map[event.Kind]int64{},
 			Watermarks: map[string]int64{},
@@ -332,7 +333,7 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, a
 	for _, k := range event.Kinds {
 		ch.kinds[k] = next.Kinds[k]
 	}
-	next.Schema = SchemaVersion
+	next.Schema = schema.Version
 	if next.ModelID != s.opts.ModelID || next.Dim != s.opts.Dim {
 		// Embeddings of different models do not mix: start the vectors afresh.
 		next.Vector, next.VectorWeight, next.DecayedVector, next.DecayedWeight = nil, 0, nil, 0

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/redisscript"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // Key rotation. When the pseudonym key rotates, a user's profile moves from the pseudonym under
@@ -32,7 +34,7 @@ import (
 // freezeScript marks a profile as moving. KEYS[1] profile, KEYS[2] its version token (deleted);
 // ARGV ver, cid, target.
 // Returns the new version, -1 conflict, -3 when already frozen toward another target.
-var freezeScript = newScript(`
+var freezeScript = redisscript.New(`
 local cur = redis.call('HMGET', KEYS[1], 'ver', 'cid', 'mv')
 if cur[3] then
   if cur[3] == ARGV[3] then return tonumber(cur[1]) end
@@ -47,7 +49,7 @@ return redis.call('HINCRBY', KEYS[1], 'ver', 1)
 // tombstoneScript replaces a frozen profile by its tombstone. KEYS[1] profile, KEYS[2] its
 // version token (deleted); ARGV cid,
 // target, ttl ms. Returns 1 done, 0 nothing to do (already a tombstone or gone), -1 mismatch.
-var tombstoneScript = newScript(`
+var tombstoneScript = redisscript.New(`
 local cur = redis.call('HMGET', KEYS[1], 'ver', 'cid', 'mv', 'n')
 if not cur[1] then return 0 end
 if cur[2] ~= ARGV[1] or cur[3] ~= ARGV[2] then return -1 end
@@ -160,7 +162,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 		return fmt.Errorf("profilestore: move %q -> %q: tombstone: %w", from, to, err)
 	}
 	if src.Segment >= 0 {
-		if err := s.rdb.SRem(ctx, SegmentMembersKey(s.opts.Prefix, src.Segment), from).Err(); err != nil {
+		if err := s.rdb.SRem(ctx, schema.SegmentMembersKey(s.opts.Prefix, src.Segment), from).Err(); err != nil {
 			return fmt.Errorf("profilestore: move %q: leave segment %d: %w", from, src.Segment, err)
 		}
 	}
@@ -177,7 +179,7 @@ func (s *Store) merge(dst, src *Profile, to string) *Profile {
 	} else {
 		m = dst.clone()
 	}
-	m.Schema = SchemaVersion
+	m.Schema = schema.Version
 	m.dvecF16 = s.opts.DecayedFloat16
 	m.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
 	if m.ModelID != s.opts.ModelID || m.Dim != s.opts.Dim {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/schema"
 )
 
 func renamed(evs []event.Event, pseudonym string) []event.Event {
@@ -78,7 +79,7 @@ func testMove(t *testing.T) {
 			if ttl, _ := srv.Client().PTTL(ctx, s.key("k1.old")).Result(); ttl <= 0 {
 				t.Fatalf("tombstone without TTL: %v", ttl)
 			}
-			if n, _ := srv.Client().SIsMember(ctx, SegmentMembersKey("ps", 4), "k1.old").Result(); n {
+			if n, _ := srv.Client().SIsMember(ctx, schema.SegmentMembersKey("ps", 4), "k1.old").Result(); n {
 				t.Fatal("old pseudonym still a segment member")
 			}
 		})

@@ -1,23 +1,18 @@
 package profilestore
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/schema"
 )
-
-// SchemaVersion is the version of the profile hash layout written by this package (field
-// "schema", and the "v1" in every key). See docs/schema.md.
-const SchemaVersion = 1
 
 // CategoryCount is one category with its decayed, action-weighted count.
 type CategoryCount struct {
@@ -158,36 +153,10 @@ func (p *Profile) clone() *Profile {
 	return &q
 }
 
-// Normalized returns v scaled to unit L2 norm (a copy), or nil when v is nil or zero.
-func Normalized(v []float32) []float32 {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	if v == nil || s == 0 {
-		return nil
-	}
-	n := math.Sqrt(s)
-	out := make([]float32, len(v))
-	for i, x := range v {
-		out[i] = float32(float64(x) / n)
-	}
-	return out
-}
-
-// EncodeVector returns v as a little-endian float32 blob (the layout Redis vector search uses).
-func EncodeVector(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
-}
-
 // dvecBlob returns the decayed mean as stored: float32, or float16 with Options.DecayedFloat16.
 func (p *Profile) dvecBlob() []byte {
 	if p.dvecF16 {
-		return EncodeVectorF16(p.DecayedVector)
+		return schema.EncodeVectorF16(p.DecayedVector)
 	}
 	return vectorBlob(p.DecayedVector)
 }
@@ -197,7 +166,7 @@ func (p *Profile) dvecBlob() []byte {
 // never does (a folded state is copied before the next fold changes it).
 func vectorBlob(v []float32) []byte {
 	if !littleEndian || len(v) == 0 {
-		return EncodeVector(v)
+		return schema.EncodeVector(v)
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
 }
@@ -207,53 +176,38 @@ var littleEndian = func() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
-// DecodeVector parses a little-endian float32 blob.
-func DecodeVector(b []byte) ([]float32, error) {
-	if len(b) == 0 {
-		return nil, nil
-	}
-	if len(b)%4 != 0 {
-		return nil, fmt.Errorf("profilestore: vector blob of %d bytes is not a multiple of 4", len(b))
-	}
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v, nil
-}
-
-// Field names of the profile hash (docs/schema.md lists them with their encodings).
+// Field names of the profile hash, as package schema defines them.
 const (
-	fSchema   = "schema"
-	fVer      = "ver"
-	fCID      = "cid"
-	fKeyID    = "kid"
-	fModel    = "model"
-	fDim      = "dim"
-	fHalfLife = "hl"
-	fEvents   = "n"
-	fKindPfx  = "n:"
-	fVec      = "vec"
-	fVecW     = "vw"
-	fDVec     = "dvec"
-	fDW       = "dw"
-	fAct      = "act"
-	fDTS      = "dts"
-	fRSum     = "rsum"
-	fRN       = "rn"
-	fFirst    = "first"
-	fLast     = "last"
-	fUpd      = "upd"
-	fCats     = "cats"
-	fItems    = "items"
-	fSeg      = "seg"
-	fSegD     = "segd"
-	fSegV     = "segv"
-	fSegT     = "segt"
-	fWMPfx    = "wm:"
-	fMoved    = "mv"
+	fSchema   = schema.FieldSchema
+	fVer      = schema.FieldVersion
+	fCID      = schema.FieldCreationID
+	fKeyID    = schema.FieldKeyID
+	fModel    = schema.FieldModel
+	fDim      = schema.FieldDim
+	fHalfLife = schema.FieldHalfLife
+	fEvents   = schema.FieldEvents
+	fKindPfx  = schema.FieldKindPrefix
+	fVec      = schema.FieldVector
+	fVecW     = schema.FieldVectorWeight
+	fDVec     = schema.FieldDecayedVector
+	fDW       = schema.FieldDecayedWeight
+	fAct      = schema.FieldActivity
+	fDTS      = schema.FieldDecayedAt
+	fRSum     = schema.FieldRatingSum
+	fRN       = schema.FieldRatingCount
+	fFirst    = schema.FieldFirstSeen
+	fLast     = schema.FieldLastSeen
+	fUpd      = schema.FieldUpdatedAt
+	fCats     = schema.FieldCategories
+	fItems    = schema.FieldRecentItems
+	fSeg      = schema.FieldSegment
+	fSegD     = schema.FieldSegmentDist
+	fSegV     = schema.FieldSegmentVersion
+	fSegT     = schema.FieldSegmentAt
+	fWMPfx    = schema.FieldWatermarkPfx
+	fMoved    = schema.FieldMovedTo
 	// fMovedFromPfx + <old pseudonym> marks a merge done by Move (value: the old creation id).
-	fMovedFromPfx = "mvf:"
+	fMovedFromPfx = schema.FieldMovedFromPfx
 )
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
@@ -265,17 +219,6 @@ func ms(t time.Time) string {
 	return fmtInt(t.UnixMilli())
 }
 
-type catJSON struct {
-	C string  `json:"c"`
-	N float64 `json:"n"`
-}
-
-type itemJSON struct {
-	I string `json:"i"`
-	K string `json:"k"`
-	T int64  `json:"t"`
-}
-
 // encodeFields returns the field/value pairs a write of p must send when the stored profile is
 // base (nil: absent, write everything): every non-segment field whose value differs from base,
 // and the watermarks that moved. "ver" is left to the script, segment fields to SetSegments.
@@ -285,8 +228,8 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	a := make([]interface{}, 0, 48)
 	add := func(k string, v interface{}) { a = append(a, k, v) }
 	nb := base == nil
-	if nb || base.Schema != SchemaVersion {
-		add(fSchema, strconv.Itoa(SchemaVersion))
+	if nb || base.Schema != schema.Version {
+		add(fSchema, strconv.Itoa(schema.Version))
 	}
 	if nb || base.CreationID != p.CreationID {
 		add(fCID, p.CreationID)
@@ -548,17 +491,6 @@ func sameItems(a, b []ItemInteraction) bool {
 	return true
 }
 
-func parseMS(s string) (time.Time, error) {
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if v == 0 {
-		return time.Time{}, nil
-	}
-	return time.UnixMilli(v).UTC(), nil
-}
-
 func parseKind(s string) event.Kind {
 	for _, k := range event.Kinds {
 		if k.String() == s {
@@ -568,109 +500,40 @@ func parseKind(s string) event.Kind {
 	return 0
 }
 
-// decodeProfile parses a profile hash as returned by HGETALL.
+// decodeProfile parses a profile hash as returned by HGETALL, with package schema's decoder
+// (the one readers use); the kinds and item kinds become event.Kind (unknown kinds are dropped).
 func decodeProfile(pseudonym string, h map[string]string) (*Profile, error) {
-	p := &Profile{Pseudonym: pseudonym, Kinds: map[event.Kind]int64{}, Watermarks: map[string]int64{}, Segment: -1}
-	var err error
-	var dvec string
-	bad := func(f string, e error) error {
-		return fmt.Errorf("profilestore: profile %q field %q: %w", pseudonym, f, e)
-	}
-	for f, v := range h {
-		switch {
-		case f == fSchema:
-			p.Schema, err = strconv.Atoi(v)
-		case f == fVer:
-			p.Version, err = strconv.ParseInt(v, 10, 64)
-		case f == fCID:
-			p.CreationID = v
-		case f == fKeyID:
-			p.KeyID = v
-		case f == fModel:
-			p.ModelID = v
-		case f == fDim:
-			p.Dim, err = strconv.Atoi(v)
-		case f == fHalfLife:
-			var n int64
-			n, err = strconv.ParseInt(v, 10, 64)
-			p.HalfLife = time.Duration(n) * time.Millisecond
-		case f == fEvents:
-			p.Events, err = strconv.ParseInt(v, 10, 64)
-		case strings.HasPrefix(f, fKindPfx):
-			if k := parseKind(f[len(fKindPfx):]); k != 0 {
-				var n int64
-				n, err = strconv.ParseInt(v, 10, 64)
-				if n != 0 {
-					p.Kinds[k] = n
-				}
-			}
-		case f == fVec:
-			p.Vector, err = DecodeVector([]byte(v))
-		case f == fVecW:
-			p.VectorWeight, err = strconv.ParseFloat(v, 64)
-		case f == fDVec:
-			dvec = v // decoded below: its encoding follows from its length and "dim"
-		case f == fDW:
-			p.DecayedWeight, err = strconv.ParseFloat(v, 64)
-		case f == fAct:
-			p.Activity, err = strconv.ParseFloat(v, 64)
-		case f == fDTS:
-			p.DecayedAt, err = parseMS(v)
-		case f == fRSum:
-			p.RatingSum, err = strconv.ParseFloat(v, 64)
-		case f == fRN:
-			p.RatingCount, err = strconv.ParseInt(v, 10, 64)
-		case f == fFirst:
-			p.FirstSeen, err = parseMS(v)
-		case f == fLast:
-			p.LastSeen, err = parseMS(v)
-		case f == fUpd:
-			p.UpdatedAt, err = parseMS(v)
-		case f == fCats:
-			var cs []catJSON
-			if err = json.Unmarshal([]byte(v), &cs); err == nil {
-				p.Categories = make([]CategoryCount, len(cs))
-				for i, c := range cs {
-					p.Categories[i] = CategoryCount{c.C, c.N}
-				}
-			}
-		case f == fItems:
-			var is []itemJSON
-			if err = json.Unmarshal([]byte(v), &is); err == nil {
-				p.RecentItems = make([]ItemInteraction, len(is))
-				for i, it := range is {
-					p.RecentItems[i] = ItemInteraction{it.I, parseKind(it.K), time.UnixMilli(it.T).UTC()}
-				}
-			}
-		case f == fSeg:
-			p.Segment, err = strconv.Atoi(v)
-		case f == fSegD:
-			var d float64
-			d, err = strconv.ParseFloat(v, 32)
-			p.SegmentDistance = float32(d)
-		case f == fSegV:
-			p.CentroidVersion, err = strconv.ParseInt(v, 10, 64)
-		case f == fSegT:
-			p.SegmentAt, err = parseMS(v)
-		case f == fMoved:
-			p.MovedTo = v
-		case strings.HasPrefix(f, fWMPfx):
-			var n int64
-			n, err = strconv.ParseInt(v, 10, 64)
-			p.Watermarks[f[len(fWMPfx):]] = n
-		}
-		if err != nil {
-			return nil, bad(f, err)
-		}
-	}
-	if p.Dim > 0 && len(dvec) == 2*p.Dim {
-		p.DecayedVector, err = DecodeVectorF16([]byte(dvec))
-		p.dvecF16 = true
-	} else {
-		p.DecayedVector, err = DecodeVector([]byte(dvec))
-	}
+	d, err := schema.DecodeProfile(h)
 	if err != nil {
-		return nil, bad(fDVec, err)
+		return nil, fmt.Errorf("profilestore: profile %q: %w", pseudonym, err)
+	}
+	p := &Profile{
+		Pseudonym: pseudonym, Schema: d.Schema, Version: d.Version, CreationID: d.CreationID,
+		KeyID: d.KeyID, ModelID: d.ModelID, Dim: d.Dim, HalfLife: d.HalfLife,
+		Events: d.Events, Kinds: make(map[event.Kind]int64, len(d.Kinds)),
+		Vector: d.Vector, VectorWeight: d.VectorWeight,
+		DecayedVector: d.DecayedVector, DecayedWeight: d.DecayedWeight, Activity: d.Activity,
+		DecayedAt: d.DecayedAt, RatingSum: d.RatingSum, RatingCount: d.RatingCount,
+		FirstSeen: d.FirstSeen, LastSeen: d.LastSeen, UpdatedAt: d.UpdatedAt,
+		Segment: d.Segment, SegmentDistance: d.SegmentDistance, CentroidVersion: d.CentroidVersion,
+		SegmentAt: d.SegmentAt, Watermarks: d.Watermarks, MovedTo: d.MovedTo, dvecF16: d.DecayedF16,
+	}
+	for name, n := range d.Kinds {
+		if k := parseKind(name); k != 0 {
+			p.Kinds[k] = n
+		}
+	}
+	if d.Categories != nil {
+		p.Categories = make([]CategoryCount, len(d.Categories))
+		for i, c := range d.Categories {
+			p.Categories[i] = CategoryCount(c)
+		}
+	}
+	if d.RecentItems != nil {
+		p.RecentItems = make([]ItemInteraction, len(d.RecentItems))
+		for i, it := range d.RecentItems {
+			p.RecentItems[i] = ItemInteraction{it.ItemID, parseKind(it.Kind), it.TS}
+		}
 	}
 	return p, nil
 }

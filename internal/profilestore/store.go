@@ -1,11 +1,12 @@
 // Package profilestore folds events into per-user profiles in Redis, exactly once.
 //
-// A profile is one Redis hash per pseudonymous user (key "<prefix>:v1:p:{<pseudonym>}"). It holds
+// A profile is one Redis hash per pseudonymous user (key schema.ProfileKey,
+// "<prefix>:v1:p:{<pseudonym>}"). It holds
 // counts, a lifetime mean embedding, a time-decayed mean embedding, decayed category counts, the
 // mean rating, first/last seen, a bounded list of recent items, the user's segment, and one
 // watermark per Kafka (topic, partition): the highest offset of that partition already folded
-// into this profile. Every field and its encoding is listed in docs/schema.md, the read contract
-// for downstream apps (see the public package reader).
+// into this profile. Every key, field and encoding is defined by the public package schema (the
+// read contract, described in docs/schema.md), which this package writes with and reads with.
 //
 // A running mean cannot be overwritten idempotently, so exactly-once comes from the watermarks
 // and a version. Fold groups a batch by user (a user's events in one batch become one write),
@@ -65,10 +66,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/internal/redisscript"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // ErrNotFound is returned (wrapped) by Get when the user has no profile.
@@ -78,58 +81,13 @@ var ErrNotFound = errors.New("profile not found")
 // users after Options.MaxRetries re-reads. The batch can be folded again safely.
 var ErrConflict = errors.New("profile write conflict")
 
-// ProfileKey returns the key of a user's profile hash: "<prefix>:v1:p:{<pseudonym>}".
-func ProfileKey(prefix, pseudonym string) string {
-	return prefix + ":v1:p:{" + pseudonym + "}"
-}
-
-// ErasureKey returns the key of a user's erasure-ledger entry: "<prefix>:v1:erased:{<pseudonym>}".
-// It shares the profile's hash tag, so both live in one Redis Cluster slot.
-func ErasureKey(prefix, pseudonym string) string {
-	return prefix + ":v1:erased:{" + pseudonym + "}"
-}
-
-// UserItemsKey returns the key of a user's interacted-items sorted set, written by internal/apps'
-// item index: "<prefix>:v1:p:{<pseudonym>}:items" (the profile's hash tag, so the same slot).
-func UserItemsKey(prefix, pseudonym string) string {
-	return prefix + ":v1:p:{" + pseudonym + "}:items"
-}
-
-// UserKeys returns every key that holds one user's data, besides the erasure ledger: the
-// profile hash and the keys other packages keep next to it in the user's slot. It is the one
-// list erasure works from (Forget deletes them all in one atomic step); a package that adds a
-// per-user key adds it here. Data about a user outside the user's slot (the segment's member
-// set, the segment-change stream) is removed by Forget separately.
-func UserKeys(prefix, pseudonym string) []string {
-	return []string{ProfileKey(prefix, pseudonym), UserItemsKey(prefix, pseudonym)}
-}
-
-// SegmentChangesKey returns the key of the segment-change stream written by internal/online:
-// "<prefix>:v1:segchanges". Its entries name pseudonyms; Forget deletes a user's entries.
-func SegmentChangesKey(prefix string) string { return prefix + ":v1:segchanges" }
-
-// SegmentMembersKey returns the key of the set of pseudonyms in a segment, written by
-// internal/online: "<prefix>:v1:seg:<id>:members".
-func SegmentMembersKey(prefix string, segment int) string {
-	return prefix + ":v1:seg:" + strconv.Itoa(segment) + ":members"
-}
-
-// pseudonymFromKey extracts the pseudonym of a profile key, "" when key is not a profile key.
-func pseudonymFromKey(prefix, key string) string {
-	p := prefix + ":v1:p:{"
-	if !strings.HasPrefix(key, p) || !strings.HasSuffix(key, "}") {
-		return ""
-	}
-	return key[len(p) : len(key)-1]
-}
-
 // casScript is the fold's compare-and-set step (Move's merge uses it too).
 // KEYS[1] profile, KEYS[2] erasure ledger, KEYS[3] version token (deleted: see writeTx).
 // ARGV[1] expected version ("0" for a new profile), ARGV[2] expected creation id ("" for new),
 // ARGV[3] TTL in ms (0: none), ARGV[4..] field/value pairs.
 // Returns the new version, -1 on a version conflict, -2 when the user is erased, -3 when the
 // profile was moved to another pseudonym (Move).
-var casScript = newScript(`
+var casScript = redisscript.New(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return -2 end
 local cur = redis.call('HMGET', KEYS[1], 'ver', 'cid', 'mv')
 if cur[3] then return -3 end
@@ -147,7 +105,7 @@ return nv
 // segScript writes the segment fields of an existing profile unless it carries a newer
 // centroid version. KEYS[1] profile; ARGV seg, dist, centroid version, time ms.
 // Returns 1 written, 0 no profile (or a moved one), -1 stale centroid version.
-var segScript = newScript(`
+var segScript = redisscript.New(`
 local cur = redis.call('HMGET', KEYS[1], 'n', 'mv', 'segv')
 if (not cur[1]) or cur[2] then return 0 end
 local v = cur[3]
@@ -158,8 +116,8 @@ return 1
 
 // forgetScript deletes the profile, its version token and the user's other keys and writes the
 // ledger entry. KEYS[1] profile, KEYS[2] ledger, KEYS[3] version token, KEYS[4..] the other keys of
-// UserKeys; ARGV[1] erasure time ms. Returns the deleted profile's segment (nil when none).
-var forgetScript = newScript(`
+// schema.UserKeys; ARGV[1] erasure time ms. Returns the deleted profile's segment (nil when none).
+var forgetScript = redisscript.New(`
 local seg = redis.call('HGET', KEYS[1], 'seg')
 for i = 1, #KEYS do if i ~= 2 then redis.call('DEL', KEYS[i]) end end
 redis.call('SET', KEYS[2], ARGV[1])
@@ -190,23 +148,15 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 // Options returns the store's options with defaults filled in.
 func (s *Store) Options() Options { return s.opts }
 
-func (s *Store) key(pseudonym string) string    { return ProfileKey(s.opts.Prefix, pseudonym) }
-func (s *Store) ledger(pseudonym string) string { return ErasureKey(s.opts.Prefix, pseudonym) }
+func (s *Store) key(pseudonym string) string    { return schema.ProfileKey(s.opts.Prefix, pseudonym) }
+func (s *Store) ledger(pseudonym string) string { return schema.ErasureKey(s.opts.Prefix, pseudonym) }
 
-// VersionKey returns the key of a profile's version token, "<prefix>:v1:ver:{<pseudonym>}": a
-// string "<cid>:<ver>" equal to the profile's creation id and version whenever it exists, kept
-// by the single-server write path so that its check reads one MGET per batch instead of every
-// profile (see writeTx). Writers that change a profile otherwise delete it.
-func VersionKey(prefix, pseudonym string) string {
-	return prefix + ":v1:ver:{" + pseudonym + "}"
-}
-
-func (s *Store) verKey(pseudonym string) string { return VersionKey(s.opts.Prefix, pseudonym) }
+func (s *Store) verKey(pseudonym string) string { return schema.VersionKey(s.opts.Prefix, pseudonym) }
 
 // aside is the scratch key the transaction write path moves a refused user's profile to for the
 // duration of one MULTI/EXEC (see writeTx); it never exists outside a transaction.
 func (s *Store) aside(pseudonym string) string {
-	return s.opts.Prefix + ":v1:aside:{" + pseudonym + "}"
+	return schema.AsideKey(s.opts.Prefix, pseudonym)
 }
 
 // Get returns a user's profile, or an error wrapping ErrNotFound.
@@ -272,7 +222,7 @@ func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
 	return nil
 }
 
-// Forget erases a user: it deletes every key of UserKeys (the profile hash, the item set) and
+// Forget erases a user: it deletes every key of schema.UserKeys (the profile hash, the item set) and
 // writes the erasure-ledger key (value: erasure time in Unix ms, no TTL) in one atomic script on
 // the user's slot. Until Reconsent, Fold refuses the user's events (FoldResult.Erased), and so
 // does the item index. The user is then removed from the member set of the segment the profile
@@ -280,7 +230,7 @@ func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
 // other slots; the stream step reads the stream, O(stream length), capped at 100k entries).
 func (s *Store) Forget(ctx context.Context, pseudonym string) error {
 	s.cache.remove(pseudonym)
-	keys := UserKeys(s.opts.Prefix, pseudonym)
+	keys := schema.UserKeys(s.opts.Prefix, pseudonym)
 	res, err := s.runScripts(ctx, forgetScript, []scriptCall{{
 		keys: append([]string{keys[0], s.ledger(pseudonym), s.verKey(pseudonym)}, keys[1:]...),
 		args: []interface{}{ms(s.opts.Now())},
@@ -293,7 +243,7 @@ func (s *Store) Forget(ctx context.Context, pseudonym string) error {
 		return fmt.Errorf("profilestore: forget %q: %w", pseudonym, err)
 	}
 	if n, perr := strconv.Atoi(seg); err == nil && perr == nil && n >= 0 {
-		if err := s.rdb.SRem(ctx, SegmentMembersKey(s.opts.Prefix, n), pseudonym).Err(); err != nil {
+		if err := s.rdb.SRem(ctx, schema.SegmentMembersKey(s.opts.Prefix, n), pseudonym).Err(); err != nil {
 			return fmt.Errorf("profilestore: forget %q: remove from segment %d: %w", pseudonym, n, err)
 		}
 	}
@@ -305,7 +255,7 @@ func (s *Store) Forget(ctx context.Context, pseudonym string) error {
 
 // forgetSegmentChanges deletes the entries of the segment-change stream that name pseudonym.
 func (s *Store) forgetSegmentChanges(ctx context.Context, pseudonym string) error {
-	key := SegmentChangesKey(s.opts.Prefix)
+	key := schema.SegmentChangesKey(s.opts.Prefix)
 	start := "-"
 	for {
 		msgs, err := s.rdb.XRangeN(ctx, key, start, "+", 1000).Result()
@@ -378,7 +328,7 @@ func (s *Store) Scan(ctx context.Context, fn func(p *Profile) error) error {
 }
 
 func (s *Store) scanNode(ctx context.Context, c *redis.Client, fn func(p *Profile) error) error {
-	match := s.opts.Prefix + ":v1:p:{*}"
+	match := schema.ProfileScanPattern(s.opts.Prefix)
 	var cursor uint64
 	for {
 		keys, next, err := c.Scan(ctx, cursor, match, 500).Result()
@@ -396,7 +346,7 @@ func (s *Store) scanNode(ctx context.Context, c *redis.Client, fn func(p *Profil
 			}
 			for i, k := range keys {
 				h := cmds[i].Val()
-				ps := pseudonymFromKey(s.opts.Prefix, k)
+				ps := schema.PseudonymFromProfileKey(s.opts.Prefix, k)
 				if len(h) == 0 || ps == "" {
 					continue
 				}
@@ -425,51 +375,16 @@ type scriptCall struct {
 	args []interface{}
 }
 
-// runScripts runs calls of one script in one pipeline with EVALSHA. Calls answered NOSCRIPT
-// (a restarted or failed-over Redis lost its script cache) are retried once in a second
-// pipeline after SCRIPT LOAD on every node. Any other error fails the whole call; some calls may
-// have been executed by then.
-func (s *Store) runScripts(ctx context.Context, sc *script, calls []scriptCall) ([]*redis.Cmd, error) {
-	cmds := make([]*redis.Cmd, len(calls))
-	idx := make([]int, len(calls))
-	for i := range idx {
-		idx[i] = i
+// runScripts runs calls of one script in one pipeline (redisscript.Run: EVALSHA, one retry
+// after SCRIPT LOAD on NOSCRIPT). Any other error fails the whole call; some calls may have
+// been executed by then.
+func (s *Store) runScripts(ctx context.Context, sc *redisscript.Script, calls []scriptCall) ([]*redis.Cmd, error) {
+	rc := make([]redisscript.Call, len(calls))
+	for i, c := range calls {
+		rc[i] = redisscript.Call{Script: sc, Keys: c.keys, Args: c.args}
 	}
-	for attempt := 0; ; attempt++ {
-		pipe := s.rdb.Pipeline()
-		for _, i := range idx {
-			cmds[i] = sc.sc.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
-		}
-		_, _ = pipe.Exec(ctx)
-		var missing []int
-		for _, i := range idx {
-			err := cmds[i].Err()
-			if err == nil || errors.Is(err, redis.Nil) {
-				continue
-			}
-			if redis.HasErrorPrefix(err, "NOSCRIPT") && attempt == 0 {
-				missing = append(missing, i)
-				continue
-			}
-			return cmds, err
-		}
-		if len(missing) == 0 {
-			return cmds, nil
-		}
-		if err := s.rdb.ScriptLoad(ctx, sc.src).Err(); err != nil {
-			return cmds, fmt.Errorf("script load: %w", err)
-		}
-		idx = missing
-	}
+	return redisscript.Run(ctx, s.rdb, rc)
 }
-
-// script is a Lua script with its source, for SCRIPT LOAD after NOSCRIPT.
-type script struct {
-	src string
-	sc  *redis.Script
-}
-
-func newScript(src string) *script { return &script{src: src, sc: redis.NewScript(src)} }
 
 // newCreationID returns a random 16-hex-digit id.
 func newCreationID() string {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/schema"
 )
 
 const testDim = 8
@@ -46,7 +47,7 @@ func unitVec(r *rand.Rand) []float32 {
 	for i := range v {
 		v[i] = float32(r.NormFloat64())
 	}
-	return Normalized(v)
+	return schema.Normalize(v)
 }
 
 // genEvents makes n events of nUsers users over nParts partitions of topic "t", offsets in
@@ -196,7 +197,7 @@ func TestFoldAndGet(t *testing.T) {
 	if p.Events != 3 || p.Kinds[event.KindView] != 1 || p.Kinds[event.KindBuy] != 1 || p.Kinds[event.KindReview] != 1 {
 		t.Fatalf("counts %+v", p)
 	}
-	if p.KeyID != "k1" || p.ModelID != "test-model" || p.Dim != testDim || p.Schema != SchemaVersion || p.Version != 1 {
+	if p.KeyID != "k1" || p.ModelID != "test-model" || p.Dim != testDim || p.Schema != schema.Version || p.Version != 1 {
 		t.Fatalf("meta %+v", p)
 	}
 	// lifetime mean: view weight 1 on v1, buy weight 4 on v2 -> (0.2, 0.8)
@@ -249,7 +250,7 @@ func TestSetSegments(t *testing.T) {
 	if p.Segment != 3 || p.SegmentDistance != 0.25 || p.CentroidVersion != 7 || p.SegmentAt.IsZero() {
 		t.Fatalf("segment fields %+v", p)
 	}
-	if n, _ := rdb.Exists(ctx, ProfileKey("ps", "k1.nobody")).Result(); n != 0 {
+	if n, _ := rdb.Exists(ctx, schema.ProfileKey("ps", "k1.nobody")).Result(); n != 0 {
 		t.Fatal("SetSegments created a profile")
 	}
 	// an older centroid version does not overwrite

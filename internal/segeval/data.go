@@ -16,7 +16,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // review is one review of the shared Amazon data.
@@ -135,7 +135,7 @@ func (s *Set) finishVectors() {
 				mean[j] += x
 			}
 		}
-		u.Vector = online.Normalize(mean)
+		u.Vector = schema.Normalize(mean)
 	}
 }
 
@@ -295,7 +295,7 @@ func loadCache(path string, set *Set) (bool, error) {
 			v[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[off:]))
 			off += 4
 		}
-		set.Events[i].Vector = online.Normalize(v)
+		set.Events[i].Vector = schema.Normalize(v)
 	}
 	return true, nil
 }

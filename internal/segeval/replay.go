@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // profiles stands in for the profile store in a replay: every user's running sum of review
@@ -79,7 +80,7 @@ func (p *profiles) updateLocked(u *profile) online.Update {
 	}
 	var vec []float32
 	if u.sum != nil {
-		vec = online.Normalize(u.sum)
+		vec = schema.Normalize(u.sum)
 	}
 	return online.Update{Pseudonym: u.id, Vector: vec, Categories: cats, MeanRating: mr, Events: u.events,
 		Segment: u.seg, CentroidVersion: u.version}

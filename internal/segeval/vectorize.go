@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/profilestream/profilestream/internal/encoder"
-	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // Vectorizer turns every review of a set into its vector.
@@ -65,7 +65,7 @@ func PickVectorizer(mode, modelDir string, maxLen int) (Vectorizer, error) {
 					return fmt.Errorf("encode: %w", err)
 				}
 				for i := range e {
-					e[i].Vector = online.Normalize(v[i])
+					e[i].Vector = schema.Normalize(v[i])
 				}
 				done := s + len(e)
 				if done%4096 < 512 || done == len(set.Events) {

@@ -169,7 +169,12 @@ func TestBackpressureSlowRedis(t *testing.T) {
 
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestBackpressureChild$", "-test.count=1", "-test.timeout=5m")
 	cmd.Env = append(os.Environ(), "BP_CHILD=1", "BP_BROKERS="+strings.Join(k.Brokers(), ","), "BP_REDIS="+proxy.Addr(),
-		"BP_KEYS=k1:"+base64.StdEncoding.EncodeToString(secret), "GOMAXPROCS=2")
+		"BP_KEYS=k1:"+base64.StdEncoding.EncodeToString(secret), "GOMAXPROCS=2",
+		// GC slack is not what this test measures: on a starved CPU the collector runs late and
+		// the heap target (2x live with the default GOGC) alone nearly reached the bound. A
+		// tighter target keeps RSS close to live memory; a backlog buffered in memory would
+		// still be live, and still fail the bound.
+		"GOGC=50")
 	var stderr syncBuf
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -305,9 +310,10 @@ func TestBackpressureSlowRedis(t *testing.T) {
 	t.Logf("worker RSS %.1f MiB at baseline, peak %.1f MiB (+%.1f) with a backlog of %.0f MiB; the second, 80 MiB step added %.1f MiB; lag %d while slow",
 		float64(baseline)/(1<<20), float64(peak.Load())/(1<<20), growth, backlogMB, second, lagSlow)
 	// Generous bounds. The queues hold ~1,800 messages (3.5 MiB); the Kafka reader keeps up to
-	// one 8 MiB fetch per partition, and the GC may double the heap: tens of MiB, whatever the
-	// backlog. Buffering the backlog would add its 120 MiB of payload plus decoded copies.
-	if limit := 0.75 * backlogMB; growth > limit {
+	// one 8 MiB fetch per partition (6 here): tens of MiB, whatever the backlog, seen from 47 to
+	// 106 MiB on a machine busy with other tests. Buffering the backlog would add its 120 MiB of
+	// payload plus decoded copies, well over the backlog's own size.
+	if limit := backlogMB; growth > limit {
 		t.Errorf("worker RSS grew by %.1f MiB with Redis slow (limit %.0f MiB, backlog %.0f MiB): memory is not bounded by the queues", growth, limit, backlogMB)
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/profilestore"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // segmentStore lets online write assignments into profiles and sweep them, without online
@@ -23,7 +24,7 @@ func (a segmentStore) ScanProfiles(ctx context.Context, fn func(online.StoredPro
 	return a.s.Scan(ctx, func(p *profilestore.Profile) error {
 		var vec []float32
 		if p.Vector != nil {
-			vec = profilestore.Normalized(p.Vector)
+			vec = schema.Normalize(p.Vector)
 		}
 		return fn(online.StoredProfile{
 			Pseudonym: p.Pseudonym, Vector: vec, Categories: categories(p.Categories),

@@ -20,6 +20,7 @@ import (
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // Dim is the dimension of the synthetic vectors; ModelID names their "model".
@@ -165,7 +166,7 @@ func (a segStore) ScanProfiles(ctx context.Context, fn func(online.StoredProfile
 	return a.s.Scan(ctx, func(p *profilestore.Profile) error {
 		var vec []float32
 		if p.Vector != nil {
-			vec = profilestore.Normalized(p.Vector)
+			vec = schema.Normalize(p.Vector)
 		}
 		return fn(online.StoredProfile{Pseudonym: p.Pseudonym, Vector: vec, Categories: cats(p.Categories),
 			MeanRating: p.MeanRating(), Segment: p.Segment, CentroidVersion: p.CentroidVersion})

@@ -9,8 +9,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/event"
-	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // traces lists everything in Redis that names pseudonym: keys, members of sets and sorted sets,
@@ -88,7 +88,7 @@ func TestReplayAfterErasureLeavesNothing(t *testing.T) {
 	if err := w.Store.Forget(ctx, ps); err != nil {
 		t.Fatal(err)
 	}
-	ledger := profilestore.ErasureKey("ps", ps) + ": key name"
+	ledger := schema.ErasureKey("ps", ps) + ": key name"
 	check := func(when string) {
 		t.Helper()
 		for _, tr := range traces(t, ctx, c, ps) {
@@ -96,7 +96,7 @@ func TestReplayAfterErasureLeavesNothing(t *testing.T) {
 				t.Errorf("%s: the user is still in Redis: %s", when, tr)
 			}
 		}
-		if c.Exists(ctx, profilestore.ErasureKey("ps", ps)).Val() != 1 {
+		if c.Exists(ctx, schema.ErasureKey("ps", ps)).Val() != 1 {
 			t.Errorf("%s: no erasure-ledger entry", when)
 		}
 	}

@@ -1,0 +1,125 @@
+package schema
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Version is the layout version: the "v1" of every key and the profile's "schema" field.
+const Version = 1
+
+// DefaultPrefix is the key prefix used when none is configured.
+const DefaultPrefix = "ps"
+
+// versionTag is ":v<Version>:", the part of every key after the prefix.
+var versionTag = ":v" + strconv.Itoa(Version) + ":"
+
+func base(prefix string) string { return prefix + versionTag }
+
+// ProfileKey returns the key of a user's profile hash: "<prefix>:v1:p:{<pseudonym>}".
+func ProfileKey(prefix, pseudonym string) string {
+	return base(prefix) + "p:{" + pseudonym + "}"
+}
+
+// ProfileScanPattern returns the SCAN MATCH pattern of all profile hashes,
+// "<prefix>:v1:p:{*}" (it does not match the user keys that extend a profile key, such as
+// the item set).
+func ProfileScanPattern(prefix string) string { return base(prefix) + "p:{*}" }
+
+// PseudonymFromProfileKey returns the pseudonym of a profile key, or "" when key is not a
+// profile key of prefix.
+func PseudonymFromProfileKey(prefix, key string) string {
+	p := base(prefix) + "p:{"
+	if !strings.HasPrefix(key, p) || !strings.HasSuffix(key, "}") {
+		return ""
+	}
+	return key[len(p) : len(key)-1]
+}
+
+// VersionKey returns the key of a profile's version token: "<prefix>:v1:ver:{<pseudonym>}", a
+// string "<cid>:<ver>" kept by the single-server write path. Readers ignore it.
+func VersionKey(prefix, pseudonym string) string {
+	return base(prefix) + "ver:{" + pseudonym + "}"
+}
+
+// ErasureKey returns the key of a user's erasure-ledger entry:
+// "<prefix>:v1:erased:{<pseudonym>}" (value: erasure time in ms; no TTL).
+func ErasureKey(prefix, pseudonym string) string {
+	return base(prefix) + "erased:{" + pseudonym + "}"
+}
+
+// AsideKey returns the scratch key the transaction write path renames a refused profile to
+// inside one MULTI/EXEC: "<prefix>:v1:aside:{<pseudonym>}". It never exists outside a
+// transaction.
+func AsideKey(prefix, pseudonym string) string {
+	return base(prefix) + "aside:{" + pseudonym + "}"
+}
+
+// AsideUndoKey returns the scratch key of the transaction path's undo step:
+// "<prefix>:v1:aside:undo" (never exists outside a transaction).
+func AsideUndoKey(prefix string) string { return base(prefix) + "aside:undo" }
+
+// UserItemsKey returns the key of a user's interacted-items sorted set:
+// "<prefix>:v1:p:{<pseudonym>}:items" (the profile's hash tag, so the same slot).
+func UserItemsKey(prefix, pseudonym string) string {
+	return ProfileKey(prefix, pseudonym) + ":items"
+}
+
+// UserKeys returns every key that holds one user's data in the user's slot, besides the
+// erasure ledger and the version token: the profile hash and the keys kept next to it. Erasure
+// deletes them all in one atomic step; a writer that adds a per-user key adds it here. Data
+// about a user outside the user's slot (the segment's member set, the segment-change stream)
+// is removed separately.
+func UserKeys(prefix, pseudonym string) []string {
+	return []string{ProfileKey(prefix, pseudonym), UserItemsKey(prefix, pseudonym)}
+}
+
+// SegmentCentroidsKey returns the key of the shared segment model hash:
+// "<prefix>:v1:seg:centroids".
+func SegmentCentroidsKey(prefix string) string { return base(prefix) + "seg:centroids" }
+
+// SegmentMembersKey returns the key of the set of pseudonyms in a segment:
+// "<prefix>:v1:seg:<id>:members".
+func SegmentMembersKey(prefix string, segment int) string {
+	return base(prefix) + "seg:" + strconv.Itoa(segment) + ":members"
+}
+
+// SegmentStatsKey returns the key of a segment's statistics hash: "<prefix>:v1:seg:<id>:stats".
+func SegmentStatsKey(prefix string, segment int) string {
+	return base(prefix) + "seg:" + strconv.Itoa(segment) + ":stats"
+}
+
+// SegmentChangesKey returns the key of the segment-change stream: "<prefix>:v1:segchanges".
+func SegmentChangesKey(prefix string) string { return base(prefix) + "segchanges" }
+
+// ItemKey returns the key of an item's hash: "<prefix>:v1:item:{<item id>}".
+func ItemKey(prefix, itemID string) string { return base(prefix) + "item:{" + itemID + "}" }
+
+// ItemCooccurKey returns the key of an item's co-occurrence sorted set:
+// "<prefix>:v1:item:{<item id>}:co" (the item's hash tag, so the same slot as its hash).
+func ItemCooccurKey(prefix, itemID string) string { return ItemKey(prefix, itemID) + ":co" }
+
+// ItemPopularityKey returns the key of the item popularity sorted set: "<prefix>:v1:items:pop".
+func ItemPopularityKey(prefix string) string { return base(prefix) + "items:pop" }
+
+// LagTableKey returns the key of a consumer group's offset-time tables (written by the worker's
+// lag monitor): "<prefix>:v1:lagtable:{<group>}".
+func LagTableKey(prefix, group string) string { return base(prefix) + "lagtable:{" + group + "}" }
+
+// Field names of the item hash at ItemKey (docs/schema.md, "Items").
+const (
+	ItemFieldCategory    = "cat"   // string: category (last one seen)
+	ItemFieldTitle       = "title" // string: title, at most 300 bytes
+	ItemFieldVector      = "vec"   // vector: item embedding (float32 LE, dim values)
+	ItemFieldModel       = "model" // string: encoder model id of vec
+	ItemFieldDim         = "dim"   // int: dimension of vec
+	ItemFieldSource      = "src"   // string: "text" or "reviews"
+	ItemFieldVectorCount = "vn"    // int: number of review embeddings averaged into vec
+	ItemFieldLast        = "last"  // ms: newest interaction time
+)
+
+// ItemFields lists every item hash field name.
+var ItemFields = []string{
+	ItemFieldCategory, ItemFieldTitle, ItemFieldVector, ItemFieldModel, ItemFieldDim,
+	ItemFieldSource, ItemFieldVectorCount, ItemFieldLast,
+}

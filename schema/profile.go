@@ -1,0 +1,211 @@
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Field names of the profile hash at ProfileKey (docs/schema.md gives each one's encoding and
+// meaning). Names ending in ':' are prefixes followed by a variable part.
+const (
+	FieldSchema         = "schema" // int: layout version (Version)
+	FieldVersion        = "ver"    // int: bumped by every fold write (compare-and-set token)
+	FieldCreationID     = "cid"    // string: random id set when the hash is created
+	FieldKeyID          = "kid"    // string: id of the pseudonymization key
+	FieldModel          = "model"  // string: encoder model id of vec/dvec
+	FieldDim            = "dim"    // int: vector dimension
+	FieldHalfLife       = "hl"     // ms: half-life of the decayed quantities
+	FieldEvents         = "n"      // int: events folded
+	FieldKindPrefix     = "n:"     // n:<kind> int: events per kind
+	FieldVector         = "vec"    // vector: lifetime action-weighted mean embedding
+	FieldVectorWeight   = "vw"     // float: total weight of vec
+	FieldDecayedVector  = "dvec"   // vector (float32 or float16): time-decayed mean
+	FieldDecayedWeight  = "dw"     // float: decayed weight of dvec as of dts
+	FieldActivity       = "act"    // float: decayed action weight of all events as of dts
+	FieldDecayedAt      = "dts"    // ms: reference time of the decayed quantities
+	FieldRatingSum      = "rsum"   // float: sum of review ratings
+	FieldRatingCount    = "rn"     // int: number of ratings
+	FieldFirstSeen      = "first"  // ms: oldest event time
+	FieldLastSeen       = "last"   // ms: newest event time
+	FieldUpdatedAt      = "upd"    // ms: wall-clock time of the last write
+	FieldCategories     = "cats"   // JSON [{"c":<category>,"n":<count>}], highest first
+	FieldRecentItems    = "items"  // JSON [{"i":<item>,"k":<kind>,"t":<ms>}], newest first
+	FieldSegment        = "seg"    // int: segment, -1 or absent when unassigned
+	FieldSegmentDist    = "segd"   // float: cosine distance to the centroid at assignment
+	FieldSegmentVersion = "segv"   // int: centroid version of the assignment
+	FieldSegmentAt      = "segt"   // ms: time of the assignment
+	FieldWatermarkPfx   = "wm:"    // wm:<topic>:<partition> int: highest offset folded
+	FieldMovedTo        = "mv"     // string: new pseudonym of a moved profile (treat as absent)
+	FieldMovedFromPfx   = "mvf:"   // mvf:<old pseudonym> string: merge marker (old cid)
+)
+
+// ProfileFields lists every profile hash field name (prefixes with their trailing ':').
+var ProfileFields = []string{
+	FieldSchema, FieldVersion, FieldCreationID, FieldKeyID, FieldModel, FieldDim, FieldHalfLife,
+	FieldEvents, FieldKindPrefix, FieldVector, FieldVectorWeight, FieldDecayedVector,
+	FieldDecayedWeight, FieldActivity, FieldDecayedAt, FieldRatingSum, FieldRatingCount,
+	FieldFirstSeen, FieldLastSeen, FieldUpdatedAt, FieldCategories, FieldRecentItems,
+	FieldSegment, FieldSegmentDist, FieldSegmentVersion, FieldSegmentAt, FieldWatermarkPfx,
+	FieldMovedTo, FieldMovedFromPfx,
+}
+
+// CategoryCount is one entry of "cats": a category and its decayed, action-weighted count.
+type CategoryCount struct {
+	Category string  `json:"c"`
+	Count    float64 `json:"n"`
+}
+
+// RecentItem is one entry of "items": an item, the kind of the interaction ("view", "cart",
+// "fav", "buy", "review") and its time.
+type RecentItem struct {
+	ItemID string
+	Kind   string
+	TS     time.Time
+}
+
+// Profile is a decoded profile hash: plain values, no behaviour. Absent fields are zero
+// (Segment is -1 when unassigned).
+type Profile struct {
+	Schema     int
+	Version    int64
+	CreationID string
+	KeyID      string
+	ModelID    string
+	Dim        int
+	HalfLife   time.Duration
+
+	Events int64
+	Kinds  map[string]int64 // non-zero counts per kind name
+
+	Vector        []float32
+	VectorWeight  float64
+	DecayedVector []float32
+	DecayedF16    bool // "dvec" was stored as float16
+	DecayedWeight float64
+	Activity      float64
+	DecayedAt     time.Time
+
+	RatingSum   float64
+	RatingCount int64
+
+	FirstSeen time.Time
+	LastSeen  time.Time
+	UpdatedAt time.Time
+
+	Categories  []CategoryCount
+	RecentItems []RecentItem
+
+	Segment         int
+	SegmentDistance float32
+	CentroidVersion int64
+	SegmentAt       time.Time
+
+	Watermarks map[string]int64 // "topic:partition" -> offset
+	MovedTo    string           // non-empty: moved or tombstone; readers treat it as absent
+}
+
+// ParseMS parses a time field (Unix ms); "0" is the zero time.
+func ParseMS(s string) (time.Time, error) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v == 0 {
+		return time.Time{}, err
+	}
+	return time.UnixMilli(v).UTC(), nil
+}
+
+// DecodeProfile parses a profile hash as HGETALL returns it. Unknown fields are ignored; a field
+// that does not parse is an error naming it.
+func DecodeProfile(h map[string]string) (*Profile, error) {
+	p := &Profile{Kinds: map[string]int64{}, Watermarks: map[string]int64{}, Segment: -1}
+	var err error
+	var dvec string
+	for f, v := range h {
+		switch {
+		case f == FieldSchema:
+			p.Schema, err = strconv.Atoi(v)
+		case f == FieldVersion:
+			p.Version, err = strconv.ParseInt(v, 10, 64)
+		case f == FieldCreationID:
+			p.CreationID = v
+		case f == FieldKeyID:
+			p.KeyID = v
+		case f == FieldModel:
+			p.ModelID = v
+		case f == FieldDim:
+			p.Dim, err = strconv.Atoi(v)
+		case f == FieldHalfLife:
+			var n int64
+			n, err = strconv.ParseInt(v, 10, 64)
+			p.HalfLife = time.Duration(n) * time.Millisecond
+		case f == FieldEvents:
+			p.Events, err = strconv.ParseInt(v, 10, 64)
+		case strings.HasPrefix(f, FieldKindPrefix):
+			var n int64
+			if n, err = strconv.ParseInt(v, 10, 64); n != 0 {
+				p.Kinds[f[len(FieldKindPrefix):]] = n
+			}
+		case f == FieldVector:
+			p.Vector, err = DecodeVector([]byte(v))
+		case f == FieldVectorWeight:
+			p.VectorWeight, err = strconv.ParseFloat(v, 64)
+		case f == FieldDecayedVector:
+			dvec = v // float32 or float16, told apart by length once "dim" is known
+		case f == FieldDecayedWeight:
+			p.DecayedWeight, err = strconv.ParseFloat(v, 64)
+		case f == FieldActivity:
+			p.Activity, err = strconv.ParseFloat(v, 64)
+		case f == FieldDecayedAt:
+			p.DecayedAt, err = ParseMS(v)
+		case f == FieldRatingSum:
+			p.RatingSum, err = strconv.ParseFloat(v, 64)
+		case f == FieldRatingCount:
+			p.RatingCount, err = strconv.ParseInt(v, 10, 64)
+		case f == FieldFirstSeen:
+			p.FirstSeen, err = ParseMS(v)
+		case f == FieldLastSeen:
+			p.LastSeen, err = ParseMS(v)
+		case f == FieldUpdatedAt:
+			p.UpdatedAt, err = ParseMS(v)
+		case f == FieldCategories:
+			err = json.Unmarshal([]byte(v), &p.Categories)
+		case f == FieldRecentItems:
+			var is []struct {
+				I string `json:"i"`
+				K string `json:"k"`
+				T int64  `json:"t"`
+			}
+			if err = json.Unmarshal([]byte(v), &is); err == nil {
+				p.RecentItems = make([]RecentItem, len(is))
+				for i, it := range is {
+					p.RecentItems[i] = RecentItem{it.I, it.K, time.UnixMilli(it.T).UTC()}
+				}
+			}
+		case f == FieldSegment:
+			p.Segment, err = strconv.Atoi(v)
+		case f == FieldSegmentDist:
+			var d float64
+			d, err = strconv.ParseFloat(v, 32)
+			p.SegmentDistance = float32(d)
+		case f == FieldSegmentVersion:
+			p.CentroidVersion, err = strconv.ParseInt(v, 10, 64)
+		case f == FieldSegmentAt:
+			p.SegmentAt, err = ParseMS(v)
+		case f == FieldMovedTo:
+			p.MovedTo = v
+		case strings.HasPrefix(f, FieldWatermarkPfx):
+			var n int64
+			n, err = strconv.ParseInt(v, 10, 64)
+			p.Watermarks[f[len(FieldWatermarkPfx):]] = n
+		}
+		if err != nil {
+			return nil, fmt.Errorf("schema: field %q: %w", f, err)
+		}
+	}
+	if p.DecayedVector, p.DecayedF16, err = DecodeDecayedVector([]byte(dvec), p.Dim); err != nil {
+		return nil, fmt.Errorf("schema: field %q: %w", FieldDecayedVector, err)
+	}
+	return p, nil
+}
