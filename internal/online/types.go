@@ -19,9 +19,7 @@ type Update struct {
 	Pseudonym string
 	// Vector is the user's L2-normalized lifetime mean embedding, nil if the user has no text
 	// yet (such a user is skipped: it has nothing to cluster).
-	Vector []float32
-	// Decayed is the time-decayed mean embedding (not used for assignment; kept for parity).
-	Decayed    []float32
+	Vector     []float32
 	Categories []CategoryCount
 	MeanRating float64
 	Events     int64

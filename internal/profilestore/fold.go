@@ -34,7 +34,6 @@ type FoldResult struct {
 type Updated struct {
 	Pseudonym  string
 	Vector     []float32 // L2-normalized lifetime mean; nil if no text yet
-	Decayed    []float32 // L2-normalized time-decayed mean; nil if no text yet
 	Categories []CategoryCount
 	MeanRating float64
 	Events     int64
@@ -167,7 +166,6 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				res.Updated = append(res.Updated, Updated{
 					Pseudonym:       w.u.pseudonym,
 					Vector:          schema.Normalize(w.next.Vector),
-					Decayed:         schema.Normalize(w.next.DecayedVector),
 					Categories:      w.next.CategoriesAt(w.next.DecayedAt, s.opts.TopCategories),
 					MeanRating:      w.next.MeanRating(),
 					Events:          w.next.Events,

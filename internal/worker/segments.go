@@ -46,7 +46,7 @@ func updates(us []profilestore.Updated) []online.Update {
 	out := make([]online.Update, len(us))
 	for i, u := range us {
 		out[i] = online.Update{
-			Pseudonym: u.Pseudonym, Vector: u.Vector, Decayed: u.Decayed, Categories: categories(u.Categories),
+			Pseudonym: u.Pseudonym, Vector: u.Vector, Categories: categories(u.Categories),
 			MeanRating: u.MeanRating, Events: u.Events, Segment: u.Segment, CentroidVersion: u.CentroidVersion,
 		}
 	}

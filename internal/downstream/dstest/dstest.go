@@ -141,7 +141,7 @@ func (w *World) Feed(ctx context.Context, evs []event.Event) error {
 	}
 	ups := make([]online.Update, len(res.Updated))
 	for i, u := range res.Updated {
-		ups[i] = online.Update{Pseudonym: u.Pseudonym, Vector: u.Vector, Decayed: u.Decayed,
+		ups[i] = online.Update{Pseudonym: u.Pseudonym, Vector: u.Vector,
 			Categories: cats(u.Categories), MeanRating: u.MeanRating, Events: u.Events,
 			Segment: u.Segment, CentroidVersion: u.CentroidVersion}
 	}
