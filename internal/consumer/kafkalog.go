@@ -29,7 +29,16 @@ func DefaultClientID() string {
 func KafkaLoggers(log zerolog.Logger, component string, debug bool) (logger, errorLogger kafka.Logger) {
 	l := log.With().Str("component", "kafka-go").Str("client", component).Logger()
 	errorLogger = kafka.LoggerFunc(func(msg string, args ...interface{}) {
-		l.Warn().Msg(strings.TrimSpace(fmt.Sprintf(msg, args...)))
+		line := strings.TrimSpace(fmt.Sprintf(msg, args...))
+		// A fetch of an idle partition whose reply comes after the reader's MaxWait deadline
+		// (the broker waits MaxWait minus a fixed RTT allowance, so a busy CPU is enough) ends
+		// in "i/o timeout"; kafka-go retries it at once. It is noise at warn: a partition that
+		// really stops moving is the stall watchdog's to report.
+		if strings.HasSuffix(line, "i/o timeout") && strings.Contains(line, "reading partition") {
+			l.Debug().Msg(line)
+			return
+		}
+		l.Warn().Msg(line)
 	})
 	if debug {
 		logger = kafka.LoggerFunc(func(msg string, args ...interface{}) {
