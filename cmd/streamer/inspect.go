@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/cli"
+	"github.com/profilestream/profilestream/internal/downstream"
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/worker"
@@ -80,57 +79,8 @@ or the profile as JSON with --json (schema in docs/schema.md).`)
 		enc.SetIndent("", "  ")
 		return enc.Encode(p)
 	}
-	printProfile(stdout, p, time.Now())
+	downstream.WriteProfile(stdout, p, time.Now())
 	return nil
-}
-
-// printProfile writes a profile for people.
-func printProfile(w io.Writer, p *reader.Profile, now time.Time) {
-	fmt.Fprintf(w, "profile %s  (schema %d, key %s, model %s, %d dims)\n", p.Pseudonym, p.Schema, p.KeyID, p.ModelID, p.Dim)
-	var kinds []string
-	for _, k := range []string{"view", "cart", "fav", "buy", "review"} {
-		if n := p.Kinds[k]; n > 0 {
-			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
-		}
-	}
-	fmt.Fprintf(w, "  events      %d (%s)\n", p.Events, strings.Join(kinds, ", "))
-	fmt.Fprintf(w, "  seen        %s .. %s\n", p.FirstSeen.UTC().Format("2006-01-02 15:04"), p.LastSeen.UTC().Format("2006-01-02 15:04"))
-	if p.RatingCount > 0 {
-		fmt.Fprintf(w, "  rating      %.2f mean of %d\n", p.MeanRating(), p.RatingCount)
-	}
-	var cats []string
-	for _, c := range p.TopCategories(p.LastSeen, 5) {
-		cats = append(cats, fmt.Sprintf("%s (%.1f)", c.Category, c.Count))
-	}
-	if len(cats) > 0 {
-		fmt.Fprintf(w, "  categories  %s  (decayed counts as of the last event)\n", strings.Join(cats, ", "))
-	}
-	if p.Segment >= 0 {
-		fmt.Fprintf(w, "  segment     %d (cosine distance %.3f, centroid version %d)\n", p.Segment, p.SegmentDistance, p.CentroidVersion)
-	} else {
-		fmt.Fprintf(w, "  segment     unassigned (the segment model is not initialized yet, or the user has no text)\n")
-	}
-	if v := p.UnitVector(); v != nil {
-		fmt.Fprintf(w, "  vector      [%s ...] lifetime mean, %d dims, weight %.1f\n", floats(v, 4), len(v), p.VectorWeight)
-	} else {
-		fmt.Fprintf(w, "  vector      none yet (no event with text)\n")
-	}
-	fmt.Fprintf(w, "  activity    %.2f now (decayed, half-life %s)\n", p.ActivityAt(now), p.HalfLife)
-	if n := len(p.RecentItems); n > 0 {
-		var items []string
-		for _, it := range p.RecentItems[:min(n, 5)] {
-			items = append(items, it.ItemID)
-		}
-		fmt.Fprintf(w, "  recent      %s\n", strings.Join(items, ", "))
-	}
-}
-
-func floats(v []float32, n int) string {
-	var s []string
-	for _, x := range v[:min(n, len(v))] {
-		s = append(s, fmt.Sprintf("%+.3f", x))
-	}
-	return strings.Join(s, " ")
 }
 
 func cmdSegments(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -153,7 +103,7 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	}
 	defer rdb.Close()
 	if !*evaluate {
-		return printSegments(ctx, stdout, rdb, rf.prefix)
+		return downstream.WriteSegments(ctx, stdout, rdb, rf.prefix)
 	}
 	store, err := readOnlyStore(rdb, rf.prefix)
 	if err != nil {
@@ -174,65 +124,6 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 // readOnlyStore opens the profile store for reading and erasing (no model needed).
 func readOnlyStore(rdb redis.UniversalClient, prefix string) (*profilestore.Store, error) {
 	return profilestore.New(rdb, profilestore.Options{Prefix: prefix, ModelID: "-", Dim: 1})
-}
-
-func printSegments(ctx context.Context, w io.Writer, rdb redis.UniversalClient, prefix string) error {
-	segs, err := online.ReadSegments(ctx, rdb, prefix)
-	if err != nil {
-		return err
-	}
-	if len(segs) == 0 {
-		fmt.Fprintln(w, "no segments yet: the model initializes once enough users with text exist")
-		return nil
-	}
-	fmt.Fprintln(w)
-	return online.FormatSegments(w, segs)
-}
-
-// printProfilesSummary counts the profiles and prints three examples: the users with the most
-// events in three different segments.
-func printProfilesSummary(ctx context.Context, w io.Writer, rdb redis.UniversalClient, prefix string) (int, error) {
-	store, err := readOnlyStore(rdb, prefix)
-	if err != nil {
-		return 0, err
-	}
-	type cand struct {
-		ps     string
-		events int64
-		seg    int
-	}
-	var all []cand
-	if err := store.Scan(ctx, func(p *profilestore.Profile) error {
-		all = append(all, cand{p.Pseudonym, p.Events, p.Segment})
-		return nil
-	}); err != nil {
-		return 0, err
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].events > all[j].events })
-	r, err := reader.New(rdb, reader.Options{Prefix: prefix})
-	if err != nil {
-		return 0, err
-	}
-	fmt.Fprintf(w, "profiles: %d\n\nThree example profiles (most active users of different segments):\n", len(all))
-	seen := map[int]bool{}
-	shown := 0
-	for _, c := range all {
-		if shown == 3 {
-			break
-		}
-		if seen[c.seg] && len(seen) < 3 {
-			continue
-		}
-		seen[c.seg] = true
-		p, err := r.Profile(ctx, c.ps)
-		if err != nil {
-			return 0, err
-		}
-		fmt.Fprintln(w)
-		printProfile(w, p, p.LastSeen)
-		shown++
-	}
-	return len(all), nil
 }
 
 // isHelp reports whether arg asks for help (-h, --help, -help, help).
