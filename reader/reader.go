@@ -255,11 +255,27 @@ func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighb
 	if q == nil || k <= 0 {
 		return nil, nil
 	}
+	out, err := r.Nearest(ctx, q, me.ModelID, k, func(ps string) bool { return ps == pseudonym })
+	if err != nil {
+		return nil, fmt.Errorf("reader: similar to %q: %w", pseudonym, err)
+	}
+	return out, nil
+}
+
+// Nearest returns the k users whose lifetime mean embedding is most similar (cosine) to the
+// unit vector q, made by the encoder model, most similar first; skip (may be nil) leaves users
+// out (the query's own users). Users without text, and users whose vectors come from another
+// model or dimension, are skipped. Similar and look-alike audiences are built on it. The cost is
+// a full SCAN of the keyspace (every master of a cluster) and O(users x dim) arithmetic.
+func (r *Reader) Nearest(ctx context.Context, q []float32, model string, k int, skip func(pseudonym string) bool) ([]Neighbor, error) {
+	if len(q) == 0 || k <= 0 {
+		return nil, nil
+	}
 	var mu sync.Mutex
 	h := &neighborHeap{}
 	node := func(ctx context.Context, c *redis.Client) error {
-		return r.scanVectors(ctx, c, func(ps, model string, dim int, v []float32) {
-			if ps == pseudonym || model != me.ModelID || dim != me.Dim || len(v) != len(q) {
+		return r.scanVectors(ctx, c, func(ps, m string, dim int, v []float32) {
+			if m != model || dim != len(q) || len(v) != len(q) || (skip != nil && skip(ps)) {
 				return
 			}
 			sim := cosine(q, v)
@@ -273,6 +289,7 @@ func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighb
 			}
 		})
 	}
+	var err error
 	switch c := r.rdb.(type) {
 	case *redis.ClusterClient:
 		err = c.ForEachMaster(ctx, node)
@@ -284,7 +301,7 @@ func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighb
 		err = fmt.Errorf("unsupported client type %T", r.rdb)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reader: similar to %q: %w", pseudonym, err)
+		return nil, err
 	}
 	out := make([]Neighbor, h.Len())
 	for i := len(out) - 1; i >= 0; i-- {

@@ -1,13 +1,12 @@
 package apps
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 
+	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
 	"github.com/redis/go-redis/v9"
 )
@@ -87,32 +86,17 @@ func (a *Audiences) LookAlike(ctx context.Context, seeds []string, n int) ([]Sco
 	if q == nil {
 		return nil, ErrNoSeeds
 	}
-	var mu sync.Mutex
-	h := &scoredHeap{}
-	err := a.scan(ctx, func(ps string, v []float32, m string) {
-		if isSeed[ps] || m != model || len(v) != len(q) {
-			return
-		}
-		u := schema.Normalize(v)
-		if u == nil {
-			return
-		}
-		s := Scored{ps, dot(q, u)}
-		mu.Lock()
-		defer mu.Unlock()
-		if h.Len() < n {
-			heap.Push(h, s)
-		} else if scoredLess((*h)[0], s) {
-			(*h)[0] = s
-			heap.Fix(h, 0)
-		}
-	})
+	rd, err := reader.New(a.rdb, reader.Options{Prefix: a.opts.Prefix, ScanCount: a.opts.ScanCount})
+	if err != nil {
+		return nil, err
+	}
+	nb, err := rd.Nearest(ctx, q, model, n, func(ps string) bool { return isSeed[ps] })
 	if err != nil {
 		return nil, fmt.Errorf("apps: look-alike: %w", err)
 	}
-	out := make([]Scored, h.Len())
-	for i := len(out) - 1; i >= 0; i-- {
-		out[i] = heap.Pop(h).(Scored)
+	out := make([]Scored, len(nb))
+	for i, x := range nb {
+		out[i] = Scored{Pseudonym: x.Pseudonym, Score: x.Similarity}
 	}
 	return out, nil
 }
@@ -144,64 +128,4 @@ func vecFields(vals []interface{}) (v []float32, model string, ok bool) {
 		return nil, "", false
 	}
 	return v, model, true
-}
-
-// scan calls fn for every profile with a vector, on every master (concurrently across masters).
-func (a *Audiences) scan(ctx context.Context, fn func(ps string, v []float32, model string)) error {
-	node := func(ctx context.Context, c *redis.Client) error {
-		var cursor uint64
-		for {
-			keys, next, err := c.Scan(ctx, cursor, schema.ProfileScanPattern(a.opts.Prefix), a.opts.ScanCount).Result()
-			if err != nil {
-				return err
-			}
-			if len(keys) > 0 {
-				pipe := c.Pipeline()
-				cmds := make([]*redis.SliceCmd, len(keys))
-				for i, k := range keys {
-					cmds[i] = pipe.HMGet(ctx, k, schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo)
-				}
-				if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-					return err
-				}
-				for i, k := range keys {
-					if v, m, ok := vecFields(cmds[i].Val()); ok {
-						fn(schema.PseudonymFromProfileKey(a.opts.Prefix, k), v, m)
-					}
-				}
-			}
-			cursor = next
-			if cursor == 0 {
-				return nil
-			}
-		}
-	}
-	switch c := a.rdb.(type) {
-	case *redis.ClusterClient:
-		return c.ForEachMaster(ctx, node)
-	case *redis.Ring:
-		return c.ForEachShard(ctx, node)
-	case *redis.Client:
-		return node(ctx, c)
-	}
-	return fmt.Errorf("unsupported client type %T", a.rdb)
-}
-
-type scoredHeap []Scored
-
-func scoredLess(a, b Scored) bool {
-	if a.Score != b.Score {
-		return a.Score < b.Score
-	}
-	return a.Pseudonym > b.Pseudonym
-}
-func (h scoredHeap) Len() int           { return len(h) }
-func (h scoredHeap) Less(i, j int) bool { return scoredLess(h[i], h[j]) }
-func (h scoredHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *scoredHeap) Push(v any)        { *h = append(*h, v.(Scored)) }
-func (h *scoredHeap) Pop() any {
-	old := *h
-	v := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return v
 }
