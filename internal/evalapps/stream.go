@@ -1,8 +1,9 @@
-package main
+package evalapps
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"time"
@@ -23,7 +24,7 @@ import (
 // Test events: per user, the last perUser interactions with an item new to the user that follow
 // at least two earlier interactions. Nothing is held back: a test event is folded after it was
 // predicted, as in production. hit@10 and NDCG@10 per test event.
-func evalRecStream(ctx context.Context, client *redis.Client, enc *encoder.Cache, modelID string, dim int, prefix string,
+func evalRecStream(ctx context.Context, w io.Writer, client *redis.Client, enc *encoder.Cache, modelID string, dim int, prefix string,
 	recs []rec, itemHL, profileHL, bucket time.Duration, perUser int) (recResult, error) {
 	res := recResult{hit: map[string]float64{}, ndcg: map[string]float64{}, heldOut: map[string]bool{}}
 	store, err := profilestore.New(client, profilestore.Options{Prefix: prefix, ModelID: modelID, Dim: dim, HalfLife: profileHL})
@@ -66,7 +67,7 @@ func evalRecStream(ctx context.Context, client *redis.Client, enc *encoder.Cache
 	if err := encodeEvents(ctx, enc, evs); err != nil {
 		return res, err
 	}
-	fmt.Printf("  encoded the texts of %d events in %.1fs; %d test events of %d users\n", len(evs), time.Since(te).Seconds(), len(test), len(byUser))
+	fmt.Fprintf(w, "  encoded the texts of %d events in %.1fs; %d test events of %d users\n", len(evs), time.Since(te).Seconds(), len(test), len(byUser))
 
 	// Baseline state, updated after each bucket like the index.
 	pop := map[string]int{}
@@ -210,7 +211,7 @@ func evalRecStream(ctx context.Context, client *redis.Client, enc *encoder.Cache
 		})
 		lo = hi
 	}
-	fmt.Printf("  %d test events predicted and %d events folded in %.1fs\n", nTest, len(recs), time.Since(tq).Seconds())
+	fmt.Fprintf(w, "  %d test events predicted and %d events folded in %.1fs\n", nTest, len(recs), time.Since(tq).Seconds())
 	n, _ := client.ZCard(ctx, schema.ItemPopularityKey(prefix)).Result()
 	res.items = int(n)
 	res.users = nTest
@@ -220,13 +221,13 @@ func evalRecStream(ctx context.Context, client *redis.Client, enc *encoder.Cache
 			res.ndcg[m] /= float64(nTest)
 		}
 	}
-	fmt.Printf("  blend answered from: %v\n", sources)
+	fmt.Fprintf(w, "  blend answered from: %v\n", sources)
 	// Paired comparison on the same test events: an exact two-sided sign test on the events
 	// only one of the two methods hit (McNemar), stronger than comparing the two intervals.
 	for _, b := range []string{"cooccur", "popular"} {
 		x, y := only[b], only[b+"_only"]
-		fmt.Printf("  paired blend vs %s: %d test events hit by blend only, %d by %s only, sign test p = %.3f\n", b, x, y, b, signTest(x, y))
-		fmt.Printf("FIGURE apps.rec.taobao.blend_vs_%s.blend_only %d\nFIGURE apps.rec.taobao.blend_vs_%s.%s_only %d\nFIGURE apps.rec.taobao.blend_vs_%s.sign_test_p %.4f\n",
+		fmt.Fprintf(w, "  paired blend vs %s: %d test events hit by blend only, %d by %s only, sign test p = %.3f\n", b, x, y, b, signTest(x, y))
+		fmt.Fprintf(w, "FIGURE apps.rec.taobao.blend_vs_%s.blend_only %d\nFIGURE apps.rec.taobao.blend_vs_%s.%s_only %d\nFIGURE apps.rec.taobao.blend_vs_%s.sign_test_p %.4f\n",
 			b, x, b, b, y, b, signTest(x, y))
 	}
 	return res, nil
