@@ -23,14 +23,17 @@ n=$(grep -c '\.go:' "$out/sc")
 cat "$out/sc"; echo "FIGURE lint.staticcheck_findings $n"; [ "$n" -eq 0 ] || fail=1
 grep -q '\.go:' "$out/sc" || ! grep -q . "$out/sc" || { echo "staticcheck did not run cleanly"; fail=1; }
 
-$GO mod tidy -diff >"$out/tidy" 2>&1
+$GO mod tidy -diff >"$out/tidy" 2>&1; rc=$?
 n=$(grep -c '^[-+][^-+]' "$out/tidy")
 cat "$out/tidy"; echo "FIGURE lint.tidy_diff_lines $n"; [ "$n" -eq 0 ] || fail=1
+[ "$rc" -eq 0 ] || [ "$n" -gt 0 ] || { echo "go mod tidy -diff failed to run"; fail=1; }
 
 # deadcode -test: functions unreachable from any main or test. The tools/ programs are mains too.
-$GO run $DEADCODE -test ./... >"$out/dead" 2>&1
+$GO run $DEADCODE -test ./... >"$out/dead" 2>&1; rc=$?
 n=$(grep -c 'unreachable func' "$out/dead")
 cat "$out/dead"; echo "FIGURE lint.deadcode_functions $n"; [ "$n" -eq 0 ] || fail=1
+[ "$rc" -eq 0 ] || { echo "deadcode failed to run"; fail=1; }
+grep -v 'unreachable func' "$out/dead" | grep -q . && { echo "deadcode printed something else"; fail=1; }
 
 if ! $GO test -count=1 -run 'Lint' ./internal/metrics/ >"$out/mlint" 2>&1; then cat "$out/mlint"; fail=1; fi
 
