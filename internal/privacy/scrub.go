@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // PIIType names a kind of personal data the Scrubber replaces.
@@ -836,12 +838,14 @@ var ibanHead = regexp.MustCompile(`(?i)[A-Z]{2}\d{2} ?$`)
 const maxRepeatedNames = 8
 
 // occurrences returns the byte offsets of name in text other than at skip, where it stands as
-// a whole word: a Latin name not inside a longer word ("Ann" not in "Annual"); CJK text has no
-// word breaks, so a CJK name counts wherever it appears.
+// a whole word: a name in an alphabetic script not inside a longer word ("Ann" not in "Annual",
+// "Zoë" not in "Zoëlla"); CJK text has no word breaks, so a CJK name counts wherever it appears.
 func occurrences(text, name string, skip int) []int {
 	if len(name) < 2 {
 		return nil
 	}
+	first, _ := utf8.DecodeRuneInString(name)
+	last, _ := utf8.DecodeLastRuneInString(name)
 	var out []int
 	for from := 0; from < len(text); {
 		i := strings.Index(text[from:], name)
@@ -854,10 +858,10 @@ func occurrences(text, name string, skip int) []int {
 		if st == skip {
 			continue
 		}
-		if isWordByte(name[0]) && st > 0 && isWordByte(text[st-1]) {
+		if before, _ := utf8.DecodeLastRuneInString(text[:st]); st > 0 && wordRune(first) && wordRune(before) {
 			continue
 		}
-		if isWordByte(name[len(name)-1]) && en < len(text) && isWordByte(text[en]) {
+		if after, _ := utf8.DecodeRuneInString(text[en:]); en < len(text) && wordRune(last) && wordRune(after) {
 			continue
 		}
 		out = append(out, st)
@@ -865,6 +869,11 @@ func occurrences(text, name string, skip int) []int {
 	return out
 }
 
-func isWordByte(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
+// wordRune: a letter or digit of a script that separates words with spaces (not Han, Hiragana,
+// Katakana or Hangul, where a name runs on into the next word).
+func wordRune(r rune) bool {
+	if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' {
+		return false
+	}
+	return !unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
