@@ -273,7 +273,7 @@ func (r *Reader) Nearest(ctx context.Context, q []float32, model string, k int, 
 	}
 	var mu sync.Mutex
 	h := &neighborHeap{}
-	node := func(ctx context.Context, c *redis.Client) error {
+	err := r.eachNode(ctx, func(ctx context.Context, c *redis.Client) error {
 		return r.scanVectors(ctx, c, func(ps, m string, dim int, v []float32) {
 			if m != model || dim != len(q) || len(v) != len(q) || (skip != nil && skip(ps)) {
 				return
@@ -288,18 +288,7 @@ func (r *Reader) Nearest(ctx context.Context, q []float32, model string, k int, 
 				heap.Fix(h, 0)
 			}
 		})
-	}
-	var err error
-	switch c := r.rdb.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, node)
-	case *redis.Ring:
-		err = c.ForEachShard(ctx, node)
-	case *redis.Client:
-		err = node(ctx, c)
-	default:
-		err = fmt.Errorf("unsupported client type %T", r.rdb)
-	}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -311,42 +300,32 @@ func (r *Reader) Nearest(ctx context.Context, q []float32, model string, k int, 
 }
 
 func (r *Reader) scanVectors(ctx context.Context, c *redis.Client, fn func(ps, model string, dim int, v []float32)) error {
-	var cursor uint64
-	for {
-		keys, next, err := c.Scan(ctx, cursor, schema.ProfileScanPattern(r.opts.Prefix), r.opts.ScanCount).Result()
-		if err != nil {
+	return r.scanKeys(ctx, c, func(keys []string) error {
+		pipe := c.Pipeline()
+		cmds := make([]*redis.SliceCmd, len(keys))
+		for i, k := range keys {
+			cmds[i] = pipe.HMGet(ctx, k, schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
 			return err
 		}
-		if len(keys) > 0 {
-			pipe := c.Pipeline()
-			cmds := make([]*redis.SliceCmd, len(keys))
-			for i, k := range keys {
-				cmds[i] = pipe.HMGet(ctx, k, schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo)
+		for i, k := range keys {
+			vals := cmds[i].Val()
+			if len(vals) != 4 || vals[3] != nil {
+				continue
 			}
-			if _, err := pipe.Exec(ctx); err != nil {
-				return err
+			vs, _ := vals[0].(string)
+			model, _ := vals[1].(string)
+			ds, _ := vals[2].(string)
+			dim, _ := strconv.Atoi(ds)
+			v, err := schema.DecodeVector([]byte(vs))
+			if err != nil || v == nil {
+				continue
 			}
-			for i, k := range keys {
-				vals := cmds[i].Val()
-				if len(vals) != 4 || vals[3] != nil {
-					continue
-				}
-				vs, _ := vals[0].(string)
-				model, _ := vals[1].(string)
-				ds, _ := vals[2].(string)
-				dim, _ := strconv.Atoi(ds)
-				v, err := schema.DecodeVector([]byte(vs))
-				if err != nil || v == nil {
-					continue
-				}
-				fn(schema.PseudonymFromProfileKey(r.opts.Prefix, k), model, dim, v)
-			}
+			fn(schema.PseudonymFromProfileKey(r.opts.Prefix, k), model, dim, v)
 		}
-		cursor = next
-		if cursor == 0 {
-			return nil
-		}
-	}
+		return nil
+	})
 }
 
 // neighborHeap is a min-heap by similarity (ties: larger pseudonym first out), so the root is the

@@ -17,58 +17,71 @@ import (
 // not be seen. Scan stops with fn's error when fn fails. Cost: one full pass over the profiles.
 func (r *Reader) Scan(ctx context.Context, fn func(*Profile) error) error {
 	var mu sync.Mutex
-	node := func(ctx context.Context, c *redis.Client) error {
-		var cursor uint64
-		for {
-			keys, next, err := c.Scan(ctx, cursor, schema.ProfileScanPattern(r.opts.Prefix), r.opts.ScanCount).Result()
-			if err != nil {
+	err := r.eachNode(ctx, func(ctx context.Context, c *redis.Client) error {
+		return r.scanKeys(ctx, c, func(keys []string) error {
+			pipe := c.Pipeline()
+			cmds := make([]*redis.MapStringStringCmd, len(keys))
+			for i, k := range keys {
+				cmds[i] = pipe.HGetAll(ctx, k)
+			}
+			if _, err := pipe.Exec(ctx); err != nil {
 				return err
 			}
-			if len(keys) > 0 {
-				pipe := c.Pipeline()
-				cmds := make([]*redis.MapStringStringCmd, len(keys))
-				for i, k := range keys {
-					cmds[i] = pipe.HGetAll(ctx, k)
+			for i, k := range keys {
+				h := cmds[i].Val()
+				if len(h) == 0 || h[schema.FieldMovedTo] != "" {
+					continue
 				}
-				if _, err := pipe.Exec(ctx); err != nil {
+				p, err := Decode(schema.PseudonymFromProfileKey(r.opts.Prefix, k), h)
+				if err != nil {
 					return err
 				}
-				for i, k := range keys {
-					h := cmds[i].Val()
-					if len(h) == 0 || h[schema.FieldMovedTo] != "" {
-						continue
-					}
-					p, err := Decode(schema.PseudonymFromProfileKey(r.opts.Prefix, k), h)
-					if err != nil {
-						return err
-					}
-					mu.Lock()
-					err = fn(p)
-					mu.Unlock()
-					if err != nil {
-						return err
-					}
+				mu.Lock()
+				err = fn(p)
+				mu.Unlock()
+				if err != nil {
+					return err
 				}
 			}
-			cursor = next
-			if cursor == 0 {
-				return nil
-			}
-		}
-	}
-	var err error
-	switch c := r.rdb.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, node)
-	case *redis.Ring:
-		err = c.ForEachShard(ctx, node)
-	case *redis.Client:
-		err = node(ctx, c)
-	default:
-		err = fmt.Errorf("unsupported client type %T", r.rdb)
-	}
+			return nil
+		})
+	})
 	if err != nil {
 		return fmt.Errorf("reader: scan: %w", err)
 	}
 	return nil
+}
+
+// eachNode runs fn on every node that holds profiles: every master of a Redis Cluster, every
+// shard of a Ring, or the one server (concurrently for several).
+func (r *Reader) eachNode(ctx context.Context, fn func(context.Context, *redis.Client) error) error {
+	switch c := r.rdb.(type) {
+	case *redis.ClusterClient:
+		return c.ForEachMaster(ctx, fn)
+	case *redis.Ring:
+		return c.ForEachShard(ctx, fn)
+	case *redis.Client:
+		return fn(ctx, c)
+	}
+	return fmt.Errorf("unsupported client type %T", r.rdb)
+}
+
+// scanKeys calls fn with each non-empty page of profile keys that SCAN (COUNT ScanCount) returns
+// on c, until the cursor is back at 0 or fn fails.
+func (r *Reader) scanKeys(ctx context.Context, c *redis.Client, fn func(keys []string) error) error {
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, schema.ProfileScanPattern(r.opts.Prefix), r.opts.ScanCount).Result()
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			if err := fn(keys); err != nil {
+				return err
+			}
+		}
+		if cursor = next; cursor == 0 {
+			return nil
+		}
+	}
 }
