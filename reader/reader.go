@@ -12,8 +12,9 @@
 // order. Decayed quantities are stored as of the user's newest event; the Profile helpers decay
 // them to any "now", so a user who went quiet fades without any write.
 //
-// Similar finds the k users with the most similar lifetime mean embedding by brute force over all
-// profiles (a SCAN of every node): O(users x dim) per call, fine for offline jobs and up to about
+// Similar finds the k users with the most similar lifetime mean embedding, and Nearest the k
+// nearest to any query vector (look-alike audiences use it with a seed centroid), by brute force
+// over all profiles (a SCAN of every node): O(users x dim) per call, fine for offline jobs and up to about
 // 10^5 users, too slow for online serving at scale, where a RediSearch vector index over the
 // "vec" field (FLOAT32 blob, COSINE) does the same job.
 package reader
@@ -45,7 +46,7 @@ type Options struct {
 	// key first (privacy.Pseudonymizer.Candidates has this shape). Needed only by
 	// ProfileByUserID; nil makes ProfileByUserID fail.
 	Pseudonymize func(rawUserID string) []string
-	// ScanCount is the COUNT hint of the SCAN that Similar runs. Default 1000: larger pages mean
+	// ScanCount is the COUNT hint of the SCAN that Scan, Similar and Nearest run. Default 1000: larger pages mean
 	// fewer round trips and more memory per page.
 	ScanCount int64
 }
