@@ -207,3 +207,26 @@ func show(deps []string) string {
 	}
 	return strings.Join(deps, ", ")
 }
+
+// TestEvalTree keeps evaluation and benchmark code in its own tree: a package named like one
+// (eval*, *bench) lives under internal/eval/, and only the command of the same name, or another
+// evaluation, imports a package of that tree (so nothing of it is linked into streamer).
+func TestEvalTree(t *testing.T) {
+	code := codeGraph(t, repoRoot(t))
+	for p, deps := range code {
+		base := p[strings.LastIndex(p, "/")+1:]
+		inTree := strings.HasPrefix(p, "internal/eval/")
+		looksEval := strings.HasPrefix(base, "eval") || strings.HasSuffix(base, "bench")
+		if looksEval && !inTree && !strings.HasPrefix(p, "cmd/") {
+			t.Errorf("%s is an evaluation or benchmark by its name; it belongs under internal/eval/", p)
+		}
+		for _, d := range deps {
+			if !strings.HasPrefix(d, "internal/eval/") || inTree {
+				continue
+			}
+			if p != "cmd/"+d[strings.LastIndex(d, "/")+1:] {
+				t.Errorf("%s imports %s; only cmd/%s (or another evaluation) may", p, d, d[strings.LastIndex(d, "/")+1:])
+			}
+		}
+	}
+}
