@@ -230,3 +230,37 @@ func TestEvalTree(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamerLinksNoHarness keeps test harnesses out of the production binary: nothing that
+// cmd/streamer imports, directly or not, is a test harness (a package named *test, such as
+// kafkatest with its Apache Kafka JVM launcher, redistest or securetest; the chaos tests) or an
+// evaluation. The embedded broker of `streamer demo` and `streamer broker` is internal/embedkafka.
+func TestStreamerLinksNoHarness(t *testing.T) {
+	code := codeGraph(t, repoRoot(t))
+	const bin = "cmd/streamer"
+	if _, ok := code[bin]; !ok {
+		t.Fatalf("%s not found", bin)
+	}
+	via := map[string]string{bin: ""} // package -> the package that first imported it
+	queue := []string{bin}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, d := range code[p] {
+			if _, seen := via[d]; !seen {
+				via[d] = p
+				queue = append(queue, d)
+			}
+		}
+	}
+	for p := range via {
+		base := p[strings.LastIndex(p, "/")+1:]
+		if strings.HasSuffix(base, "test") || base == "chaos" || strings.HasPrefix(p, "internal/eval/") {
+			chain := []string{p}
+			for q := via[p]; q != ""; q = via[q] {
+				chain = append([]string{q}, chain...)
+			}
+			t.Errorf("%s links the test harness %s (%s)", bin, p, strings.Join(chain, " -> "))
+		}
+	}
+}
