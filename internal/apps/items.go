@@ -509,7 +509,7 @@ func (x *ItemIndex) Upsert(ctx context.Context, items []CatalogItem) error {
 var zaddNXScript = redisscript.New(`return redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])`)
 
 // Trim evicts the items with the lowest decayed popularity until at most MaxItems remain, and
-// returns how many it evicted. Run it periodically (Run does). An Observe racing with Trim may
+// returns how many it evicted. Run it periodically (the worker does, every minute). An Observe racing with Trim may
 // re-create the hash of an item just evicted without its popularity entry; such an orphan hash is
 // invisible to Recommend and is re-linked by the item's next Observe.
 func (x *ItemIndex) Trim(ctx context.Context) (int, error) {
@@ -539,23 +539,6 @@ func (x *ItemIndex) Trim(ctx context.Context) (int, error) {
 			return evicted, fmt.Errorf("apps: trim: delete items: %w", err)
 		}
 		evicted += len(zs)
-	}
-}
-
-// Run trims the index every interval until ctx ends (it returns ctx's error).
-func (x *ItemIndex) Run(ctx context.Context, interval time.Duration) error {
-	if interval <= 0 {
-		interval = time.Minute
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			_, _ = x.Trim(ctx) // an error is retried at the next tick
-		}
 	}
 }
 
