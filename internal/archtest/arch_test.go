@@ -264,3 +264,23 @@ func TestStreamerLinksNoHarness(t *testing.T) {
 		}
 	}
 }
+
+// TestWritePathImportsNoReadSide: the packages of the write path (the pipeline's stages, the
+// item-index writer and the worker that wires them) import none of the read side's
+// applications (apps, downstream, serve). They share only the Redis contract, schema.
+func TestWritePathImportsNoReadSide(t *testing.T) {
+	code := codeGraph(t, repoRoot(t))
+	write := []string{"internal/consumer", "internal/privacy", "internal/encoder", "internal/profilestore",
+		"internal/online", "internal/itemindex", "internal/worker"}
+	read := map[string]bool{"internal/apps": true, "internal/downstream": true, "internal/serve": true}
+	for _, p := range write {
+		if _, ok := code[p]; !ok {
+			t.Errorf("write-path package %s not found (renamed? update this test)", p)
+		}
+		for _, d := range code[p] {
+			if read[d] {
+				t.Errorf("%s (write path) imports the read-side package %s", p, d)
+			}
+		}
+	}
+}

@@ -7,9 +7,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
+	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/metrics"
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/privacy"
@@ -20,14 +20,14 @@ import (
 // pipeline is the consumer.Handler: the stages after decoding, wired one way.
 //
 //	Prepare: privacy (pseudonymize, scrub) -> encoder (embed texts, through the cache)
-//	Apply:   erasures -> profilestore (exactly-once fold) -> online (segments) -> apps (item index)
+//	Apply:   erasures -> profilestore (exactly-once fold) -> online (segments) -> itemindex (item index)
 type pipeline struct {
 	privacy  *privacy.Stage
 	enc      encoder.Encoder
 	cache    *encoder.Cache
 	store    *profilestore.Store
 	segments *online.Model
-	items    *apps.ItemIndex
+	items    *itemindex.Writer
 	m        *metrics.Metrics
 	log      zerolog.Logger
 	retry    retry.Policy

@@ -24,9 +24,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
-	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
+	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/metrics"
 	"github.com/profilestream/profilestream/internal/online"
@@ -88,7 +88,7 @@ type Worker struct {
 	cache    *encoder.Cache
 	store    *profilestore.Store
 	segments *online.Model
-	items    *apps.ItemIndex
+	items    *itemindex.Writer
 	cons     *consumer.Consumer
 	m        *metrics.Metrics
 	reg      *prometheus.Registry
@@ -163,7 +163,7 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		}
 	}
 	// The item index (recommendations) is fed after each fold; its Prefix is the store's.
-	if w.items, err = apps.NewItemIndex(w.rdb, apps.ItemOptions{Prefix: so.Prefix, ModelID: w.enc.ModelID(), Encoder: w.cache}); err != nil {
+	if w.items, err = itemindex.New(w.rdb, itemindex.Options{Prefix: so.Prefix, ModelID: w.enc.ModelID(), Encoder: w.cache}); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	p := &pipeline{
