@@ -96,7 +96,7 @@ func (e *Eraser) Forget(ctx context.Context, pseudonym string) error {
 	keys := schema.UserKeys(e.prefix, pseudonym)
 	res, err := redisscript.Run(ctx, e.rdb, []redisscript.Call{{
 		Script: forgetScript,
-		Keys:   append([]string{keys[0], schema.ErasureKey(e.prefix, pseudonym), schema.VersionKey(e.prefix, pseudonym)}, keys[1:]...),
+		Keys:   append([]string{keys[0], schema.ErasureKey(e.prefix, pseudonym), VersionKey(e.prefix, pseudonym)}, keys[1:]...),
 		Args:   []interface{}{ms(e.now())},
 	}})
 	if err != nil {

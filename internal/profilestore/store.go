@@ -154,12 +154,12 @@ func (s *Store) Options() Options { return s.opts }
 func (s *Store) key(pseudonym string) string    { return schema.ProfileKey(s.opts.Prefix, pseudonym) }
 func (s *Store) ledger(pseudonym string) string { return schema.ErasureKey(s.opts.Prefix, pseudonym) }
 
-func (s *Store) verKey(pseudonym string) string { return schema.VersionKey(s.opts.Prefix, pseudonym) }
+func (s *Store) verKey(pseudonym string) string { return VersionKey(s.opts.Prefix, pseudonym) }
 
 // aside is the scratch key the transaction write path moves a refused user's profile to for the
 // duration of one MULTI/EXEC (see writeTx); it never exists outside a transaction.
 func (s *Store) aside(pseudonym string) string {
-	return schema.AsideKey(s.opts.Prefix, pseudonym)
+	return AsideKey(s.opts.Prefix, pseudonym)
 }
 
 // Get returns a user's profile, or an error wrapping ErrNotFound.
