@@ -1,4 +1,4 @@
-package privacy
+package pii
 
 import (
 	"bufio"
@@ -17,7 +17,7 @@ import (
 // the throughput. There are no labels: the detections are logged with context for a human to
 // read. Opt in with SCRUB_REAL=1 (it reads ~5 MB):
 //
-//	SCRUB_REAL=1 go test -run TestScrubRealData -v ./internal/privacy/
+//	SCRUB_REAL=1 go test -run TestScrubRealData -v ./internal/pii/
 func TestScrubRealData(t *testing.T) {
 	if os.Getenv("SCRUB_REAL") == "" {
 		t.Skip("set SCRUB_REAL=1 to scan ../shared/data reviews")
@@ -60,7 +60,7 @@ func TestScrubRealData(t *testing.T) {
 	}
 	s := NewScrubber()
 	counts := Counts{}
-	logged := map[PIIType]int{}
+	logged := map[Type]int{}
 	size := 0
 	start := time.Now()
 	bad := 0
