@@ -124,6 +124,8 @@ func cardPrefix(d []byte) bool {
 		return n >= 14 && n <= 16
 	case p2 == 35, p2 == 62, p2 == 65, p4 == 6011, p2 == 64 && d[2] >= '4': // JCB, UnionPay, Discover
 		return n >= 16 && n <= 19
+	case p2 == 50, p2 >= 56 && p2 <= 58, p2 == 63, p2 == 67: // Maestro
+		return n >= 13 && n <= 19
 	}
 	return false
 }
@@ -205,3 +207,20 @@ func s10Valid(id string) bool {
 	}
 	return int(id[10]-'0') == c
 }
+
+// verhoeff checks the Verhoeff check digit, the last of an Aadhaar number's 12.
+func verhoeff(d []byte) bool {
+	c := 0
+	for i := range d {
+		c = verhoeffD[c][verhoeffP[i%8][d[len(d)-1-i]-'0']]
+	}
+	return c == 0
+}
+
+var verhoeffD = [10][10]int{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5}, {2, 3, 4, 0, 1, 7, 8, 9, 5, 6},
+	{3, 4, 0, 1, 2, 8, 9, 5, 6, 7}, {4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1}, {6, 5, 9, 8, 7, 1, 0, 4, 3, 2},
+	{7, 6, 5, 9, 8, 2, 1, 0, 4, 3}, {8, 7, 6, 5, 9, 3, 2, 1, 0, 4}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}}
+
+var verhoeffP = [8][10]int{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4}, {5, 8, 0, 3, 7, 9, 6, 1, 4, 2},
+	{8, 9, 1, 6, 0, 4, 3, 5, 2, 7}, {9, 4, 5, 3, 1, 2, 8, 7, 6, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1}, {2, 7, 9, 3, 8, 0, 6, 4, 1, 5},
+	{7, 0, 4, 6, 9, 1, 3, 2, 5, 8}}

@@ -7,6 +7,16 @@ import "regexp"
 func (s *Scrubber) idDetectors() []detector {
 	now := s.now
 	return []detector{
+		// Aadhaar (India): 12 digits, first 2-9, Verhoeff check; grouped 4-4-4 it stands alone,
+		// ungrouped it needs the keyword.
+		{typ: NatID, prio: 4, win: nearDigits(12, 0, 0),
+			re: regexp.MustCompile(`\b[2-9]\d{3}[ \-]\d{4}[ \-]\d{4}\b`),
+			check: func(t string, st, en int) (int, int, bool) {
+				return st, en, digitBounded(t, st, en) && !groupNeighbour(t, st, en) && verhoeff(digitsOf(t[st:en]))
+			}},
+		{typ: NatID, prio: 4, win: atKeywords([]string{"aadhaar", "aadhar", "uidai", "आधार"}, 60), anchored: true,
+			re: regexp.MustCompile(`(?i)^(?:aadhaa?r|uidai|आधार)(?:\s*(?:card|no\b\.?|number|num\b|#|id\b))*(?:\s*(?:is\b|was\b|:|#|=|-))*\s*([2-9]\d{3}[ \-]?\d{4}[ \-]?\d{4})`), group: 1,
+			check: func(t string, st, en int) (int, int, bool) { return st, en, digitBounded(t, st, en) }},
 		{typ: IBAN, prio: 3, win: ibanHeads,
 			re:    regexp.MustCompile(`(?i)\b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,30}`),
 			check: s.checkIBAN},
@@ -55,4 +65,13 @@ func ibanHeads(sc *scan) []window {
 		}
 	}
 	return w
+}
+
+// groupNeighbour reports whether the digit group t[st:en] continues, past one space, into more
+// digits or an alphanumeric head ("ES18 3835 1821 9210 3553": part of a longer number).
+func groupNeighbour(t string, st, en int) bool {
+	if st >= 2 && t[st-1] == ' ' && isAlnum(t[st-2]) && isDigit(t[st-2]) {
+		return true
+	}
+	return en+1 < len(t) && t[en] == ' ' && isDigit(t[en+1])
 }

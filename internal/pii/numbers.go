@@ -82,7 +82,7 @@ func checkCard(t string, st, en int) (int, int, bool) {
 	// Try the whole run, then shorter prefixes ending at a group boundary (a run may have
 	// swallowed a following number).
 	for e := en; e > st; e-- {
-		if e != en && t[e] != ' ' && t[e] != '-' || !isDigit(t[e-1]) {
+		if e != en && t[e] != ' ' && t[e] != '-' && t[e] != '.' || !isDigit(t[e-1]) {
 			continue
 		}
 		if e == en && (e < len(t) && isAlnum(t[e]) || e+1 < len(t) && (t[e] == '-' || t[e] == '.') && isDigit(t[e+1])) {
@@ -172,12 +172,13 @@ var ibanHead = regexp.MustCompile(`(?i)[A-Z]{2}\d{2} ?$`)
 
 // numberDetectors find payment cards, IP addresses and phone numbers.
 func numberDetectors() []detector {
-	phoneKeys := []string{"phone", "tel", "mobile", "cell", "call", "whatsapp", "fax", "hotline", "电话", "联系", "手机", "号码", "热线"}
-	phoneKW := `(?i)^(?:\b(?:phone|tel|telephone|mobile|cell|call|whatsapp|fax|hotline)\b|联系电话|联系方式|手机号码|手机号|手机|电话|号码|热线)` +
+	phoneKeys := []string{"phone", "tel", "mobile", "cell", "call", "whatsapp", "fax", "hotline", "ph", "text", "txt", "ring", "reach me",
+		"contact", "电话", "联系", "手机", "号码", "热线"}
+	phoneKW := `(?i)^(?:\b(?:phone|tel|telephone|mobile|cell|call|whatsapp|fax|hotline|ph|text|txt|ring|reach\s+me|contact)\b|联系电话|联系方式|手机号码|手机号|手机|电话|号码|热线)` +
 		`(?:\s*(?:number|no\b\.?|#|is\b|at\b|on\b|me\b|:|：|是|为))*\s*(\+?\(?\d[\d ().\-]{5,18}\d)`
 	return []detector{
 		{typ: Card, prio: 6, win: nearDigits(13, 0, 0),
-			re:    regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`),
+			re:    regexp.MustCompile(`\d(?:(?:[ \-.]|  )?\d){12,18}`),
 			check: checkCard},
 		{typ: IP, prio: 8, win: nearDigits(4, 0, 0),
 			re:    regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`),
@@ -201,6 +202,9 @@ func numberDetectors() []detector {
 		{typ: Phone, prio: 9, win: nearDigits(9, 1, 0),
 			re:    regexp.MustCompile(`(?:\(0\d{1,4}\)|\b0\d{1,4})[ \-]?\d{2,4}(?:[ \-]?\d{2,4}){1,3}`),
 			check: checkNational},
+		{typ: Phone, prio: 9, win: atKeywords([]string{"no.", "no:", "num", "number", "#"}, 40), anchored: true,
+			re: regexp.MustCompile(`(?i)^(?:no\.|no:|num(?:ber)?\b|#)\s*(?:is\b|:)?\s*(\+?\d[\d \-]{8,15}\d)`), group: 1,
+			check: checkNumberPhone},
 		{typ: Phone, prio: 9, win: atKeywords(phoneKeys, 60), anchored: true, re: regexp.MustCompile(phoneKW), group: 1,
 			check: func(t string, st, en int) (int, int, bool) {
 				en = trimRightAny(t, st, en, " .-(")
@@ -211,4 +215,29 @@ func numberDetectors() []detector {
 				return st, en, n >= 7 && n <= 15 && digitBounded(t, st, en) && !dateShape.MatchString(t[st:en])
 			}},
 	}
+}
+
+// checkNumberPhone accepts the digits after a bare "no." or "number" as a phone number only in a
+// phone's shapes (a Chinese mobile, a number with a trunk 0 or a '+', a ten-digit North American
+// number) and not after a word that makes it a thing's number ("model no.", "order number").
+func checkNumberPhone(t string, st, en int) (int, int, bool) {
+	en = trimRightAny(t, st, en, " -")
+	d := digitsOf(t[st:en])
+	if !digitBounded(t, st, en) || len(d) < 10 || len(d) > 13 {
+		return 0, 0, false
+	}
+	before := strings.Fields(strings.ToLower(t[max(0, st-32):st]))
+	for _, w := range before {
+		if nonPersonID[strings.Trim(w, ".:#")] || w == "isbn" || w == "serial" {
+			return 0, 0, false
+		}
+	}
+	switch {
+	case t[st] == '+', d[0] == '0':
+	case d[0] == '1' && len(d) == 11 && d[1] >= '3':
+	case len(d) == 10 && d[0] >= '2':
+	default:
+		return 0, 0, false
+	}
+	return st, en, true
 }

@@ -102,60 +102,23 @@ func (s *Scrubber) Find(orig string) []Span {
 	}
 	var cands []cand
 	nt := normalize(orig)
-	text := nt.text
-	sc := newScan(text)
-	for i := range s.detectors {
-		d := &s.detectors[i]
-		if !s.on(d.typ) {
-			continue
-		}
-		wins := []window{{0, len(text)}}
-		if d.win != nil && d.anchored {
-			wins = d.win(sc)
-		} else if d.win != nil {
-			wins = sc.merge(d.win(sc))
-		}
-		if len(wins) == 0 {
-			continue
-		}
-		var found [][2]int
-		if d.find != nil {
-			found = d.find(sc, wins)
-		} else if d.anchored {
-			for _, w := range wins {
-				w.end = min(w.end, len(text))
-				if m := d.re.FindStringSubmatchIndex(text[w.start:w.end]); m != nil && m[2*d.group] >= 0 {
-					found = append(found, [2]int{w.start + m[2*d.group], w.start + m[2*d.group+1]})
-				}
-			}
-		} else {
-			for _, w := range wins {
-				for _, m := range d.re.FindAllStringSubmatchIndex(text[w.start:w.end], -1) {
-					if st := m[2*d.group]; st >= 0 {
-						found = append(found, [2]int{w.start + st, w.start + m[2*d.group+1]})
-					}
-				}
-			}
-		}
-		for _, f := range found {
-			st, en := f[0], f[1]
-			if st >= en {
-				continue
-			}
-			if d.check != nil {
-				var ok bool
-				if st, en, ok = d.check(text, st, en); !ok || st >= en {
-					continue
-				}
-			}
-			ost, oen := nt.span(st, en)
-			cands = append(cands, cand{Span{ost, oen, d.typ}, d.prio})
-		}
+	add := func(typ Type, prio, st, en int) {
+		ost, oen := nt.span(st, en)
+		cands = append(cands, cand{Span{ost, oen, typ}, prio})
+	}
+	s.detect(nt.text, nil, add)
+	// Numbers written to dodge the filter: the number detectors run again on the digits they
+	// stand for (digits.go), and their spans map back through both views.
+	if dv, ok := digitView(nt.text); ok {
+		s.detect(dv.text, numberTypes, func(typ Type, prio, st, en int) {
+			vst, ven := dv.span(st, en)
+			add(typ, prio, vst, ven)
+		})
 	}
 	if len(cands) == 0 {
 		return nil
 	}
-	text = orig
+	text := orig
 	// A name found by its context ("我叫路易斯", "Mr. Shaw") is personal wherever it recurs in
 	// the same text, context or not. Bounded to a few names, so this stays linear.
 	names := 0
@@ -246,4 +209,60 @@ func wordRune(r rune) bool {
 		return false
 	}
 	return !unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+// numberTypes are the types whose detectors also run on the digit view (digits.go).
+var numberTypes = map[Type]bool{Phone: true, Card: true, SSN: true, IP: true, NatID: true, CNID: true}
+
+// detect runs every enabled detector (of the types in only, when not nil) on text and passes
+// each confirmed span, as byte offsets into text, to add.
+func (s *Scrubber) detect(text string, only map[Type]bool, add func(typ Type, prio, st, en int)) {
+	sc := newScan(text)
+	for i := range s.detectors {
+		d := &s.detectors[i]
+		if !s.on(d.typ) || only != nil && !only[d.typ] {
+			continue
+		}
+		wins := []window{{0, len(text)}}
+		if d.win != nil && d.anchored {
+			wins = d.win(sc)
+		} else if d.win != nil {
+			wins = sc.merge(d.win(sc))
+		}
+		if len(wins) == 0 {
+			continue
+		}
+		var found [][2]int
+		if d.find != nil {
+			found = d.find(sc, wins)
+		} else if d.anchored {
+			for _, w := range wins {
+				w.end = min(w.end, len(text))
+				if m := d.re.FindStringSubmatchIndex(text[w.start:w.end]); m != nil && m[2*d.group] >= 0 {
+					found = append(found, [2]int{w.start + m[2*d.group], w.start + m[2*d.group+1]})
+				}
+			}
+		} else {
+			for _, w := range wins {
+				for _, m := range d.re.FindAllStringSubmatchIndex(text[w.start:w.end], -1) {
+					if st := m[2*d.group]; st >= 0 {
+						found = append(found, [2]int{w.start + st, w.start + m[2*d.group+1]})
+					}
+				}
+			}
+		}
+		for _, f := range found {
+			st, en := f[0], f[1]
+			if st >= en {
+				continue
+			}
+			if d.check != nil {
+				var ok bool
+				if st, en, ok = d.check(text, st, en); !ok || st >= en {
+					continue
+				}
+			}
+			add(d.typ, d.prio, st, en)
+		}
+	}
 }

@@ -1,0 +1,233 @@
+package pii
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Numbers written to dodge a filter: a phone number spelled in words ("five five five, two one
+// two ...", "four one five 555 zero one nine two"), in Chinese numerals ("一三八...", "幺三九",
+// the financial forms "壹叁捌"), with the letters O and l or I for 0 and 1 ("O2O 7946 O958",
+// "4III 1111 ..."), or digit by digit with spaces ("5 2 3 - 4 1 - 7 7 8 2").
+//
+// digitView rewrites such runs into the digits they stand for, so that the number detectors
+// (phones, cards, SSNs, IP addresses, ids) see an ordinary number. A run is rewritten only when
+// it holds at least minDisguisedDigits digits and something disguised (a word, a numeral, a
+// substituted letter, or at least four digits standing alone); any other text is copied as is.
+// Digits standing alone are joined; between groups of several digits one separator is kept
+// (' ', '-' or '.'), so that "O2O 7946 O958" reads "020 7946 0958" and "1 9 2 . 1 6 8 ..."
+// reads "192.168...".
+
+// minDisguisedDigits is the fewest digits a disguised run needs to be rewritten (a phone
+// number without its area code has 7).
+const minDisguisedDigits = 7
+
+// digitWords are the English words for digits ("oh" and "o" are said for 0).
+var digitWords = map[string]byte{"zero": '0', "oh": '0', "o": '0', "one": '1', "two": '2', "three": '3',
+	"four": '4', "five": '5', "six": '6', "seven": '7', "eight": '8', "nine": '9'}
+
+// cnDigit returns the digit a Chinese numeral stands for: the ordinary forms (with 〇 and 幺,
+// said for 1 in phone numbers) and the financial ones (壹贰叁, also traditional).
+func cnDigit(r rune) (byte, bool) {
+	switch r {
+	case '零', '〇':
+		return '0', true
+	case '一', '幺', '壹':
+		return '1', true
+	case '二', '贰', '貳':
+		return '2', true
+	case '三', '叁', '參':
+		return '3', true
+	case '四', '肆':
+		return '4', true
+	case '五', '伍':
+		return '5', true
+	case '六', '陆', '陸':
+		return '6', true
+	case '七', '柒':
+		return '7', true
+	case '八', '捌':
+		return '8', true
+	case '九', '玖':
+		return '9', true
+	}
+	return 0, false
+}
+
+// digitItem is one piece of a run: its digits, where it is in the text, and whether it was
+// disguised (a word, a numeral, a letter standing for a digit).
+type digitItem struct {
+	start, end int
+	digits     []byte
+	disguised  bool
+}
+
+// gap is what separates two items of a run: the separator kept ('-', '.' or ' '), whether it
+// holds a bracket (then it is copied as is), and where it is.
+type gap struct {
+	sep        byte
+	paren      bool
+	start, end int
+}
+
+// nextDigitItem reads the item at i, if one starts there.
+func nextDigitItem(t string, i int) (digitItem, bool) {
+	c := t[i]
+	if c >= utf8.RuneSelf {
+		r, size := utf8.DecodeRuneInString(t[i:])
+		if d, ok := cnDigit(r); ok {
+			return digitItem{i, i + size, []byte{d}, true}, true
+		}
+		return digitItem{}, false
+	}
+	if i > 0 && isAlnum(t[i-1]) {
+		return digitItem{}, false
+	}
+	j := i
+	for j < len(t) && isAlnum(t[j]) {
+		j++
+	}
+	if j == i {
+		return digitItem{}, false
+	}
+	w := t[i:j]
+	if d, ok := digitWords[strings.ToLower(w)]; ok && (len(w) > 1 || w == "o" || w == "O") {
+		return digitItem{i, j, []byte{d}, true}, true
+	}
+	// Digits with O, o, I, l standing for 0 and 1: at least one real digit.
+	ds := make([]byte, 0, len(w))
+	real, sub := 0, false
+	for k := 0; k < len(w); k++ {
+		switch ch := w[k]; {
+		case isDigit(ch):
+			ds = append(ds, ch)
+			real++
+		case ch == 'O' || ch == 'o':
+			ds = append(ds, '0')
+			sub = true
+		case ch == 'I' || ch == 'l':
+			ds = append(ds, '1')
+			sub = true
+		default:
+			return digitItem{}, false
+		}
+	}
+	if real == 0 {
+		return digitItem{}, false
+	}
+	return digitItem{i, j, ds, sub}, true
+}
+
+// digitView returns the text with disguised numbers rewritten (see above), and false when there
+// was nothing to rewrite. Linear in len(t).
+func digitView(t string) (normalized, bool) {
+	var out []byte
+	var src []int32
+	copied := 0 // t[:copied] is in out
+	flush := func(upto int) {
+		for k := copied; k < upto; k++ {
+			out = append(out, t[k])
+			src = append(src, int32(k))
+		}
+		copied = upto
+	}
+	for i := 0; i < len(t); {
+		first, ok := nextDigitItem(t, i)
+		if !ok {
+			_, size := utf8.DecodeRuneInString(t[i:])
+			i += size
+			continue
+		}
+		// Collect the run: items separated by gaps of spaces, commas, one '-' or one '.'.
+		items := []digitItem{first}
+		var gaps []gap
+		p := first.end
+		for p < len(t) {
+			q := p
+			sep := byte(0)
+			paren := false
+			for q < len(t) && q-p < 4 && strings.IndexByte(" ,-.()", t[q]) >= 0 {
+				switch t[q] {
+				case '-', '.':
+					if sep == '-' || sep == '.' {
+						q = len(t) // two separators: not one number
+						continue
+					}
+					sep = t[q]
+				case '(', ')':
+					paren = true
+				default:
+					if sep == 0 {
+						sep = ' '
+					}
+				}
+				if q < len(t) {
+					q++
+				}
+			}
+			if q >= len(t) {
+				break
+			}
+			next, ok := nextDigitItem(t, q)
+			if !ok || q == p && t[p] < utf8.RuneSelf && !items[len(items)-1].isCJK(t) {
+				break
+			}
+			if sep == 0 {
+				sep = ' '
+			}
+			items = append(items, next)
+			gaps = append(gaps, gap{sep, paren, p, q})
+			p = next.end
+		}
+		n, disguised, alone := 0, false, 0
+		for _, it := range items {
+			n += len(it.digits)
+			disguised = disguised || it.disguised
+			if len(it.digits) == 1 {
+				alone++
+			}
+		}
+		if n < minDisguisedDigits || !disguised && alone < 4 {
+			i = items[len(items)-1].end
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(t))
+			src = make([]int32, 0, len(t)+1)
+		}
+		flush(first.start)
+		for k, it := range items {
+			if k > 0 {
+				g := gaps[k-1]
+				single := len(items[k-1].digits) == 1 && len(it.digits) == 1
+				switch {
+				case g.paren: // "(4l5) 555": the brackets stay, for the phone detectors
+					for x := g.start; x < g.end; x++ {
+						if t[x] != ',' {
+							out = append(out, t[x])
+							src = append(src, int32(x))
+						}
+					}
+				case g.sep != ' ' || !single:
+					out = append(out, g.sep)
+					src = append(src, int32(it.start))
+				}
+			}
+			for _, d := range it.digits {
+				out = append(out, d)
+				src = append(src, int32(it.start))
+			}
+		}
+		copied = items[len(items)-1].end
+		i = copied
+	}
+	if out == nil {
+		return normalized{}, false
+	}
+	flush(len(t))
+	src = append(src, int32(len(t)))
+	return normalized{text: string(out), src: src, orig: t}, true
+}
+
+// isCJK reports whether the item is a Chinese numeral (which needs no gap before the next one).
+func (it digitItem) isCJK(t string) bool { return t[it.start] >= utf8.RuneSelf }
