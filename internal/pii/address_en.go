@@ -165,9 +165,16 @@ func addressDetectors() []detector {
 	enAddr := `(?:\b(?:Flat|Apt|Apartment|Unit|Suite|Room)\.?\s*#?\s*[A-Za-z0-9-]{1,6},?\s+)?\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:` + enName + `\s+){1,4}` + enSuffix +
 		`\b\.?(?:\s+(?:NE|NW|SE|SW|N|S|E|W|North|South|East|West)\b\.?)?` +
 		`(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Flat|Room|Rm|Floor|Fl)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\b|,?\s*#\s*[A-Za-z0-9-]{1,6}\b)?` +
-		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*` + ukPostcode + `\b)?`
+		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*` + ukPostcode + `\b|` +
+		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3}){0,2},\s*` + hkRegion + `)?`
 	poBox := `\bP\.?\s?O\.?\s?Box\s+\d{1,6}\b`
 	return []detector{
+		{typ: Address, prio: 10, win: nearStrings([]string{"rue ", "avenue ", "boulevard ", "bd ", "chemin ", "allée ", "impasse ", "quai ", "cours "}, 12, 140),
+			re: frAddr, check: func(t string, st, en int) (int, int, bool) { return st, trimRightAny(t, st, en, " ,"), true }},
+		{typ: Address, prio: 10, win: nearStrings([]string{"/f", "kowloon", "hong kong", "new territories"}, 60, 140),
+			re: hkAddr, check: func(t string, st, en int) (int, int, bool) {
+				return st, trimRightAny(t, st, en, " ,"), strings.Contains(t[st:en], "/F")
+			}},
 		{typ: Address, prio: 10, win: houseNumbers, re: regexp.MustCompile(enAddr),
 			check: func(t string, st, en int) (int, int, bool) {
 				// "a 20 Minute Drive", "2 Large Boxes Place": a quantity, not a house number.
@@ -212,3 +219,16 @@ func houseNumbers(sc *scan) []window {
 	}
 	return w
 }
+
+// hkRegion ends a Hong Kong address.
+const hkRegion = `(?:Kowloon|Hong Kong(?: Island)?|HK|New Territories|N\.T\.|Lantau(?: Island)?)\b`
+
+// frAddr is a French street address: "12 rue de la Paix, 75002 Paris", "45 avenue Victor Hugo".
+var frAddr = regexp.MustCompile(`\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|cours)\s+` +
+	`(?:(?:de|du|des|la|le|l'|d')\s*)*\p{Lu}[\p{L}'\-]+(?:\s+(?:(?:de|du|des|la|le|l'|d')\s*)*\p{Lu}[\p{L}'\-]+){0,3}` +
+	`(?:,?\s+\d{5}\s+\p{Lu}[\p{L}\-]+(?:[\s\-]\p{Lu}[\p{L}\-]+)*(?:\s+(?:CEDEX|Cedex)(?:\s+\d{1,2})?)?)?`)
+
+// hkAddr is a Hong Kong flat, floor, block and estate: "Room 1503, 15/F, Block C, Taikoo Shing,
+// Hong Kong" (the floor "15/F" is required).
+var hkAddr = regexp.MustCompile(`(?:\b(?:Flat|Room|Rm|Unit|Suite)\.?\s*[A-Z0-9-]{1,6},?\s*)?\b\d{1,2}/F\b(?:,?\s*(?:Block|Blk|Tower)\s*[A-Z0-9]{1,3}\b)?` +
+	`(?:,\s*(?:\d{1,4}\s+)?[A-Z][A-Za-z']+(?:\s+[A-Z][A-Za-z']+){0,3})*`)

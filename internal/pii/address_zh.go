@@ -143,6 +143,8 @@ var (
 	// cnUnits is at least one building/unit/room, as an estate needs.
 	cnUnits = regexp.MustCompile(`^` + cnUnit + `+`)
 	// cnBuilding is a numbered building in a residential compound: "望京西园三区301号楼".
+	// cnRoom is a building followed by a unit or a room number: "5栋2104", "7号楼312", "3栋2单元".
+	cnRoom     = regexp.MustCompile(`(?:号楼|栋|幢|座)(?:\d{1,2}单元)?\d{3,4}|(?:号楼|栋|幢|座)\d{1,2}单元`)
 	cnBuilding = regexp.MustCompile(`\d{1,4}(?:号楼|栋|幢|座)`)
 )
 
@@ -169,7 +171,8 @@ func findCNAddress(sc *scan, wins []window) [][2]int {
 	var out [][2]int
 	tail := func(end int) int {
 		lim := min(len(t), end+3*60)
-		return end + len(cnTail.FindString(t[end:lim]))
+		// "7号楼312": a building number may read as a house number ("7号") first.
+		return end + max(len(cnTail.FindString(t[end:lim])), len(cnUnits.FindString(t[end:lim])))
 	}
 	for _, w := range wins {
 		for _, m := range cnRoad.FindAllStringIndex(t[w.start:w.end], -1) {
@@ -196,10 +199,14 @@ func findCNAddress(sc *scan, wins []window) [][2]int {
 				continue
 			}
 			left, n := walkPlace(t, st)
-			if n < 3 || !strings.ContainsAny(t[left:st], "区县市镇乡") {
+			en := tail(st)
+			// A building with a room ("万科城5栋2104") is an address after any estate name; a
+			// building alone needs a district or a city in the place name.
+			room := cnRoom.MatchString(t[st:en])
+			if n < 3 && !(n >= 2 && room) || !room && !strings.ContainsAny(t[left:st], "区县市镇乡") {
 				continue
 			}
-			out = append(out, [2]int{left, tail(st)})
+			out = append(out, [2]int{left, en})
 		}
 	}
 	return out

@@ -291,6 +291,7 @@ trim:
 // "domain.tld/path").
 func webDetectors() []detector {
 	return []detector{
+		{typ: URL, prio: 1, win: nearStrings([]string{"slash", "/"}, 90, 60), re: spacedURL, check: checkSpacedURL},
 		{typ: URL, prio: 1, win: urlTokens,
 			re:    regexp.MustCompile(`(?i)(?:\bhttps?:/{0,2}|\bwww\.)[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%\[\]]+`),
 			check: checkURL},
@@ -306,3 +307,39 @@ func webDetectors() []detector {
 		{typ: URL, prio: 1, win: bareURLWindows, re: bareURL, check: checkBareURL},
 	}
 }
+
+// spacedURL is a link written to get past a link filter: "myblog dot com slash jenny",
+// "bit. ly/ 3xYzAbC", "tinyurl . com / y7k2mq". Group 1 is the top-level domain.
+var spacedURL = regexp.MustCompile(`(?i)\b[a-z0-9][a-z0-9\-]*(?:\s*(?:\.|\bdot\b)\s*[a-z0-9][a-z0-9\-]*)*?\s*(?:\.|\bdot\b)\s*([a-z]{2,6})\s*(?:/|\bslash\b)\s*[a-z0-9_\-~%]+(?:(?:\s*(?:/|\bslash\b)\s*|[.?=&])[a-z0-9_\-~%]+)*`)
+
+// spacedTLDs are the top-level domains a spaced-out link may end in without the word "dot"
+// ("bit. ly/ x"): the common ones and the shorteners', not "it" or "in", which prose is full of.
+var spacedTLDs = setOf("com net org ly io co me cn uk gl gd to be tv")
+
+// checkSpacedURL accepts a spacedURL match that is disguised (holds "dot" or "slash", or spaces
+// around its dots and slashes; a plain one is bareURL's) with a known top-level domain.
+func checkSpacedURL(t string, st, en int) (int, int, bool) {
+	if st > 0 && (t[st-1] == '@' || t[st-1] == '.' || t[st-1] == '/' || t[st-1] == '-') {
+		return 0, 0, false
+	}
+	m := spacedURL.FindStringSubmatchIndex(t[st:en])
+	if m == nil {
+		return 0, 0, false
+	}
+	u := strings.ToLower(t[st:en])
+	tld := u[m[2]:m[3]]
+	words := strings.Contains(u, "dot") || strings.Contains(u, "slash")
+	spaced := strings.ContainsAny(u, " \t")
+	if !spaced || !knownTLDs[tld] || !words && !spacedTLDs[tld] {
+		return 0, 0, false
+	}
+	// The label before the top-level domain is not a common word ("great. com/..." is not a site).
+	head := strings.Fields(strings.NewReplacer(".", " ", " dot ", " ").Replace(u[:m[2]]))
+	if len(head) == 0 || stopWords[head[len(head)-1]] && !shorteners[head[len(head)-1]+"."+tld] {
+		return 0, 0, false
+	}
+	return st, trimRightAny(t, st, en, ".-"), true
+}
+
+// shorteners are link shorteners whose name is also a common word ("bit. ly/...").
+var shorteners = setOf("bit.ly ow.ly is.gd t.co t.cn goo.gl amzn.to youtu.be")
