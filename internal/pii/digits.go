@@ -91,8 +91,14 @@ func nextDigitItem(t string, i int) (digitItem, bool) {
 		return digitItem{}, false
 	}
 	w := t[i:j]
-	if d, ok := digitWords[strings.ToLower(w)]; ok && (len(w) > 1 || w == "o" || w == "O") {
-		return digitItem{i, j, []byte{d}, true}, true
+	if len(w) <= 5 && !hasDigit(w) {
+		if d, ok := digitWord(w); ok {
+			return digitItem{i, j, []byte{d}, true}, true
+		}
+		return digitItem{}, false
+	}
+	if !hasDigit(w) {
+		return digitItem{}, false
 	}
 	// Digits with O, o, I, l standing for 0 and 1: at least one real digit.
 	ds := make([]byte, 0, len(w))
@@ -179,6 +185,14 @@ func digitView(t string) (normalized, bool) {
 			gaps = append(gaps, gap{sep, paren, p, q})
 			p = next.end
 		}
+		// A digit word beside a group of digits at either end is a word ("24 three times").
+		for len(items) > 1 && items[len(items)-1].disguised && len(items[len(items)-1].digits) == 1 && len(items[len(items)-2].digits) > 1 {
+			items, gaps = items[:len(items)-1], gaps[:len(gaps)-1]
+		}
+		for len(items) > 1 && items[0].disguised && len(items[0].digits) == 1 && len(items[1].digits) > 1 {
+			items, gaps = items[1:], gaps[1:]
+		}
+		first = items[0]
 		n, disguised, alone := 0, false, 0
 		for _, it := range items {
 			n += len(it.digits)
@@ -231,3 +245,26 @@ func digitView(t string) (normalized, bool) {
 
 // isCJK reports whether the item is a Chinese numeral (which needs no gap before the next one).
 func (it digitItem) isCJK(t string) bool { return t[it.start] >= utf8.RuneSelf }
+
+func hasDigit(w string) bool {
+	for k := 0; k < len(w); k++ {
+		if isDigit(w[k]) {
+			return true
+		}
+	}
+	return false
+}
+
+// digitWord returns the digit an English word stands for, without allocating.
+func digitWord(w string) (byte, bool) {
+	var b [5]byte
+	for k := 0; k < len(w); k++ {
+		c := w[k]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[k] = c
+	}
+	d, ok := digitWords[string(b[:len(w)])] // the compiler does not allocate for a map lookup
+	return d, ok
+}

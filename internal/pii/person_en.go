@@ -29,7 +29,7 @@ var givenNames = setOf("james john robert michael william david richard joseph t
 
 // personIntro matches an English phrase that introduces a name, at the start of a window.
 var personIntro = regexp.MustCompile(`(?i)^(?:my\s+name\s+is|my\s+name's|name\s*:|signed\s*[,:]|signed\s+by|sincerely\s*,|regards\s*,|yours\s+truly\s*,|` +
-	`mr\.?|mrs\.?|ms\.?|miss|dr\.?|this\s+is|i'm|i\s+am|im|call\s+me|thanks\s*,|cheers\s*,|best\s*,|` +
+	`mrs\.?|mr\.?|ms\.?|miss|dr\.?|this\s+is|i'm|i\s+am|im|call\s+me|thanks\s*,|cheers\s*,|best\s*,|` +
 	`(?:ship|shipped|send|sent|deliver|delivered|mail|mailed|addressed)\s+(?:it\s+)?to|(?:review|reviewed|written|posted)\s+by|` +
 	`(?:the\s+)?(?:courier|driver|delivery\s+(?:guy|man|driver|person)|agent|rep|representative|technician|installer|salesman|saleswoman|named)\b)`)
 
@@ -216,5 +216,6 @@ func personDetectors() []detector {
 		{typ: Person, prio: 11, win: atKeywords(personKeys, 60), anchored: true, find: findPersonEN},
 		{typ: Person, prio: 11, win: cnIntroWindows, anchored: true, find: findPersonZH},
 		{typ: Person, prio: 11, find: findSignOff},
+		{typ: Person, prio: 11, find: findNamesEN},
 	}
 }
