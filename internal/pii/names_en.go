@@ -151,7 +151,7 @@ func wordsEN(t string) []nameWordEN {
 	var ws []nameWordEN
 	for i := 0; i < len(t); {
 		r, size := utf8.DecodeRuneInString(t[i:])
-		if !unicode.IsLetter(r) {
+		if !unicode.IsLetter(r) || cjk(r) {
 			i += size
 			continue
 		}
@@ -160,7 +160,7 @@ func wordsEN(t string) []nameWordEN {
 		first := unicode.IsUpper(r)
 		for i < len(t) {
 			r, size = utf8.DecodeRuneInString(t[i:])
-			if unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) {
+			if unicode.IsLetter(r) && !cjk(r) || unicode.Is(unicode.Mn, r) {
 				if unicode.IsUpper(r) {
 					upper++
 				} else if unicode.IsLower(r) {
@@ -180,6 +180,11 @@ func wordsEN(t string) []nameWordEN {
 		ws = append(ws, nameWordEN{st, i, t[st:i], first, upper >= 2 && lower == 0})
 	}
 	return ws
+}
+
+// cjk reports whether r is of a script written without spaces between words.
+func cjk(r rune) bool {
+	return r >= 0x2E80 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
 
 // hanOrCJK reports whether the word is in a script without spaces (names there are the Chinese
