@@ -169,6 +169,8 @@ func addressDetectors() []detector {
 		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3}){0,2},\s*` + hkRegion + `)?`
 	poBox := `\bP\.?\s?O\.?\s?Box\s+\d{1,6}\b`
 	return []detector{
+		{typ: Address, prio: 10, win: nearStrings([]string{"dorm", "hall ", "residence", "block ", "building ", "bldg"}, 0, 60), re: dormAddr,
+			check: func(t string, st, en int) (int, int, bool) { return st, en, bounded(t, st, en) }},
 		{typ: Address, prio: 10, win: nearStrings([]string{"rue ", "avenue ", "boulevard ", "bd ", "chemin ", "allée ", "impasse ", "quai ", "cours "}, 12, 140),
 			re: frAddr, check: func(t string, st, en int) (int, int, bool) { return st, trimRightAny(t, st, en, " ,"), true }},
 		{typ: Address, prio: 10, win: nearStrings([]string{"/f", "kowloon", "hong kong", "new territories"}, 60, 140),
@@ -232,3 +234,6 @@ var frAddr = regexp.MustCompile(`\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue
 // Hong Kong" (the floor "15/F" is required).
 var hkAddr = regexp.MustCompile(`(?:\b(?:Flat|Room|Rm|Unit|Suite)\.?\s*[A-Z0-9-]{1,6},?\s*)?\b\d{1,2}/F\b(?:,?\s*(?:Block|Blk|Tower)\s*[A-Z0-9]{1,3}\b)?` +
 	`(?:,\s*(?:\d{1,4}\s+)?[A-Z][A-Za-z']+(?:\s+[A-Z][A-Za-z']+){0,3})*`)
+
+// dormAddr is a room in a dormitory or a numbered building: "Dorm B, Room 302", "Block 4 Flat 12".
+var dormAddr = regexp.MustCompile(`\b(?:Dorm(?:itory)?|Residence Hall|Hall|Block|Building|Bldg)\.?\s+[A-Z0-9][A-Za-z0-9-]{0,5},?\s+(?:Room|Rm|Flat|Apt|Unit|Suite)\.?\s*#?\s*\d{1,5}[A-Z]?\b`)

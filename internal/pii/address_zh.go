@@ -130,7 +130,7 @@ var cnProvinces = []string{"北京", "天津", "上海", "重庆", "河北", "�
 const (
 	cnNum   = `(?:\d{1,5}|[一二三四五六七八九十百零]{1,5})`
 	cnPlace = `[^\x00-\x{4DFF}\x{A000}-\x{10FFFF}` + cnStop + `]`
-	cnUnit  = `(?:(?:` + cnPlace + `|[A-Za-z]){0,10}(?:\d{1,5}|[A-Za-z]|[一二三四五六七八九十]{1,3})(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|弄)(?:\d{3,4}室?)?)`
+	cnUnit  = `(?:(?:` + cnPlace + `|[A-Za-z]){0,10}(?:\d{1,5}|[A-Za-z]|[一二三四五六七八九十]{1,3})(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|弄|期)(?:\d{3,4}室?)?)`
 )
 
 var (
@@ -145,13 +145,13 @@ var (
 	// cnBuilding is a numbered building in a residential compound: "望京西园三区301号楼".
 	// cnRoom is a building followed by a unit or a room number: "5栋2104", "7号楼312", "3栋2单元".
 	cnRoom     = regexp.MustCompile(`(?:号楼|栋|幢|座)(?:\d{1,2}单元)?\d{3,4}|(?:号楼|栋|幢|座)\d{1,2}单元`)
-	cnBuilding = regexp.MustCompile(`\d{1,4}(?:号楼|栋|幢|座)`)
+	cnBuilding = regexp.MustCompile(`(?:\d{1,2}期)?(?:\d{1,4}|[A-Za-z])(?:号楼|栋|幢|座)`)
 )
 
 // cnAddressWindows anchors Chinese addresses at the characters that end a house number or unit.
 func cnAddressWindows(sc *scan) []window {
 	var w []window
-	for _, k := range []string{"号", "弄", "栋", "幢", "单元", "室"} {
+	for _, k := range []string{"号", "弄", "栋", "幢", "座", "单元", "室"} {
 		for off := 0; ; {
 			i := strings.Index(sc.text[off:], k)
 			if i < 0 {
@@ -195,7 +195,7 @@ func findCNAddress(sc *scan, wins []window) [][2]int {
 		// A numbered building after a place name that holds a district or city.
 		for _, m := range cnBuilding.FindAllStringIndex(t[w.start:w.end], -1) {
 			st := w.start + m[0]
-			if st > 0 && isDigit(t[st-1]) {
+			if st > 0 && isAlnum(t[st-1]) {
 				continue
 			}
 			left, n := walkPlace(t, st)

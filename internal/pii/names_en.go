@@ -51,6 +51,15 @@ var personVerbs = setOf("said says told tells asked asks replied replies answere
 	"handled sorted arranged assured offered refunded agreed thinks thought loves loved hates hated adores adored " +
 	"wanted wants gave gifted picked noticed complained swears swore")
 
+// nameVerbs follow a single known given name as its subject ("Priya bought", "Marcus ordered");
+// personVerbs and these.
+var nameVerbs = setOf("bought ordered tried returned received opened installed reviewed wore uses used likes liked " +
+	"enjoys enjoyed plays played needs needed found finds says")
+
+// namePreps come before a single known given name that is someone's ("gave it to Marcus",
+// "bought it for Jenna", "me and Priya").
+var namePreps = setOf("to for with from told asked called texted emailed messaged gave sent met named and")
+
 // ambiguousNames are given names that are also English words; without a cue they are words.
 var ambiguousNames = setOf("will mark grace joy may june april rose bill pat sue art max jack frank hope faith amber " +
 	"ruby summer dawn penny sandy rich chase guy don carol iris violet jade crystal ivy holly lily olive angel rob miles " +
@@ -64,7 +73,7 @@ var moreGivenNames = setOf("josé tomás raúl beatriz lucía lucia sofía sofia
 	"gabriela camila valentina mateo santiago marisol guadalupe lupe rosario dolores consuelo esperanza catalina " +
 	"pierre amélie amelie chloé léa lea manon camille louis hugo théo theo antoine nicolas julien mathieu françois " +
 	"francois céline celine isabelle nathalie sylvie claire juliette margaux anne-marie jean-pierre jean-luc " +
-	"henrik lars sven erik anders nils ingrid astrid freya ole jens mette karin lukas jonas felix leon maximilian " +
+	"henrik lars sven erik anders nils ingrid astrid freya jens mette karin lukas jonas felix leon maximilian " +
 	"sebastian stefan jürgen jurgen klaus hans greta heidi ursula giacomo giovanni giuseppe luca matteo alessandro " +
 	"francesca chiara federica lorenzo siobhan niamh aoife ciara saoirse seamus eoin cian declan padraig orla " +
 	"ngozi chidi chinedu oluwaseun adebayo kwame kofi ama abena amara aisha zainab ibrahim musa yusuf malik jamal " +
@@ -263,7 +272,7 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 	}
 	titleCase := latin >= 5 && capitals*10 >= latin*6
 	allCaps := latin >= 3 && caps*10 >= latin*6
-	book := false
+	book := cnBook(t)
 	for _, b := range bookWords {
 		if strings.Contains(lo, b) {
 			book = true
@@ -295,7 +304,7 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		for k, r := range run {
 			words[k] = r.w
 		}
-		if isNameBrand(words) {
+		if isNameBrand(words) || n >= 2 && strings.EqualFold(words[0], words[1]) { // "Yum Yum"
 			i += n - 1
 			continue
 		}
@@ -306,14 +315,23 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		}
 		first := strings.ToLower(firstPart(strings.ToLower(w.w)))
 		known := givenNames[first] || givenNames[strings.ToLower(w.w)]
-		cue := cueBefore(t, lo, ws, i) || cueAfter(lo, en)
+		rel := relationBefore(t, lo, ws, i)
+		mine := rel && i >= 2 && (ws[i-2].w == "my" || ws[i-2].w == "our" || ws[i-2].w == "My" || ws[i-2].w == "Our")
+		phrase := !rel && cueBefore(t, lo, ws, i) || cueAfter(lo, en)
 		verb := i+n < len(ws) && personVerbs[strings.ToLower(ws[i+n].w)] && nameGap(t, en, ws[i+n].start)
 		ok := false
 		switch {
-		case cue:
-			// One word after a cue: not an ambiguous word ("Thanks Will"? rare; "thanks again").
-			ok = n >= 2 || !ambiguousNames[first] || cueBefore(t, lo, ws, i) && relationBefore(lo, ws, i)
+		case mine:
+			// "my sister Jenna", "our nanny Rosalind": the writer's own people, also in a book review.
+			ok = true
 		case book:
+			// Characters and authors: only the writer's own people (above) are names here.
+		case rel && i >= 2:
+			// "the driver, Tomás Rivera", "his coworker Aisha"
+			ok = true
+		case phrase:
+			// "Thanks Gretchen", "Rebecca Thornton and I": one word must be a known given name.
+			ok = n >= 2 || known && !ambiguousNames[first]
 		case allCaps:
 			ok = known && n >= 2 && !ambiguousNames[first]
 		case titleCase:
@@ -322,8 +340,10 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 			ok = !ambiguousNames[first] || verb
 		case n >= 2 && verb:
 			ok = true
-		case n == 1 && known && verb && !ambiguousNames[first]:
-			ok = true
+		case n == 1 && known && !ambiguousNames[first]:
+			next := i+1 < len(ws) && nameGap(t, en, ws[i+1].start) && nameVerbs[strings.ToLower(ws[i+1].w)]
+			prev := i > 0 && t[ws[i-1].end:st] == " " && namePreps[strings.ToLower(ws[i-1].w)]
+			ok = verb || next || prev
 		}
 		if ok {
 			out = append(out, [2]int{st, en})
@@ -349,26 +369,22 @@ func initial(t string, w nameWordEN) bool {
 	return w.end-w.start == 1 && w.capital && w.end < len(t) && t[w.end] == '.'
 }
 
-// relationBefore reports whether a relation word stands right before word i ("my sister X").
-func relationBefore(lo string, ws []nameWordEN, i int) bool {
+// relationBefore reports whether a relation word in lower case stands right before word i ("my
+// sister X"; not "Egan & Son Builders").
+func relationBefore(t, lo string, ws []nameWordEN, i int) bool {
 	if i == 0 {
 		return false
 	}
 	p := ws[i-1]
 	gap := lo[p.end:ws[i].start]
-	if gap != " " && gap != ", " {
+	if gap != " " && gap != ", " || p.capital {
 		return false
 	}
 	return relationWords[lo[p.start:p.end]]
 }
 
-// cueBefore reports whether a relation word or a name cue comes right before word i.
+// cueBefore reports whether a name cue ("thanks", "spoke with") comes right before word i.
 func cueBefore(t, lo string, ws []nameWordEN, i int) bool {
-	if relationBefore(lo, ws, i) {
-		// "the driver" alone is a cue; "my sister", "our nanny" too; a bare "friend" at the start
-		// of a sentence ("Friend Zone") is not.
-		return i >= 2
-	}
 	head := strings.TrimRight(lo[max(0, ws[i].start-16):ws[i].start], " ,:!")
 	for _, c := range nameCues {
 		if strings.HasSuffix(head, c) {

@@ -221,6 +221,7 @@ func personDetectors() []detector {
 		{typ: Person, prio: 11, find: findNamesEN},
 		{typ: Person, prio: 11, win: cnHonorificWindows, anchored: true, find: findCNHonorific},
 		{typ: Person, prio: 11, win: cnAndWindows, anchored: true, find: findCNAnd},
+		{typ: Person, prio: 11, find: findCNSubject},
 		{typ: Person, prio: 11, win: handleWindows, anchored: true, find: findHandles},
 	}
 }

@@ -18,7 +18,7 @@ const cnNameStop = "的了是在有个一不也都和与就很还要会能说这
 // names ("我是高手", "本人买家").
 var cnNotNames = setOf("高手 老手 新手 老客 老顾客 学生 老师 男生 女生 孩子 宝妈 程序员 上班族 白领 常客 回头客 买家 卖家 " +
 	"方便 安全 觉得 感觉 认为 第一 房东 房客 车主 业主 江湖 金牌 钟爱 黄金 白金 王者 包邮 于是 常常 经常 明白 明明 高兴 " +
-	"周一 周二 周三 周四 周五 周六 周日 周天 曾经 许多 许久 韩国 韩版 宋体 钱包 陈列 林林 黄金周 " +
+	"夏天 夏季 夏日 夏装 周一 周二 周三 周四 周五 周六 周日 周天 曾经 许多 许久 韩国 韩版 宋体 钱包 陈列 林林 黄金周 " +
 	"单号 周旋 周到 周末 顾客 顾左右 胡说 胡乱 王牌 张开 马上 马虎 黄色 白色 林立 陈旧 关注 关心 付款 石头 毛病 易用 时候 全部 尚未 应该 单身 成年 成人 连续 施工 柏林 欧洲 文字 宁可 杜绝 温柔 温暖 康复 路过")
 
 // How much a Chinese introducing phrase vouches for the name after it.
@@ -89,7 +89,7 @@ func findPersonZH(sc *scan, wins []window) [][2]int {
 				p++
 			}
 			kind := in.kind
-			if kind == cnRelation && book {
+			if (kind == cnRelation || kind == cnRole) && book {
 				break
 			}
 			if kind == cnLabel {
@@ -372,4 +372,42 @@ func cnBook(t string) bool {
 		}
 	}
 	return false
+}
+
+// cnSubjectVerbs follow a name that opens a clause: "张伟说", "王芳觉得", "刘洋推荐".
+var cnSubjectVerbs = newKeySet("说", "觉得", "推荐", "告诉", "帮我", "送我", "给我", "问我", "让我", "叫我", "跟我", "买了", "买的",
+	"送的", "也说", "都说", "也觉得", "很喜欢", "介绍")
+
+// cnClauseOpeners may stand before a name that opens a clause ("昨天刘洋推荐").
+var cnClauseOpeners = setOf("昨天 今天 明天 后来 然后 当时 刚才 上次 最近 因为 所以 但是 而且 结果 其实 还好 幸好 前天 上周")
+
+// findCNSubject finds a name (an unambiguous surname, one or two given characters) opening a
+// clause, followed by what people do: "张伟说这个牌子很耐用".
+func findCNSubject(sc *scan, _ []window) [][2]int {
+	t := sc.text
+	if cnBook(t) {
+		return nil
+	}
+	var out [][2]int
+	for _, v := range cnSubjectVerbs.starts(t) {
+		for _, back := range []int{9, 6} {
+			st := v - back
+			if st < 0 || !utf8.RuneStart(t[st]) {
+				continue
+			}
+			if r, _ := utf8.DecodeRuneInString(t[st:]); !strings.ContainsRune(cnSafeSurnames, r) || cnNameAt(t, st) != v {
+				continue
+			}
+			pr, ps := utf8.DecodeLastRuneInString(t[:st])
+			opener := ps == 0 || pr < 0x4E00 || pr > 0x9FFF || strings.ContainsRune("，。！？、；：", pr)
+			if !opener && st >= 6 && cnClauseOpeners[t[st-6:st]] {
+				opener = true
+			}
+			if opener {
+				out = append(out, [2]int{st, v})
+				break
+			}
+		}
+	}
+	return out
 }
