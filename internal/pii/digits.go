@@ -63,11 +63,69 @@ type digitItem struct {
 }
 
 // gap is what separates two items of a run: the separator kept ('-', '.' or ' '), whether it
-// holds a bracket (then it is copied as is), and where it is.
+// holds a bracket (then it is copied as is), whether it is itself a disguise (" - ", "[.]",
+// " dot "), and where it is.
 type gap struct {
 	sep        byte
-	paren      bool
+	paren, odd bool
 	start, end int
+}
+
+// readGap reads the separator at p between two items of a number: spaces and commas, at most
+// one '-' or '.', brackets around an area code, or a dot written to dodge a filter ("[.]",
+// "(.)", " dot ", " point "). ok is false when what is at p cannot separate two items.
+func readGap(t string, p int) (g gap, ok bool) {
+	g = gap{sep: ' ', start: p}
+	q, spaces := p, false
+	for q < len(t) && q-p < 8 {
+		c := t[q]
+		switch {
+		case c == ' ' || c == ',':
+			spaces = spaces || c == ' '
+			q++
+			continue
+		case c == '(' || c == ')':
+			if strings.HasPrefix(t[q:], "(.)") {
+				break
+			}
+			g.paren = true
+			q++
+			continue
+		}
+		var word string
+		for _, w := range []string{"[.]", "(.)", "[dot]", "(dot)", "dot ", "point "} {
+			if len(t)-q >= len(w) && strings.EqualFold(t[q:q+len(w)], w) {
+				word = w
+				break
+			}
+		}
+		switch {
+		case word != "":
+			if g.sep != ' ' {
+				return g, false
+			}
+			g.sep, g.odd = '.', true
+			q += len(word)
+			if word[len(word)-1] == ' ' {
+				q-- // the space after "dot" is read as a space
+			}
+			continue
+		case c == '-' || c == '.':
+			if g.sep != ' ' {
+				return g, false // two separators: not one number
+			}
+			g.sep = c
+			q++
+			continue
+		}
+		break
+	}
+	if q >= len(t) {
+		return g, false
+	}
+	g.odd = g.odd || spaces && g.sep != ' ' // "5 2 3 - 4 1", "192 . 168"
+	g.end = q
+	return g, true
 }
 
 // nextDigitItem reads the item at i, if one starts there.
@@ -125,8 +183,10 @@ func nextDigitItem(t string, i int) (digitItem, bool) {
 }
 
 // digitView returns the text with disguised numbers rewritten (see above), and false when there
-// was nothing to rewrite. Linear in len(t).
-func digitView(t string) (normalized, bool) {
+// was nothing to rewrite; runs are the rewritten numbers of 10 to 13 digits spelled mostly
+// digit by digit in words or numerals (byte ranges of the view), which are phone numbers
+// whatever words surround them. Linear in len(t).
+func digitView(t string) (view normalized, runs [][2]int, ok bool) {
 	var out []byte
 	var src []int32
 	copied := 0 // t[:copied] is in out
@@ -149,40 +209,16 @@ func digitView(t string) (normalized, bool) {
 		var gaps []gap
 		p := first.end
 		for p < len(t) {
-			q := p
-			sep := byte(0)
-			paren := false
-			for q < len(t) && q-p < 4 && strings.IndexByte(" ,-.()", t[q]) >= 0 {
-				switch t[q] {
-				case '-', '.':
-					if sep == '-' || sep == '.' {
-						q = len(t) // two separators: not one number
-						continue
-					}
-					sep = t[q]
-				case '(', ')':
-					paren = true
-				default:
-					if sep == 0 {
-						sep = ' '
-					}
-				}
-				if q < len(t) {
-					q++
-				}
-			}
-			if q >= len(t) {
+			g, ok := readGap(t, p)
+			if !ok {
 				break
 			}
-			next, ok := nextDigitItem(t, q)
-			if !ok || q == p && t[p] < utf8.RuneSelf && !items[len(items)-1].isCJK(t) {
+			next, ok := nextDigitItem(t, g.end)
+			if !ok || g.end == p && t[p] < utf8.RuneSelf && !items[len(items)-1].isCJK(t) {
 				break
-			}
-			if sep == 0 {
-				sep = ' '
 			}
 			items = append(items, next)
-			gaps = append(gaps, gap{sep, paren, p, q})
+			gaps = append(gaps, g)
 			p = next.end
 		}
 		// A digit word beside a group of digits at either end is a word ("24 three times").
@@ -193,12 +229,18 @@ func digitView(t string) (normalized, bool) {
 			items, gaps = items[1:], gaps[1:]
 		}
 		first = items[0]
-		n, disguised, alone := 0, false, 0
-		for _, it := range items {
+		n, disguised, alone, words := 0, false, 0, 0
+		for k, it := range items {
 			n += len(it.digits)
 			disguised = disguised || it.disguised
 			if len(it.digits) == 1 {
 				alone++
+			}
+			if it.disguised && len(it.digits) == 1 {
+				words++
+			}
+			if k > 0 && gaps[k-1].odd {
+				disguised = true
 			}
 		}
 		if n < minDisguisedDigits || !disguised && alone < 4 {
@@ -210,11 +252,15 @@ func digitView(t string) (normalized, bool) {
 			src = make([]int32, 0, len(t)+1)
 		}
 		flush(first.start)
+		runStart := len(out)
 		for k, it := range items {
 			if k > 0 {
 				g := gaps[k-1]
 				single := len(items[k-1].digits) == 1 && len(it.digits) == 1
 				switch {
+				case g.start == g.end: // "138零零": nothing between
+				case g.sep == '-' && single && !g.odd && g.end-g.start == 1:
+					// "five-five-five": a hyphen inside a spelled number joins like a space
 				case g.paren: // "(4l5) 555": the brackets stay, for the phone detectors
 					for x := g.start; x < g.end; x++ {
 						if t[x] != ',' {
@@ -233,14 +279,17 @@ func digitView(t string) (normalized, bool) {
 			}
 		}
 		copied = items[len(items)-1].end
+		if words*2 >= len(items) && n >= 10 && n <= 13 {
+			runs = append(runs, [2]int{runStart, len(out)})
+		}
 		i = copied
 	}
 	if out == nil {
-		return normalized{}, false
+		return normalized{}, nil, false
 	}
 	flush(len(t))
 	src = append(src, int32(len(t)))
-	return normalized{text: string(out), src: src, orig: t}, true
+	return normalized{text: string(out), src: src, orig: t}, runs, true
 }
 
 // isCJK reports whether the item is a Chinese numeral (which needs no gap before the next one).

@@ -109,11 +109,19 @@ func (s *Scrubber) Find(orig string) []Span {
 	s.detect(nt.text, nil, add)
 	// Numbers written to dodge the filter: the number detectors run again on the digits they
 	// stand for (digits.go), and their spans map back through both views.
-	if dv, ok := digitView(nt.text); ok {
+	if dv, runs, ok := digitView(nt.text); ok {
 		s.detect(dv.text, numberTypes, func(typ Type, prio, st, en int) {
 			vst, ven := dv.span(st, en)
 			add(typ, prio, vst, ven)
 		})
+		// A number of 10 to 13 digits spelled out is a phone number with or without a keyword
+		// (a card or an id of that length is found above, and wins: longer, or higher priority).
+		if s.on(Phone) {
+			for _, r := range runs {
+				vst, ven := dv.span(r[0], r[1])
+				add(Phone, 9, vst, ven)
+			}
+		}
 	}
 	if len(cands) == 0 {
 		return nil

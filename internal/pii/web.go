@@ -310,7 +310,10 @@ func webDetectors() []detector {
 
 // spacedURL is a link written to get past a link filter: "myblog dot com slash jenny",
 // "bit. ly/ 3xYzAbC", "tinyurl . com / y7k2mq". Group 1 is the top-level domain.
-var spacedURL = regexp.MustCompile(`(?i)\b[a-z0-9][a-z0-9\-]*(?:\s*(?:\.|\bdot\b)\s*[a-z0-9][a-z0-9\-]*)*?\s*(?:\.|\bdot\b)\s*([a-z]{2,6})\s*(?:/|\bslash\b)\s*[a-z0-9_\-~%]+(?:(?:\s*(?:/|\bslash\b)\s*|[.?=&])[a-z0-9_\-~%]+)*`)
+var spacedURL = regexp.MustCompile(`(?i)\b[a-z0-9][a-z0-9\-]*(?:\s*` + spacedDot + `\s*[a-z0-9][a-z0-9\-]*)*?\s*` + spacedDot + `\s*([a-z]{2,6})\s*(?:/|\bslash\b)\s*[a-z0-9_\-~%]+(?:(?:\s*(?:/|\bslash\b)\s*|[.?=&])[a-z0-9_\-~%]+)*`)
+
+// spacedDot is a dot in a disguised link: ".", "dot", "[.]", "(.)", "[dot]", "(dot)".
+const spacedDot = `(?:\.|\bdot\b|\[\.\]|\(\.\)|\[dot\]|\(dot\))`
 
 // spacedTLDs are the top-level domains a spaced-out link may end in without the word "dot"
 // ("bit. ly/ x"): the common ones and the shorteners', not "it" or "in", which prose is full of.
@@ -329,7 +332,7 @@ func checkSpacedURL(t string, st, en int) (int, int, bool) {
 	u := strings.ToLower(t[st:en])
 	tld := u[m[2]:m[3]]
 	words := strings.Contains(u, "dot") || strings.Contains(u, "slash")
-	spaced := strings.ContainsAny(u, " \t")
+	spaced := strings.ContainsAny(u, " \t[(")
 	if !spaced || !knownTLDs[tld] || !words && !spacedTLDs[tld] {
 		return 0, 0, false
 	}
