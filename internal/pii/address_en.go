@@ -232,7 +232,7 @@ var frAddr = regexp.MustCompile(`\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue
 
 // hkAddr is a Hong Kong flat, floor, block and estate: "Room 1503, 15/F, Block C, Taikoo Shing,
 // Hong Kong" (the floor "15/F" is required).
-var hkAddr = regexp.MustCompile(`(?:\b(?:Flat|Room|Rm|Unit|Suite)\.?\s*[A-Z0-9-]{1,6},?\s*)?\b\d{1,2}/F\b(?:,?\s*(?:Block|Blk|Tower)\s*[A-Z0-9]{1,3}\b)?` +
+var hkAddr = regexp.MustCompile(`(?:\b(?:Flat|Room|Rm|Unit|Suite|Shop)\.?\s*[A-Z0-9-]{1,6},?\s*)?\b(?:\d{1,2}|G|UG|LG)/F\b(?:,?\s*(?:Block|Blk|Tower)\s*[A-Z0-9]{1,3}\b)?` +
 	`(?:,\s*(?:\d{1,4}\s+)?[A-Z][A-Za-z']+(?:\s+[A-Z][A-Za-z']+){0,3})*`)
 
 // dormAddr is a room in a dormitory or a numbered building: "Dorm B, Room 302", "Block 4 Flat 12".

@@ -144,7 +144,7 @@ var (
 	cnUnits = regexp.MustCompile(`^` + cnUnit + `+`)
 	// cnBuilding is a numbered building in a residential compound: "望京西园三区301号楼".
 	// cnRoom is a building followed by a unit or a room number: "5栋2104", "7号楼312", "3栋2单元".
-	cnRoom     = regexp.MustCompile(`(?:号楼|栋|幢|座)(?:\d{1,2}单元)?\d{3,4}|(?:号楼|栋|幢|座)\d{1,2}单元`)
+	cnRoom     = regexp.MustCompile(`(?:号楼|栋|幢|座)(?:\d{1,2}单元)?\d{3,4}|(?:号楼|栋|幢|座)(?:\d{1,2}单元|\d{1,3}[楼层]|[A-Za-z]室)`)
 	cnBuilding = regexp.MustCompile(`(?:\d{1,2}期)?(?:\d{1,4}|[A-Za-z])(?:号楼|栋|幢|座)`)
 )
 

@@ -56,9 +56,13 @@ var personVerbs = setOf("said says told tells asked asks replied replies answere
 var nameVerbs = setOf("bought ordered tried returned received opened installed reviewed wore uses used likes liked " +
 	"enjoys enjoyed plays played needs needed found finds says")
 
+// nameParticles join the parts of a family name.
+var nameParticles = setOf("de la del della di da das dos du van von der den ter ten le bin ibn al el y")
+
 // namePreps come before a single known given name that is someone's ("gave it to Marcus",
 // "bought it for Jenna", "me and Priya").
-var namePreps = setOf("to for with from told asked called texted emailed messaged gave sent met named and")
+var namePreps = setOf("to for with from told asked called texted emailed messaged gave sent met named and ask " +
+	"hi hey hello dear congrats cc")
 
 // ambiguousNames are given names that are also English words; without a cue they are words.
 var ambiguousNames = setOf("will mark grace joy may june april rose bill pat sue art max jack frank hope faith amber " +
@@ -213,7 +217,7 @@ func surnameLike(w nameWordEN) bool {
 	if k := strings.IndexByte(l, '\''); k > 0 && stopWords[l[:k]] {
 		return false // "I've", "It's"
 	}
-	return !stopWords[l] && !quantityWords[l] && !orgWords[l] && !relationWords[l] && !personVerbs[l] &&
+	return !stopWords[l] && !namePreps[l] && !quantityWords[l] && !orgWords[l] && !relationWords[l] && !personVerbs[l] &&
 		!commonCapitals[l] && (givenNames[firstPart(l)] || !looksLikeWord(w.w))
 }
 
@@ -287,9 +291,12 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		}
 		// The run of name-like words from i (up to three, single spaces, a middle initial).
 		n := 0
-		for j := i; j < len(ws) && j-i < 3; j++ {
+		for j := i; j < len(ws) && j-i < 5; j++ {
 			if j > i && (!nameGap(t, ws[j-1].end, ws[j].start) || strings.HasSuffix(ws[j-1].w, "'s")) {
 				break // a possessive ends a name: "Jerry's Cherry Garcia"
+			}
+			if j > i && nameParticles[ws[j].w] {
+				continue // "Maria de la Cruz", "Pieter van der Berg": counted with the next word
 			}
 			if !surnameLike(ws[j]) && !(j > i && initial(t, ws[j])) {
 				break

@@ -98,6 +98,10 @@ func findPersonZH(sc *scan, wins []window) [][2]int {
 					kind = cnStrong
 				}
 			}
+			if e := cnNickname(t, p, kind); e > 0 {
+				out = append(out, [2]int{p, e})
+				break
+			}
 			sur := 0
 			for _, c := range cnCompound {
 				if strings.HasPrefix(t[p:], c) {
@@ -161,7 +165,7 @@ func cnNameBoundary(t string, i int) bool {
 		return true // punctuation, space, digits, Latin
 	}
 	// Particles, and verbs a name is often the subject of ("董子涵买的", "黄思远处理得很及时").
-	return strings.ContainsRune("的啊呀哦呢吧嘛在是和也今想要买说用送给穿让来去看做吃觉处帮已很都就还刚又推告建介问叫认一跟拼", r)
+	return strings.ContainsRune("的啊呀哦呢吧嘛在是和也今想要买说用送给穿让来去看做吃觉处帮已很都就还刚又推告建介问叫认一跟拼超真挺", r)
 }
 
 func cnIntroWindows(sc *scan) []window {
@@ -411,3 +415,34 @@ func findCNSubject(sc *scan, _ []window) [][2]int {
 	}
 	return out
 }
+
+// cnNickname returns the end of a familiar name at p after a relation or a role: 小/老/阿 and
+// a surname ("同事小王", "闺蜜老李"), or after a relation a doubled character ("宝宝朵朵"); 0
+// when there is none.
+func cnNickname(t string, p, kind int) int {
+	if kind < cnWeak {
+		return 0
+	}
+	r0, s0 := utf8.DecodeRuneInString(t[p:])
+	if s0 == 0 || p+s0 >= len(t) {
+		return 0
+	}
+	r1, s1 := utf8.DecodeRuneInString(t[p+s0:])
+	e := p + s0 + s1
+	switch {
+	case strings.ContainsRune("小老阿", r0) && strings.ContainsRune(cnSafeSurnames, r1):
+	case kind == cnRelation && r0 == r1 && r0 >= 0x4E00 && r0 <= 0x9FFF && !strings.ContainsRune(cnNameStop, r0) &&
+		!cnNotNicknames[t[p:e]]:
+	default:
+		return 0
+	}
+	if !cnNameBoundary(t, e) {
+		return 0
+	}
+	return e
+}
+
+// cnNotNicknames are doubled characters that are words, not pet names.
+var cnNotNicknames = setOf("乖乖 天天 常常 刚刚 渐渐 慢慢 好好 偷偷 悄悄 默默 高高 大大 小小 早早 久久 满满 多多少 " +
+	"明明 白白 轻轻 静静 紧紧 稍稍 仅仅 往往 处处 时时 样样 个个 人人 家家 事事 哈哈 呵呵 嘻嘻 嘿嘿 谢谢 试试 看看 想想 " +
+	"等等 说说 走走 玩玩 尝尝 爸爸 妈妈 哥哥 姐姐 弟弟 妹妹 爷爷 奶奶 宝宝 叔叔 阿阿 姥姥 舅舅 婆婆 公公")
