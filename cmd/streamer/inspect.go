@@ -14,7 +14,6 @@ import (
 	"github.com/profilestream/profilestream/internal/downstream"
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/profilestore"
-	"github.com/profilestream/profilestream/internal/worker"
 	"github.com/profilestream/profilestream/reader"
 )
 
@@ -105,11 +104,11 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	if !*evaluate {
 		return downstream.WriteSegments(ctx, stdout, rdb, rf.prefix)
 	}
-	store, err := readOnlyStore(rdb, rf.prefix)
+	rd, err := reader.New(rdb, reader.Options{Prefix: rf.prefix})
 	if err != nil {
 		return err
 	}
-	vecs, err := online.SampleProfiles(ctx, worker.ProfileScanner(store), *sampleN)
+	vecs, err := online.SampleProfiles(ctx, rd, *sampleN)
 	if err != nil {
 		return err
 	}

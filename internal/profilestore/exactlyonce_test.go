@@ -16,7 +16,7 @@ import (
 )
 
 // cleanFold folds evs once, in order, into a fresh server and returns the profiles.
-func cleanFold(t *testing.T, evs []event.Event) map[string]*Profile {
+func cleanFold(t *testing.T, evs []event.Event) map[string]*schema.Profile {
 	t.Helper()
 	s := newStore(t, redistest.Start(t).Client(), nil)
 	r := foldAll(t, s, evs, len(evs))
@@ -398,12 +398,12 @@ func TestRefusedWriteRestores(t *testing.T) {
 	}
 	// a's write is computed from its stale cache: the fence refuses it, the undo restores.
 	cw := []casWrite{{pseudonym: "k1.ua", expVer: "1", expCID: a.cache.get("k1.ua").CreationID,
-		fields: []interface{}{fEvents, "999", fVec, []byte("garbage"), "junk", "1"}}}
+		fields: []interface{}{schema.FieldEvents, "999", schema.FieldVector, []byte("garbage"), "junk", "1"}}}
 	// and a new profile for an erased user: the fence refuses, the undo deletes the scratch hash.
 	if err := b.Forget(ctx, "k1.zz"); err != nil {
 		t.Fatal(err)
 	}
-	cw = append(cw, casWrite{pseudonym: "k1.zz", expVer: "0", fields: []interface{}{fEvents, "1"}})
+	cw = append(cw, casWrite{pseudonym: "k1.zz", expVer: "0", fields: []interface{}{schema.FieldEvents, "1"}})
 	res, err := a.writeTx(ctx, rdb, cw)
 	if err != nil {
 		t.Fatal(err)

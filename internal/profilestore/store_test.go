@@ -13,6 +13,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
 )
 
@@ -97,17 +98,21 @@ func foldAll(t testing.TB, s *Store, evs []event.Event, batch int) FoldResult {
 	return tot
 }
 
-func allProfiles(t testing.TB, s *Store) map[string]*Profile {
+func allProfiles(t testing.TB, s *Store) map[string]*schema.Profile {
 	t.Helper()
-	out := map[string]*Profile{}
-	if err := s.Scan(context.Background(), func(p *Profile) error { out[p.Pseudonym] = p; return nil }); err != nil {
+	out := map[string]*schema.Profile{}
+	rd, err := reader.New(s.rdb, reader.Options{Prefix: s.opts.Prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Scan(context.Background(), func(p *schema.Profile) error { out[p.Pseudonym] = p; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return out
 }
 
 // sameProfiles compares everything a fold determines (not versions, creation ids, update times).
-func sameProfiles(t testing.TB, want, got map[string]*Profile) {
+func sameProfiles(t testing.TB, want, got map[string]*schema.Profile) {
 	t.Helper()
 	if len(want) != len(got) {
 		t.Fatalf("profiles: want %d, got %d", len(want), len(got))
@@ -121,8 +126,8 @@ func sameProfiles(t testing.TB, want, got map[string]*Profile) {
 			t.Fatalf("profile %s: counts differ: want n=%d rn=%d, got n=%d rn=%d", k, w.Events, w.RatingCount, g.Events, g.RatingCount)
 		}
 		for _, kind := range event.Kinds {
-			if w.Kinds[kind] != g.Kinds[kind] {
-				t.Fatalf("profile %s: kind %s: want %d got %d", k, kind, w.Kinds[kind], g.Kinds[kind])
+			if w.Kinds[kind.String()] != g.Kinds[kind.String()] {
+				t.Fatalf("profile %s: kind %s: want %d got %d", k, kind, w.Kinds[kind.String()], g.Kinds[kind.String()])
 			}
 		}
 		for name, a := range map[string][2]float64{
@@ -133,7 +138,7 @@ func sameProfiles(t testing.TB, want, got map[string]*Profile) {
 				t.Fatalf("profile %s: %s want %v got %v", k, name, a[0], a[1])
 			}
 		}
-		for name, a := range map[string][2][]float32{"vec": {w.Vector, g.Vector}, "dvec": {w.DecayedVector, g.DecayedVector}} {
+		for name, a := range map[string][2][]float32{"vec": {w.Vector, g.Vector}, "dvec": {w.DecayedMean, g.DecayedMean}} {
 			if len(a[0]) != len(a[1]) {
 				t.Fatalf("profile %s: %s length %d vs %d", k, name, len(a[0]), len(a[1]))
 			}
@@ -194,7 +199,7 @@ func TestFoldAndGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Events != 3 || p.Kinds[event.KindView] != 1 || p.Kinds[event.KindBuy] != 1 || p.Kinds[event.KindReview] != 1 {
+	if p.Events != 3 || p.Kinds[event.KindView.String()] != 1 || p.Kinds[event.KindBuy.String()] != 1 || p.Kinds[event.KindReview.String()] != 1 {
 		t.Fatalf("counts %+v", p)
 	}
 	if p.KeyID != "k1" || p.ModelID != "test-model" || p.Dim != testDim || p.Schema != schema.Version || p.Version != 1 {
@@ -205,8 +210,8 @@ func TestFoldAndGet(t *testing.T) {
 		t.Fatalf("vector %v", p.Vector)
 	}
 	// decayed: the view is one half-life older than the buy -> weights 0.5 and 4
-	if math.Abs(float64(p.DecayedVector[0])-0.5/4.5) > 1e-6 || math.Abs(p.DecayedWeight-4.5) > 1e-9 {
-		t.Fatalf("decayed %v %v", p.DecayedVector, p.DecayedWeight)
+	if math.Abs(float64(p.DecayedMean[0])-0.5/4.5) > 1e-6 || math.Abs(p.DecayedWeight-4.5) > 1e-9 {
+		t.Fatalf("decayed %v %v", p.DecayedMean, p.DecayedWeight)
 	}
 	if !p.DecayedAt.Equal(t0.Add(720*time.Hour)) || !p.FirstSeen.Equal(t0) || !p.LastSeen.Equal(t0.Add(720*time.Hour)) {
 		t.Fatalf("times %v %v %v", p.DecayedAt, p.FirstSeen, p.LastSeen)
@@ -220,7 +225,7 @@ func TestFoldAndGet(t *testing.T) {
 	if len(p.Categories) != 2 || p.Categories[0].Category != "toys" || math.Abs(p.Categories[1].Count-0.5) > 1e-9 {
 		t.Fatalf("categories %+v", p.Categories)
 	}
-	if len(p.RecentItems) != 2 || p.RecentItems[0].ItemID != "t1" || p.RecentItems[0].Kind != event.KindBuy {
+	if len(p.RecentItems) != 2 || p.RecentItems[0].ItemID != "t1" || p.RecentItems[0].Kind != "buy" {
 		t.Fatalf("items %+v", p.RecentItems)
 	}
 	if p.Segment != -1 {
