@@ -49,7 +49,7 @@ var ProfileFields = []string{
 	FieldDecayedWeight, FieldActivity, FieldDecayedAt, FieldRatingSum, FieldRatingCount,
 	FieldFirstSeen, FieldLastSeen, FieldUpdatedAt, FieldCategories, FieldRecentItems,
 	FieldSegment, FieldSegmentDist, FieldSegmentVersion, FieldSegmentAt, FieldWatermarkPfx,
-	FieldMovedTo, FieldMovedFromPfx,
+	FieldMovedTo, FieldMovedFromPfx, FieldTerms, FieldItemSketch, FieldBehaviorVector,
 }
 
 // CategoryCount is a category with its decayed, action-weighted count (one entry of "cats").
@@ -106,6 +106,17 @@ type Profile struct {
 
 	Categories  []CategoryCount `json:"categories"` // as of DecayedAt, highest first
 	RecentItems []RecentItem    `json:"recent_items"`
+
+	// Terms is the lexical sketch: the words (Chinese: character bigrams) of the user's texts
+	// with decayed weights as of DecayedAt, highest first (Terms gives the rule).
+	Terms []TermWeight `json:"terms,omitempty"`
+	// ItemSketch holds the items with the highest decayed, action-weighted interaction counts as
+	// of DecayedAt, highest first.
+	ItemSketch []ItemWeight `json:"top_items,omitempty"`
+	// BehaviorVector is the decayed sum, as of DecayedAt, of the hashed projections (AddBehavior)
+	// of the user's categories and items, action-weighted: a dense behavioural vector of
+	// BehaviorDim for users without text. Nil before the first category or item.
+	BehaviorVector []float32 `json:"behavior_vector,omitempty"`
 
 	Segment         int       `json:"segment"` // -1: unassigned
 	SegmentDistance float32   `json:"segment_distance"`
@@ -202,6 +213,30 @@ func DecodeProfile(h map[string]string) (*Profile, error) {
 					p.RecentItems[i] = RecentItem{it.I, it.K, time.UnixMilli(it.T).UTC()}
 				}
 			}
+		case f == FieldTerms:
+			var ts []struct {
+				T string  `json:"t"`
+				N float64 `json:"n"`
+			}
+			if err = json.Unmarshal([]byte(v), &ts); err == nil {
+				p.Terms = make([]TermWeight, len(ts))
+				for i, t := range ts {
+					p.Terms[i] = TermWeight{t.T, t.N}
+				}
+			}
+		case f == FieldItemSketch:
+			var is []struct {
+				I string  `json:"i"`
+				N float64 `json:"n"`
+			}
+			if err = json.Unmarshal([]byte(v), &is); err == nil {
+				p.ItemSketch = make([]ItemWeight, len(is))
+				for i, it := range is {
+					p.ItemSketch[i] = ItemWeight{it.I, it.N}
+				}
+			}
+		case f == FieldBehaviorVector:
+			p.BehaviorVector, err = DecodeVectorF16([]byte(v))
 		case f == FieldSegment:
 			p.Segment, err = strconv.Atoi(v)
 		case f == FieldSegmentDist:

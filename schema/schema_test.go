@@ -31,6 +31,7 @@ func keyPatterns() map[string]string {
 		"ItemCooccurKey":      schema.ItemCooccurKey(pf, item),
 		"ItemPopularityKey":   schema.ItemPopularityKey(pf),
 		"LagTableKey":         schema.LagTableKey(pf, group),
+		"DFKey":               schema.DFKey(pf),
 	}
 }
 

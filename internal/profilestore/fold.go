@@ -145,6 +145,7 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 			}
 			return res, fmt.Errorf("profilestore: fold: write %d profiles: %w", len(writes), err)
 		}
+		df := map[string]int64{}
 		for i, w := range writes {
 			v := results[i]
 			switch {
@@ -159,6 +160,9 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				pending = append(pending, w.u)
 			default:
 				w.next.Version = v
+				for f, n := range w.ch.df {
+					df[f] += n
+				}
 				res.Applied += w.applied
 				res.duplicates(w.dups)
 				// Read everything online needs before the profile goes back into the cache,
@@ -175,8 +179,31 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				s.cache.put(w.u.pseudonym, w.next)
 			}
 		}
+		if err := s.countDF(ctx, df); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
+}
+
+// countDF adds the counts of what entered the sketches of written profiles to the global
+// document-frequency hash (schema.DFKey), one HINCRBY per field in one pipeline. It runs after
+// the profile writes and is not part of their atomic step: a crash in between loses these
+// counts (a redelivery is a duplicate and counts nothing), so document frequencies may be
+// slightly low, never counted twice for one event.
+func (s *Store) countDF(ctx context.Context, df map[string]int64) error {
+	if len(df) == 0 {
+		return nil
+	}
+	pipe := s.rdb.Pipeline()
+	key := schema.DFKey(s.opts.Prefix)
+	for f, n := range df {
+		pipe.HIncrBy(ctx, key, f, n)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("profilestore: fold: document frequencies: %w", err)
+	}
+	return nil
 }
 
 // mergeSameUser merges batches of the same pseudonym (a batch redirected from a moved profile
@@ -289,8 +316,12 @@ type change struct {
 	kinds [len(event.Kinds) + 1]int64
 	// vec, cats and items are set when the (in place updated) vectors, categories or recent
 	// items changed; wm lists the watermarks that moved.
-	vec, cats, items bool
-	wm               []string
+	vec, cats, items    bool
+	terms, bitems, bvec bool
+	wm                  []string
+	// df counts what entered a sketch (schema.DFKey fields), added to the global
+	// document-frequency hash once the write succeeded.
+	df map[string]int64
 }
 
 // apply folds u's events into u.base in place (a new profile when u.base is nil) and returns
@@ -316,6 +347,7 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *ch
 	ch = &change{}
 	if u.base == nil {
 		ch.isNew = true
+		ch.countDF(schema.DFUsers)
 		next = &schema.Profile{
 			Pseudonym:  u.pseudonym,
 			Schema:     schema.Version,
@@ -361,6 +393,10 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *ch
 	}
 	if next.DecayedF16 && ch.vec {
 		roundF16(next.DecayedMean) // what is stored is what stays in memory
+	}
+	if ch.bvec {
+		keepInF16Range(next.BehaviorVector)
+		roundF16(next.BehaviorVector) // stored as float16
 	}
 	next.UpdatedAt = now
 	return next, ch, applied, dups
@@ -416,6 +452,7 @@ func (s *Store) foldOne(p *schema.Profile, e *event.Event, ch *change) {
 			p.Categories[i].Count *= f
 		}
 		ch.cats = ch.cats || (len(p.Categories) > 0 && f != 1)
+		decaySketches(p, f, ch)
 		p.DecayedAt = ts
 	default:
 		c = schema.DecayFactorBetween(ts, p.DecayedAt, p.HalfLife)
@@ -423,9 +460,12 @@ func (s *Store) foldOne(p *schema.Profile, e *event.Event, ch *change) {
 	dw := w * c
 	p.Activity += dw
 	if e.Category != "" {
-		s.addCategory(p, e.Category, dw)
+		if s.addCategory(p, e.Category, dw) {
+			ch.countDF(schema.DFCategoryPrefix + e.Category)
+		}
 		ch.cats = true
 	}
+	s.foldSketches(p, e, dw, ch)
 	if len(e.Vector) > 0 {
 		ch.vec = true
 		if p.Vector == nil {
@@ -456,12 +496,15 @@ func meanUpdate(mean, x []float32, a float64) {
 	}
 }
 
-func (s *Store) addCategory(p *schema.Profile, cat string, w float64) {
+// addCategory adds w to category cat of p; it reports whether cat entered the kept list (was
+// absent and is kept).
+func (s *Store) addCategory(p *schema.Profile, cat string, w float64) bool {
 	i := 0
 	for i < len(p.Categories) && p.Categories[i].Category != cat {
 		i++
 	}
-	if i == len(p.Categories) {
+	entered := i == len(p.Categories)
+	if entered {
 		p.Categories = append(p.Categories, schema.CategoryCount{Category: cat})
 	}
 	p.Categories[i].Count += w
@@ -471,7 +514,9 @@ func (s *Store) addCategory(p *schema.Profile, cat string, w float64) {
 	}
 	if keep := 2 * s.opts.TopCategories; len(p.Categories) > keep {
 		p.Categories = p.Categories[:keep]
+		return entered && i < keep
 	}
+	return entered
 }
 
 func catBefore(a, b schema.CategoryCount) bool {

@@ -233,6 +233,7 @@ func (s *Store) merge(dst, src *schema.Profile, to string) *schema.Profile {
 	if keep := 2 * s.opts.TopCategories; len(m.Categories) > keep {
 		m.Categories = m.Categories[:keep]
 	}
+	s.mergeSketches(m, src, fm, fs)
 	if src.ModelID == s.opts.ModelID && src.Dim == s.opts.Dim && src.Vector != nil {
 		if m.Vector == nil {
 			m.Vector = make([]float32, s.opts.Dim)

@@ -30,6 +30,11 @@ func cloneProfile(p *schema.Profile) *schema.Profile {
 	}
 	q.Categories = append([]schema.CategoryCount(nil), p.Categories...)
 	q.RecentItems = append([]schema.RecentItem(nil), p.RecentItems...)
+	q.Terms = append([]schema.TermWeight(nil), p.Terms...)
+	q.ItemSketch = append([]schema.ItemWeight(nil), p.ItemSketch...)
+	if p.BehaviorVector != nil {
+		q.BehaviorVector = append([]float32(nil), p.BehaviorVector...)
+	}
 	q.Watermarks = make(map[string]int64, len(p.Watermarks))
 	for k, v := range p.Watermarks {
 		q.Watermarks[k] = v
@@ -145,6 +150,15 @@ func encodeFields(p, base *schema.Profile) []interface{} {
 	if (nb && len(p.RecentItems) > 0) || (!nb && !sameItems(base.RecentItems, p.RecentItems)) {
 		add(schema.FieldRecentItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
 	}
+	if (nb && len(p.Terms) > 0) || (!nb && !sameTerms(base.Terms, p.Terms)) {
+		a = append(a, schema.FieldTerms, appendTermsJSON(make([]byte, 0, 2+24*len(p.Terms)), p.Terms))
+	}
+	if (nb && len(p.ItemSketch) > 0) || (!nb && !sameItemSketch(base.ItemSketch, p.ItemSketch)) {
+		a = append(a, schema.FieldItemSketch, appendItemSketchJSON(make([]byte, 0, 2+24*len(p.ItemSketch)), p.ItemSketch))
+	}
+	if (nb && p.BehaviorVector != nil) || (!nb && !sameVector(base.BehaviorVector, p.BehaviorVector)) {
+		a = append(a, schema.FieldBehaviorVector, schema.EncodeVectorF16(p.BehaviorVector))
+	}
 	keys := make([]string, 0, 4)
 	for k, v := range p.Watermarks {
 		if nb {
@@ -229,6 +243,15 @@ func encodeChanges(p *schema.Profile, ch *change) []interface{} {
 	}
 	if ch.items {
 		add(schema.FieldRecentItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
+	}
+	if ch.terms {
+		add(schema.FieldTerms, appendTermsJSON(make([]byte, 0, 2+24*len(p.Terms)), p.Terms))
+	}
+	if ch.bitems {
+		add(schema.FieldItemSketch, appendItemSketchJSON(make([]byte, 0, 2+24*len(p.ItemSketch)), p.ItemSketch))
+	}
+	if ch.bvec {
+		add(schema.FieldBehaviorVector, schema.EncodeVectorF16(p.BehaviorVector))
 	}
 	for _, k := range ch.wm {
 		add(schema.FieldWatermarkPfx+k, fmtInt(p.Watermarks[k]))

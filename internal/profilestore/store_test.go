@@ -54,6 +54,8 @@ func unitVec(r *rand.Rand) []float32 {
 // genEvents makes n events of nUsers users over nParts partitions of topic "t", offsets in
 // order per partition, about half of them with a vector.
 func genEvents(seed int64, n, nUsers, nParts int) []event.Event {
+	words := []string{"battery", "screen", "novel", "garden", "guitar", "coffee", "puzzle", "lamp", "shoes", "tent"}
+	rw := rand.New(rand.NewSource(seed + 1)) // texts: a stream of their own, so the other fields are as before
 	r := rand.New(rand.NewSource(seed))
 	offs := make([]int64, nParts)
 	cats := []string{"books", "music", "toys", "food", "garden"}
@@ -74,6 +76,9 @@ func genEvents(seed int64, n, nUsers, nParts int) []event.Event {
 		}
 		if e.Kind == event.KindReview {
 			e.Rating = float32(1 + r.Intn(5))
+			e.Text = words[rw.Intn(len(words))] + " " + words[rw.Intn(len(words))] + " " + words[rw.Intn(len(words))]
+		} else if rw.Intn(3) == 0 {
+			e.ItemTitle = words[rw.Intn(len(words))] + " 手机"
 		}
 		evs[i] = e
 	}
@@ -148,6 +153,7 @@ func sameProfiles(t testing.TB, want, got map[string]*schema.Profile) {
 				}
 			}
 		}
+		sameSketches(t, k, w, g)
 		for p, wm := range w.Watermarks {
 			if g.Watermarks[p] != wm {
 				t.Fatalf("profile %s: watermark %s want %d got %d", k, p, wm, g.Watermarks[p])
@@ -304,5 +310,61 @@ func TestRejected(t *testing.T) {
 				t.Fatalf("%+v", r)
 			}
 		})
+	}
+}
+
+// sameSketches compares the interest sketches and the behavioural vector of two profiles (the
+// tests keep fewer distinct terms and items than the sketches hold, so nothing is evicted and
+// the result does not depend on folding order, up to float32 rounding).
+func sameSketches(t testing.TB, k string, w, g *schema.Profile) {
+	t.Helper()
+	close := func(a, b float64) bool { return math.Abs(a-b) <= 1e-4*math.Max(1, math.Abs(a)) }
+	wt, gt := map[string]float64{}, map[string]float64{}
+	for _, x := range w.Terms {
+		wt[x.Term] = x.Weight
+	}
+	for _, x := range g.Terms {
+		gt[x.Term] = x.Weight
+	}
+	if len(wt) != len(gt) {
+		t.Fatalf("profile %s: terms %v, want %v", k, g.Terms, w.Terms)
+	}
+	for term, x := range wt {
+		if !close(x, gt[term]) {
+			t.Fatalf("profile %s: term %s weight %v, want %v", k, term, gt[term], x)
+		}
+	}
+	wi, gi := map[string]float64{}, map[string]float64{}
+	for _, x := range w.ItemSketch {
+		wi[x.ItemID] = x.Weight
+	}
+	for _, x := range g.ItemSketch {
+		gi[x.ItemID] = x.Weight
+	}
+	full := len(wi) == 16 // the default TopItems: entries may have been evicted, in an order-dependent way
+	if len(wi) != len(gi) {
+		t.Fatalf("profile %s: item sketch %v, want %v", k, g.ItemSketch, w.ItemSketch)
+	}
+	for id, x := range wi {
+		if full {
+			break // an entry evicted and seen again restarts from a small weight: order-dependent
+		}
+		if !close(x, gi[id]) {
+			t.Fatalf("profile %s: item %s weight %v, want %v", k, id, gi[id], x)
+		}
+	}
+	if len(w.BehaviorVector) != len(g.BehaviorVector) {
+		t.Fatalf("profile %s: bvec length %d, want %d", k, len(g.BehaviorVector), len(w.BehaviorVector))
+	}
+	// float16 sums, rounded after every fold: they differ in the last places depending on the
+	// folding order, so compare the norm of the difference with the norm.
+	var dd, nn float64
+	for i := range w.BehaviorVector {
+		d := float64(w.BehaviorVector[i] - g.BehaviorVector[i])
+		dd += d * d
+		nn += float64(w.BehaviorVector[i]) * float64(w.BehaviorVector[i])
+	}
+	if dd > 1e-4*nn {
+		t.Fatalf("profile %s: bvec %v, want %v", k, g.BehaviorVector, w.BehaviorVector)
 	}
 }
