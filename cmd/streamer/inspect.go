@@ -73,12 +73,20 @@ or the profile as JSON with --json (schema in docs/schema.md).`)
 	if err != nil {
 		return err
 	}
+	now := time.Now()
+	in, err := r.Interests(ctx, p, now, 10)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+		return enc.Encode(struct {
+			*reader.Profile
+			Interests reader.Interests `json:"interests"`
+		}{p, in})
 	}
-	downstream.WriteProfile(stdout, p, time.Now())
+	downstream.WriteProfile(stdout, p, in, now)
 	return nil
 }
 
