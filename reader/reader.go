@@ -13,10 +13,14 @@
 // them to any "now", so a user who went quiet fades without any write.
 //
 // Similar finds the k users with the most similar lifetime mean embedding, and Nearest the k
-// nearest to any query vector (look-alike audiences use it with a seed centroid), by brute force
-// over all profiles (a SCAN of every node): O(users x dim) per call, fine for offline jobs and up to about
-// 10^5 users, too slow for online serving at scale, where a RediSearch vector index over the
-// "vec" field (FLOAT32 blob, COSINE) does the same job.
+// nearest to any query vector (look-alike audiences use it with a seed centroid). By default
+// they use the segments of internal/online as an index (index.go): the query is compared with
+// the segment centroids, and only the members of the Options.NearestProbes nearest segments are
+// fetched and scored, exactly as the full scan scores them. That costs O(users x probes / k)
+// instead of O(users); it misses the true neighbours that sit in segments not probed (recall
+// below 1, measured by `make bench`) and users not yet in any segment. Exact (per query) or
+// a negative NearestProbes scans every profile instead (a SCAN of every node): O(users x dim)
+// per call, always exact. Without centroids the scan is used.
 package reader
 
 import (
@@ -48,12 +52,20 @@ type Options struct {
 	// ScanCount is the COUNT hint of the SCAN that Scan, Similar and Nearest run. Default 1000: larger pages mean
 	// fewer round trips and more memory per page.
 	ScanCount int64
+	// NearestProbes is how many segments Nearest and Similar probe through the segment index:
+	// the candidates are the members of the NearestProbes segments whose centroids are most
+	// similar to the query. More probes find more of the true nearest users (recall) and cost
+	// proportionally more profiles fetched. 0 means DefaultNearestProbes; a negative value turns
+	// the index off (every query scans every profile, exact and O(users)). A query's Probes or
+	// Exact option overrides it.
+	NearestProbes int
 }
 
 // Reader reads profiles and segments. It is safe for concurrent use.
 type Reader struct {
 	rdb  redis.UniversalClient
 	opts Options
+	cent centroidCache // the segment centroids of the index (index.go)
 }
 
 // New returns a Reader on client (a *redis.Client, *redis.ClusterClient or *redis.Ring).
@@ -66,6 +78,9 @@ func New(client redis.UniversalClient, opts Options) (*Reader, error) {
 	}
 	if opts.ScanCount <= 0 {
 		opts.ScanCount = 1000
+	}
+	if opts.NearestProbes == 0 {
+		opts.NearestProbes = DefaultNearestProbes
 	}
 	return &Reader{rdb: client, opts: opts}, nil
 }
@@ -135,9 +150,9 @@ type Neighbor struct {
 
 // Similar returns the k users whose lifetime mean embedding is most similar (cosine) to the given
 // user's, most similar first, excluding the user. Users without text, and users whose vectors
-// come from another encoder model or dimension, are skipped. The cost is a full SCAN of the
-// keyspace and O(users x dim) arithmetic per call (see the package documentation).
-func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighbor, error) {
+// come from another encoder model or dimension, are skipped. It is Nearest with the user's
+// vector: through the segment index by default, or a full scan (see Nearest and opts).
+func (r *Reader) Similar(ctx context.Context, pseudonym string, k int, opts ...QueryOption) ([]Neighbor, error) {
 	me, err := r.Profile(ctx, pseudonym)
 	if err != nil {
 		return nil, err
@@ -146,7 +161,7 @@ func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighb
 	if q == nil || k <= 0 {
 		return nil, nil
 	}
-	out, err := r.Nearest(ctx, q, me.ModelID, k, func(ps string) bool { return ps == pseudonym })
+	out, err := r.Nearest(ctx, q, me.ModelID, k, func(ps string) bool { return ps == pseudonym }, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("reader: similar to %q: %w", pseudonym, err)
 	}
@@ -156,67 +171,128 @@ func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighb
 // Nearest returns the k users whose lifetime mean embedding is most similar (cosine) to the
 // unit vector q, made by the encoder model, most similar first; skip (may be nil) leaves users
 // out (the query's own users). Users without text, and users whose vectors come from another
-// model or dimension, are skipped. Similar and look-alike audiences are built on it. The cost is
-// a full SCAN of the keyspace (every master of a cluster) and O(users x dim) arithmetic.
-func (r *Reader) Nearest(ctx context.Context, q []float32, model string, k int, skip func(pseudonym string) bool) ([]Neighbor, error) {
+// model or dimension, are skipped. Similar and look-alike audiences are built on it.
+//
+// By default Nearest probes the segment index (index.go): it scores the members of the
+// Options.NearestProbes segments nearest to q, O(users x probes / segments) profiles, and may
+// miss a true neighbour in a segment it did not probe or not yet in any segment. Without
+// segment centroids (before the segmenter initialized, or centroids of another dimension), or
+// when the probes cover every segment, or with the Exact option, it scans every profile (every
+// master of a cluster): O(users x dim), exact. Both paths score a profile the same way
+// (nearestTop).
+func (r *Reader) Nearest(ctx context.Context, q []float32, model string, k int, skip func(pseudonym string) bool, opts ...QueryOption) ([]Neighbor, error) {
 	if len(q) == 0 || k <= 0 {
 		return nil, nil
 	}
-	var mu sync.Mutex
-	h := &neighborHeap{}
-	err := r.eachNode(ctx, func(ctx context.Context, c *redis.Client) error {
-		return r.scanVectors(ctx, c, func(ps, m string, dim int, v []float32) {
-			if m != model || dim != len(q) || len(v) != len(q) || (skip != nil && skip(ps)) {
-				return
-			}
-			sim := cosine(q, v)
-			mu.Lock()
-			defer mu.Unlock()
-			if h.Len() < k {
-				heap.Push(h, Neighbor{ps, sim})
-			} else if less((*h)[0], Neighbor{ps, sim}) {
-				(*h)[0] = Neighbor{ps, sim}
-				heap.Fix(h, 0)
-			}
-		})
-	})
-	if err != nil {
-		return nil, err
+	top := newNearestTop(q, model, k, skip)
+	qo := queryOptions{probes: r.opts.NearestProbes}
+	for _, o := range opts {
+		o(&qo)
 	}
-	out := make([]Neighbor, h.Len())
+	used := false
+	if qo.probes > 0 {
+		var err error
+		if used, err = r.nearestIndexed(ctx, q, qo.probes, top); err != nil {
+			return nil, fmt.Errorf("reader: nearest through segments: %w", err)
+		}
+	}
+	if !used {
+		if err := r.nearestScan(ctx, top.score); err != nil {
+			return nil, fmt.Errorf("reader: nearest: %w", err)
+		}
+	}
+	return top.result(), nil
+}
+
+// nearestTop keeps the k best profiles for a query of Nearest. score is the one place a
+// candidate profile is scored, whichever path found it; it is safe for concurrent use.
+type nearestTop struct {
+	q     []float32
+	model string
+	k     int
+	skip  func(string) bool
+	mu    sync.Mutex
+	h     neighborHeap
+}
+
+func newNearestTop(q []float32, model string, k int, skip func(string) bool) *nearestTop {
+	return &nearestTop{q: q, model: model, k: k, skip: skip}
+}
+
+// score offers one profile (its pseudonym, vector model, dimension and lifetime mean).
+func (t *nearestTop) score(ps, m string, dim int, v []float32) {
+	if m != t.model || dim != len(t.q) || len(v) != len(t.q) || (t.skip != nil && t.skip(ps)) {
+		return
+	}
+	n := Neighbor{ps, cosine(t.q, v)}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.h.Len() < t.k {
+		heap.Push(&t.h, n)
+	} else if less(t.h[0], n) {
+		t.h[0] = n
+		heap.Fix(&t.h, 0)
+	}
+}
+
+// full reports whether k profiles have been kept.
+func (t *nearestTop) full() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.h.Len() >= t.k
+}
+
+// result returns the kept profiles, most similar first (it empties the top).
+func (t *nearestTop) result() []Neighbor {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]Neighbor, t.h.Len())
 	for i := len(out) - 1; i >= 0; i-- {
-		out[i] = heap.Pop(h).(Neighbor)
+		out[i] = heap.Pop(&t.h).(Neighbor)
 	}
-	return out, nil
+	return out
+}
+
+// nearestScan is the exact path of Nearest: every profile of every node, scored by score.
+func (r *Reader) nearestScan(ctx context.Context, score func(ps, model string, dim int, v []float32)) error {
+	return r.eachNode(ctx, func(ctx context.Context, c *redis.Client) error {
+		return r.scanVectors(ctx, c, score)
+	})
 }
 
 func (r *Reader) scanVectors(ctx context.Context, c *redis.Client, fn func(ps, model string, dim int, v []float32)) error {
 	return r.scanKeys(ctx, c, func(keys []string) error {
-		pipe := c.Pipeline()
-		cmds := make([]*redis.SliceCmd, len(keys))
-		for i, k := range keys {
-			cmds[i] = pipe.HMGet(ctx, k, schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return err
-		}
-		for i, k := range keys {
-			vals := cmds[i].Val()
-			if len(vals) != 4 || vals[3] != nil {
-				continue
-			}
-			vs, _ := vals[0].(string)
-			model, _ := vals[1].(string)
-			ds, _ := vals[2].(string)
-			dim, _ := strconv.Atoi(ds)
-			v, err := schema.DecodeVector([]byte(vs))
-			if err != nil || v == nil {
-				continue
-			}
-			fn(schema.PseudonymFromProfileKey(r.opts.Prefix, k), model, dim, v)
-		}
-		return nil
+		return r.fetchVectors(ctx, c.Pipeline(), keys, fn)
 	})
+}
+
+// fetchVectors reads the lifetime mean vector, model and dimension of the profiles keys in one
+// pipeline and calls fn for each profile that has a vector (not for absent or moved profiles).
+// Both paths of Nearest read vectors here.
+func (r *Reader) fetchVectors(ctx context.Context, pipe redis.Pipeliner, keys []string, fn func(ps, model string, dim int, v []float32)) error {
+	cmds := make([]*redis.SliceCmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = pipe.HMGet(ctx, k, schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return err
+	}
+	for i, k := range keys {
+		vals := cmds[i].Val()
+		if len(vals) != 4 || vals[3] != nil {
+			continue
+		}
+		vs, _ := vals[0].(string)
+		model, _ := vals[1].(string)
+		ds, _ := vals[2].(string)
+		dim, _ := strconv.Atoi(ds)
+		v, err := schema.DecodeVector([]byte(vs))
+		if err != nil || v == nil {
+			continue
+		}
+		fn(schema.PseudonymFromProfileKey(r.opts.Prefix, k), model, dim, v)
+	}
+	return nil
 }
 
 // neighborHeap is a min-heap by similarity (ties: larger pseudonym first out), so the root is the
