@@ -64,8 +64,12 @@ lint:
 	@GO=$(GO) scripts/lint.sh
 
 ## bench: performance figures, each as a ratio against a reference measured in the same run.
+## LOOKALIKE_PROFILES: profiles of the query benchmark (default 1M, ~3 GB of RAM between Redis and
+## the benchmark; e.g. 20000 for a quick run).
+LOOKALIKE_PROFILES ?= 1000000
 bench: deps
 	$(GO) run ./cmd/storebench
+	$(GO) run ./cmd/lookalikebench -profiles $(LOOKALIKE_PROFILES)
 	$(GO) run ./cmd/encbench
 
 ## chaos: 54k+ events, >= 10 SIGKILLs of the worker, a second worker joining and leaving, and
