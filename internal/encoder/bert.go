@@ -46,20 +46,20 @@ type bert struct {
 	Word, Pos, TokType   *nn.Param
 	EmbNorm              *layerNorm
 	Layers               []*bertLayer
-	act                  func([]float32)
+	act                  func(isa, []float32)
 	eps                  float32
 	headDim, numHeads    int
 	hidden, intermediate int
 }
 
-func activation(name string) (func([]float32), error) {
+func activation(name string) (func(isa, []float32), error) {
 	switch name {
 	case "gelu":
 		return geluErfRows, nil
 	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
-		return geluTanh, nil
+		return func(_ isa, xs []float32) { geluTanh(xs) }, nil
 	case "relu":
-		return relu, nil
+		return func(_ isa, xs []float32) { relu(xs) }, nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnsupportedAct, name)
 }
@@ -165,7 +165,7 @@ func grow(s []float32, n int) []float32 {
 // forward runs the bucket of sequences ids (each padded to length T, lens[i] real tokens) and
 // returns the last hidden states, B*T rows of H values (rows past a sequence's length are
 // unspecified).
-func (m *bert) forward(ids [][]int32, lens []int, T int, threads int, ws *workspace) []float32 {
+func (m *bert) forward(is isa, ids [][]int32, lens []int, T int, threads int, ws *workspace) []float32 {
 	B, H, I := len(ids), m.hidden, m.intermediate
 	M := B * T
 	ws.x = grow(ws.x, M*H)
@@ -193,28 +193,28 @@ func (m *bert) forward(ids [][]int32, lens []int, T int, threads int, ws *worksp
 	})
 
 	for _, L := range m.Layers {
-		m.linearInto(L.Query, x, ws.q, M, threads)
-		m.linearInto(L.Key, x, ws.k, M, threads)
-		m.linearInto(L.Value, x, ws.v, M, threads)
-		m.attention(ws, B, T, lens, threads)
-		m.linearInto(L.AttnOut, ws.ctx, ws.tmp, M, threads)
+		m.linearInto(is, L.Query, x, ws.q, M, threads)
+		m.linearInto(is, L.Key, x, ws.k, M, threads)
+		m.linearInto(is, L.Value, x, ws.v, M, threads)
+		m.attention(is, ws, B, T, lens, threads)
+		m.linearInto(is, L.AttnOut, ws.ctx, ws.tmp, M, threads)
 		addNorm(x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
-		m.linearInto(L.Intermediate, x, ws.inter, M, threads)
-		parallelRows(M, threads, func(r0, r1 int) { m.act(ws.inter[r0*I : r1*I]) })
-		m.linearInto(L.Output, ws.inter, ws.tmp, M, threads)
+		m.linearInto(is, L.Intermediate, x, ws.inter, M, threads)
+		parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
+		m.linearInto(is, L.Output, ws.inter, ws.tmp, M, threads)
 		addNorm(x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
 	}
 	return x
 }
 
 // linearInto computes out = in W^T + b for M rows.
-func (m *bert) linearInto(l *linear, in, out []float32, M, threads int) {
-	sgemmNT(M, l.out, l.in, in, l.in, raw(l.W), l.in, out, l.out, raw(l.B), threads)
+func (m *bert) linearInto(is isa, l *linear, in, out []float32, M, threads int) {
+	sgemmNT(is, M, l.out, l.in, in, l.in, raw(l.W), l.in, out, l.out, raw(l.B), threads)
 }
 
 // attention computes the masked multi-head self-attention context of every real token,
 // one (sequence, head) pair per task.
-func (m *bert) attention(ws *workspace, B, T int, lens []int, threads int) {
+func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads int) {
 	H, d, nh := m.hidden, m.headDim, m.numHeads
 	scale := float32(1 / math.Sqrt(float64(d)))
 	tasks := B * nh
@@ -245,9 +245,9 @@ func (m *bert) attention(ws *workspace, B, T int, lens []int, threads int) {
 				s := sc[:n*n]
 				// scores = Q K^T over real tokens only: padded keys get probability 0 and
 				// padded queries are never read.
-				attnNT(n, n, d, q, H, k, H, s, n)
-				softmaxRows(s, n, n, scale)
-				sgemmNNSmall(n, d, n, s, n, v, H, ctx, H)
+				attnNT(is, n, n, d, q, H, k, H, s, n)
+				softmaxRows(is, s, n, n, scale)
+				sgemmNNSmall(is, n, d, n, s, n, v, H, ctx, H)
 			}
 		}(ws.scores[w])
 	}

@@ -58,6 +58,11 @@ type Options struct {
 	// small; larger batches give bigger matrix products (faster per text) but more memory
 	// (about BatchSize * MaxLength * intermediate_size * 4 bytes of activations).
 	BatchSize int
+	// Kernel forces the matrix kernels' instruction set: "avx512", "avx2" or "generic"; ""
+	// or "auto" (the default) is the best this CPU has (CPUID). A set the CPU lacks is
+	// ErrUnsupportedKernel. For tests and benchmarks; every set gives the same vectors to
+	// float32 rounding.
+	Kernel string
 }
 
 // Model is a loaded BERT-family encoder. It implements Encoder and is safe for concurrent use.
@@ -65,6 +70,7 @@ type Model struct {
 	tok    *Tokenizer
 	net    *bert
 	opts   Options
+	isa    isa
 	maxLen int
 	id     string
 	wsPool sync.Pool
@@ -174,7 +180,10 @@ func load(fsys fs.FS, name string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := newModel(name+"@"+hex.EncodeToString(h.Sum(nil))[:8], cfg, tok, net, folder.apply(opts))
+	m, err := newModel(name+"@"+hex.EncodeToString(h.Sum(nil))[:8], cfg, tok, net, folder.apply(opts))
+	if err != nil {
+		return nil, err
+	}
 	m.folder = folder
 	return m, nil
 }
@@ -348,7 +357,7 @@ func (m *Model) run(ctx context.Context, texts []string, emit func(i int, hidden
 			}
 			bids[j] = row
 		}
-		hidden := m.net.forward(bids, lens, T, m.opts.Threads, ws)
+		hidden := m.net.forward(m.isa, bids, lens, T, m.opts.Threads, ws)
 		for j, i := range bucket {
 			emit(i, hidden[j*T*H:(j+1)*T*H], lens[j])
 		}
@@ -393,10 +402,13 @@ func normalize(v []float32) {
 }
 
 // WithOptions returns a model sharing m's weights and tokenizer with other options (for
-// example another thread count or token limit). It never fails today; the error is kept for
-// options that may need validation.
+// example another thread count or token limit). It fails for options the CPU cannot run
+// (Options.Kernel).
 func (m *Model) WithOptions(opts Options) (*Model, error) {
-	n := newModel(m.id, m.cfg, m.tok, m.net, m.folder.apply(opts))
+	n, err := newModel(m.id, m.cfg, m.tok, m.net, m.folder.apply(opts))
+	if err != nil {
+		return nil, err
+	}
 	n.folder = m.folder
 	return n, nil
 }

@@ -393,7 +393,7 @@ func TestGemm(t *testing.T) {
 		}
 		return s
 	}
-	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 7}, {4, 4, 4}, {17, 33, 65}, {64, 96, 40}, {130, 7, 3}, {13, 37, 600}, {100, 48, 520}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 7}, {4, 4, 4}, {17, 33, 65}, {64, 96, 40}, {130, 7, 3}, {13, 37, 600}, {100, 48, 520}, {12, 32, 1}, {25, 70, 300}, {200, 100, 600}} {
 		m, n, k := sz[0], sz[1], sz[2]
 		a, b := fill(m*k), fill(n*k)
 		want := make([]float32, m*n)
@@ -407,12 +407,14 @@ func TestGemm(t *testing.T) {
 			}
 		}
 		for _, th := range []int{1, 3} {
-			c := fill(m * n) // garbage: the kernel must overwrite
-			sgemmNT(m, n, k, a, k, b, k, c, n, nil, th)
-			if d := maxAbsDiff(c, want); d > 1e-4 {
-				t.Errorf("sgemmNT %v threads %d: diff %g", sz, th, d)
+			for is := isaGeneric; is <= bestISA(); is++ {
+				c := fill(m * n) // garbage: the kernel must overwrite
+				sgemmNT(is, m, n, k, a, k, b, k, c, n, nil, th)
+				if d := maxAbsDiff(c, want); d > 1e-4 {
+					t.Errorf("sgemmNT %s %v threads %d: diff %g", is, sz, th, d)
+				}
 			}
-			c = fill(m * n)
+			c := fill(m * n)
 			goSgemmNT(m, n, k, a, k, b, k, c, n)
 			if d := maxAbsDiff(c, want); d > 1e-4 {
 				t.Errorf("goSgemmNT %v: diff %g", sz, d)
@@ -425,11 +427,16 @@ func TestGemm(t *testing.T) {
 				bt[p*n+j] = b[j*k+p]
 			}
 		}
-		for name, f := range map[string]func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int){"go": goSgemmNN, Backend: sgemmNNSmall} {
+		c := fill(m * n)
+		goSgemmNN(m, n, k, a, k, bt, n, c, n)
+		if d := maxAbsDiff(c, want); d > 1e-4 {
+			t.Errorf("NN go %v: diff %g", sz, d)
+		}
+		for is := isaGeneric; is <= bestISA(); is++ {
 			c := fill(m * n)
-			f(m, n, k, a, k, bt, n, c, n)
+			sgemmNNSmall(is, m, n, k, a, k, bt, n, c, n)
 			if d := maxAbsDiff(c, want); d > 1e-4 {
-				t.Errorf("NN %s %v: diff %g", name, sz, d)
+				t.Errorf("NN %s %s %v: diff %g", Backend, is, sz, d)
 			}
 		}
 	}
@@ -587,24 +594,30 @@ func TestDefaultModelMatchesPyTorch(t *testing.T) {
 	if len(ref.Cases) < 10 {
 		t.Fatalf("reference has %d cases, want >= 10", len(ref.Cases))
 	}
-	m, err := LoadDefault(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	texts := make([]string, len(ref.Cases))
 	for i, c := range ref.Cases {
 		texts[i] = c.Text
 	}
-	vecs, err := m.Encode(context.Background(), texts)
-	if err != nil {
-		t.Fatal(err)
+	// Every kernel level this CPU runs, forced in turn, matches the reference.
+	for is := isaGeneric; is <= bestISA(); is++ {
+		m, err := LoadDefault(Options{Kernel: is.String()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vecs, err := m.Encode(context.Background(), texts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range ref.Cases {
+			if ids := m.Tokenizer().Tokenize(c.Text, m.MaxLength()); !equalIDs(ids, c.IDs) {
+				t.Errorf("case %d: ids %v, want %v", i, ids, c.IDs)
+			}
+			if d := maxAbsDiff(vecs[i], c.Pooled); d > 1e-4 {
+				t.Errorf("%s: case %d %.30q: pooled vector differs by %.2e", is, i, c.Text, d)
+			}
+		}
 	}
-	for i, c := range ref.Cases {
-		if ids := m.Tokenizer().Tokenize(c.Text, m.MaxLength()); !equalIDs(ids, c.IDs) {
-			t.Errorf("case %d: ids %v, want %v", i, ids, c.IDs)
-		}
-		if d := maxAbsDiff(vecs[i], c.Pooled); d > 1e-4 {
-			t.Errorf("case %d %.30q: pooled vector differs by %.2e", i, c.Text, d)
-		}
+	if _, err := LoadDefault(Options{Kernel: "avx1024"}); !errors.Is(err, ErrUnsupportedKernel) {
+		t.Errorf("Kernel avx1024: err %v, want ErrUnsupportedKernel", err)
 	}
 }

@@ -68,11 +68,15 @@ func NewRandom(cfg Config, tok *Tokenizer, seed uint64, opts Options) (*Model, e
 	if err != nil {
 		return nil, err
 	}
-	return newModel(fmt.Sprintf("random-%d@00000000", seed), cfg, tok, net, opts), nil
+	return newModel(fmt.Sprintf("random-%d@00000000", seed), cfg, tok, net, opts)
 }
 
-func newModel(id string, cfg Config, tok *Tokenizer, net *bert, opts Options) *Model {
-	m := &Model{tok: tok, net: net, cfg: cfg, dim: cfg.HiddenSize, id: id, opts: opts}
+func newModel(id string, cfg Config, tok *Tokenizer, net *bert, opts Options) (*Model, error) {
+	is, err := parseISA(opts.Kernel)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{tok: tok, net: net, cfg: cfg, dim: cfg.HiddenSize, id: id, opts: opts, isa: is}
 	if m.opts.Threads <= 0 {
 		m.opts.Threads = runtime.NumCPU()
 	}
@@ -84,5 +88,5 @@ func newModel(id string, cfg Config, tok *Tokenizer, net *bert, opts Options) *M
 		m.maxLen = max(opts.MaxLength, 2)
 	}
 	m.wsPool.New = func() any { return new(workspace) }
-	return m
+	return m, nil
 }

@@ -15,3 +15,11 @@ func GeluErf(x []float32) int { return 0 }
 
 // ExpSub does nothing off amd64 and returns 0.
 func ExpSub(x []float32, mx float32) int { return 0 }
+
+// HaveAVX512 is false off amd64.
+const HaveAVX512 = false
+
+// Kernel12x32 is not available off amd64.
+func Kernel12x32(k int, ap, bp []float32, c []float32, ldc int, acc int) {
+	panic("simd: Kernel12x32 needs amd64 with AVX-512")
+}

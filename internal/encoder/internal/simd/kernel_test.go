@@ -95,3 +95,45 @@ func TestExpSub(t *testing.T) {
 		}
 	}
 }
+
+func TestKernel12x32(t *testing.T) {
+	if !HaveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	for _, k := range []int{0, 1, 2, 3, 7, 64} {
+		for _, acc := range []int{0, 1} {
+			ldc := 37
+			ap := make([]float32, k*12+1)
+			bp := make([]float32, k*32+1)
+			for i := range ap {
+				ap[i] = float32(i%11) - 5
+			}
+			for i := range bp {
+				bp[i] = float32(i%7) * 0.5
+			}
+			c := make([]float32, 12*ldc)
+			for i := range c {
+				c[i] = 99
+			}
+			Kernel12x32(k, ap, bp, c, ldc, acc)
+			for r := 0; r < 12; r++ {
+				for j := 0; j < ldc; j++ {
+					want := float32(99)
+					if j < 32 {
+						var s float64
+						if acc != 0 {
+							s = 99
+						}
+						for p := 0; p < k; p++ {
+							s += float64(ap[p*12+r]) * float64(bp[p*32+j])
+						}
+						want = float32(s)
+					}
+					if math.Abs(float64(c[r*ldc+j]-want)) > 1e-3 {
+						t.Fatalf("k=%d acc=%d C[%d][%d] = %v, want %v", k, acc, r, j, c[r*ldc+j], want)
+					}
+				}
+			}
+		}
+	}
+}
