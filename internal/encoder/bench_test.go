@@ -22,7 +22,7 @@ func BenchmarkMiniLM6(b *testing.B) {
 		b.Fatal(err)
 	}
 	cfg := Config{HiddenSize: 384, NumHiddenLayers: 6, NumAttentionHeads: 12, IntermediateSize: 1536, MaxPositionEmbeddings: 512}
-	m, err := NewRandom(cfg, tok, 1, Options{Threads: 1, BatchSize: 64, MaxLength: benchLen})
+	base, err := NewRandom(cfg, tok, 1, Options{Threads: 1, BatchSize: 64, MaxLength: benchLen})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -34,13 +34,22 @@ func BenchmarkMiniLM6(b *testing.B) {
 		}
 		texts[i] = sb.String()
 	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := m.Encode(context.Background(), texts); err != nil {
-			b.Fatal(err)
+	for _, prec := range []Precision{PrecisionFP32, PrecisionInt8} {
+		for is := isaAVX2; is <= bestISA(); is++ {
+			m, err := base.WithOptions(Options{Threads: 1, BatchSize: 64, MaxLength: benchLen, Precision: prec, Kernel: is.String()})
+			if err != nil {
+				continue // a precision this CPU lacks
+			}
+			b.Run(string(prec)+"/"+is.String(), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := m.Encode(context.Background(), texts); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "sent/s")
+			})
 		}
 	}
-	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "sent/s")
 }
 
 // BenchmarkGemm measures the matrix product C = A B^T of the two feed-forward shapes of

@@ -50,6 +50,44 @@ type bert struct {
 	eps                  float32
 	headDim, numHeads    int
 	hidden, intermediate int
+
+	// The int8 copies of the Linear layers, made at the first int8 forward pass.
+	q8once sync.Once
+	q8     []qlayer
+}
+
+// qlayer is one encoder layer's Linear layers quantized for the int8 path; Query, Key and
+// Value are one product (their weights stacked), so their shared input is quantized once.
+type qlayer struct {
+	qkv, attnOut, inter, out *qlinear
+}
+
+func (m *bert) quantized() []qlayer {
+	m.q8once.Do(func() {
+		H := m.hidden
+		for _, L := range m.Layers {
+			w := make([]float32, 0, 3*H*H)
+			b := make([]float32, 0, 3*H)
+			for _, l := range []*linear{L.Query, L.Key, L.Value} {
+				w = append(w, raw(l.W)...)
+				b = append(b, raw(l.B)...)
+			}
+			m.q8 = append(m.q8, qlayer{
+				qkv:     quantizeLinear(w, b, 3*H, H),
+				attnOut: quantizeLinear(raw(L.AttnOut.W), raw(L.AttnOut.B), H, H),
+				inter:   quantizeLinear(raw(L.Intermediate.W), raw(L.Intermediate.B), m.intermediate, H),
+				out:     quantizeLinear(raw(L.Output.W), raw(L.Output.B), H, m.intermediate),
+			})
+		}
+	})
+	return m.q8
+}
+
+// plan is how one forward pass computes: the kernels' instruction set and the precision of
+// the Linear layers' products.
+type plan struct {
+	isa  isa
+	prec Precision
 }
 
 func activation(name string) (func(isa, []float32), error) {
@@ -151,7 +189,7 @@ func newBert(cfg Config, w weightSet) (*bert, error) {
 
 // workspace holds the activations of one bucket; reused across layers.
 type workspace struct {
-	x, q, k, v, ctx, tmp, inter []float32
+	x, qkv, ctx, tmp, inter []float32
 	scores                      [][]float32 // one T x T scratch per worker
 }
 
@@ -165,13 +203,16 @@ func grow(s []float32, n int) []float32 {
 // forward runs the bucket of sequences ids (each padded to length T, lens[i] real tokens) and
 // returns the last hidden states, B*T rows of H values (rows past a sequence's length are
 // unspecified).
-func (m *bert) forward(is isa, ids [][]int32, lens []int, T int, threads int, ws *workspace) []float32 {
+func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, ws *workspace) []float32 {
 	B, H, I := len(ids), m.hidden, m.intermediate
 	M := B * T
+	is := pl.isa
+	var q8 []qlayer
+	if pl.prec == PrecisionInt8 {
+		q8 = m.quantized()
+	}
 	ws.x = grow(ws.x, M*H)
-	ws.q = grow(ws.q, M*H)
-	ws.k = grow(ws.k, M*H)
-	ws.v = grow(ws.v, M*H)
+	ws.qkv = grow(ws.qkv, M*3*H)
 	ws.ctx = grow(ws.ctx, M*H)
 	ws.tmp = grow(ws.tmp, M*H)
 	ws.inter = grow(ws.inter, M*I)
@@ -192,24 +233,37 @@ func (m *bert) forward(is isa, ids [][]int32, lens []int, T int, threads int, ws
 		addNormRows(x[r0*H:r1*H], nil, g, be, r1-r0, H, m.eps)
 	})
 
-	for _, L := range m.Layers {
-		m.linearInto(is, L.Query, x, ws.q, M, threads)
-		m.linearInto(is, L.Key, x, ws.k, M, threads)
-		m.linearInto(is, L.Value, x, ws.v, M, threads)
+	for li, L := range m.Layers {
+		// ws.qkv holds Q, K and V side by side: rows of 3H values.
+		if q8 != nil {
+			Q := q8[li]
+			linearI8(Q.qkv, x, M, ws.qkv, 3*H, threads)
+			m.attention(is, ws, B, T, lens, threads)
+			linearI8(Q.attnOut, ws.ctx, M, ws.tmp, H, threads)
+			addNorm(x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
+			linearI8(Q.inter, x, M, ws.inter, I, threads)
+			parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
+			linearI8(Q.out, ws.inter, M, ws.tmp, H, threads)
+			addNorm(x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
+			continue
+		}
+		m.linearInto(is, L.Query, x, ws.qkv, 3*H, M, threads)
+		m.linearInto(is, L.Key, x, ws.qkv[H:], 3*H, M, threads)
+		m.linearInto(is, L.Value, x, ws.qkv[2*H:], 3*H, M, threads)
 		m.attention(is, ws, B, T, lens, threads)
-		m.linearInto(is, L.AttnOut, ws.ctx, ws.tmp, M, threads)
+		m.linearInto(is, L.AttnOut, ws.ctx, ws.tmp, H, M, threads)
 		addNorm(x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
-		m.linearInto(is, L.Intermediate, x, ws.inter, M, threads)
+		m.linearInto(is, L.Intermediate, x, ws.inter, I, M, threads)
 		parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
-		m.linearInto(is, L.Output, ws.inter, ws.tmp, M, threads)
+		m.linearInto(is, L.Output, ws.inter, ws.tmp, H, M, threads)
 		addNorm(x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
 	}
 	return x
 }
 
-// linearInto computes out = in W^T + b for M rows.
-func (m *bert) linearInto(is isa, l *linear, in, out []float32, M, threads int) {
-	sgemmNT(is, M, l.out, l.in, in, l.in, raw(l.W), l.in, out, l.out, raw(l.B), threads)
+// linearInto computes out = in W^T + b for M rows (out rows ldc apart).
+func (m *bert) linearInto(is isa, l *linear, in, out []float32, ldc, M, threads int) {
+	sgemmNT(is, M, l.out, l.in, in, l.in, raw(l.W), l.in, out, ldc, raw(l.B), threads)
 }
 
 // attention computes the masked multi-head self-attention context of every real token,
@@ -240,14 +294,14 @@ func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads in
 			for task := take(); task < tasks; task = take() {
 				b, h := task/nh, task%nh
 				n := lens[b]
-				base := b*T*H + h*d
-				q, k, v, ctx := ws.q[base:], ws.k[base:], ws.v[base:], ws.ctx[base:]
+				base := b*T*3*H + h*d
+				q, k, v, ctx := ws.qkv[base:], ws.qkv[base+H:], ws.qkv[base+2*H:], ws.ctx[b*T*H+h*d:]
 				s := sc[:n*n]
 				// scores = Q K^T over real tokens only: padded keys get probability 0 and
 				// padded queries are never read.
-				attnNT(is, n, n, d, q, H, k, H, s, n)
+				attnNT(is, n, n, d, q, 3*H, k, 3*H, s, n)
 				softmaxRows(is, s, n, n, scale)
-				sgemmNNSmall(is, n, d, n, s, n, v, H, ctx, H)
+				sgemmNNSmall(is, n, d, n, s, n, v, 3*H, ctx, H)
 			}
 		}(ws.scores[w])
 	}

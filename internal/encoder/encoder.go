@@ -63,6 +63,10 @@ type Options struct {
 	// ErrUnsupportedKernel. For tests and benchmarks; every set gives the same vectors to
 	// float32 rounding.
 	Kernel string
+	// Precision is the number format of the matrix products: PrecisionAuto (default),
+	// PrecisionFP32 or PrecisionInt8. A precision other than float32 gives different
+	// vectors (within the measured cosine), so ModelID names it.
+	Precision Precision
 }
 
 // Model is a loaded BERT-family encoder. It implements Encoder and is safe for concurrent use.
@@ -70,9 +74,10 @@ type Model struct {
 	tok    *Tokenizer
 	net    *bert
 	opts   Options
-	isa    isa
+	pl     plan
 	maxLen int
-	id     string
+	id     string // base id plus the precision suffix
+	base   string // "<name>@<8 hex>"
 	wsPool sync.Pool
 	cfg    Config
 	dim    int
@@ -291,7 +296,10 @@ func loadTokenizer(fsys fs.FS) (*Tokenizer, error) {
 // Dim is the length of every vector (the model's hidden size).
 func (m *Model) Dim() int { return m.dim }
 
-// ModelID names the model and its weights: "<name>@<first 8 hex of sha256 of the weights file>".
+// ModelID names the model, its weights and the precision of its vectors:
+// "<name>@<first 8 hex of sha256 of the weights file>" for float32, followed by "+int8" (or
+// another precision's name) otherwise, so that vectors of different precisions are never
+// mixed under one id.
 func (m *Model) ModelID() string { return m.id }
 
 // MaxLength is the effective token limit per text.
@@ -357,7 +365,7 @@ func (m *Model) run(ctx context.Context, texts []string, emit func(i int, hidden
 			}
 			bids[j] = row
 		}
-		hidden := m.net.forward(m.isa, bids, lens, T, m.opts.Threads, ws)
+		hidden := m.net.forward(m.pl, bids, lens, T, m.opts.Threads, ws)
 		for j, i := range bucket {
 			emit(i, hidden[j*T*H:(j+1)*T*H], lens[j])
 		}
@@ -405,7 +413,7 @@ func normalize(v []float32) {
 // example another thread count or token limit). It fails for options the CPU cannot run
 // (Options.Kernel).
 func (m *Model) WithOptions(opts Options) (*Model, error) {
-	n, err := newModel(m.id, m.cfg, m.tok, m.net, m.folder.apply(opts))
+	n, err := newModel(m.base, m.cfg, m.tok, m.net, m.folder.apply(opts))
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,15 @@ func newModel(id string, cfg Config, tok *Tokenizer, net *bert, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{tok: tok, net: net, cfg: cfg, dim: cfg.HiddenSize, id: id, opts: opts, isa: is}
+	prec, err := parsePrecision(opts.Precision)
+	if err != nil {
+		return nil, err
+	}
+	full := id
+	if prec != PrecisionFP32 {
+		full += "+" + string(prec)
+	}
+	m := &Model{tok: tok, net: net, cfg: cfg, dim: cfg.HiddenSize, id: full, base: id, opts: opts, pl: plan{isa: is, prec: prec}}
 	if m.opts.Threads <= 0 {
 		m.opts.Threads = runtime.NumCPU()
 	}

@@ -23,3 +23,16 @@ const HaveAVX512 = false
 func Kernel12x32(k int, ap, bp []float32, c []float32, ldc int, acc int) {
 	panic("simd: Kernel12x32 needs amd64 with AVX-512")
 }
+
+// HaveVNNI is false off amd64.
+const HaveVNNI = false
+
+// KernelI8 is not available off amd64.
+func KernelI8(groups int, a []int8, lda int, bp []uint8, c []float32, ldc int, rowScale []float32, rowComp []int32, colScale, bias []float32) {
+	panic("simd: KernelI8 needs amd64 with AVX512-VNNI")
+}
+
+// QuantizeRowI8 is not available off amd64.
+func QuantizeRowI8(x []float32, dst []int8) (scale float32, sum int32) {
+	panic("simd: QuantizeRowI8 needs amd64 with AVX-512")
+}

@@ -137,3 +137,80 @@ func TestKernel12x32(t *testing.T) {
 		}
 	}
 }
+
+func TestQuantizeRowI8(t *testing.T) {
+	if !HaveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	x := make([]float32, 48)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i)*0.7)) * 3
+	}
+	x[5] = -4.5 // the largest magnitude, negative
+	q := make([]int8, 48)
+	scale, sum := QuantizeRowI8(x, q)
+	if math.Abs(float64(scale)-4.5/127) > 1e-7 {
+		t.Fatalf("scale %v, want %v", scale, 4.5/127)
+	}
+	var want int32
+	for i, v := range x {
+		w := int8(math.RoundToEven(float64(v / scale)))
+		if d := int(q[i]) - int(w); d < -1 || d > 1 {
+			t.Fatalf("q[%d] = %d, want %d", i, q[i], w)
+		}
+		want += int32(q[i])
+	}
+	if q[5] != -127 || sum != want {
+		t.Fatalf("q[5] %d (want -127), sum %d (want %d)", q[5], sum, want)
+	}
+	if s, n := QuantizeRowI8(make([]float32, 16), q); s != 0 || n != 0 {
+		t.Fatalf("zero row: scale %v sum %d", s, n)
+	}
+}
+
+func TestKernelI8(t *testing.T) {
+	if !HaveVNNI {
+		t.Skip("no AVX512-VNNI on this CPU")
+	}
+	for _, groups := range []int{0, 1, 5, 96} {
+		lda, ldc := 4*groups+3, 35
+		a := make([]int8, 12*lda)
+		for i := range a {
+			a[i] = int8(i*37%255 - 127)
+		}
+		bp := make([]uint8, 128*groups+1)
+		for i := range bp {
+			bp[i] = uint8(i * 53 % 256)
+		}
+		rs, rc := make([]float32, 12), make([]int32, 12)
+		for r := range rs {
+			rs[r] = 0.01 * float32(r+1)
+			rc[r] = int32(r*1000 - 3000)
+		}
+		cs, bias := make([]float32, 32), make([]float32, 32)
+		for j := range cs {
+			cs[j] = 0.5 + float32(j)*0.03
+			bias[j] = float32(j) - 7
+		}
+		c := make([]float32, 12*ldc)
+		for i := range c {
+			c[i] = 99
+		}
+		KernelI8(groups, a, lda, bp, c, ldc, rs, rc, cs, bias)
+		for r := 0; r < 12; r++ {
+			for j := 0; j < ldc; j++ {
+				want := 99.0
+				if j < 32 {
+					var s int64
+					for p := 0; p < 4*groups; p++ {
+						s += int64(a[r*lda+p]) * int64(bp[(p/4)*128+j*4+p%4])
+					}
+					want = float64(float32(s-int64(rc[r]))*cs[j])*float64(rs[r]) + float64(bias[j])
+				}
+				if got := float64(c[r*ldc+j]); math.Abs(got-want) > 1e-4*math.Max(1, math.Abs(want)) {
+					t.Fatalf("groups=%d C[%d][%d] = %v, want %v", groups, r, j, got, want)
+				}
+			}
+		}
+	}
+}

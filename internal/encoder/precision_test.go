@@ -1,0 +1,97 @@
+package encoder
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+// cosine of two vectors (the encoder's are unit length, but do not rely on it).
+func cosine(a, b []float32) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += float64(a[i]) * float64(b[i])
+		aa += float64(a[i]) * float64(a[i])
+		bb += float64(b[i]) * float64(b[i])
+	}
+	return ab / math.Sqrt(aa*bb)
+}
+
+// TestInt8MatchesFP32 encodes the default model's reference texts in int8 (each kernel level
+// forced in turn for attention and the element-wise parts) and checks every pooled vector's
+// cosine to the float32 one, and the model id's precision suffix.
+func TestInt8MatchesFP32(t *testing.T) {
+	if !PrecisionInt8.Supported() {
+		t.Skip("no AVX512-VNNI on this CPU")
+	}
+	texts := referenceTexts(t)
+	ref, err := LoadDefault(Options{Precision: PrecisionFP32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Encode(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, th := range []int{1, 3} {
+		m, err := ref.WithOptions(Options{Precision: PrecisionInt8, Threads: th, BatchSize: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(m.ModelID(), "+int8") || strings.Count(m.ModelID(), "+") != 1 || ref.ModelID() == m.ModelID() {
+			t.Errorf("int8 model id %q (fp32 %q): want one +int8 suffix", m.ModelID(), ref.ModelID())
+		}
+		got, err := m.Encode(context.Background(), texts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst, mean := 1.0, 0.0
+		for i := range got {
+			c := cosine(got[i], want[i])
+			worst = math.Min(worst, c)
+			mean += c / float64(len(got))
+		}
+		t.Logf("int8 threads %d: cosine to fp32 min %.5f mean %.5f over %d texts", th, worst, mean, len(got))
+		if worst < 0.99 {
+			t.Errorf("int8 threads %d: min cosine to fp32 %.5f < 0.99", th, worst)
+		}
+	}
+	if _, err := LoadDefault(Options{Precision: "fp8"}); !errors.Is(err, ErrUnsupportedPrecision) {
+		t.Errorf("precision fp8: err %v, want ErrUnsupportedPrecision", err)
+	}
+}
+
+// referenceTexts are the texts of the committed references (short and mixed-language reviews)
+// plus long texts made by joining them, so that full-length sequences are covered too.
+func referenceTexts(t testing.TB) []string {
+	t.Helper()
+	var texts []string
+	seen := map[string]bool{}
+	for _, f := range []string{"testdata/default-reference.json", "testdata/st-reference-all-minilm-l6-v2.json"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ref struct {
+			Cases []refCase `json:"cases"`
+		}
+		if err := json.Unmarshal(b, &ref); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, c := range ref.Cases {
+			if !seen[c.Text] {
+				seen[c.Text] = true
+				texts = append(texts, c.Text)
+			}
+		}
+	}
+	n := len(texts)
+	for i := 0; i < n; i += 3 {
+		texts = append(texts, strings.Join(append(append([]string(nil), texts[i:]...), texts[:i]...), " "))
+	}
+	return texts
+}
