@@ -190,7 +190,7 @@ func newBert(cfg Config, w weightSet) (*bert, error) {
 // workspace holds the activations of one bucket; reused across layers.
 type workspace struct {
 	x, qkv, ctx, tmp, inter []float32
-	scores                      [][]float32 // one T x T scratch per worker
+	scores                  [][]float32 // one T x T scratch per worker
 }
 
 func grow(s []float32, n int) []float32 {

@@ -66,11 +66,11 @@ func quantizeLinear(W, b []float32, n, k int) *qlinear {
 
 // i8Scratch is one goroutine's buffers for quantized input rows and partial tiles.
 type i8Scratch struct {
-	a     []int8
-	pad   []float32
-	rs    []float32
-	rc    []int32
-	tile  [i8MR * i8NR]float32
+	a    []int8
+	pad  []float32
+	rs   []float32
+	rc   []int32
+	tile [i8MR * i8NR]float32
 }
 
 var i8Pool = sync.Pool{New: func() any { return new(i8Scratch) }}
