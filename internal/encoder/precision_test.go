@@ -2,10 +2,8 @@ package encoder
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"strings"
 	"testing"
 )
@@ -28,7 +26,7 @@ func TestInt8MatchesFP32(t *testing.T) {
 	if !PrecisionInt8.Supported() {
 		t.Skip("no AVX512-VNNI on this CPU")
 	}
-	texts := referenceTexts(t)
+	texts := AgreementTexts()
 	ref, err := LoadDefault(Options{Precision: PrecisionFP32})
 	if err != nil {
 		t.Fatal(err)
@@ -63,35 +61,4 @@ func TestInt8MatchesFP32(t *testing.T) {
 	if _, err := LoadDefault(Options{Precision: "fp8"}); !errors.Is(err, ErrUnsupportedPrecision) {
 		t.Errorf("precision fp8: err %v, want ErrUnsupportedPrecision", err)
 	}
-}
-
-// referenceTexts are the texts of the committed references (short and mixed-language reviews)
-// plus long texts made by joining them, so that full-length sequences are covered too.
-func referenceTexts(t testing.TB) []string {
-	t.Helper()
-	var texts []string
-	seen := map[string]bool{}
-	for _, f := range []string{"testdata/default-reference.json", "testdata/st-reference-all-minilm-l6-v2.json"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ref struct {
-			Cases []refCase `json:"cases"`
-		}
-		if err := json.Unmarshal(b, &ref); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, c := range ref.Cases {
-			if !seen[c.Text] {
-				seen[c.Text] = true
-				texts = append(texts, c.Text)
-			}
-		}
-	}
-	n := len(texts)
-	for i := 0; i < n; i += 3 {
-		texts = append(texts, strings.Join(append(append([]string(nil), texts[i:]...), texts[:i]...), " "))
-	}
-	return texts
 }
