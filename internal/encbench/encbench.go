@@ -100,7 +100,7 @@ func ints(s, flag string) ([]int, error) {
 // precisions are the encoder's precisions this CPU runs, float32 first.
 func precisions() []encoder.Precision {
 	out := []encoder.Precision{encoder.PrecisionFP32}
-	for _, p := range []encoder.Precision{encoder.PrecisionInt8} {
+	for _, p := range []encoder.Precision{encoder.PrecisionBF16, encoder.PrecisionInt8} {
 		if p.Supported() {
 			out = append(out, p)
 		}

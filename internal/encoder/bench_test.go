@@ -34,7 +34,7 @@ func BenchmarkMiniLM6(b *testing.B) {
 		}
 		texts[i] = sb.String()
 	}
-	for _, prec := range []Precision{PrecisionFP32, PrecisionInt8} {
+	for _, prec := range []Precision{PrecisionFP32, PrecisionBF16, PrecisionInt8} {
 		for is := isaAVX2; is <= bestISA(); is++ {
 			m, err := base.WithOptions(Options{Threads: 1, BatchSize: 64, MaxLength: benchLen, Precision: prec, Kernel: is.String()})
 			if err != nil {

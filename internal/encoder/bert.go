@@ -51,19 +51,42 @@ type bert struct {
 	headDim, numHeads    int
 	hidden, intermediate int
 
-	// The int8 copies of the Linear layers, made at the first int8 forward pass.
-	q8once sync.Once
-	q8     []qlayer
+	// The int8 and bf16 copies of the Linear layers, each made at the first forward pass in
+	// its precision.
+	int8Layers, bf16Layers lowLayers
 }
 
-// qlayer is one encoder layer's Linear layers quantized for the int8 path; Query, Key and
-// Value are one product (their weights stacked), so their shared input is quantized once.
+// lowLinear is a Linear layer in a precision below float32: out = in W^T + b for M rows.
+type lowLinear interface {
+	apply(in []float32, M int, out []float32, ldc, threads int)
+}
+
+func (q *qlinear) apply(in []float32, M int, out []float32, ldc, threads int) {
+	linearI8(q, in, M, out, ldc, threads)
+}
+
+func (q *blinear) apply(in []float32, M int, out []float32, ldc, threads int) {
+	linearBF16(q, in, M, out, ldc, threads)
+}
+
+// qlayer is one encoder layer's Linear layers in a lower precision; Query, Key and Value are
+// one product (their weights stacked), so their shared input is converted once.
 type qlayer struct {
-	qkv, attnOut, inter, out *qlinear
+	qkv, attnOut, inter, out lowLinear
 }
 
-func (m *bert) quantized() []qlayer {
-	m.q8once.Do(func() {
+type lowLayers struct {
+	once   sync.Once
+	layers []qlayer
+}
+
+// lowPrecision returns the layers for prec (int8 or bf16), converting them on first use.
+func (m *bert) lowPrecision(prec Precision) []qlayer {
+	ll, conv := &m.int8Layers, func(w, b []float32, n, k int) lowLinear { return quantizeLinear(w, b, n, k) }
+	if prec == PrecisionBF16 {
+		ll, conv = &m.bf16Layers, func(w, b []float32, n, k int) lowLinear { return bf16Linear(w, b, n, k) }
+	}
+	ll.once.Do(func() {
 		H := m.hidden
 		for _, L := range m.Layers {
 			w := make([]float32, 0, 3*H*H)
@@ -72,15 +95,15 @@ func (m *bert) quantized() []qlayer {
 				w = append(w, raw(l.W)...)
 				b = append(b, raw(l.B)...)
 			}
-			m.q8 = append(m.q8, qlayer{
-				qkv:     quantizeLinear(w, b, 3*H, H),
-				attnOut: quantizeLinear(raw(L.AttnOut.W), raw(L.AttnOut.B), H, H),
-				inter:   quantizeLinear(raw(L.Intermediate.W), raw(L.Intermediate.B), m.intermediate, H),
-				out:     quantizeLinear(raw(L.Output.W), raw(L.Output.B), H, m.intermediate),
+			ll.layers = append(ll.layers, qlayer{
+				qkv:     conv(w, b, 3*H, H),
+				attnOut: conv(raw(L.AttnOut.W), raw(L.AttnOut.B), H, H),
+				inter:   conv(raw(L.Intermediate.W), raw(L.Intermediate.B), m.intermediate, H),
+				out:     conv(raw(L.Output.W), raw(L.Output.B), H, m.intermediate),
 			})
 		}
 	})
-	return m.q8
+	return ll.layers
 }
 
 // plan is how one forward pass computes: the kernels' instruction set and the precision of
@@ -207,9 +230,9 @@ func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, w
 	B, H, I := len(ids), m.hidden, m.intermediate
 	M := B * T
 	is := pl.isa
-	var q8 []qlayer
-	if pl.prec == PrecisionInt8 {
-		q8 = m.quantized()
+	var low []qlayer
+	if pl.prec == PrecisionInt8 || pl.prec == PrecisionBF16 {
+		low = m.lowPrecision(pl.prec)
 	}
 	ws.x = grow(ws.x, M*H)
 	ws.qkv = grow(ws.qkv, M*3*H)
@@ -235,15 +258,15 @@ func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, w
 
 	for li, L := range m.Layers {
 		// ws.qkv holds Q, K and V side by side: rows of 3H values.
-		if q8 != nil {
-			Q := q8[li]
-			linearI8(Q.qkv, x, M, ws.qkv, 3*H, threads)
+		if low != nil {
+			Q := low[li]
+			Q.qkv.apply(x, M, ws.qkv, 3*H, threads)
 			m.attention(is, ws, B, T, lens, threads)
-			linearI8(Q.attnOut, ws.ctx, M, ws.tmp, H, threads)
+			Q.attnOut.apply(ws.ctx, M, ws.tmp, H, threads)
 			addNorm(x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
-			linearI8(Q.inter, x, M, ws.inter, I, threads)
+			Q.inter.apply(x, M, ws.inter, I, threads)
 			parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
-			linearI8(Q.out, ws.inter, M, ws.tmp, H, threads)
+			Q.out.apply(ws.inter, M, ws.tmp, H, threads)
 			addNorm(x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
 			continue
 		}

@@ -24,6 +24,9 @@ const (
 	// PrecisionInt8 quantizes weights per output channel (at load) and inputs per row (at run
 	// time) to int8 and multiplies with AVX512-VNNI, accumulating in int32.
 	PrecisionInt8 Precision = "int8"
+	// PrecisionBF16 rounds weights (at load) and inputs (at run time) to bfloat16 and
+	// multiplies with AVX512-BF16, summing in float32.
+	PrecisionBF16 Precision = "bf16"
 )
 
 // AutoPrecision is what PrecisionAuto resolves to on this CPU.
@@ -38,6 +41,8 @@ func (p Precision) Supported() bool {
 		return true
 	case PrecisionInt8:
 		return simd.HaveVNNI
+	case PrecisionBF16:
+		return simd.HaveBF16
 	}
 	return false
 }
@@ -48,9 +53,9 @@ func parsePrecision(p Precision) (Precision, error) {
 		return AutoPrecision(), nil
 	}
 	switch p {
-	case PrecisionFP32, PrecisionInt8:
+	case PrecisionFP32, PrecisionInt8, PrecisionBF16:
 	default:
-		return "", fmt.Errorf("%w: unknown precision %q (auto, fp32, int8)", ErrUnsupportedPrecision, string(p))
+		return "", fmt.Errorf("%w: unknown precision %q (auto, fp32, bf16, int8)", ErrUnsupportedPrecision, string(p))
 	}
 	if !p.Supported() {
 		return "", fmt.Errorf("%w: %q", ErrUnsupportedPrecision, string(p))

@@ -22,9 +22,15 @@ func cosine(a, b []float32) float64 {
 // TestInt8MatchesFP32 encodes the default model's reference texts in int8 (each kernel level
 // forced in turn for attention and the element-wise parts) and checks every pooled vector's
 // cosine to the float32 one, and the model id's precision suffix.
-func TestInt8MatchesFP32(t *testing.T) {
-	if !PrecisionInt8.Supported() {
-		t.Skip("no AVX512-VNNI on this CPU")
+func TestLowPrecisionsMatchFP32(t *testing.T) {
+	for _, p := range []Precision{PrecisionInt8, PrecisionBF16} {
+		t.Run(string(p), func(t *testing.T) { testPrecisionMatchesFP32(t, p) })
+	}
+}
+
+func testPrecisionMatchesFP32(t *testing.T, prec Precision) {
+	if !prec.Supported() {
+		t.Skipf("this CPU does not run %s", prec)
 	}
 	texts := AgreementTexts()
 	ref, err := LoadDefault(Options{Precision: PrecisionFP32})
@@ -36,12 +42,12 @@ func TestInt8MatchesFP32(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, th := range []int{1, 3} {
-		m, err := ref.WithOptions(Options{Precision: PrecisionInt8, Threads: th, BatchSize: 7})
+		m, err := ref.WithOptions(Options{Precision: prec, Threads: th, BatchSize: 7})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasSuffix(m.ModelID(), "+int8") || strings.Count(m.ModelID(), "+") != 1 || ref.ModelID() == m.ModelID() {
-			t.Errorf("int8 model id %q (fp32 %q): want one +int8 suffix", m.ModelID(), ref.ModelID())
+		if !strings.HasSuffix(m.ModelID(), "+"+string(prec)) || strings.Count(m.ModelID(), "+") != 1 || ref.ModelID() == m.ModelID() {
+			t.Errorf("%s model id %q (fp32 %q): want one +%s suffix", prec, m.ModelID(), ref.ModelID(), prec)
 		}
 		got, err := m.Encode(context.Background(), texts)
 		if err != nil {
@@ -53,9 +59,9 @@ func TestInt8MatchesFP32(t *testing.T) {
 			worst = math.Min(worst, c)
 			mean += c / float64(len(got))
 		}
-		t.Logf("int8 threads %d: cosine to fp32 min %.5f mean %.5f over %d texts", th, worst, mean, len(got))
+		t.Logf("%s threads %d: cosine to fp32 min %.5f mean %.5f over %d texts", prec, th, worst, mean, len(got))
 		if worst < 0.99 {
-			t.Errorf("int8 threads %d: min cosine to fp32 %.5f < 0.99", th, worst)
+			t.Errorf("%s threads %d: min cosine to fp32 %.5f < 0.99", prec, th, worst)
 		}
 	}
 	if _, err := LoadDefault(Options{Precision: "fp8"}); !errors.Is(err, ErrUnsupportedPrecision) {

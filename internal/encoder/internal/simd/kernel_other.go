@@ -36,3 +36,16 @@ func KernelI8(groups int, a []int8, lda int, bp []uint8, c []float32, ldc int, r
 func QuantizeRowI8(x []float32, dst []int8) (scale float32, sum int32) {
 	panic("simd: QuantizeRowI8 needs amd64 with AVX-512")
 }
+
+// HaveBF16 is false off amd64.
+const HaveBF16 = false
+
+// KernelBF16 is not available off amd64.
+func KernelBF16(groups int, a []uint16, lda int, bp []uint16, c []float32, ldc int, bias []float32) {
+	panic("simd: KernelBF16 needs amd64 with AVX512-BF16")
+}
+
+// ToBF16 is not available off amd64.
+func ToBF16(x []float32, dst []uint16) {
+	panic("simd: ToBF16 needs amd64 with AVX512-BF16")
+}

@@ -214,3 +214,56 @@ func TestKernelI8(t *testing.T) {
 		}
 	}
 }
+
+func bf16ToF32(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
+
+func TestKernelBF16(t *testing.T) {
+	if !HaveBF16 {
+		t.Skip("no AVX512-BF16 on this CPU")
+	}
+	x := make([]float32, 32)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i))) * 100
+	}
+	h := make([]uint16, 32)
+	ToBF16(x, h)
+	for i, v := range x {
+		if d := math.Abs(float64(bf16ToF32(h[i]) - v)); d > math.Abs(float64(v))/256 {
+			t.Fatalf("bf16(%v) = %v", v, bf16ToF32(h[i]))
+		}
+	}
+	for _, groups := range []int{0, 1, 5, 96} {
+		lda, ldc := 2*groups+3, 35
+		a := make([]uint16, 12*lda)
+		for i := range a {
+			a[i] = 0x3f80 + uint16(i%37) // 1 .. ~1.3
+		}
+		bp := make([]uint16, 64*groups+1)
+		for i := range bp {
+			bp[i] = 0xbf00 + uint16(i%29) // -0.5 .. ~-0.6
+		}
+		bias := make([]float32, 32)
+		for j := range bias {
+			bias[j] = float32(j) - 7
+		}
+		c := make([]float32, 12*ldc)
+		for i := range c {
+			c[i] = 99
+		}
+		KernelBF16(groups, a, lda, bp, c, ldc, bias)
+		for r := 0; r < 12; r++ {
+			for j := 0; j < ldc; j++ {
+				want := 99.0
+				if j < 32 {
+					want = float64(bias[j])
+					for p := 0; p < 2*groups; p++ {
+						want += float64(bf16ToF32(a[r*lda+p])) * float64(bf16ToF32(bp[(p/2)*64+j*2+p%2]))
+					}
+				}
+				if got := float64(c[r*ldc+j]); math.Abs(got-want) > 1e-3*math.Max(1, math.Abs(want)) {
+					t.Fatalf("groups=%d C[%d][%d] = %v, want %v", groups, r, j, got, want)
+				}
+			}
+		}
+	}
+}
