@@ -3,11 +3,10 @@ package encoder
 import "github.com/profilestream/profilestream/internal/encoder/internal/simd"
 
 // packedGemm512 computes C = A B (overwriting C) with the AVX-512 12x32 micro-kernel, for A
-// m x k (rows lda apart) and B given by strides: element (p, j) of B is b[p*bsP + j*bsJ]. Both
-// operands are packed: B into panels of 32 columns per block of kBlock rows (zero-padded), and
-// each block of rowBlock rows of A into tiles of 12 interleaved rows, so that the kernel reads
-// both with unit stride and broadcasts A's values straight from memory. Partial tiles (fewer
-// than 12 rows or 32 columns) go through a scratch tile.
+// m x k (rows lda apart, read in place) and B given by strides: element (p, j) of B is
+// b[p*bsP + j*bsJ]. B is packed into panels of 32 columns per block of kBlock rows
+// (zero-padded), so that the kernel reads it with unit stride while 12 rows of A pass over it.
+// Partial tiles (fewer than 12 rows or 32 columns) go through scratch tiles.
 func packedGemm512(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int, c []float32, ldc int) {
 	const (
 		kBlock   = 256
@@ -27,20 +26,17 @@ func packedGemm512(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int,
 	bufp := packPool.Get().(*[]float32)
 	defer packPool.Put(bufp)
 	bSize := panels * k * nr
-	aSize := rowBlock * kBlock
-	if cap(*bufp) < bSize+aSize {
-		*bufp = make([]float32, bSize+aSize)
+	if cap(*bufp) < bSize {
+		*bufp = make([]float32, bSize)
 	}
 	packed := (*bufp)[:bSize]
-	apack := (*bufp)[bSize : bSize+aSize]
 	packB(packed, n, k, b, bsP, bsJ, kBlock, nr)
 	var tile [mr * nr]float32
+	var apad []float32
 	for i0 := 0; i0 < m; i0 += rowBlock {
 		i1 := min(m, i0+rowBlock)
 		for k0 := 0; k0 < k; k0 += kBlock {
 			kc := min(kBlock, k-k0)
-			tiles := (i1 - i0 + mr - 1) / mr
-			packA(apack[:tiles*kc*mr], a[i0*lda+k0:], lda, i1-i0, kc, mr)
 			acc := 0
 			if k0 > 0 {
 				acc = 1
@@ -49,12 +45,21 @@ func packedGemm512(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int,
 				bp := packed[k0*panels*nr+jp*kc*nr:][:kc*nr]
 				j0 := jp * nr
 				w := min(nr, n-j0)
-				for t := 0; t < tiles; t++ {
-					i := i0 + t*mr
-					ap := apack[t*kc*mr:][:kc*mr]
+				for i := i0; i < i1; i += mr {
 					rows := min(mr, i1-i)
+					ap, la := a[i*lda+k0:], lda
+					if rows < mr {
+						if apad == nil {
+							apad = make([]float32, mr*kBlock)
+						}
+						clear(apad)
+						for r := 0; r < rows; r++ {
+							copy(apad[r*kc:(r+1)*kc], a[(i+r)*lda+k0:(i+r)*lda+k0+kc])
+						}
+						ap, la = apad, kc
+					}
 					if rows == mr && w == nr {
-						simd.Kernel12x32(kc, ap, bp, c[i*ldc+j0:], ldc, acc)
+						simd.Kernel12x32(kc, ap, la, bp, c[i*ldc+j0:], ldc, acc)
 						continue
 					}
 					if acc != 0 {
@@ -63,7 +68,7 @@ func packedGemm512(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int,
 							copy(tile[r*nr:r*nr+w], c[(i+r)*ldc+j0:(i+r)*ldc+j0+w])
 						}
 					}
-					simd.Kernel12x32(kc, ap, bp, tile[:], nr, acc)
+					simd.Kernel12x32(kc, ap, la, bp, tile[:], nr, acc)
 					for r := 0; r < rows; r++ {
 						copy(c[(i+r)*ldc+j0:(i+r)*ldc+j0+w], tile[r*nr:r*nr+w])
 					}
@@ -102,26 +107,6 @@ func packB(dst []float32, n, k int, b []float32, bsP, bsJ, kBlock, nr int) {
 				for p := 0; p < kc; p++ {
 					d[p*nr+jj] = src[p*bsP]
 				}
-			}
-		}
-	}
-}
-
-// packA lays rows x kc of A (rows lda apart) out as tiles of mr interleaved rows: tile t holds
-// kc groups of mr values, rows past the end zero.
-func packA(dst []float32, a []float32, lda, rows, kc, mr int) {
-	tiles := (rows + mr - 1) / mr
-	for t := 0; t < tiles; t++ {
-		d := dst[t*kc*mr:][:kc*mr]
-		r0 := t * mr
-		n := min(mr, rows-r0)
-		if n < mr {
-			clear(d)
-		}
-		for r := 0; r < n; r++ {
-			src := a[(r0+r)*lda:][:kc]
-			for p, v := range src {
-				d[p*mr+r] = v
 			}
 		}
 	}

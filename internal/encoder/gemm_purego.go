@@ -51,6 +51,12 @@ func geluErfRows(is isa, xs []float32) {
 }
 
 func softmaxRows(is isa, s []float32, rows, n int, scale float32) {
+	if is >= isaAVX512 {
+		for r := 0; r < rows; r++ {
+			simd.Softmax(s[r*n:(r+1)*n], scale)
+		}
+		return
+	}
 	if is < isaAVX2 || n < 8 {
 		for r := 0; r < rows; r++ {
 			softmaxScaled(s[r*n:(r+1)*n], scale)

@@ -9,16 +9,16 @@ import "golang.org/x/sys/cpu"
 var HaveAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && HaveAVX2FMA
 
 // Kernel12x32 sets (acc == 0) or adds to (acc != 0) C[0:12][0:32] the products
-// sum over p < k of Ap[p][0:12] * Bp[p][0:32]. Ap is a packed panel of k rows of 12 floats
-// (twelve rows of A interleaved), Bp k rows of 32 packed floats, C rows are ldc floats apart.
-// Use it only when HaveAVX512 is true.
-func Kernel12x32(k int, ap, bp []float32, c []float32, ldc int, acc int) {
+// sum over p < k of A[r][p] * Bp[p][0:32]. A holds 12 rows lda floats apart (read in place),
+// Bp k rows of 32 packed floats, C rows are ldc floats apart. Use it only when HaveAVX512 is
+// true.
+func Kernel12x32(k int, a []float32, lda int, bp []float32, c []float32, ldc int, acc int) {
 	if k > 0 {
-		_, _ = ap[k*12-1], bp[k*32-1]
+		_, _ = a[11*lda+k-1], bp[k*32-1]
 	}
 	_ = c[11*ldc+31]
-	kernel12x32(k, &ap[0], &bp[0], &c[0], ldc, acc)
+	kernel12x32(k, &a[0], 4*lda, &bp[0], &c[0], ldc, acc)
 }
 
 //go:noescape
-func kernel12x32(k int, ap *float32, bp *float32, c *float32, ldc int, acc int)
+func kernel12x32(k int, a *float32, lda int, bp *float32, c *float32, ldc int, acc int)

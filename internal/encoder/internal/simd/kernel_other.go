@@ -20,7 +20,7 @@ func ExpSub(x []float32, mx float32) int { return 0 }
 const HaveAVX512 = false
 
 // Kernel12x32 is not available off amd64.
-func Kernel12x32(k int, ap, bp []float32, c []float32, ldc int, acc int) {
+func Kernel12x32(k int, a []float32, lda int, bp []float32, c []float32, ldc int, acc int) {
 	panic("simd: Kernel12x32 needs amd64 with AVX-512")
 }
 
@@ -48,4 +48,9 @@ func KernelBF16(groups int, a []uint16, lda int, bp []uint16, c []float32, ldc i
 // ToBF16 is not available off amd64.
 func ToBF16(x []float32, dst []uint16) {
 	panic("simd: ToBF16 needs amd64 with AVX512-BF16")
+}
+
+// Softmax is not available off amd64.
+func Softmax(x []float32, scale float32) {
+	panic("simd: Softmax needs amd64 with AVX-512")
 }

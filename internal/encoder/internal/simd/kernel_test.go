@@ -102,11 +102,11 @@ func TestKernel12x32(t *testing.T) {
 	}
 	for _, k := range []int{0, 1, 2, 3, 7, 64} {
 		for _, acc := range []int{0, 1} {
-			ldc := 37
-			ap := make([]float32, k*12+1)
+			lda, ldc := k+5, 37
+			a := make([]float32, 12*lda)
 			bp := make([]float32, k*32+1)
-			for i := range ap {
-				ap[i] = float32(i%11) - 5
+			for i := range a {
+				a[i] = float32(i%11) - 5
 			}
 			for i := range bp {
 				bp[i] = float32(i%7) * 0.5
@@ -115,7 +115,7 @@ func TestKernel12x32(t *testing.T) {
 			for i := range c {
 				c[i] = 99
 			}
-			Kernel12x32(k, ap, bp, c, ldc, acc)
+			Kernel12x32(k, a, lda, bp, c, ldc, acc)
 			for r := 0; r < 12; r++ {
 				for j := 0; j < ldc; j++ {
 					want := float32(99)
@@ -125,7 +125,7 @@ func TestKernel12x32(t *testing.T) {
 							s = 99
 						}
 						for p := 0; p < k; p++ {
-							s += float64(ap[p*12+r]) * float64(bp[p*32+j])
+							s += float64(a[r*lda+p]) * float64(bp[p*32+j])
 						}
 						want = float32(s)
 					}
@@ -263,6 +263,41 @@ func TestKernelBF16(t *testing.T) {
 				if got := float64(c[r*ldc+j]); math.Abs(got-want) > 1e-3*math.Max(1, math.Abs(want)) {
 					t.Fatalf("groups=%d C[%d][%d] = %v, want %v", groups, r, j, got, want)
 				}
+			}
+		}
+	}
+}
+
+func TestSoftmax(t *testing.T) {
+	if !HaveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	for _, n := range []int{1, 5, 16, 17, 31, 32, 100, 128} {
+		x := make([]float32, n+3)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i)*1.3)) * 40
+		}
+		want := make([]float64, n)
+		mx := math.Inf(-1)
+		for i := 0; i < n; i++ {
+			mx = math.Max(mx, float64(x[i])*0.125)
+		}
+		var sum float64
+		for i := 0; i < n; i++ {
+			want[i] = math.Exp(float64(x[i])*0.125 - mx)
+			sum += want[i]
+		}
+		guard := x[n:]
+		g0 := append([]float32(nil), guard...)
+		Softmax(x[:n], 0.125)
+		for i := 0; i < n; i++ {
+			if d := math.Abs(float64(x[i]) - want[i]/sum); d > 1e-6 {
+				t.Fatalf("n=%d softmax[%d] = %v, want %v", n, i, x[i], want[i]/sum)
+			}
+		}
+		for i := range guard {
+			if guard[i] != g0[i] {
+				t.Fatalf("n=%d: wrote past the end", n)
 			}
 		}
 	}
