@@ -253,7 +253,7 @@ func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, w
 				row[j] = wv[j] + pv[j] + tv[j]
 			}
 		}
-		addNormRows(x[r0*H:r1*H], nil, g, be, r1-r0, H, m.eps)
+		addNormRows(is, x[r0*H:r1*H], nil, g, be, r1-r0, H, m.eps)
 	})
 
 	for li, L := range m.Layers {
@@ -263,11 +263,11 @@ func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, w
 			Q.qkv.apply(x, M, ws.qkv, 3*H, threads)
 			m.attention(is, ws, B, T, lens, threads)
 			Q.attnOut.apply(ws.ctx, M, ws.tmp, H, threads)
-			addNorm(x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
+			addNorm(is, x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
 			Q.inter.apply(x, M, ws.inter, I, threads)
 			parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
 			Q.out.apply(ws.inter, M, ws.tmp, H, threads)
-			addNorm(x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
+			addNorm(is, x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
 			continue
 		}
 		m.linearInto(is, L.Query, x, ws.qkv, 3*H, M, threads)
@@ -275,11 +275,11 @@ func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, w
 		m.linearInto(is, L.Value, x, ws.qkv[2*H:], 3*H, M, threads)
 		m.attention(is, ws, B, T, lens, threads)
 		m.linearInto(is, L.AttnOut, ws.ctx, ws.tmp, H, M, threads)
-		addNorm(x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
+		addNorm(is, x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
 		m.linearInto(is, L.Intermediate, x, ws.inter, I, M, threads)
 		parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
 		m.linearInto(is, L.Output, ws.inter, ws.tmp, H, M, threads)
-		addNorm(x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
+		addNorm(is, x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
 	}
 	return x
 }
@@ -332,10 +332,10 @@ func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads in
 }
 
 // addNorm sets x = LayerNorm(x + y) row by row.
-func addNorm(x, y []float32, ln *layerNorm, H, M int, eps float32, threads int) {
+func addNorm(is isa, x, y []float32, ln *layerNorm, H, M int, eps float32, threads int) {
 	g, b := raw(ln.Gamma), raw(ln.Beta)
 	parallelRows(M, threads, func(r0, r1 int) {
-		addNormRows(x[r0*H:r1*H], y[r0*H:r1*H], g, b, r1-r0, H, eps)
+		addNormRows(is, x[r0*H:r1*H], y[r0*H:r1*H], g, b, r1-r0, H, eps)
 	})
 }
 

@@ -160,7 +160,7 @@ func biasRows(y, b []float32, rows, n int) {
 	}
 }
 
-func addNormRows(x, y, g, b []float32, rows, n int, eps float32) {
+func addNormRows(_ isa, x, y, g, b []float32, rows, n int, eps float32) {
 	if rows == 0 || n == 0 {
 		return
 	}

@@ -94,7 +94,17 @@ func biasRows(y, b []float32, rows, n int) {
 	}
 }
 
-func addNormRows(x, y, g, b []float32, rows, n int, eps float32) {
+func addNormRows(is isa, x, y, g, b []float32, rows, n int, eps float32) {
+	if is >= isaAVX512 && n%16 == 0 && n > 0 {
+		for r := 0; r < rows; r++ {
+			var yr []float32
+			if y != nil {
+				yr = y[r*n : (r+1)*n]
+			}
+			simd.AddNorm(x[r*n:(r+1)*n], yr, g, b, eps)
+		}
+		return
+	}
 	for r := 0; r < rows; r++ {
 		row := x[r*n : (r+1)*n]
 		if y != nil {

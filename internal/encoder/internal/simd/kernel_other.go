@@ -54,3 +54,8 @@ func ToBF16(x []float32, dst []uint16) {
 func Softmax(x []float32, scale float32) {
 	panic("simd: Softmax needs amd64 with AVX-512")
 }
+
+// AddNorm is not available off amd64.
+func AddNorm(x, y, g, b []float32, eps float32) {
+	panic("simd: AddNorm needs amd64 with AVX-512")
+}

@@ -302,3 +302,43 @@ func TestSoftmax(t *testing.T) {
 		}
 	}
 }
+
+func TestAddNorm(t *testing.T) {
+	if !HaveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	for _, withY := range []bool{false, true} {
+		n := 384
+		x, y, g, b := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i)*0.37))*3 + 5
+			y[i] = float32(math.Cos(float64(i) * 0.11))
+			g[i] = 1 + float32(i%5)*0.1
+			b[i] = float32(i%3) * 0.2
+		}
+		in := make([]float64, n)
+		var mean float64
+		for i := range x {
+			in[i] = float64(x[i])
+			if withY {
+				in[i] += float64(y[i])
+			}
+			mean += in[i] / float64(n)
+		}
+		var v float64
+		for _, u := range in {
+			v += (u - mean) * (u - mean) / float64(n)
+		}
+		yy := y
+		if !withY {
+			yy = nil
+		}
+		AddNorm(x, yy, g, b, 1e-12)
+		for i := range x {
+			want := (in[i]-mean)/math.Sqrt(v+1e-12)*float64(g[i]) + float64(b[i])
+			if d := math.Abs(float64(x[i]) - want); d > 2e-5 {
+				t.Fatalf("withY %v: x[%d] = %v, want %v", withY, i, x[i], want)
+			}
+		}
+	}
+}
