@@ -24,7 +24,8 @@
 // round's ratio, so that a burst of load from other processes, which hits one round, moves
 // them little.
 //
-// Output, per model M, length L, threads T (the "default path" is PrecisionAuto):
+// Output, per model M, length L, threads T (the "default path" is what PrecisionAuto chose for
+// the model, as the worker does):
 //
 //	FIGURE encoder.M.len<L>.threads<T>.sent_per_s <v>                 (the default path)
 //	FIGURE encoder.M.len<L>.threads<T>.<precision>.sent_per_s <v>     (every precision)
@@ -119,9 +120,8 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	auto := encoder.AutoPrecision()
-	fmt.Fprintf(w, "encbench: backend %s, default precision %s, precisions %v, batch %d, >= %.1fs per case\n",
-		encoder.Backend, auto, precisions(), o.Batch, o.MinSeconds)
+	fmt.Fprintf(w, "encbench: backend %s, precisions %v, batch %d, >= %.1fs per case\n",
+		encoder.Backend, precisions(), o.Batch, o.MinSeconds)
 
 	servers := map[int]*peerServer{}
 	if !o.NoPeers {
@@ -202,7 +202,8 @@ func agreement(ctx context.Context, w io.Writer, name string, base *encoder.Mode
 		}
 		report("go."+string(p), string(p), got)
 	}
-	fmt.Fprintf(w, "FIGURE encoder.%s.default_min_cosine %.5f\n", name, agree["go."+string(encoder.AutoPrecision())])
+	fmt.Fprintf(w, "encbench: %s: the default path (auto) is %s (%s)\n", name, base.Precision(), base.ModelID())
+	fmt.Fprintf(w, "FIGURE encoder.%s.default_min_cosine %.5f\n", name, agree["go."+string(base.Precision())])
 
 	var peers []string
 	for _, th := range sortedKeys(servers) {
@@ -242,7 +243,7 @@ func agreement(ctx context.Context, w io.Writer, name string, base *encoder.Mode
 
 func runLength(ctx context.Context, w io.Writer, o Options, name string, base *encoder.Model, L int, threads []int,
 	servers map[int]*peerServer, peers []string, agree map[string]float64) error {
-	auto := encoder.AutoPrecision()
+	auto := base.Precision()
 	goSps := map[string]float64{} // "<threads>/<precision>"
 	peerSps := map[string]float64{}
 	peerUtil := map[string]float64{}

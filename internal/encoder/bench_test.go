@@ -22,7 +22,7 @@ func BenchmarkMiniLM6(b *testing.B) {
 		b.Fatal(err)
 	}
 	cfg := Config{HiddenSize: 384, NumHiddenLayers: 6, NumAttentionHeads: 12, IntermediateSize: 1536, MaxPositionEmbeddings: 512}
-	base, err := NewRandom(cfg, tok, 1, Options{Threads: 1, BatchSize: 64, MaxLength: benchLen})
+	base, err := NewRandom(cfg, tok, 1, Options{Threads: 1, BatchSize: 64, MaxLength: benchLen, Precision: PrecisionFP32})
 	if err != nil {
 		b.Fatal(err)
 	}

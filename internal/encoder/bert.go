@@ -54,6 +54,10 @@ type bert struct {
 	// The int8 and bf16 copies of the Linear layers, each made at the first forward pass in
 	// its precision.
 	int8Layers, bf16Layers lowLayers
+
+	// agree remembers the measured agreement of each lower precision with float32.
+	agreeMu sync.Mutex
+	agree   map[Precision]agreementResult
 }
 
 // lowLinear is a Linear layer in a precision below float32: out = in W^T + b for M rows.

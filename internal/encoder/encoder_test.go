@@ -103,9 +103,9 @@ func TestMatchesPyTorch(t *testing.T) {
 		name string
 		load func() (*Model, error)
 	}{
-		{"safetensors-f32-dir", func() (*Model, error) { return Load(fixtureDir, Options{BatchSize: 5, Threads: 2}) }},
+		{"safetensors-f32-dir", func() (*Model, error) { return Load(fixtureDir, Options{BatchSize: 5, Threads: 2, Precision: PrecisionFP32}) }},
 		{"pytorch-bin-f16-bert-prefix", func() (*Model, error) {
-			return LoadFS(fixtureFS(t, "model.safetensors"), Options{BatchSize: 64, Threads: 1})
+			return LoadFS(fixtureFS(t, "model.safetensors"), Options{BatchSize: 64, Threads: 1, Precision: PrecisionFP32})
 		}},
 		{"pytorch-bin-dir", func() (*Model, error) {
 			dir := t.TempDir()
@@ -118,10 +118,10 @@ func TestMatchesPyTorch(t *testing.T) {
 					return nil, err
 				}
 			}
-			return Load(dir, Options{BatchSize: 3})
+			return Load(dir, Options{BatchSize: 3, Precision: PrecisionFP32})
 		}},
 		{"tokenizer-json-only", func() (*Model, error) {
-			return LoadFS(fixtureFS(t, "vocab.txt", "tokenizer_config.json"), Options{BatchSize: 7, Threads: 3})
+			return LoadFS(fixtureFS(t, "vocab.txt", "tokenizer_config.json"), Options{BatchSize: 7, Threads: 3, Precision: PrecisionFP32})
 		}},
 	}
 	for _, l := range loaders {
@@ -177,7 +177,7 @@ func equalIDs(a, b []int32) bool {
 
 func TestCLSPoolingAndOptions(t *testing.T) {
 	ref := loadReference(t)
-	m, err := Load(fixtureDir, Options{Pooling: PoolCLS, MaxLength: 10})
+	m, err := Load(fixtureDir, Options{Pooling: PoolCLS, MaxLength: 10, Precision: PrecisionFP32})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,7 +485,9 @@ func TestLoadDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(m.ModelID(), "default@") || len(m.ModelID()) != len("default@")+8 {
+	// "default@<8 hex>", plus "+<precision>" when auto chose one below float32.
+	id, prec, _ := strings.Cut(m.ModelID(), "+")
+	if !strings.HasPrefix(id, "default@") || len(id) != len("default@")+8 || prec != map[bool]string{true: "", false: string(m.Precision())}[m.Precision() == PrecisionFP32] {
 		t.Errorf("ModelID %q", m.ModelID())
 	}
 	v, err := m.Encode(context.Background(), []string{"great phone", "很好"})
@@ -600,7 +602,7 @@ func TestDefaultModelMatchesPyTorch(t *testing.T) {
 	}
 	// Every kernel level this CPU runs, forced in turn, matches the reference.
 	for is := isaGeneric; is <= bestISA(); is++ {
-		m, err := LoadDefault(Options{Kernel: is.String()})
+		m, err := LoadDefault(Options{Kernel: is.String(), Precision: PrecisionFP32})
 		if err != nil {
 			t.Fatal(err)
 		}

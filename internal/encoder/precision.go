@@ -1,8 +1,10 @@
 package encoder
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/profilestream/profilestream/internal/encoder/internal/simd"
 )
@@ -15,9 +17,9 @@ var ErrUnsupportedPrecision = errors.New("encoder: precision not supported on th
 type Precision string
 
 const (
-	// PrecisionAuto (the zero value) is the fastest precision whose agreement with float32
-	// has been measured to hold (pooled-embedding cosine >= 0.99 on the test texts) and that
-	// this CPU runs: see AutoPrecision.
+	// PrecisionAuto (the zero value) is the fastest precision this CPU runs whose agreement
+	// with float32 holds for the loaded model: pooled-embedding cosine >= AgreementMin on
+	// every agreement text, measured when the model is loaded (see Model.Precision).
 	PrecisionAuto Precision = ""
 	// PrecisionFP32 is float32 throughout: the reference.
 	PrecisionFP32 Precision = "fp32"
@@ -29,10 +31,90 @@ const (
 	PrecisionBF16 Precision = "bf16"
 )
 
-// AutoPrecision is what PrecisionAuto resolves to on this CPU.
-func AutoPrecision() Precision {
+// autoOrder is the order in which PrecisionAuto tries precisions: fastest first.
+var autoOrder = []Precision{PrecisionInt8, PrecisionBF16}
+
+// AgreementMin is the minimum cosine to float32, on every agreement text (AgreementTexts), that
+// a precision needs for PrecisionAuto to choose it.
+const AgreementMin = 0.99
+
+// autoPrecision is what PrecisionAuto means for this model on this CPU: the first precision of
+// autoOrder that the CPU runs and whose pooled vectors of the agreement texts all have cosine
+// >= AgreementMin to float32's, else float32. The measurement is made once per loaded weights
+// (WithOptions shares it). m must compute in float32.
+func (m *Model) autoPrecision() Precision {
+	for _, p := range autoOrder {
+		if !p.Supported() {
+			continue
+		}
+		if lo, _, err := m.net.agreement(m, p); err == nil && lo >= AgreementMin {
+			return p
+		}
+	}
 	return PrecisionFP32
 }
+
+// agreementResult is a measured agreement of one precision with float32.
+type agreementResult struct {
+	min, mean float64
+	err       error
+}
+
+// agreement returns (and remembers) the min and mean cosine between p's and float32's pooled
+// vectors of AgreementTexts, computed with ref's options (which must be float32).
+func (b *bert) agreement(ref *Model, p Precision) (float64, float64, error) {
+	b.agreeMu.Lock()
+	defer b.agreeMu.Unlock()
+	if r, ok := b.agree[p]; ok {
+		return r.min, r.mean, r.err
+	}
+	r := measureAgreement(ref, p)
+	if b.agree == nil {
+		b.agree = map[Precision]agreementResult{}
+	}
+	b.agree[p] = r
+	return r.min, r.mean, r.err
+}
+
+func measureAgreement(ref *Model, p Precision) agreementResult {
+	texts := AgreementTexts()
+	low := &Model{tok: ref.tok, net: ref.net, cfg: ref.cfg, dim: ref.dim, opts: ref.opts, maxLen: ref.maxLen,
+		pl: plan{isa: ref.pl.isa, prec: p}}
+	low.wsPool.New = func() any { return new(workspace) }
+	ctx := context.Background()
+	want, err := ref.Encode(ctx, texts)
+	if err != nil {
+		return agreementResult{err: err}
+	}
+	got, err := low.Encode(ctx, texts)
+	if err != nil {
+		return agreementResult{err: err}
+	}
+	r := agreementResult{min: 1}
+	for i := range got {
+		c := cosine(got[i], want[i])
+		r.min = math.Min(r.min, c)
+		r.mean += c / float64(len(got))
+	}
+	return r
+}
+
+// cosine of two vectors (0 when either is zero).
+func cosine(a, b []float32) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += float64(a[i]) * float64(b[i])
+		aa += float64(a[i]) * float64(a[i])
+		bb += float64(b[i]) * float64(b[i])
+	}
+	if aa == 0 || bb == 0 {
+		return 0
+	}
+	return ab / math.Sqrt(aa*bb)
+}
+
+// Precision is the precision the model computes in (PrecisionAuto resolved).
+func (m *Model) Precision() Precision { return m.pl.prec }
 
 // Supported reports whether this CPU runs p.
 func (p Precision) Supported() bool {
@@ -50,7 +132,7 @@ func (p Precision) Supported() bool {
 // parsePrecision resolves Options.Precision ("auto" is PrecisionAuto).
 func parsePrecision(p Precision) (Precision, error) {
 	if p == "auto" || p == PrecisionAuto {
-		return AutoPrecision(), nil
+		return PrecisionAuto, nil
 	}
 	switch p {
 	case PrecisionFP32, PrecisionInt8, PrecisionBF16:

@@ -8,17 +8,6 @@ import (
 	"testing"
 )
 
-// cosine of two vectors (the encoder's are unit length, but do not rely on it).
-func cosine(a, b []float32) float64 {
-	var ab, aa, bb float64
-	for i := range a {
-		ab += float64(a[i]) * float64(b[i])
-		aa += float64(a[i]) * float64(a[i])
-		bb += float64(b[i]) * float64(b[i])
-	}
-	return ab / math.Sqrt(aa*bb)
-}
-
 // TestInt8MatchesFP32 encodes the default model's reference texts in int8 (each kernel level
 // forced in turn for attention and the element-wise parts) and checks every pooled vector's
 // cosine to the float32 one, and the model id's precision suffix.
@@ -66,5 +55,41 @@ func testPrecisionMatchesFP32(t *testing.T, prec Precision) {
 	}
 	if _, err := LoadDefault(Options{Precision: "fp8"}); !errors.Is(err, ErrUnsupportedPrecision) {
 		t.Errorf("precision fp8: err %v, want ErrUnsupportedPrecision", err)
+	}
+}
+
+// TestAutoPrecision: auto picks the fastest precision this CPU runs whose agreement holds on
+// the bundled model, names it in the model id, and remembers the measurement across
+// WithOptions.
+func TestAutoPrecision(t *testing.T) {
+	m, err := LoadDefault(Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := PrecisionFP32
+	for _, p := range autoOrder {
+		if p.Supported() {
+			want = p
+			break
+		}
+	}
+	if m.Precision() != want {
+		t.Errorf("auto chose %s, want %s on this CPU", m.Precision(), want)
+	}
+	if want != PrecisionFP32 && !strings.HasSuffix(m.ModelID(), "+"+string(want)) {
+		t.Errorf("model id %q lacks +%s", m.ModelID(), want)
+	}
+	if want != PrecisionFP32 {
+		lo, mean, err := m.net.agreement(nil, want) // remembered: ref is not used again
+		if err != nil || lo < AgreementMin || mean < lo {
+			t.Errorf("remembered agreement of %s: min %v mean %v err %v", want, lo, mean, err)
+		}
+	}
+	f, err := m.WithOptions(Options{Precision: PrecisionFP32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Precision() != PrecisionFP32 || strings.Contains(f.ModelID(), "+") {
+		t.Errorf("fp32: precision %s id %q", f.Precision(), f.ModelID())
 	}
 }

@@ -80,11 +80,7 @@ func newModel(id string, cfg Config, tok *Tokenizer, net *bert, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
-	full := id
-	if prec != PrecisionFP32 {
-		full += "+" + string(prec)
-	}
-	m := &Model{tok: tok, net: net, cfg: cfg, dim: cfg.HiddenSize, id: full, base: id, opts: opts, pl: plan{isa: is, prec: prec}}
+	m := &Model{tok: tok, net: net, cfg: cfg, dim: cfg.HiddenSize, base: id, opts: opts, pl: plan{isa: is, prec: PrecisionFP32}}
 	if m.opts.Threads <= 0 {
 		m.opts.Threads = runtime.NumCPU()
 	}
@@ -96,5 +92,13 @@ func newModel(id string, cfg Config, tok *Tokenizer, net *bert, opts Options) (*
 		m.maxLen = max(opts.MaxLength, 2)
 	}
 	m.wsPool.New = func() any { return new(workspace) }
+	if prec == PrecisionAuto {
+		prec = m.autoPrecision()
+	}
+	m.pl.prec = prec
+	m.id = id
+	if prec != PrecisionFP32 {
+		m.id += "+" + string(prec)
+	}
 	return m, nil
 }
