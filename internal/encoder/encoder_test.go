@@ -103,7 +103,9 @@ func TestMatchesPyTorch(t *testing.T) {
 		name string
 		load func() (*Model, error)
 	}{
-		{"safetensors-f32-dir", func() (*Model, error) { return Load(fixtureDir, Options{BatchSize: 5, Threads: 2, Precision: PrecisionFP32}) }},
+		{"safetensors-f32-dir", func() (*Model, error) {
+			return Load(fixtureDir, Options{BatchSize: 5, Threads: 2, Precision: PrecisionFP32})
+		}},
 		{"pytorch-bin-f16-bert-prefix", func() (*Model, error) {
 			return LoadFS(fixtureFS(t, "model.safetensors"), Options{BatchSize: 64, Threads: 1, Precision: PrecisionFP32})
 		}},
