@@ -6,10 +6,11 @@
 //
 // The bfloat16 12x32 tile: C[r][j] = sum over p < 2*groups of A[r][p] * Bp(p, j) + bias[j], for
 // r < 12 and j < 32, with A bfloat16 (rows lda bytes apart, read 2 values at a time and
-// broadcast into a register), Bp bfloat16 packed as groups of 32 columns x 2
+// broadcast by the instruction itself), Bp bfloat16 packed as groups of 32 columns x 2
 // consecutive p (128 bytes a group), products summed in float32 by AVX512-BF16 VDPBF16PS. C
 // rows are ldc floats apart. Go's assembler has no AVX512-BF16 mnemonics: VDPBF16PS and
-// VCVTNEPS2BF16 are emitted as their EVEX bytes (register forms only; GNU as encodings).
+// VCVTNEPS2BF16 are emitted as their EVEX bytes (encoded by GNU as; each line's comment gives
+// the instruction in Go's syntax).
 TEXT ·kernelBF16(SB), NOSPLIT, $0-56
 	MOVQ groups+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -54,42 +55,30 @@ bloop:
 	JE    bdone
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 64(DI), Z25
-	VPBROADCASTD (SI), Z26
-	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // vdpbf16ps zmm0, zmm24, zmm26
-	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // vdpbf16ps zmm1, zmm25, zmm26
-	VPBROADCASTD (SI)(R8*1), Z27
-	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // vdpbf16ps zmm2, zmm24, zmm27
-	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // vdpbf16ps zmm3, zmm25, zmm27
-	VPBROADCASTD (SI)(R8*2), Z26
-	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2 // vdpbf16ps zmm4, zmm24, zmm26
-	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xea // vdpbf16ps zmm5, zmm25, zmm26
-	VPBROADCASTD (SI)(R9*1), Z27
-	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf3 // vdpbf16ps zmm6, zmm24, zmm27
-	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfb // vdpbf16ps zmm7, zmm25, zmm27
-	VPBROADCASTD (SI)(R8*4), Z26
-	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // vdpbf16ps zmm8, zmm24, zmm26
-	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // vdpbf16ps zmm9, zmm25, zmm26
-	VPBROADCASTD (R10), Z27
-	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // vdpbf16ps zmm10, zmm24, zmm27
-	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // vdpbf16ps zmm11, zmm25, zmm27
-	VPBROADCASTD (R10)(R8*1), Z26
-	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2 // vdpbf16ps zmm12, zmm24, zmm26
-	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xea // vdpbf16ps zmm13, zmm25, zmm26
-	VPBROADCASTD (R10)(R8*2), Z27
-	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf3 // vdpbf16ps zmm14, zmm24, zmm27
-	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfb // vdpbf16ps zmm15, zmm25, zmm27
-	VPBROADCASTD (R10)(R9*1), Z26
-	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // vdpbf16ps zmm16, zmm24, zmm26
-	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // vdpbf16ps zmm17, zmm25, zmm26
-	VPBROADCASTD (R10)(R8*4), Z27
-	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // vdpbf16ps zmm18, zmm24, zmm27
-	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // vdpbf16ps zmm19, zmm25, zmm27
-	VPBROADCASTD (R11), Z26
-	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2 // vdpbf16ps zmm20, zmm24, zmm26
-	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xea // vdpbf16ps zmm21, zmm25, zmm26
-	VPBROADCASTD (R11)(R8*1), Z27
-	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf3 // vdpbf16ps zmm22, zmm24, zmm27
-	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfb // vdpbf16ps zmm23, zmm25, zmm27
+	BYTE $0x62; BYTE $0xf2; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x06 // VDPBF16PS.BCST (SI), Z24, Z0
+	BYTE $0x62; BYTE $0xf2; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x0e // VDPBF16PS.BCST (SI), Z25, Z1
+	BYTE $0x62; BYTE $0xb2; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x14; BYTE $0x06 // VDPBF16PS.BCST (SI)(R8*1), Z24, Z2
+	BYTE $0x62; BYTE $0xb2; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x1c; BYTE $0x06 // VDPBF16PS.BCST (SI)(R8*1), Z25, Z3
+	BYTE $0x62; BYTE $0xb2; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x24; BYTE $0x46 // VDPBF16PS.BCST (SI)(R8*2), Z24, Z4
+	BYTE $0x62; BYTE $0xb2; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x2c; BYTE $0x46 // VDPBF16PS.BCST (SI)(R8*2), Z25, Z5
+	BYTE $0x62; BYTE $0xb2; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x34; BYTE $0x0e // VDPBF16PS.BCST (SI)(R9*1), Z24, Z6
+	BYTE $0x62; BYTE $0xb2; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x3c; BYTE $0x0e // VDPBF16PS.BCST (SI)(R9*1), Z25, Z7
+	BYTE $0x62; BYTE $0x32; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x04; BYTE $0x86 // VDPBF16PS.BCST (SI)(R8*4), Z24, Z8
+	BYTE $0x62; BYTE $0x32; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x0c; BYTE $0x86 // VDPBF16PS.BCST (SI)(R8*4), Z25, Z9
+	BYTE $0x62; BYTE $0x52; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x12 // VDPBF16PS.BCST (R10), Z24, Z10
+	BYTE $0x62; BYTE $0x52; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x1a // VDPBF16PS.BCST (R10), Z25, Z11
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x24; BYTE $0x02 // VDPBF16PS.BCST (R10)(R8*1), Z24, Z12
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x2c; BYTE $0x02 // VDPBF16PS.BCST (R10)(R8*1), Z25, Z13
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x34; BYTE $0x42 // VDPBF16PS.BCST (R10)(R8*2), Z24, Z14
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x3c; BYTE $0x42 // VDPBF16PS.BCST (R10)(R8*2), Z25, Z15
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x04; BYTE $0x0a // VDPBF16PS.BCST (R10)(R9*1), Z24, Z16
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x0c; BYTE $0x0a // VDPBF16PS.BCST (R10)(R9*1), Z25, Z17
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x14; BYTE $0x82 // VDPBF16PS.BCST (R10)(R8*4), Z24, Z18
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x1c; BYTE $0x82 // VDPBF16PS.BCST (R10)(R8*4), Z25, Z19
+	BYTE $0x62; BYTE $0xc2; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x23 // VDPBF16PS.BCST (R11), Z24, Z20
+	BYTE $0x62; BYTE $0xc2; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x2b // VDPBF16PS.BCST (R11), Z25, Z21
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x50; BYTE $0x52; BYTE $0x34; BYTE $0x03 // VDPBF16PS.BCST (R11)(R8*1), Z24, Z22
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x50; BYTE $0x52; BYTE $0x3c; BYTE $0x03 // VDPBF16PS.BCST (R11)(R8*1), Z25, Z23
 	ADDQ $4, SI
 	ADDQ $4, R10
 	ADDQ $4, R11
