@@ -64,8 +64,11 @@ lint:
 	@GO=$(GO) scripts/lint.sh
 
 ## bench: performance figures, each as a ratio against a reference measured in the same run.
+## The encoder's peers (PyTorch, ONNX Runtime) come from PyPI into a venv under
+## ~/.cache/profilestream (scripts/python-ref.sh, about 6 GB once); all-minilm-l6-v2 is fetched.
 bench: deps
 	$(GO) run ./cmd/storebench
+	$(GO) run ./cmd/streamer model fetch all-minilm-l6-v2
 	$(GO) run ./cmd/encbench
 
 ## chaos: 54k+ events, >= 10 SIGKILLs of the worker, a second worker joining and leaving, and

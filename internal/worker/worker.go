@@ -58,6 +58,9 @@ type Config struct {
 	// Encoder is the model to use; nil loads ModelDir, or the bundled default when that is empty.
 	Encoder  encoder.Encoder
 	ModelDir string
+	// EncoderPrecision is the loaded encoder's precision (encoder.Options.Precision; the zero
+	// value is auto).
+	EncoderPrecision encoder.Precision
 	// CacheBytes bounds the embedding cache (default 64 MiB).
 	CacheBytes int64
 	// Store and Segments configure profiles and segments (ModelID/Dim are filled from the encoder).
@@ -132,10 +135,11 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 	if w.enc == nil {
 		var m *encoder.Model
 		var err error
+		opts := encoder.Options{Precision: cfg.EncoderPrecision}
 		if cfg.ModelDir == "" {
-			m, err = encoder.LoadDefault(encoder.Options{})
+			m, err = encoder.LoadDefault(opts)
 		} else {
-			m, err = encoder.Load(cfg.ModelDir, encoder.Options{})
+			m, err = encoder.Load(cfg.ModelDir, opts)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("worker: load encoder: %w", err)
