@@ -20,6 +20,7 @@
 package consumer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +32,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/metrics"
@@ -83,10 +85,12 @@ type Config struct {
 	KafkaDebug bool
 	// Retry is the backoff policy for broker faults (DLQ writes, commits).
 	Retry retry.Policy
-	// Dialer connects the group and the partition readers, Transport carries the dead-letter
-	// writes: TLS and SASL come through them (internal/secure). nil = plaintext.
-	Dialer    *kafka.Dialer
-	Transport *kafka.Transport
+	// Dialer connects the group and the partition readers: TLS and SASL come through it
+	// (internal/secure). nil = plaintext.
+	Dialer *kafka.Dialer
+	// ProducerOpts are franz-go client options of the dead-letter producer: TLS and SASL
+	// (internal/secure's FranzOpts).
+	ProducerOpts []kgo.Opt
 }
 
 func (c *Config) defaults() {
@@ -193,7 +197,7 @@ type Consumer struct {
 	m       *metrics.Metrics
 	log     zerolog.Logger
 	roles   map[string]TopicRole
-	dlq     *kafka.Writer
+	dlq     *kgo.Client
 	parts   atomic.Int64
 	paused  atomic.Bool
 	stats   Stats
@@ -233,24 +237,24 @@ func New(cfg Config, h Handler, m *metrics.Metrics, log zerolog.Logger) (*Consum
 	if err := gc.Validate(); err != nil {
 		return nil, fmt.Errorf("consumer: group %s: %w", cfg.Group, err)
 	}
-	dlqLogger, dlqErrLogger := KafkaLoggers(log, "dlq-writer", cfg.KafkaDebug)
-	c.dlq = &kafka.Writer{
-		Addr:                   kafka.TCP(cfg.Brokers...),
-		Topic:                  cfg.DLQTopic,
-		RequiredAcks:           kafka.RequireAll,
-		AllowAutoTopicCreation: true,
-		BatchTimeout:           5 * time.Millisecond,
-		Balancer:               &kafka.Hash{},
-		Transport:              &kafka.Transport{ClientID: cfg.ClientID},
-		Logger:                 dlqLogger,
-		ErrorLogger:            dlqErrLogger,
+	// The dead-letter producer is franz-go's idempotent client: a batch retried through a
+	// broker death or a leader move is written once, and a record is reported failed only when
+	// it did not land. Messages keep their original key (or topic/partition), so the hash
+	// partitioner keeps one origin partition's dead letters in order.
+	dlq, err := kgo.NewClient(append([]kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ClientID(cfg.ClientID),
+		kgo.DefaultProduceTopic(cfg.DLQTopic),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.AllowAutoTopicCreation(),
+		kgo.ProducerLinger(5 * time.Millisecond),
+		kgo.RecordDeliveryTimeout(2 * time.Minute),
+		kgo.WithLogger(FranzLogger(log, "dlq-writer", cfg.KafkaDebug)),
+	}, cfg.ProducerOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("consumer: dead-letter producer: %w", err)
 	}
-	if cfg.Transport != nil { // TLS and SASL (internal/secure)
-		if cfg.Transport.ClientID == "" {
-			cfg.Transport.ClientID = cfg.ClientID
-		}
-		c.dlq.Transport = cfg.Transport
-	}
+	c.dlq = dlq
 	return c, nil
 }
 
@@ -275,12 +279,7 @@ func (c *Consumer) Resume() { c.paused.Store(false) }
 // the group. It returns nil after a clean shutdown. When a stage fails with an error it cannot
 // retry away, Run stops fetching at once, leaves the group and returns that error.
 func (c *Consumer) Run(ctx context.Context) error {
-	defer func() {
-		c.dlq.Close()
-		if c.cfg.Transport != nil {
-			c.cfg.Transport.CloseIdleConnections()
-		}
-	}()
+	defer c.dlq.Close()
 
 	// stop ends fetching: on shutdown (ctx) or after a stage error; the stages then drain.
 	// work is the context of the stages: it outlives a shutdown so the last batches are written
@@ -643,12 +642,24 @@ func (c *Consumer) apply(ctx context.Context, b *Batch) error {
 		return err
 	}
 	if len(b.Rejected) > 0 {
-		msgs := make([]kafka.Message, len(b.Rejected))
+		// Produced once: a retry here (after the delivery timeout) sends only the records
+		// that did not land, so no dead letter is written twice.
+		pending := make([]*kgo.Record, len(b.Rejected))
 		for i, r := range b.Rejected {
-			msgs[i] = DeadLetter(r.Msg, r.Rejection)
+			pending[i] = franzRecord(DeadLetter(r.Msg, r.Rejection))
 		}
 		err := retry.Do(ctx, c.cfg.Retry, &c.log, "dlq write", nil, func(ctx context.Context) error {
-			return c.dlq.WriteMessages(ctx, msgs...)
+			res := c.dlq.ProduceSync(ctx, pending...)
+			left := pending[:0]
+			var first error
+			for _, r := range res {
+				if r.Err != nil {
+					left = append(left, r.Record)
+					first = cmp.Or(first, r.Err)
+				}
+			}
+			pending = left
+			return first
 		})
 		if err != nil {
 			return fmt.Errorf("dead-letter write: %w", err)
@@ -704,6 +715,16 @@ const (
 	HeaderOffset    = "dlq.origin.offset"
 	HeaderTime      = "dlq.origin.timestamp"
 )
+
+// franzRecord converts a dead-letter message for the franz-go producer (topic: the client's
+// default produce topic, Config.DLQTopic).
+func franzRecord(m kafka.Message) *kgo.Record {
+	r := &kgo.Record{Key: m.Key, Value: m.Value, Headers: make([]kgo.RecordHeader, len(m.Headers))}
+	for i, h := range m.Headers {
+		r.Headers[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
+	}
+	return r
+}
 
 // DeadLetter builds the dead-letter message for a rejected message: original key, value and
 // headers, plus the reason and the origin.

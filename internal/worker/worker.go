@@ -177,8 +177,8 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		if cc.Dialer == nil {
 			cc.Dialer = cfg.KafkaSecurity.Dialer()
 		}
-		if cc.Transport == nil {
-			cc.Transport = cfg.KafkaSecurity.Transport()
+		if cc.ProducerOpts == nil {
+			cc.ProducerOpts = cfg.KafkaSecurity.FranzOpts()
 		}
 	}
 	if w.cons, err = consumer.New(cc, p, w.m, log); err != nil {
