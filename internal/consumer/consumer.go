@@ -516,6 +516,9 @@ func (c *Consumer) readPartition(gctx context.Context, stop <-chan struct{}, gen
 		c.log.Error().Err(err).Str("topic", topic).Int("partition", p.ID).Msg("set offset")
 	}
 	failing := false
+	// expect is the next offset this partition should deliver: the committed offset, then one
+	// past each message. A message past it means offsets were skipped (see checkGap).
+	expect := p.Offset
 	for rctx.Err() == nil {
 		for c.paused.Load() && rctx.Err() == nil {
 			time.Sleep(50 * time.Millisecond)
@@ -536,6 +539,10 @@ func (c *Consumer) readPartition(gctx context.Context, stop <-chan struct{}, gen
 			c.log.Info().Str("topic", topic).Int("partition", p.ID).Msg("fetch recovered")
 			failing = false
 		}
+		if expect >= 0 && m.Offset > expect {
+			c.checkGap(rctx, topic, p.ID, expect, m.Offset)
+		}
+		expect = m.Offset + 1
 		select {
 		case out <- fetched{msg: m, gen: gen}:
 		case <-rctx.Done():
@@ -546,6 +553,51 @@ func (c *Consumer) readPartition(gctx context.Context, stop <-chan struct{}, gen
 		<-gctx.Done() // hold the generation until the group closes
 	default:
 	}
+}
+
+// checkGap is called when a partition delivers offset got where it should have delivered
+// want. Offsets can be absent legitimately (transaction markers, compaction), but when the log
+// now starts past want, the records from want on were deleted (by retention, or
+// DeleteRecords) before this group processed them, and kafka-go's reader silently moved to the
+// log start: that is data loss, logged at error with the range and counted in
+// consumer_skipped_offsets_total.
+func (c *Consumer) checkGap(ctx context.Context, topic string, partition int, want, got int64) {
+	start, err := c.logStart(ctx, topic, partition)
+	if err != nil {
+		c.log.Warn().Err(err).Str("topic", topic).Int("partition", partition).Int64("expected_offset", want).Int64("offset", got).
+			Msg("offsets skipped; could not read the log start to tell deleted records from transaction markers")
+		return
+	}
+	if start <= want {
+		return // a gap inside the log: transaction markers or compaction, nothing lost
+	}
+	to := min(start, got) // first offset not lost
+	n := to - want
+	c.m.SkippedOffsets.WithLabelValues(topic).Add(float64(n))
+	c.log.Error().Str("topic", topic).Int("partition", partition).Int64("skipped_from", want).Int64("skipped_to", to-1).
+		Int64("skipped", n).Int64("log_start", start).Str("group", c.cfg.Group).
+		Msg("records deleted before they were processed (retention or DeleteRecords ran ahead of the group): offsets skipped, their events are lost to the profiles")
+}
+
+// logStart reads the first offset of a partition from its leader.
+func (c *Consumer) logStart(ctx context.Context, topic string, partition int) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var last error
+	for _, b := range c.cfg.Brokers {
+		conn, err := c.dialer().DialLeader(ctx, "tcp", b, topic, partition)
+		if err != nil {
+			last = err
+			continue
+		}
+		first, err := conn.ReadFirstOffset()
+		conn.Close()
+		if err == nil {
+			return first, nil
+		}
+		last = err
+	}
+	return 0, fmt.Errorf("consumer: log start of %s/%d: %w", topic, partition, last)
 }
 
 // batcher cuts the fetched stream into batches bounded by size and time and decodes them.
@@ -701,7 +753,8 @@ func (c *Consumer) commit(b *Batch) {
 	for gen, offs := range byGen {
 		if err := gen.CommitOffsets(offs); err != nil {
 			c.m.CommitErrors.Inc()
-			c.log.Debug().Err(err).Int32("generation", gen.ID).Msg("commit refused (generation ended?); the next owner re-reads and the store skips duplicates")
+			c.log.Info().Err(err).Int32("generation", gen.ID).Str("group", c.cfg.Group).
+				Msg("offset commit refused or failed, not retried (the next batch's commit supersedes it; after a rebalance the new owner re-reads and the store skips duplicates)")
 		}
 	}
 }
