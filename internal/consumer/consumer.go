@@ -207,6 +207,25 @@ type Consumer struct {
 	memberMu      sync.Mutex
 	member        string
 	applyingSince atomic.Int64 // unix ns when the batch in apply entered it; 0 = idle
+	commits       commitHealth
+}
+
+// commitHealth tracks a run of failed offset commits: the time of the first failure since the
+// last successful commit or the last new generation (0 = none). A generation starts the run
+// over, so a worker whose partitions are idle after a rebalance (nothing to commit) is not
+// read as failing.
+type commitHealth struct{ failingSince atomic.Int64 }
+
+func (h *commitHealth) failed(now time.Time) { h.failingSince.CompareAndSwap(0, now.UnixNano()) }
+func (h *commitHealth) reset()               { h.failingSince.Store(0) }
+
+// failingFor is how long commits have failed without a success or a new generation.
+func (h *commitHealth) failingFor(now time.Time) time.Duration {
+	t := h.failingSince.Load()
+	if t == 0 {
+		return 0
+	}
+	return now.Sub(time.Unix(0, t))
 }
 
 // Stats are running totals, for progress lines and tests.
@@ -409,6 +428,7 @@ func (c *Consumer) membership(ctx context.Context, group *kafka.ConsumerGroup, s
 			genErr = false
 		}
 		c.m.Rebalances.Inc()
+		c.commits.reset()
 		c.setMember(gen.MemberID)
 		n := 0
 		for topic, parts := range gen.Assignments {
@@ -752,11 +772,24 @@ func (c *Consumer) commit(b *Batch) {
 	}
 	for gen, offs := range byGen {
 		if err := gen.CommitOffsets(offs); err != nil {
+			c.commits.failed(time.Now())
 			c.m.CommitErrors.Inc()
 			c.log.Info().Err(err).Int32("generation", gen.ID).Str("group", c.cfg.Group).
 				Msg("offset commit refused or failed, not retried (the next batch's commit supersedes it; after a rebalance the new owner re-reads and the store skips duplicates)")
+		} else {
+			c.commits.reset()
 		}
 	}
+}
+
+// CommitsFailing reports whether offset commits have failed for longer than the rebalance
+// timeout without a successful commit or a new generation in between, and for how long. That
+// is longer than any rebalance takes: the group coordinator died or moved and the group has
+// not found it again, so the worker's progress is not being recorded. The worker's /readyz
+// reports it.
+func (c *Consumer) CommitsFailing() (bool, time.Duration) {
+	d := c.commits.failingFor(time.Now())
+	return d > c.cfg.RebalanceTimeout, d
 }
 
 // DLQ header names. The message value and key are the original bytes, unchanged.

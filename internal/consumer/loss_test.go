@@ -3,13 +3,16 @@ package consumer
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/profilestream/profilestream/internal/kafkatest"
 	"github.com/profilestream/profilestream/internal/lag"
@@ -152,4 +155,99 @@ func testLossIsNotSilent(t *testing.T, mode kafkatest.Mode) {
 	if s := poll(); s.Status != lag.LOSS || s.TotalLag != 0 {
 		t.Fatalf("after the worker skipped ahead: status %s, lag %d; want LOSS (still in the window), 0", s.Status, s.TotalLag)
 	}
+}
+
+func TestCommitHealth(t *testing.T) {
+	var h commitHealth
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	steps := []struct {
+		name string
+		do   func()
+		at   time.Duration
+		want time.Duration
+	}{
+		{"nothing failed", func() {}, 0, 0},
+		{"first failure starts the run", func() { h.failed(t0) }, 3 * time.Second, 3 * time.Second},
+		{"later failures do not restart it", func() { h.failed(t0.Add(5 * time.Second)) }, 12 * time.Second, 12 * time.Second},
+		{"a successful commit ends it", func() { h.reset() }, 13 * time.Second, 0},
+		{"a new run", func() { h.failed(t0.Add(20 * time.Second)) }, 21 * time.Second, time.Second},
+	}
+	for _, s := range steps {
+		s.do()
+		if got := h.failingFor(t0.Add(s.at)); got != s.want {
+			t.Fatalf("%s: failing for %s, want %s", s.name, got, s.want)
+		}
+	}
+}
+
+// TestCommitsFailingReported: while the coordinator refuses every offset commit (as when it
+// died and the group has not found the next one), CommitsFailing turns true once the failures
+// have lasted longer than the rebalance timeout (the worker's /readyz then fails), and false
+// again at the first successful commit.
+func TestCommitsFailingReported(t *testing.T) {
+	kc := kafkatest.StartT(t, 1, "clicks", "reviews", "erasure", "profilestream.dlq")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var refuse atomic.Bool
+	kc.ControlKey(int16(kmsg.OffsetCommit), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		kc.KeepControl()
+		if !refuse.Load() {
+			return nil, nil, false
+		}
+		r := req.(*kmsg.OffsetCommitRequest)
+		resp := r.ResponseKind().(*kmsg.OffsetCommitResponse)
+		for _, rt := range r.Topics {
+			st := kmsg.NewOffsetCommitResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewOffsetCommitResponseTopicPartition()
+				sp.Partition, sp.ErrorCode = rp.Partition, kerr.CoordinatorNotAvailable.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	rec := &recorder{events: map[string]int{}}
+	logs := &logBuf{}
+	c, err := New(Config{Brokers: kc.Brokers(), BatchSize: 10, BatchTimeout: 10 * time.Millisecond, RebalanceTimeout: 2 * time.Second}, rec, nil, zerolog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(rctx) }()
+	defer func() { stop(); <-done }()
+	n := 0
+	feed := func() {
+		produceClicks(ctx, t, kc, 10, 1)
+		n += 10
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s\n%s", what, logs.tail(20))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	feed()
+	waitFor("the first events", func() bool { return rec.count() == n })
+	refuse.Store(true)
+	start := time.Now()
+	for time.Since(start) < 3*time.Second {
+		feed()
+		waitFor("events while commits are refused", func() bool { return rec.count() == n })
+		if failing, d := c.CommitsFailing(); failing && time.Since(start) < 2*time.Second {
+			t.Fatalf("failing after %s (%s), before the rebalance timeout", time.Since(start), d)
+		}
+	}
+	if failing, d := c.CommitsFailing(); !failing || d < 2*time.Second {
+		t.Fatalf("commits refused for %s: CommitsFailing = %v, %s; want true", time.Since(start), failing, d)
+	}
+	refuse.Store(false)
+	feed()
+	waitFor("a successful commit to clear it", func() bool { f, _ := c.CommitsFailing(); return !f })
 }
