@@ -76,7 +76,7 @@ bench: deps
 CHAOS_KAFKA ?= real
 chaos: deps-kafka build
 	@mkdir -p bin; rc=0; CHAOS_FULL=1 PROFILESTREAM_KAFKA=$(CHAOS_KAFKA) $(GO) test -count=1 -timeout 40m \
-	  -run 'TestChaos$$|TestBackfillRetention|TestReplayBrokerKill' -v ./internal/chaos/ >bin/chaos.log 2>&1 || rc=$$?; \
+	  -run 'TestChaos$$|TestChaosBackToBack|TestBackfillRetention|TestReplayBrokerKill' -v ./internal/chaos/ >bin/chaos.log 2>&1 || rc=$$?; \
 	grep -E '^(FIGURE|---|===|ok|FAIL|PASS)|chaos:' bin/chaos.log; \
 	if [ $$rc -ne 0 ]; then echo "make chaos: FAILED (exit $$rc); last lines of bin/chaos.log:"; tail -n 150 bin/chaos.log; fi; \
 	exit $$rc
