@@ -186,8 +186,8 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		if cc.Dialer == nil {
 			cc.Dialer = cfg.KafkaSecurity.Dialer()
 		}
-		if cc.Transport == nil {
-			cc.Transport = cfg.KafkaSecurity.Transport()
+		if cc.ProducerOpts == nil {
+			cc.ProducerOpts = cfg.KafkaSecurity.FranzOpts()
 		}
 	}
 	if w.cons, err = consumer.New(cc, p, w.m, log); err != nil {
@@ -442,8 +442,9 @@ func (w *Worker) watchKafka(ctx context.Context) {
 	}
 }
 
-// Ready reports whether the worker has partitions assigned, Redis answers and none of its own
-// partitions is stalled (see consumer.Watchdog), and why not.
+// Ready reports whether the worker has partitions assigned, Redis answers, its offset commits
+// have not been failing for longer than the rebalance timeout (consumer.CommitsFailing) and
+// none of its own partitions is stalled (see consumer.Watchdog), and why not.
 func (w *Worker) Ready() (bool, string) {
 	w.readyMu.Lock()
 	ok, rerr, kerr := w.redisOK, w.redisErr, w.kafkaErr
@@ -458,6 +459,9 @@ func (w *Worker) Ready() (bool, string) {
 		return false, kerr.Error()
 	case parts == 0:
 		return false, "no partitions assigned"
+	}
+	if failing, d := w.cons.CommitsFailing(); failing {
+		return false, fmt.Sprintf("offset commits failing for %s, longer than the rebalance timeout: the group coordinator died or moved and the group has not found it again", d.Round(time.Second))
 	}
 	if w.watchdog != nil {
 		if stalled, which := w.watchdog.OwnStalled(); stalled {
