@@ -83,7 +83,8 @@ second, --speedup replays at the original pace divided by the factor.`)
 		n, err := replay.Produce(ctx, w, recs, replay.Options{ClicksTopic: *clicks, ReviewsTopic: *reviews,
 			KeyByUser: *keyed, Rate: *rate, SpeedUp: *speedup})
 		total += n
-		fmt.Fprintf(stdout, "%s: %s, %d events produced, %d unparseable lines skipped\n", path, format, n, skipped)
+		fmt.Fprintf(stdout, "%s: %s, %d events produced, %d unparseable lines skipped, %d reviews without title or text skipped\n",
+			path, format, n, skipped.Unparseable, skipped.NoText)
 		if err != nil {
 			return err
 		}
