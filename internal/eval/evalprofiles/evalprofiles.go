@@ -50,7 +50,8 @@
 //
 //   - default: what the worker stores and reader scores with by default (DefaultSimilarity);
 //   - each part of the profile alone: dense (the lifetime mean embedding), categories (the
-//     decayed, action-weighted category counts);
+//     decayed, action-weighted category counts; on the category tasks it sees the label itself,
+//     the majority category, so its p1, p5 and nmi there are a ceiling, not a competitor);
 //   - tfidf: the baseline, TF-IDF of the users' texts as the worker sees them (scrubbed summary
 //     and body; English words and Chinese character bigrams) for reviews, of the clicked
 //     categories for clicks, fitted on the history profiles of the run;
@@ -95,7 +96,7 @@ type Options struct {
 
 // DefaultOptions are the options of `make eval-profiles`.
 func DefaultOptions() Options {
-	return Options{DataDir: "../shared/data", Streamer: "bin/streamer", Split: SplitTest, MaxUsers: 600,
+	return Options{DataDir: "../shared/data", Streamer: "bin/streamer", Split: SplitTest, MaxUsers: 1200,
 		Bootstrap: 1000, Seed: 1, Partitions: 4, Timeout: 10 * time.Minute}
 }
 
