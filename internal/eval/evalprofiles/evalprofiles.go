@@ -48,7 +48,7 @@
 //
 // # Representations
 //
-//   - default: what the worker stores and reader scores with by default (DefaultSimilarity);
+//   - default: what the worker stores and reader scores with by default (defaultSimilarity);
 //   - each part of the profile alone: dense (the lifetime mean embedding), categories (the
 //     decayed, action-weighted category counts; on the category tasks it sees the label itself,
 //     the majority category, so its p1, p5 and nmi there are a ceiling, not a competitor);
@@ -322,10 +322,9 @@ func representations(l *loaded, p *profiles, seed uint64) []repr {
 	n := len(l.users)
 	var out []repr
 	// default: what reader scores with
-	sim := newDefaultSimilarity()
 	out = append(out, repr{name: "default",
-		hh: NewSimMatrix(n, n, func(i, j int) float64 { return sim(p.hist[i], p.hist[j]) }),
-		qh: NewSimMatrix(n, n, func(i, j int) float64 { return sim(p.query[i], p.hist[j]) })})
+		hh: NewSimMatrix(n, n, func(i, j int) float64 { return defaultSimilarity(p.hist[i], p.hist[j]) }),
+		qh: NewSimMatrix(n, n, func(i, j int) float64 { return defaultSimilarity(p.query[i], p.hist[j]) })})
 	// dense: the lifetime mean embedding alone
 	hv, qv := make([][]float64, n), make([][]float64, n)
 	for i := range n {
@@ -408,30 +407,13 @@ func categoryVector(voc *vocab, p *reader.Profile) sparse {
 	return normalizeSparse(v, norm)
 }
 
-// DefaultSimilarity is the similarity of two profiles the way reader scores by default
+// defaultSimilarity is the similarity of two profiles the way reader scores by default
 // (reader.Similar, reader.Nearest): the cosine of the lifetime mean embeddings; 0 when either
-// profile is missing or has no vector, or when they come from different models. When reader
-// gains another default similarity, this is the one place to call it.
-func DefaultSimilarity(a, b *reader.Profile) float64 {
-	return newDefaultSimilarity()(a, b)
-}
-
-// newDefaultSimilarity is DefaultSimilarity with each profile's unit vector computed once (the
-// evaluation calls it for every pair).
-func newDefaultSimilarity() func(a, b *reader.Profile) float64 {
-	unit := map[*reader.Profile][]float64{}
-	u := func(p *reader.Profile) []float64 {
-		v, ok := unit[p]
-		if !ok {
-			v = unitDense(p.Vector)
-			unit[p] = v
-		}
-		return v
+// profile is missing or has no vector, or when they come from different models. It is the one
+// place to change when reader gains its own profile similarity (then it is that function).
+func defaultSimilarity(a, b *reader.Profile) float64 {
+	if a == nil || b == nil || a.ModelID != b.ModelID {
+		return 0
 	}
-	return func(a, b *reader.Profile) float64 {
-		if a == nil || b == nil || a.ModelID != b.ModelID {
-			return 0
-		}
-		return dotDense(u(a), u(b))
-	}
+	return dotDense(unitDense(a.Vector), unitDense(b.Vector))
 }

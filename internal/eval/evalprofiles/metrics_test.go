@@ -158,22 +158,25 @@ func TestKernelKMeansRecoversClusters(t *testing.T) {
 }
 
 func TestSplitOf(t *testing.T) {
-	// deterministic, and close to half/half on ids that differ only at the end (pseudo-user ids)
-	dev := 0
-	for i := range 2000 {
-		id := fmt.Sprintf("zh-书籍-%d", i)
-		if SplitOf(id) != SplitOf(id) {
-			t.Fatal("not deterministic")
+	// close to half/half on ids that differ only at the end (the Chinese pseudo-user ids), and
+	// in both halves within each category
+	for _, cat := range []string{"书籍", "平板"} {
+		dev := 0
+		for i := range 2000 {
+			if SplitOf(fmt.Sprintf("zh-%s-%d", cat, i)) == SplitDev {
+				dev++
+			}
 		}
-		if SplitOf(id) == SplitDev {
-			dev++
+		if dev < 900 || dev > 1100 {
+			t.Fatalf("%s: %d of 2000 in DEV", cat, dev)
 		}
 	}
-	if dev < 900 || dev > 1100 {
-		t.Fatalf("%d of 2000 in DEV", dev)
-	}
-	if SplitOf("A3ADFUS74MLPMA") != SplitOf("A3ADFUS74MLPMA") {
-		t.Fatal("not deterministic")
+	// pinned: the rule must not change silently (DEV is what may be tuned on, TEST never)
+	for id, want := range map[string]Split{"A3ADFUS74MLPMA": SplitDev, "1": SplitDev, "2": SplitTest,
+		"zh-书籍-0": SplitTest, "AGQFGXUGFSZHNRQGP7J24RVSLZSA": SplitDev} {
+		if got := SplitOf(id); got != want {
+			t.Errorf("SplitOf(%q) = %s, want %s", id, got, want)
+		}
 	}
 }
 
