@@ -59,7 +59,9 @@
 //
 // Every figure is printed as FIGURE eval.profiles.<dataset>.<repr>.<metric> (owner_top1,
 // owner_mrr, owner_mrr_lo, owner_mrr_hi, p1, p5, nmi) and eval.segments.<dataset>.nmi_ratio_vs_batch,
-// with a readable table per data set.
+// with a readable table per data set; eval.profiles.<dataset>.default_minus_tfidf.owner_mrr (with
+// _lo and _hi) is the owner MRR difference with a paired bootstrap interval (the same resampled
+// queries for both).
 package evalprofiles
 
 import (
@@ -167,6 +169,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 
 // result is one representation's figures on one data set (NaN-free: absent metrics are unset).
 type result struct {
+	ranks                   []int // owner ranks per query (owner data sets)
 	repr                    string
 	top1, mrr, mrrLo, mrrHi float64
 	p1, p5, nmi             float64
@@ -227,6 +230,7 @@ func evalDataset(ctx context.Context, g *rig, o Options, ds Dataset, out io.Writ
 				owner[i] = i
 			}
 			ranks := OwnerRanks(rp.qh, owner)
+			r.ranks = ranks
 			r.top1, r.mrr = TopOne(ranks), MRR(ranks)
 			r.mrrLo, r.mrrHi = BootstrapMRR(ranks, o.Bootstrap, 0.95, o.Seed)
 		}
@@ -251,11 +255,36 @@ func evalDataset(ctx context.Context, g *rig, o Options, ds Dataset, out io.Writ
 			fmt.Fprintf(out, "%sp1 %.4f\n%sp5 %.4f\n%snmi %.4f\n", pre, r.p1, pre, r.p5, pre, r.nmi)
 		}
 	}
+	if ds.Owner {
+		pairedDiff(out, ds, results, "default", "tfidf", o)
+	}
 	fmt.Fprintf(out, "FIGURE eval.profiles.%s.users %d\n", ds.Name, n)
 	if ds.Labels {
 		segmentsFigures(out, ds, p, labels, denseHH, o.Seed)
 	}
 	return nil
+}
+
+// pairedDiff prints the owner MRR difference of two representations with its paired bootstrap
+// interval (the same queries resampled for both).
+func pairedDiff(out io.Writer, ds Dataset, results []result, a, b string, o Options) {
+	var ra, rb *result
+	for i := range results {
+		switch results[i].repr {
+		case a:
+			ra = &results[i]
+		case b:
+			rb = &results[i]
+		}
+	}
+	if ra == nil || rb == nil {
+		return
+	}
+	lo, hi := BootstrapMRRDiff(ra.ranks, rb.ranks, o.Bootstrap, 0.95, o.Seed)
+	name := a + "_minus_" + b
+	fmt.Fprintf(out, "eval-profiles: %s: owner MRR %s - %s = %.3f [%.3f, %.3f] (paired bootstrap, 95%%)\n", ds.Name, a, b, ra.mrr-rb.mrr, lo, hi)
+	fmt.Fprintf(out, "FIGURE eval.profiles.%s.%s.owner_mrr %.4f\nFIGURE eval.profiles.%s.%s.owner_mrr_lo %.4f\nFIGURE eval.profiles.%s.%s.owner_mrr_hi %.4f\n",
+		ds.Name, name, ra.mrr-rb.mrr, ds.Name, name, lo, ds.Name, name, hi)
 }
 
 // segmentsFigures compares the worker's online segments with batch k-means (same k, same vectors).

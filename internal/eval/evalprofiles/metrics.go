@@ -103,6 +103,30 @@ func BootstrapMRR(ranks []int, b int, level float64, seed uint64) (lo, hi float6
 	return quantile(means, a), quantile(means, 1-a)
 }
 
+// BootstrapMRRDiff returns the paired percentile bootstrap interval of MRR(a) - MRR(b), two
+// representations' ranks of the same queries: each resample draws the same queries for both.
+func BootstrapMRRDiff(a, b []int, n int, level float64, seed uint64) (lo, hi float64) {
+	if len(a) == 0 || len(a) != len(b) || n <= 0 {
+		return 0, 0
+	}
+	d := make([]float64, len(a))
+	for i := range a {
+		d[i] = 1/float64(a[i]) - 1/float64(b[i])
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	means := make([]float64, n)
+	for k := range n {
+		s := 0.0
+		for range d {
+			s += d[rng.IntN(len(d))]
+		}
+		means[k] = s / float64(len(d))
+	}
+	sort.Float64s(means)
+	al := (1 - level) / 2
+	return quantile(means, al), quantile(means, 1-al)
+}
+
 // quantile of sorted xs with linear interpolation.
 func quantile(xs []float64, p float64) float64 {
 	if len(xs) == 0 {

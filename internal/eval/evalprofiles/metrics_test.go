@@ -79,6 +79,23 @@ func TestBootstrapMRR(t *testing.T) {
 	}
 }
 
+func TestBootstrapMRRDiff(t *testing.T) {
+	// a always one rank better than b on the same queries: the paired interval excludes 0
+	var a, b []int
+	for i := range 300 {
+		r := 1 + i%5
+		a, b = append(a, r), append(b, r+1)
+	}
+	lo, hi := BootstrapMRRDiff(a, b, 1000, 0.95, 3)
+	d := MRR(a) - MRR(b)
+	if lo <= 0 || lo > d || hi < d {
+		t.Fatalf("difference %.4f, interval [%.4f, %.4f]", d, lo, hi)
+	}
+	if lo, hi := BootstrapMRRDiff(a, a, 100, 0.95, 3); lo != 0 || hi != 0 {
+		t.Fatalf("a - a: [%v, %v]", lo, hi)
+	}
+}
+
 func TestNeighbourPrecision(t *testing.T) {
 	// two groups {0,1,2} and {3,4}: within-group similarity 0.9, across 0.1, except user 2 whose
 	// nearest neighbour is user 3.
