@@ -9,7 +9,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/event"
-	"github.com/profilestream/profilestream/internal/privacy"
+	"github.com/profilestream/profilestream/internal/pii"
 	"github.com/profilestream/profilestream/internal/replay"
 )
 
@@ -110,7 +110,7 @@ func load(dataDir string, ds Dataset, split Split, maxUsers int) (*loaded, error
 	}
 	sort.Strings(ids)
 	voc := newVocab()
-	sc := privacy.NewScrubber()
+	sc := pii.NewScrubber()
 	for _, id := range ids {
 		evs := byUser[id]
 		sort.SliceStable(evs, func(a, b int) bool { return evs[a].ev.TS.Before(evs[b].ev.TS) })
@@ -141,7 +141,7 @@ func load(dataDir string, ds Dataset, split Split, maxUsers int) (*loaded, error
 
 // addTerms adds an event's baseline terms: its category for clicks, the words of its text as
 // the worker sees it (scrubbed, EncoderText) for reviews.
-func addTerms(dst map[int32]int, voc *vocab, sc *privacy.Scrubber, ds Dataset, ev event.Event) {
+func addTerms(dst map[int32]int, voc *vocab, sc *pii.Scrubber, ds Dataset, ev event.Event) {
 	if ds.Clicks {
 		if ev.Category != "" {
 			dst[voc.id("cat:"+ev.Category)]++
