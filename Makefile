@@ -4,7 +4,7 @@ PYTHON    ?= /usr/bin/python3
 BIN       := bin/streamer
 FUZZTIME  ?= 5s
 
-.PHONY: all build deps-kafka demo model test test-short fuzz lint bench chaos eval-encoder eval-segments eval-apps eval-scrub \
+.PHONY: all build deps-kafka demo model test test-short fuzz lint bench chaos eval-encoder eval-segments eval-apps eval-profiles eval-scrub \
         python-tools compose-config deps clean
 
 all: build
@@ -93,6 +93,13 @@ eval-segments:
 
 eval-apps: deps
 	$(GO) run ./cmd/evalapps
+
+## eval-profiles: the stored profiles through the real worker (`streamer run` on embedded Kafka and a
+## private Redis) on the shared data, TEST split: owner retrieval, neighbour-category P@k, NMI,
+## segments vs batch k-means, against TF-IDF and random (FIGURE eval.profiles.*, eval.segments.*).
+## EVAL_PROFILES_FLAGS passes flags (--split dev, --max-users N, --only ..., --model-dir DIR).
+eval-profiles: deps build
+	$(GO) run ./cmd/evalprofiles --streamer $(BIN) $(EVAL_PROFILES_FLAGS)
 
 ## eval-scrub: per-type recall/precision on both corpora, adversarial totals, Presidio's figures
 ## (from the committed fixture; tools/presidio/run.sh remakes it) and the hostile-input time ratios.
