@@ -64,5 +64,11 @@ func run(out io.Writer, files []string, a capacity.Assumptions) error {
 	if err != nil {
 		return err
 	}
-	return capacity.Render(out, in, a, rows)
+	if err := capacity.Render(out, in, a, rows); err != nil {
+		return err
+	}
+	if q, ok := capacity.QueriesFrom(figs); ok {
+		return capacity.RenderQueries(out, q, capacity.PlanQueries(q, []float64{1e6, 1e7, 1e8}))
+	}
+	return nil
 }
