@@ -73,10 +73,10 @@ func PlanQueries(q Queries, users []float64) []QueryRow {
 func RenderQueries(w io.Writer, q Queries, rows []QueryRow) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nQueries (similar users, look-alikes; `reader.Nearest`), measured on %s profiles with %.0f segments: "+
-		"the index at %.0f probes reads %.0f profiles per query, recall@10 %.3f against the exact scan, median %.4g ms "+
-		"(`store.lookalike.query_ms_p50`); the exact scan median %.4g ms (`store.lookalike.exact_query_ms_p50`). "+
+		"the index at %.0f probes reads %.0f profiles per query, recall@10 %.3f against the exact scan, median %s "+
+		"(`store.lookalike.query_ms_p50`); the exact scan median %s (`store.lookalike.exact_query_ms_p50`). "+
 		"Estimated medians, linear in the profiles read, with sqrt(users) segments (`--k`) and the same probes:\n\n",
-		human(q.Profiles), q.Segments, q.Probes, q.Candidates, q.Recall, q.IndexMS, q.ExactMS)
+		human(q.Profiles), q.Segments, q.Probes, q.Candidates, q.Recall, duration(q.IndexMS), duration(q.ExactMS))
 	fmt.Fprintf(&b, "| users | exact scan | segments | profiles read by the index | index |\n|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %s |\n", human(r.Users), duration(r.ExactMS), r.Segments, r.Candidates, duration(r.IndexMS))
