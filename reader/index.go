@@ -34,9 +34,11 @@ import (
 // only divides the work by a few; a deployment that serves look-alikes online at scale runs the
 // segmenter with a fixed k near sqrt(users) (`--k`), see docs/capacity.md.
 //
-// The centroids are read once per centroid version (the model hash's "version", one HMGET per
-// query checks it) and kept in the Reader: a merge moves them a little without a new version, and
-// ranking the segments with the centroids of the current version is close enough.
+// The centroids are read once per centroid version (the model hash's "version" and "init_ms",
+// one HMGET per query checks them) and kept in the Reader: a merge moves them a little without a
+// new version, and ranking the segments with the centroids of the current version is close
+// enough. The model hash does not name the encoder model: a deployment has one (docs/schema.md),
+// and centroids of another dimension than the query are not used.
 //
 // In a Redis Cluster the member sets and the profiles live in different slots: the pipelines of
 // a *redis.ClusterClient split by node, so a query costs one round trip per node per page.
@@ -65,6 +67,7 @@ func Probes(n int) QueryOption { return func(o *queryOptions) { o.probes = n } }
 // Fields of the segment model hash (docs/schema.md, "Model hash").
 const (
 	centroidsVersionField = "version"
+	centroidsInitField    = "init_ms"
 	centroidsKField       = "k"
 	centroidsDimField     = "dim"
 	centroidFieldPrefix   = "centroid:"
@@ -81,18 +84,20 @@ type centroidCache struct {
 // centroids returns the current segment centroids (nil when there is no model yet).
 func (r *Reader) centroids(ctx context.Context) ([][]float32, int, error) {
 	key := schema.SegmentCentroidsKey(r.opts.Prefix)
-	h, err := r.rdb.HMGet(ctx, key, centroidsVersionField, centroidsKField, centroidsDimField).Result()
+	h, err := r.rdb.HMGet(ctx, key, centroidsVersionField, centroidsKField, centroidsDimField, centroidsInitField).Result()
 	if err != nil {
 		return nil, 0, fmt.Errorf("segment model: %w", err)
 	}
 	version, _ := h[0].(string)
 	ks, _ := h[1].(string)
+	initMS, _ := h[3].(string)
 	ds, _ := h[2].(string)
 	k, _ := strconv.Atoi(ks)
 	dim, _ := strconv.Atoi(ds)
 	if version == "" || k <= 0 || dim <= 0 {
 		return nil, 0, nil
 	}
+	version += "@" + initMS // a model re-initialized after a reset starts at version 1 again
 	r.cent.mu.Lock()
 	if r.cent.version == version && r.cent.dim == dim && len(r.cent.c) == k {
 		c := r.cent.c
