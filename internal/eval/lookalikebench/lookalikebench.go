@@ -64,7 +64,7 @@ func DefaultOptions() Options {
 	return Options{
 		Profiles: 1_000_000, Dim: 384, Clusters: 1000, Spread: 1.0, Segments: 1000, Sample: 20000,
 		Iterations: 6, Queries: 200, ExactQueries: 5, K: 10,
-		Probes: []int{4, 8, reader.DefaultNearestProbes, 32, 64}, Seed: 1,
+		Probes: []int{8, 16, 32, 64}, Seed: 1,
 	}
 }
 
@@ -425,7 +425,7 @@ func assignNear(vecs [][]float32, gen []int, centres, cents [][]float32) []int {
 	return seg
 }
 
-const assignCandidates = 64
+const assignCandidates = 128
 
 func assign(vecs, cents [][]float32) []int {
 	seg := make([]int, len(vecs))
