@@ -93,7 +93,7 @@ eval-apps: deps
 ## the development set of evasions, the untuned held-out set), Presidio's (committed fixture; tools/presidio/run.sh
 ## remakes it) and the hostile-input time ratios.
 eval-scrub:
-	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidioCorpus|TestScrubDev|TestScrubUntuned' -v ./internal/pii/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
+	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidio|TestScrubDev|TestScrubUntuned' -v ./internal/pii/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/pii/ | grep -E '^(FIGURE|ok|FAIL)'
 
 ## python-tools: Debian's torch and sklearn, the offline references of benchmarks and evaluations.

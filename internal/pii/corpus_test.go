@@ -293,7 +293,23 @@ type presidioResults struct {
 // Presidio has a recognizer for (no Python needed; re-run tools/presidio/run.sh after changing a
 // corpus file, which this test notices by hash).
 func TestPresidioCorpus(t *testing.T) {
-	raw, err := os.ReadFile("testdata/presidio_results.json")
+	scorePresidio(t, "testdata/presidio_results.json", corpusFiles, "scrub.presidio.", true)
+}
+
+// TestPresidioUntuned scores Presidio's detections on the untuned held-out set
+// (testdata/presidio_untuned.json, made by tools/presidio/run.sh --corpus
+// internal/pii/testdata/untuned.jsonl --out internal/pii/testdata/presidio_untuned.json) and
+// prints FIGURE scrub.presidio.untuned.<type>.recall / .precision; like TestScrubUntuned it
+// never prints a case.
+func TestPresidioUntuned(t *testing.T) {
+	if _, err := os.Stat("testdata/presidio_untuned.json"); err != nil {
+		t.Skip("no testdata/presidio_untuned.json")
+	}
+	scorePresidio(t, "testdata/presidio_untuned.json", []string{"testdata/untuned.jsonl"}, "scrub.presidio.untuned.", false)
+}
+
+func scorePresidio(t *testing.T, fixture string, files []string, prefix string, logMisses bool) {
+	raw, err := os.ReadFile(fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,17 +317,17 @@ func TestPresidioCorpus(t *testing.T) {
 	if err := json.Unmarshal(raw, &pr); err != nil {
 		t.Fatal(err)
 	}
-	if len(pr.Corpus) != len(corpusFiles) {
-		t.Fatalf("fixture covers %v, want %v: re-run tools/presidio/run.sh", pr.Corpus, corpusFiles)
+	if len(pr.Corpus) != len(files) {
+		t.Fatalf("fixture covers %v, want %v: re-run tools/presidio/run.sh", pr.Corpus, files)
 	}
 	stats := newStats(pr.Types)
-	for i, path := range corpusFiles {
+	for i, path := range files {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if sum := sha256.Sum256(data); i >= len(pr.CorpusSHA256) || hex.EncodeToString(sum[:]) != pr.CorpusSHA256[i] {
-			t.Fatalf("%s changed since testdata/presidio_results.json was made: re-run tools/presidio/run.sh", path)
+			t.Fatalf("%s changed since %s was made: re-run tools/presidio/run.sh", path, fixture)
 		}
 		for _, c := range loadCorpus(t, path) {
 			var found []Span
@@ -320,19 +336,21 @@ func TestPresidioCorpus(t *testing.T) {
 				en, _ := d[1].(float64)
 				ty, _ := d[2].(string)
 				if st < 0 || en > float64(len(c.Text)) || st >= en {
-					t.Fatalf("%s: bad Presidio span %v", c.ID, d)
+					t.Fatalf("%s: bad Presidio span", c.ID)
 				}
 				found = append(found, Span{int(st), int(en), Type(ty)})
 			}
 			for _, m := range score(c, found, stats) {
-				t.Log(m)
+				if logMisses {
+					t.Log(m)
+				}
 			}
 		}
 	}
 	if testing.Verbose() {
-		fmt.Printf("# presidio-analyzer %s, %s\n", pr.Version, pr.Mode)
+		fmt.Printf("# presidio-analyzer %s, %s (%s)\n", pr.Version, pr.Mode, fixture)
 	}
-	emitTally("scrub.presidio.", stats, pr.Types)
+	emitTally(prefix, stats, pr.Types)
 }
 
 // TestScrubHoldout scores the held-out set (testdata/holdout.jsonl, written by someone who saw
