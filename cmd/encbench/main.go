@@ -1,4 +1,4 @@
-// Command encbench is `make bench`'s encoder half: it wires flags to internal/encbench, which
+// Command encbench is `make bench`'s encoder half: it wires flags to internal/eval/encbench, which
 // measures the encoder's throughput in sentences per second against PyTorch on the same shapes
 // and thread counts, measured in the same run (FIGURE encoder.*).
 package main
@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/profilestream/profilestream/internal/encbench"
+	"github.com/profilestream/profilestream/internal/eval/encbench"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-// Command evalencoder is `make eval-encoder`: it wires flags to internal/evalencoder, which
+// Command evalencoder is `make eval-encoder`: it wires flags to internal/eval/evalencoder, which
 // measures how well sentence embeddings (the bundled model, TF-IDF, random weights) separate
 // product categories on held-out review data (FIGURE eval.encoder.*).
 package main
@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/profilestream/profilestream/internal/evalencoder"
+	"github.com/profilestream/profilestream/internal/eval/evalencoder"
 )
 
 func main() {

@@ -8,14 +8,11 @@ import (
 	"io"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/downstream"
 	"github.com/profilestream/profilestream/internal/online"
-	"github.com/profilestream/profilestream/internal/profilestore"
-	"github.com/profilestream/profilestream/internal/worker"
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -105,11 +102,11 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	if !*evaluate {
 		return downstream.WriteSegments(ctx, stdout, rdb, rf.prefix)
 	}
-	store, err := readOnlyStore(rdb, rf.prefix)
+	rd, err := reader.New(rdb, reader.Options{Prefix: rf.prefix})
 	if err != nil {
 		return err
 	}
-	vecs, err := online.SampleProfiles(ctx, worker.ProfileScanner(store), *sampleN)
+	vecs, err := online.SampleProfiles(ctx, readerScanner{rd}, *sampleN)
 	if err != nil {
 		return err
 	}
@@ -121,9 +118,17 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	return online.FormatEvaluation(stdout, rows)
 }
 
-// readOnlyStore opens the profile store for reading and erasing (no model needed).
-func readOnlyStore(rdb redis.UniversalClient, prefix string) (*profilestore.Store, error) {
-	return profilestore.New(rdb, profilestore.Options{Prefix: prefix, ModelID: "-", Dim: 1})
+// readerScanner walks profiles through reader, as online.SampleProfiles sees them.
+type readerScanner struct{ rd *reader.Reader }
+
+func (s readerScanner) ScanProfiles(ctx context.Context, fn func(online.StoredProfile) error) error {
+	return s.rd.Scan(ctx, func(p *reader.Profile) error {
+		var vec []float32
+		if p.Vector != nil {
+			vec = schema.Normalize(p.Vector)
+		}
+		return fn(online.StoredProfile{Pseudonym: p.Pseudonym, Vector: vec})
+	})
 }
 
 // isHelp reports whether arg asks for help (-h, --help, -help, help).

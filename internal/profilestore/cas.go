@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/profilestream/profilestream/internal/redisscript"
-	"github.com/profilestream/profilestream/schema"
 )
 
 // casManyScript is casScript for several users in one call, to spread the fixed cost of a
@@ -257,7 +256,7 @@ func (s *Store) writeTx(ctx context.Context, c *redis.Client, ws []casWrite) ([]
 func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
 	// The undo list is created and deleted inside one MULTI/EXEC, so one name serves every
 	// transaction (none can see another's).
-	undo := schema.AsideUndoKey(s.opts.Prefix)
+	undo := AsideUndoKey(s.opts.Prefix)
 	fkeys := make([]string, 0, 1+4*len(ws))
 	fkeys = append(fkeys, undo)
 	fargs := make([]interface{}, 0, 2*len(ws))

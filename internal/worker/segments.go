@@ -52,7 +52,3 @@ func updates(us []profilestore.Updated) []online.Update {
 	}
 	return out
 }
-
-// ProfileScanner walks store's profiles as online sees them (for `streamer segments --evaluate`,
-// through online.SampleProfiles, the same adapter the worker's sweeps use).
-func ProfileScanner(store *profilestore.Store) online.ProfileScanner { return segmentStore{store} }

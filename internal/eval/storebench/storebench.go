@@ -291,7 +291,7 @@ func run(ctx context.Context, w io.Writer, dim, users, updates, batch, rounds, p
 		}
 		total += n
 		ps := schema.PseudonymFromProfileKey("ps", k)
-		if t, err := rdb.MemoryUsage(ctx, schema.VersionKey("ps", ps), 0).Result(); err == nil {
+		if t, err := rdb.MemoryUsage(ctx, profilestore.VersionKey("ps", ps), 0).Result(); err == nil {
 			total += t
 			tokens += t
 		}

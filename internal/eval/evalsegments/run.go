@@ -1,4 +1,4 @@
-// Package segeval is `make eval-segments` (cmd/evalsegments only wires flags): it replays the
+// Package evalsegments is `make eval-segments` (cmd/evalsegments only wires flags): it replays the
 // shared Amazon review sets through internal/online's Model, the code the worker runs, and
 // compares the segments it leaves with sklearn's batch k-means on the same final vectors.
 //
@@ -28,7 +28,7 @@
 //
 // A drift run then streams users of two categories first and of two other categories second,
 // with a forgetting half-life, and prints segment weights and labels before and after the shift.
-package segeval
+package evalsegments
 
 import (
 	"context"

@@ -63,6 +63,7 @@ import (
 	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redisproc"
 	"github.com/profilestream/profilestream/reader"
@@ -339,7 +340,7 @@ func encodeEvents(ctx context.Context, enc encoder.Encoder, evs []event.Event) e
 	return nil
 }
 
-func foldAll(ctx context.Context, store *profilestore.Store, idx *apps.ItemIndex, evs []event.Event) error {
+func foldAll(ctx context.Context, store *profilestore.Store, idx *itemindex.Writer, evs []event.Event) error {
 	const batch = 1000
 	for i := 0; i < len(evs); i += batch {
 		b := evs[i:min(i+batch, len(evs))]
@@ -363,7 +364,11 @@ func evalRec(ctx context.Context, w io.Writer, client *redis.Client, enc *encode
 	if err != nil {
 		return res, nil, err
 	}
-	idx, err := apps.NewItemIndex(client, apps.ItemOptions{Prefix: prefix, ModelID: modelID, Encoder: enc, HalfLife: itemHL,
+	iw, err := itemindex.New(client, itemindex.Options{Prefix: prefix, ModelID: modelID, Encoder: enc, HalfLife: itemHL})
+	if err != nil {
+		return res, nil, err
+	}
+	idx, err := apps.NewItemIndex(client, apps.ItemOptions{Prefix: prefix, ModelID: modelID, HalfLife: itemHL,
 		RefreshInterval: time.Hour})
 	if err != nil {
 		return res, nil, err
@@ -380,19 +385,19 @@ func evalRec(ctx context.Context, w io.Writer, client *redis.Client, enc *encode
 	fmt.Fprintf(w, "  encoded the texts of %d events in %.1fs\n", len(evs), time.Since(te).Seconds())
 	if catalog {
 		seen := map[string]bool{}
-		var items []apps.CatalogItem
+		var items []itemindex.CatalogItem
 		for _, r := range recs { // catalog metadata of every item, reviewed in training or not
 			if r.title != "" && !seen[r.item] {
 				seen[r.item] = true
-				items = append(items, apps.CatalogItem{ID: r.item, Category: r.cat, Title: r.title})
+				items = append(items, itemindex.CatalogItem{ID: r.item, Category: r.cat, Title: r.title})
 			}
 		}
-		if err := idx.Upsert(ctx, items); err != nil {
+		if err := iw.Upsert(ctx, items); err != nil {
 			return res, nil, err
 		}
 	}
 	t0 := time.Now()
-	if err := foldAll(ctx, store, idx, evs); err != nil {
+	if err := foldAll(ctx, store, iw, evs); err != nil {
 		return res, nil, err
 	}
 	fmt.Fprintf(w, "  folded and observed %d events in %.1fs\n", len(evs), time.Since(t0).Seconds())

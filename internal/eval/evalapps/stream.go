@@ -13,6 +13,7 @@ import (
 	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/schema"
 )
@@ -31,7 +32,11 @@ func evalRecStream(ctx context.Context, w io.Writer, client *redis.Client, enc *
 	if err != nil {
 		return res, err
 	}
-	idx, err := apps.NewItemIndex(client, apps.ItemOptions{Prefix: prefix, ModelID: modelID, Encoder: enc, HalfLife: itemHL,
+	iw, err := itemindex.New(client, itemindex.Options{Prefix: prefix, ModelID: modelID, Encoder: enc, HalfLife: itemHL})
+	if err != nil {
+		return res, err
+	}
+	idx, err := apps.NewItemIndex(client, apps.ItemOptions{Prefix: prefix, ModelID: modelID, HalfLife: itemHL,
 		RefreshInterval: 1000 * time.Hour}) // reloaded after each bucket (Refresh)
 	if err != nil {
 		return res, err
@@ -180,7 +185,7 @@ func evalRecStream(ctx context.Context, w io.Writer, client *redis.Client, enc *
 				}
 			}
 		}
-		if err := foldAll(ctx, store, idx, evs[lo:hi]); err != nil {
+		if err := foldAll(ctx, store, iw, evs[lo:hi]); err != nil {
 			return res, err
 		}
 		if err := idx.Refresh(ctx); err != nil {

@@ -1,4 +1,4 @@
-package segeval
+package evalsegments
 
 import (
 	"bufio"
