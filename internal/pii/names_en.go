@@ -276,7 +276,7 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 	}
 	titleCase := latin >= 5 && capitals*10 >= latin*6
 	allCaps := latin >= 3 && caps*10 >= latin*6
-	book := cnBook(t)
+	book := sc.isBook()
 	for _, b := range bookWords {
 		if strings.Contains(lo, b) {
 			book = true

@@ -68,7 +68,7 @@ var cnHonorifics = setOf("先生 女士 小姐 大哥 大姐 师傅 老师 同�
 // findPersonZH finds "<intro>[：:]? <surname><1-2 given chars>" (see cnStrong, cnLabel, cnWeak).
 func findPersonZH(sc *scan, wins []window) [][2]int {
 	t := sc.text
-	book := cnBook(t)
+	book := sc.isBook()
 	var out [][2]int
 	for _, w := range wins {
 		for _, in := range cnIntro {
@@ -236,7 +236,7 @@ var cnHonorificTitles = []string{"师傅", "阿姨", "老师", "先生", "女士
 // name. The surname must be an unambiguous one and not end a longer word ("安装师傅" has none).
 func findCNHonorific(sc *scan, wins []window) [][2]int {
 	t := sc.text
-	if cnBook(t) {
+	if sc.isBook() {
 		return nil
 	}
 	var out [][2]int
@@ -297,7 +297,7 @@ var cnHonorificKeys = newKeySet(cnHonorificTitles...)
 // followed by a boundary.
 func findCNAnd(sc *scan, wins []window) [][2]int {
 	t := sc.text
-	if cnBook(t) {
+	if sc.isBook() {
 		return nil
 	}
 	var out [][2]int
@@ -389,11 +389,12 @@ var cnClauseOpeners = setOf("昨天 今天 明天 后来 然后 当时 刚才 �
 // clause, followed by what people do: "张伟说这个牌子很耐用".
 func findCNSubject(sc *scan, _ []window) [][2]int {
 	t := sc.text
-	if cnBook(t) {
+	verbs := cnSubjectVerbs.starts(t)
+	if len(verbs) == 0 || sc.isBook() {
 		return nil
 	}
 	var out [][2]int
-	for _, v := range cnSubjectVerbs.starts(t) {
+	for _, v := range verbs {
 		for _, back := range []int{9, 6} {
 			st := v - back
 			if st < 0 || !utf8.RuneStart(t[st]) {

@@ -12,6 +12,18 @@ type scan struct {
 	text     string
 	lower    string
 	clusters []cluster
+	book     int8 // cnBook of text: 0 not computed yet, 1 false, 2 true
+}
+
+// isBook returns cnBook(sc.text), computed once.
+func (sc *scan) isBook() bool {
+	if sc.book == 0 {
+		sc.book = 1
+		if cnBook(sc.text) {
+			sc.book = 2
+		}
+	}
+	return sc.book == 2
 }
 
 // cluster is a run of digits joined by at most two separator bytes (" -.()+/") between digits;
