@@ -268,9 +268,37 @@ func findHandles(sc *scan, wins []window) [][2]int {
 		if strings.Contains(h, ".") && knownTLDs[h[strings.LastIndexByte(h, '.')+1:]] || isDigit(h[0]) || handleWords[h] {
 			continue
 		}
+		// A Latin handle needs a social cue near it ("follow me on instagram @x", "my IG: @x"):
+		// "@seller_support was helpful" is a shop's account, "@Android 13" a platform.
+		if han == 0 && !handleCue(sc.lowered(), at, p) {
+			continue
+		}
 		out = append(out, [2]int{at, p})
 	}
 	return out
+}
+
+// handleCues are words near a handle that make it a person's account.
+var handleCues = []string{"instagram", "insta", "ig", "twitter", "tiktok", "snapchat", "snap", "weibo", "facebook",
+	"youtube", "threads", "follow", "handle", "dm", "my", "微博", "抖音", "小红书", "关注"}
+
+// handleCue reports whether a handle cue stands as a word within 40 bytes before t[at:en] or 24 after.
+func handleCue(lo string, at, en int) bool {
+	win := lo[max(0, at-40):at] + " " + lo[en:min(len(lo), en+24)]
+	for _, c := range handleCues {
+		for off := 0; ; {
+			i := strings.Index(win[off:], c)
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + len(c)
+			if c[0] >= utf8.RuneSelf || (i == 0 || !isAlnum(win[i-1])) && (off == len(win) || !isAlnum(win[off])) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // handleWords follow '@' in text without naming anyone.
