@@ -179,15 +179,16 @@ func cnIntroWindows(sc *scan) []window {
 // keySet finds where any of a set of keys starts, in one pass over the text: a key is looked
 // for only where a rune that starts some key stands.
 type keySet struct {
-	keys  []string
-	first *[1 << 10]uint64 // bit r: some key starts with rune r (keys start in the BMP)
+	first  *[1 << 10]uint64 // bit r: some key starts with rune r (keys start in the BMP)
+	byRune map[rune][]string
 }
 
 func newKeySet(keys ...string) keySet {
-	ks := keySet{keys: keys, first: new([1 << 10]uint64)}
+	ks := keySet{first: new([1 << 10]uint64), byRune: map[rune][]string{}}
 	for _, k := range keys {
 		r, _ := utf8.DecodeRuneInString(k)
 		ks.first[r>>6&(1<<10-1)] |= 1 << (r & 63)
+		ks.byRune[r] = append(ks.byRune[r], k)
 	}
 	return ks
 }
@@ -202,7 +203,7 @@ func (ks keySet) starts(t string) []int {
 		}
 		r, size := utf8.DecodeRuneInString(t[i:])
 		if r < 1<<16 && ks.first[r>>6]&(1<<(r&63)) != 0 {
-			for _, k := range ks.keys {
+			for _, k := range ks.byRune[r] {
 				if strings.HasPrefix(t[i:], k) {
 					out = append(out, i)
 					break
