@@ -127,26 +127,22 @@ func (r *Reader) SegmentMembers(ctx context.Context, segment int) ([]string, err
 	return m, nil
 }
 
-// Neighbor is a user similar to another, with the cosine similarity of their lifetime means.
+// Neighbor is a user similar to another, with the similarity score (Similarity for Similar and
+// NearestProfile, the cosine of lifetime means for Nearest).
 type Neighbor struct {
 	Pseudonym  string  `json:"pseudonym"`
 	Similarity float64 `json:"similarity"`
 }
 
-// Similar returns the k users whose lifetime mean embedding is most similar (cosine) to the given
-// user's, most similar first, excluding the user. Users without text, and users whose vectors
-// come from another encoder model or dimension, are skipped. The cost is a full SCAN of the
-// keyspace and O(users x dim) arithmetic per call (see the package documentation).
+// Similar returns the k users most similar to the given user by the hybrid Similarity (text,
+// words, categories, items, behaviour: see Scorer), most similar first, excluding the user. The
+// cost is a full scan of the profiles per call (see NearestProfile).
 func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighbor, error) {
 	me, err := r.Profile(ctx, pseudonym)
 	if err != nil {
 		return nil, err
 	}
-	q := schema.Normalize(me.Vector)
-	if q == nil || k <= 0 {
-		return nil, nil
-	}
-	out, err := r.Nearest(ctx, q, me.ModelID, k, func(ps string) bool { return ps == pseudonym })
+	out, err := r.NearestProfile(ctx, me, k, func(ps string) bool { return ps == pseudonym })
 	if err != nil {
 		return nil, fmt.Errorf("reader: similar to %q: %w", pseudonym, err)
 	}

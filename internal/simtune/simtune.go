@@ -43,7 +43,8 @@ type Config struct {
 	Sets     []string // data set names (see loaders)
 	MaxUsers int      // per set, 0 = all
 	Encoder  encoder.Encoder
-	CacheDir string // embedding cache ("" = none)
+	CacheDir string               // embedding cache ("" = none)
+	Store    profilestore.Options // sketch sizes etc. (ModelID, Dim, Prefix are set by Run)
 	Out      io.Writer
 }
 
@@ -244,7 +245,16 @@ func Run(ctx context.Context, c Config) error {
 			sd.split[d] = append(sd.split[d], pair{q, h})
 			sd.hists[d] = append(sd.hists[d], h)
 		}
-		fmt.Fprintf(c.Out, "%s: %d dev users, %d val users\n", name, len(sd.split[true]), len(sd.split[false]))
+		df, _ := rdb.HGetAll(ctx, schema.DFKey(prefix)).Result()
+		nUsers, _ := strconv.ParseFloat(df[schema.DFUsers], 64)
+		var maxRatio float64
+		for f, v := range df {
+			if n, _ := strconv.ParseFloat(v, 64); f != schema.DFUsers && n/nUsers > maxRatio {
+				maxRatio = n / nUsers
+			}
+		}
+		fmt.Fprintf(c.Out, "%s: %d dev users, %d val users; %d document-frequency fields, largest df/users %.2f\n",
+			name, len(sd.split[true]), len(sd.split[false]), len(df), maxRatio)
 		sets = append(sets, sd)
 	}
 	// per-part cosines of every (query, history) pair of each half
@@ -314,9 +324,16 @@ func Run(ctx context.Context, c Config) error {
 				zm.z[k] = make([]float32, zm.nq*zm.nh)
 			}
 			for i, row := range m.parts {
+				// per-query normalization, as reader.Scorer.Scores does: each part's mean and
+				// spread over this query's candidates
+				rc := rowCalibration(row)
 				for j, p := range row {
 					for k, x := range p {
-						zm.z[k][i*zm.nh+j] = float32((x - cal.Mean[k]) / cal.Std[k]) // NaN stays NaN
+						z := (x - rc.Mean[k]) / rc.Std[k] // NaN stays NaN
+						if math.IsInf(rc.Std[k], 1) && !math.IsNaN(x) {
+							z = 0
+						}
+						zm.z[k][i*zm.nh+j] = float32(z)
 					}
 				}
 			}
@@ -416,7 +433,7 @@ func Run(ctx context.Context, c Config) error {
 				s.name, half(d), t1, s.name, half(d), mrr)
 		}
 	}
-	fmt.Fprintf(c.Out, "reader.Weights%v\nreader.Calibration{Mean: reader.Parts%v, Std: reader.Parts%v}\n",
+	fmt.Fprintf(c.Out, "reader.Weights%v (fusion with per-query normalization)\nreader.Calibration{Mean: reader.Parts%v, Std: reader.Parts%v} (pairs of dev users, for Similarity of one pair)\n",
 		fmtParts(reader.Parts(bestW)), fmtParts(cal.Mean), fmtParts(cal.Std))
 	return nil
 }
@@ -474,8 +491,9 @@ func foldSet(ctx context.Context, c Config, rdb *redis.Client, prefix string, ra
 	if err := encodeAll(ctx, c, evs); err != nil {
 		return err
 	}
-	st, err := profilestore.New(rdb, profilestore.Options{Prefix: prefix, ModelID: c.Encoder.ModelID(), Dim: c.Encoder.Dim(),
-		HalfLife: 720 * time.Hour})
+	so := c.Store
+	so.Prefix, so.ModelID, so.Dim = prefix, c.Encoder.ModelID(), c.Encoder.Dim()
+	st, err := profilestore.New(rdb, so)
 	if err != nil {
 		return err
 	}
@@ -531,4 +549,30 @@ func encodeAll(ctx context.Context, c Config, evs []event.Event) error {
 		}
 	}
 	return nil
+}
+
+// rowCalibration is each part's mean and standard deviation over one query's candidates (+Inf
+// when a part has no spread), as reader.Scorer.Scores computes them.
+func rowCalibration(row []reader.Parts) reader.Calibration {
+	var c reader.Calibration
+	var n, sum, sq reader.Parts
+	for _, p := range row {
+		for k, x := range p {
+			if !math.IsNaN(x) {
+				n[k]++
+				sum[k] += x
+				sq[k] += x * x
+			}
+		}
+	}
+	for k := range n {
+		c.Mean[k], c.Std[k] = 0, math.Inf(1)
+		if n[k] > 0 {
+			c.Mean[k] = sum[k] / n[k]
+			if v := sq[k]/n[k] - c.Mean[k]*c.Mean[k]; v > 1e-12 {
+				c.Std[k] = math.Sqrt(v)
+			}
+		}
+	}
+	return c
 }
