@@ -398,15 +398,29 @@ func Run(ctx context.Context, c Config) error {
 			}
 		}
 	}
-	// coordinate ascent over the weights (levels below), best mean MRR over the dev halves
-	levels := []float64{0, 0.25, 0.5, 1, 2, 4}
+	// coordinate ascent over the weights (levels below). The objective keeps every set at or
+	// above its best single part: the smallest ratio of the hybrid's dev MRR to the best single
+	// part's dev MRR over the sets, ties broken by the mean dev MRR.
+	bestPart := map[string]float64{}
+	for _, s := range sets {
+		for k := reader.Part(0); k < reader.NumParts; k++ {
+			var w reader.Weights
+			w[k] = 1
+			if _, mrr := eval(s.name, true, w); mrr > bestPart[s.name] {
+				bestPart[s.name] = mrr
+			}
+		}
+	}
+	levels := []float64{0, 0.25, 0.5, 1, 2, 4, 8}
 	devMRR := func(w reader.Weights) float64 {
 		var tot float64
+		worst := math.Inf(1)
 		for _, s := range sets {
 			_, mrr := eval(s.name, true, w)
 			tot += mrr
+			worst = math.Min(worst, mrr/bestPart[s.name])
 		}
-		return tot / float64(len(sets))
+		return worst + 0.01*tot/float64(len(sets))
 	}
 	bestW := reader.Weights{1, 1, 1, 1, 1}
 	best := devMRR(bestW)
@@ -425,7 +439,7 @@ func Run(ctx context.Context, c Config) error {
 			break
 		}
 	}
-	fmt.Fprintf(c.Out, "best weights on dev: %v (mean dev MRR %.3f)\n", bestW, best)
+	fmt.Fprintf(c.Out, "best weights on dev: %v (objective %.4f: worst ratio to the best single part + 0.01 x mean MRR)\n", bestW, best)
 	for _, s := range sets {
 		for _, d := range []bool{true, false} {
 			t1, mrr := eval(s.name, d, bestW)
