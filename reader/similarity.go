@@ -176,31 +176,12 @@ func (s *Scorer) Fuse(p Parts) float64 {
 	return num / den
 }
 
-// Scores returns the hybrid similarity of q to each candidate, for ranking them: the per-part
-// cosines are normalized to z-scores over the candidates themselves (per-query normalization:
-// each part's mean and spread among these candidates, so a part on which every candidate is alike
-// weighs nothing), then fused with the Scorer's weights over the parts q and the candidate both
-// have. With fewer than 8 candidates the Scorer's calibration is used instead (as Similarity).
-// NearestProfile, Similar and look-alike audiences rank with it.
+// Scores returns Similarity(q, c) for each candidate c (NearestProfile, Similar and look-alike
+// audiences rank with it).
 func (s *Scorer) Scores(q *Profile, cands []*Profile) []float64 {
-	parts := make([]Parts, len(cands))
+	out := make([]float64, len(cands))
 	for i, c := range cands {
-		parts[i] = s.Parts(q, c)
-	}
-	return s.FuseRanked(parts)
-}
-
-// FuseRanked is Scores on precomputed parts (one Parts per candidate of one query).
-func (s *Scorer) FuseRanked(parts []Parts) []float64 {
-	cal := s.Calib
-	if len(parts) >= 8 {
-		cal = calibrate(parts)
-	}
-	t := *s
-	t.Calib = cal
-	out := make([]float64, len(parts))
-	for i, p := range parts {
-		out[i] = t.Fuse(p)
+		out[i] = s.Similarity(q, c)
 	}
 	return out
 }
@@ -366,9 +347,8 @@ func (p Parts) String() string {
 	return b.String()
 }
 
-// NearestProfile returns the k profiles most similar to q by the hybrid similarity (Scores:
-// per-part cosines normalized over all candidates, document frequencies read once per call),
-// most similar first; skip (may be nil) leaves users
+// NearestProfile returns the k profiles most similar to q by the hybrid Similarity (with a
+// Scorer loaded once per call: document frequencies and calibration), most similar first; skip (may be nil) leaves users
 // out. q need not be stored: a one-event profile, or Combine of a seed set. Similar and
 // look-alike audiences use it. The cost is a full Scan (HGETALL of every profile) and
 // O(users x (dim + sketch sizes)) arithmetic per call.

@@ -34,12 +34,10 @@ func ExampleItemKey() {
 	fmt.Println(schema.ItemKey("ps", "B00X"))
 	fmt.Println(schema.ItemCooccurKey("ps", "B00X"))
 	fmt.Println(schema.ItemPopularityKey("ps"))
-	fmt.Println(schema.LagTableKey("ps", "profiles"))
 	// Output:
 	// ps:v1:item:{B00X}
 	// ps:v1:item:{B00X}:co
 	// ps:v1:items:pop
-	// ps:v1:lagtable:{profiles}
 }
 
 func ExampleDecodeProfile() {

@@ -1,6 +1,6 @@
 // Command simtune measures the parts of reader's hybrid profile similarity on the development
 // half of the shared data sets and prints the fusion weights and calibration reader ships
-// (internal/simtune).
+// (internal/eval/simtune).
 package main
 
 import (
@@ -14,8 +14,7 @@ import (
 	"syscall"
 
 	"github.com/profilestream/profilestream/internal/encoder"
-	"github.com/profilestream/profilestream/internal/profilestore"
-	"github.com/profilestream/profilestream/internal/simtune"
+	"github.com/profilestream/profilestream/internal/eval/simtune"
 )
 
 func main() {
@@ -43,7 +42,7 @@ func main() {
 	}
 	cache, _ := os.UserCacheDir()
 	err = simtune.Run(ctx, simtune.Config{DataDir: *dataDir, Sets: strings.Split(*sets, ","), MaxUsers: *maxUsers,
-		Store:   profilestore.Options{TopCategories: *topCats, TopTerms: *topTerms, TopItems: *topItems},
+		TopCategories: *topCats, TopTerms: *topTerms, TopItems: *topItems,
 		Encoder: enc, CacheDir: filepath.Join(cache, "profilestream"), Out: os.Stdout})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "simtune:", err)

@@ -8,12 +8,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/downstream"
 	"github.com/profilestream/profilestream/internal/online"
-	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/reader"
 )
 
@@ -126,11 +123,6 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	}
 	fmt.Fprintf(stdout, "%d profile vectors sampled\n", len(vecs))
 	return online.FormatEvaluation(stdout, rows)
-}
-
-// readOnlyStore opens the profile store for reading and erasing (no model needed).
-func readOnlyStore(rdb redis.UniversalClient, prefix string) (*profilestore.Store, error) {
-	return profilestore.New(rdb, profilestore.Options{Prefix: prefix, ModelID: "-", Dim: 1})
 }
 
 // isHelp reports whether arg asks for help (-h, --help, -help, help).

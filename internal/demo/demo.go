@@ -27,11 +27,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/profilestream/profilestream/data/sample"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/downstream"
-	"github.com/profilestream/profilestream/internal/kafkatest"
+	"github.com/profilestream/profilestream/internal/embedkafka"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/redisproc"
 	"github.com/profilestream/profilestream/internal/replay"
@@ -90,7 +91,7 @@ func Run(ctx context.Context, o Options, out io.Writer, log zerolog.Logger) erro
 	cc := cfg.Consumer
 	topics := []string{orDefault(cc.ClicksTopic, "clicks"), orDefault(cc.ReviewsTopic, "reviews"),
 		orDefault(cc.ErasureTopic, "erasure"), orDefault(cc.DLQTopic, "profilestream.dlq")}
-	kafka, err := kafkatest.Start(0, o.Partitions, topics...)
+	kafka, err := embedkafka.Start(0, o.Partitions, topics...)
 	if err != nil {
 		return err
 	}
@@ -154,8 +155,10 @@ func Run(ctx context.Context, o Options, out io.Writer, log zerolog.Logger) erro
 	case data == nil:
 		data = sample.FS
 	}
-	writer := replay.NewWriter(kafka.Brokers())
-	writer.Logger, writer.ErrorLogger = consumer.KafkaLoggers(log, "replay-writer", cfg.Consumer.KafkaDebug)
+	writer, err := replay.NewWriter(kafka.Brokers(), kgo.WithLogger(consumer.FranzLogger(log, "replay-writer", cfg.Consumer.KafkaDebug)))
+	if err != nil {
+		return err
+	}
 	defer writer.Close()
 	rates := map[string]float64{}
 	produced := 0

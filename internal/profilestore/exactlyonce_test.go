@@ -434,10 +434,10 @@ func TestRefusedWriteRestores(t *testing.T) {
 		t.Fatalf("scratch keys left behind: %v", keys)
 	}
 	// the version token, if any, still vouches for the restored profile
-	if tok, err := rdb.Get(ctx, schema.VersionKey("ps", "k1.ua")).Result(); err == nil && tok != before["cid"]+":"+before["ver"] {
+	if tok, err := rdb.Get(ctx, VersionKey("ps", "k1.ua")).Result(); err == nil && tok != before["cid"]+":"+before["ver"] {
 		t.Fatalf("version token %q does not match the restored profile (cid %s, ver %s)", tok, before["cid"], before["ver"])
 	}
-	if n := rdb.Exists(ctx, schema.VersionKey("ps", "k1.zz")).Val(); n != 0 {
+	if n := rdb.Exists(ctx, VersionKey("ps", "k1.zz")).Val(); n != 0 {
 		t.Fatal("erased user got a version token from a refused write")
 	}
 	// and the store recovers: a re-reads and folds the rest exactly once
@@ -522,7 +522,7 @@ func TestTokenOfDeletedProfile(t *testing.T) {
 	s := newStore(t, rdb, nil)
 	evs := genEvents(51, 40, 1, 1)
 	foldAll(t, s, evs[:20], 20)
-	if n := rdb.Exists(ctx, schema.VersionKey("ps", "k1.ua")).Val(); n != 1 {
+	if n := rdb.Exists(ctx, VersionKey("ps", "k1.ua")).Val(); n != 1 {
 		t.Fatal("no version token after a transaction-path fold")
 	}
 	if err := rdb.Del(ctx, schema.ProfileKey("ps", "k1.ua")).Err(); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
@@ -39,7 +40,9 @@ type World struct {
 	Store  *profilestore.Store
 	Model  *online.Model
 	Items  *apps.ItemIndex
-	Pz     *privacy.Pseudonymizer
+	// ItemWriter writes the item index (as the worker does); Items reads it.
+	ItemWriter *itemindex.Writer
+	Pz         *privacy.Pseudonymizer
 	// Users are the raw user ids, Users[i] prefers Categories[i%len(Categories)].
 	Users []string
 	// End is the time of the newest event.
@@ -73,6 +76,9 @@ func Seed(ctx context.Context, rdb *redis.Client, users int, end time.Time) (*Wo
 	w.Model, err = online.New(rdb, segStore{st, rd}, online.Options{K: len(Categories), MinUsersToInit: 3 * len(Categories),
 		Margin: -1, SweepRate: 1e6, Seed: 1, WorkerID: "dstest", Now: func() time.Time { return end }})
 	if err != nil {
+		return nil, err
+	}
+	if w.ItemWriter, err = itemindex.New(rdb, itemindex.Options{ModelID: ModelID}); err != nil {
 		return nil, err
 	}
 	w.Items, err = apps.NewItemIndex(rdb, apps.ItemOptions{ModelID: ModelID, RefreshInterval: time.Nanosecond,
@@ -153,7 +159,7 @@ func (w *World) Feed(ctx context.Context, evs []event.Event) error {
 	if _, err := w.Model.Observe(ctx, ups); err != nil {
 		return err
 	}
-	return w.Items.Observe(ctx, evs)
+	return w.ItemWriter.Observe(ctx, evs)
 }
 
 // segStore adapts profilestore to online (as internal/worker's segmentStore does).
