@@ -232,6 +232,19 @@ func Run(ctx context.Context, c Config) error {
 		if err := rd.Scan(ctx, func(p *schema.Profile) error { byPS[p.Pseudonym] = p; return nil }); err != nil {
 			return err
 		}
+		var bytes, keys int64
+		for ps := range byPS {
+			if !strings.HasPrefix(ps, "h.") || keys >= 200 {
+				continue
+			}
+			if n, err := rdb.MemoryUsage(ctx, schema.ProfileKey(prefix, ps)).Result(); err == nil {
+				bytes += n
+				keys++
+			}
+		}
+		if keys > 0 {
+			fmt.Fprintf(c.Out, "FIGURE simtune.%s.profile_bytes %d\n", name, bytes/keys)
+		}
 		sd := setData{name: name, sc: sc, split: map[bool][]pair{}, hists: map[bool][]*schema.Profile{}}
 		var users []string
 		for ps := range byPS {
