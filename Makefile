@@ -43,8 +43,8 @@ REAL_SECURE_TESTS = TestWorkerOverTLSAndSASL|TestWorkerRefusedNotReady|TestKafka
 test: deps deps-kafka
 	$(MAKE) lint
 	$(GO) test -count=1 -timeout 20m ./...
-	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestKafkaGoGroup|TestRealCluster|$(REAL_SECURE_TESTS)' \
-	  ./internal/kafkatest/ ./internal/worker/ ./internal/chaos/ ./internal/secure/ ./cmd/streamer/
+	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestBackfillRetention|TestLossIsNotSilent|TestKafkaGoGroup|TestRealCluster|$(REAL_SECURE_TESTS)' \
+	  ./internal/kafkatest/ ./internal/consumer/ ./internal/worker/ ./internal/chaos/ ./internal/secure/ ./cmd/streamer/
 	@echo "FIGURE test.real_kafka 1"
 	$(MAKE) fuzz
 
@@ -64,18 +64,23 @@ lint:
 	@GO=$(GO) scripts/lint.sh
 
 ## bench: performance figures, each as a ratio against a reference measured in the same run.
+## The encoder's peers (PyTorch, ONNX Runtime) come from PyPI into a venv under
+## ~/.cache/profilestream (scripts/python-ref.sh, about 6 GB once); all-minilm-l6-v2 is fetched.
 bench: deps
 	$(GO) run ./cmd/storebench
+	$(GO) run ./cmd/streamer model fetch all-minilm-l6-v2
 	$(GO) run ./cmd/encbench
 
 ## chaos: 54k+ events, >= 10 SIGKILLs of the worker, a second worker joining and leaving, and
 ## one Kafka node killed and restarted, on a 3-node Apache Kafka (KRaft) cluster; every profile
-## is compared with a clean single-worker run. CHAOS_KAFKA=kfake|both also runs it on kfake;
+## is compared with a clean single-worker run. Also: a replay with two Kafka nodes killed
+## mid-way (reported count = topic count, no record twice) and an old-timestamped backfill
+## through a retention check (every event folded). CHAOS_KAFKA=kfake|both also runs it on kfake;
 ## CHAOS_WORKER_ARGS adds worker flags (e.g. --session-timeout 6s). Full log: bin/chaos.log.
 CHAOS_KAFKA ?= real
 chaos: deps-kafka build
 	@mkdir -p bin; rc=0; CHAOS_FULL=1 PROFILESTREAM_KAFKA=$(CHAOS_KAFKA) $(GO) test -count=1 -timeout 40m \
-	  -run 'TestChaos$$' -v ./internal/chaos/ >bin/chaos.log 2>&1 || rc=$$?; \
+	  -run 'TestChaos$$|TestChaosBackToBack|TestBackfillRetention|TestReplayBrokerKill' -v ./internal/chaos/ >bin/chaos.log 2>&1 || rc=$$?; \
 	grep -E '^(FIGURE|---|===|ok|FAIL|PASS)|chaos:' bin/chaos.log; \
 	if [ $$rc -ne 0 ]; then echo "make chaos: FAILED (exit $$rc); last lines of bin/chaos.log:"; tail -n 150 bin/chaos.log; fi; \
 	exit $$rc

@@ -54,6 +54,9 @@ func newKeySpec() (string, *privacy.Pseudonymizer, error) {
 type profiles struct {
 	hist  []*reader.Profile // per user (nil: no profile)
 	query []*reader.Profile // per user's query pseudo-user (nil: none)
+	// scorer is reader's profile similarity with the run's document frequencies, read once
+	// after the worker stopped.
+	scorer *reader.Scorer
 }
 
 // runWorker produces a data set's records to its own topics, runs `streamer run` on them with
@@ -62,12 +65,13 @@ type profiles struct {
 func (g *rig) runWorker(ctx context.Context, l *loaded, recs []replay.Record) (*profiles, time.Duration, error) {
 	name := l.ds.Name
 	clicks, reviews, prefix, group := "evalprofiles."+name+".clicks", "evalprofiles."+name+".reviews", "evp-"+name, "evalprofiles-"+name
-	w := replay.NewWriter(g.brokers)
+	w, err := replay.NewWriter(g.brokers)
+	if err != nil {
+		return nil, 0, err
+	}
 	start := time.Now()
 	n, err := replay.Produce(ctx, w, recs, replay.Options{ClicksTopic: clicks, ReviewsTopic: reviews, KeyByUser: true})
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
+	w.Close()
 	if err != nil {
 		return nil, 0, fmt.Errorf("evalprofiles: %s: produce: %w", name, err)
 	}
@@ -122,6 +126,9 @@ func (g *rig) runWorker(ctx context.Context, l *loaded, recs []replay.Record) (*
 		return nil, 0, err
 	}
 	p := &profiles{hist: make([]*reader.Profile, len(l.users)), query: make([]*reader.Profile, len(l.users))}
+	if p.scorer, err = rd.Scorer(ctx); err != nil {
+		return nil, 0, err
+	}
 	for i, u := range l.users {
 		if p.hist[i], err = getProfile(ctx, rd, u.ID); err != nil {
 			return nil, 0, err
