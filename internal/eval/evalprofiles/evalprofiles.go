@@ -45,7 +45,11 @@
 //     (nmi_ratio_vs_batch).
 //
 // The Chinese reviews have no user ids: replay builds pseudo-users of four consecutive reviews of
-// one category, so only the category tasks are measured there. Taobao categories are numeric ids
+// one category, so only the category tasks are measured there, and their events are produced
+// without category and item id (replay's item id is zh-<category>: both are the label), so the
+// profile has to find the category in the text, as the baseline does (Dataset.Blind). On the
+// Amazon sets the category and item id are real shop data and stay: there the category part
+// (and the default, which fuses it) sees the label itself on the category tasks. Taobao categories are numeric ids
 // with thousands of values, so only owner retrieval is measured there.
 //
 // # Representations
