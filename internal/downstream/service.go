@@ -131,18 +131,35 @@ func (s *Service) Similar(ctx context.Context, pseudonym string, n int) ([]reade
 	return out, err
 }
 
-// index returns the item index of an encoder model.
-func (s *Service) index(model string) (*apps.ItemIndex, error) {
+// Settings returns the settings the workers wrote the profiles and items with
+// (reader.Reader.Settings; the defaults while none are stored). Every score of the service
+// (item popularity, churn risk) interprets the stored data with them.
+func (s *Service) Settings(ctx context.Context) (schema.Settings, error) {
+	st, _, err := s.rd.Settings(ctx)
+	if err != nil {
+		return schema.Settings{}, fmt.Errorf("downstream: %w", err)
+	}
+	return st, nil
+}
+
+// index returns the item index of an encoder model, with the item half-life of the stored
+// settings (a new index when the settings changed).
+func (s *Service) index(ctx context.Context, model string) (*apps.ItemIndex, error) {
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s\x00%d", model, st.ItemHalfLife)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if x, ok := s.idx[model]; ok {
+	if x, ok := s.idx[key]; ok {
 		return x, nil
 	}
-	x, err := apps.NewItemIndex(s.rdb, apps.ItemOptions{Prefix: s.opts.Prefix, ModelID: model, Now: s.opts.Now})
+	x, err := apps.NewItemIndex(s.rdb, apps.ItemOptions{Prefix: s.opts.Prefix, ModelID: model, Now: s.opts.Now, HalfLife: st.ItemHalfLife})
 	if err != nil {
 		return nil, fmt.Errorf("downstream: %w", err)
 	}
-	s.idx[model] = x
+	s.idx[key] = x
 	return x, nil
 }
 
@@ -158,7 +175,7 @@ func (s *Service) Recommend(ctx context.Context, pseudonym string, n int, catego
 	case err != nil && !errors.Is(err, reader.ErrNotFound):
 		return apps.Recommendation{}, fmt.Errorf("downstream: recommend: %w", err)
 	}
-	x, err := s.index(model)
+	x, err := s.index(ctx, model)
 	if err != nil {
 		return apps.Recommendation{}, err
 	}
@@ -202,10 +219,11 @@ type ChurnRisk struct {
 	Segment  int     `json:"segment"`
 }
 
-// Churn scores one profile at at (apps.ChurnScore).
-func Churn(p *reader.Profile, at time.Time) ChurnRisk {
+// Churn scores one profile at at with the action weights of the settings the profile was
+// written with (apps.ChurnOptions; Service.Settings reads them).
+func Churn(st schema.Settings, p *reader.Profile, at time.Time) ChurnRisk {
 	return ChurnRisk{
-		Pseudonym: p.Pseudonym, Risk: apps.ChurnScore(p, at), Events: p.Events,
+		Pseudonym: p.Pseudonym, Risk: apps.ChurnOptions{ActionWeights: st.ActionWeights}.Score(p, at), Events: p.Events,
 		FirstSeen: p.FirstSeen, LastSeen: p.LastSeen, RecencyDays: at.Sub(p.LastSeen).Hours() / 24,
 		Activity: p.ActivityAt(at), Segment: p.Segment,
 	}
@@ -239,9 +257,13 @@ func (s *Service) Churn(ctx context.Context, q ChurnQuery) (ChurnReport, error) 
 	if q.Top <= 0 {
 		q.Top = 20
 	}
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return ChurnReport{}, err
+	}
 	var all []*reader.Profile
 	var latest time.Time
-	err := s.rd.Scan(ctx, func(p *reader.Profile) error {
+	err = s.rd.Scan(ctx, func(p *reader.Profile) error {
 		if p.Events < q.MinEvents {
 			return nil
 		}
@@ -262,7 +284,7 @@ func (s *Service) Churn(ctx context.Context, q ChurnQuery) (ChurnReport, error) 
 	rep := ChurnReport{At: at.UTC(), Horizon: "7d", Scored: len(all), Users: []ChurnRisk{}}
 	risks := make([]ChurnRisk, len(all))
 	for i, p := range all {
-		risks[i] = Churn(p, at)
+		risks[i] = Churn(st, p, at)
 		rep.Histogram[min(9, int(risks[i].Risk*10))]++
 	}
 	sort.Slice(risks, func(i, j int) bool {
