@@ -55,16 +55,20 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/consumer/
 	@for t in $$($(GO) test -list '^Fuzz' ./internal/encoder/ | grep '^Fuzz'); do \
 	  $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./internal/encoder/ || exit 1; done
-	@for t in $$($(GO) test -list '^Fuzz' ./internal/privacy/ | grep '^Fuzz'); do \
-	  $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./internal/privacy/ || exit 1; done
+	@for p in ./internal/privacy/ ./internal/pii/; do \
+	  for t in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+	    $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$p || exit 1; done; done
 
 ## lint: gofmt, go vet, staticcheck, go mod tidy -diff, deadcode, the metrics naming lint (FIGURE lines).
 lint:
 	@GO=$(GO) scripts/lint.sh
 
 ## bench: performance figures, each as a ratio against a reference measured in the same run.
+## The encoder's peers (PyTorch, ONNX Runtime) come from PyPI into a venv under
+## ~/.cache/profilestream (scripts/python-ref.sh, about 6 GB once); all-minilm-l6-v2 is fetched.
 bench: deps
 	$(GO) run ./cmd/storebench
+	$(GO) run ./cmd/streamer model fetch all-minilm-l6-v2
 	$(GO) run ./cmd/encbench
 
 ## chaos: 54k+ events, >= 10 SIGKILLs of the worker, a second worker joining and leaving, and
@@ -93,8 +97,8 @@ eval-apps: deps
 ## eval-scrub: per-type recall/precision on both corpora, adversarial totals, Presidio's figures
 ## (from the committed fixture; tools/presidio/run.sh remakes it) and the hostile-input time ratios.
 eval-scrub:
-	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidioCorpus' -v ./internal/privacy/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
-	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/privacy/ | grep -E '^(FIGURE|ok|FAIL)'
+	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidioCorpus' -v ./internal/pii/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
+	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/pii/ | grep -E '^(FIGURE|ok|FAIL)'
 
 ## python-tools: Debian's torch and sklearn, the offline references of benchmarks and evaluations.
 python-tools:

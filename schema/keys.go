@@ -16,6 +16,10 @@ var versionTag = ":v" + strconv.Itoa(Version) + ":"
 
 func base(prefix string) string { return prefix + versionTag }
 
+// KeyPrefix returns "<prefix>:v1:", the start of every key of this layout version (for ACL key
+// patterns, and for the writer's own keys that readers never read, such as its version tokens).
+func KeyPrefix(prefix string) string { return base(prefix) }
+
 // ProfileKey returns the key of a user's profile hash: "<prefix>:v1:p:{<pseudonym>}".
 func ProfileKey(prefix, pseudonym string) string {
 	return base(prefix) + "p:{" + pseudonym + "}"
@@ -36,28 +40,11 @@ func PseudonymFromProfileKey(prefix, key string) string {
 	return key[len(p) : len(key)-1]
 }
 
-// VersionKey returns the key of a profile's version token: "<prefix>:v1:ver:{<pseudonym>}", a
-// string "<cid>:<ver>" kept by the single-server write path. Readers ignore it.
-func VersionKey(prefix, pseudonym string) string {
-	return base(prefix) + "ver:{" + pseudonym + "}"
-}
-
 // ErasureKey returns the key of a user's erasure-ledger entry:
 // "<prefix>:v1:erased:{<pseudonym>}" (value: erasure time in ms; no TTL).
 func ErasureKey(prefix, pseudonym string) string {
 	return base(prefix) + "erased:{" + pseudonym + "}"
 }
-
-// AsideKey returns the scratch key the transaction write path renames a refused profile to
-// inside one MULTI/EXEC: "<prefix>:v1:aside:{<pseudonym>}". It never exists outside a
-// transaction.
-func AsideKey(prefix, pseudonym string) string {
-	return base(prefix) + "aside:{" + pseudonym + "}"
-}
-
-// AsideUndoKey returns the scratch key of the transaction path's undo step:
-// "<prefix>:v1:aside:undo" (never exists outside a transaction).
-func AsideUndoKey(prefix string) string { return base(prefix) + "aside:undo" }
 
 // UserItemsKey returns the key of a user's interacted-items sorted set:
 // "<prefix>:v1:p:{<pseudonym>}:items" (the profile's hash tag, so the same slot).
@@ -66,7 +53,7 @@ func UserItemsKey(prefix, pseudonym string) string {
 }
 
 // UserKeys returns every key that holds one user's data in the user's slot, besides the
-// erasure ledger and the version token: the profile hash and the keys kept next to it. Erasure
+// erasure ledger and the writer's version token: the profile hash and the keys kept next to it. Erasure
 // deletes them all in one atomic step; a writer that adds a per-user key adds it here. Data
 // about a user outside the user's slot (the segment's member set, the segment-change stream)
 // is removed separately.
@@ -101,10 +88,6 @@ func ItemCooccurKey(prefix, itemID string) string { return ItemKey(prefix, itemI
 
 // ItemPopularityKey returns the key of the item popularity sorted set: "<prefix>:v1:items:pop".
 func ItemPopularityKey(prefix string) string { return base(prefix) + "items:pop" }
-
-// LagTableKey returns the key of a consumer group's offset-time tables (written by the worker's
-// lag monitor): "<prefix>:v1:lagtable:{<group>}".
-func LagTableKey(prefix, group string) string { return base(prefix) + "lagtable:{" + group + "}" }
 
 // Field names of the item hash at ItemKey (docs/schema.md, "Items").
 const (

@@ -8,20 +8,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profilestream/profilestream/internal/lag"
+	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/schema"
 )
 
 // keyPatterns returns every key pattern the package builds, with placeholders as docs/schema.md
-// writes them.
+// writes them, and the writer's own keys the doc lists as not for readers (their builders live
+// with the writer: profilestore's version token and scratch keys, the lag monitor's tables).
 func keyPatterns() map[string]string {
 	const pf, ps, item, group, seg = "<prefix>", "<pseudonym>", "<item id>", "<group>", 7
 	id := func(k string) string { return strings.Replace(k, ":7:", ":<id>:", 1) }
 	return map[string]string{
 		"ProfileKey":          schema.ProfileKey(pf, ps),
-		"VersionKey":          schema.VersionKey(pf, ps),
+		"VersionKey":          profilestore.VersionKey(pf, ps),
 		"ErasureKey":          schema.ErasureKey(pf, ps),
-		"AsideKey":            schema.AsideKey(pf, ps),
-		"AsideUndoKey":        schema.AsideUndoKey(pf),
+		"AsideKey":            profilestore.AsideKey(pf, ps),
+		"AsideUndoKey":        profilestore.AsideUndoKey(pf),
 		"UserItemsKey":        schema.UserItemsKey(pf, ps),
 		"SegmentCentroidsKey": schema.SegmentCentroidsKey(pf),
 		"SegmentMembersKey":   id(schema.SegmentMembersKey(pf, seg)),
@@ -30,7 +33,8 @@ func keyPatterns() map[string]string {
 		"ItemKey":             schema.ItemKey(pf, item),
 		"ItemCooccurKey":      schema.ItemCooccurKey(pf, item),
 		"ItemPopularityKey":   schema.ItemPopularityKey(pf),
-		"LagTableKey":         schema.LagTableKey(pf, group),
+		"LagTableKey":         lag.TableKey(pf, group),
+		"DFKey":               schema.DFKey(pf),
 	}
 }
 
@@ -121,7 +125,7 @@ func TestPseudonymFromProfileKey(t *testing.T) {
 func TestHashTags(t *testing.T) {
 	// Every key of one user carries the same hash tag, so one slot holds them all.
 	tag := regexp.MustCompile(`\{([^}]*)\}`)
-	keys := append(schema.UserKeys("ps", "u1"), schema.ErasureKey("ps", "u1"), schema.VersionKey("ps", "u1"), schema.AsideKey("ps", "u1"))
+	keys := append(schema.UserKeys("ps", "u1"), schema.ErasureKey("ps", "u1"), profilestore.VersionKey("ps", "u1"), profilestore.AsideKey("ps", "u1"))
 	for _, k := range keys {
 		if m := tag.FindStringSubmatch(k); m == nil || m[1] != "u1" {
 			t.Errorf("key %q does not carry the hash tag {u1}", k)
@@ -196,7 +200,7 @@ func TestDecodeProfile(t *testing.T) {
 	}
 	if p.Version != 3 || p.CreationID != "c1" || p.Dim != 2 || p.HalfLife != time.Second ||
 		p.Events != 5 || len(p.Kinds) != 2 || p.Kinds["view"] != 4 || p.Segment != -1 ||
-		!p.DecayedF16 || p.DecayedVector[1] != -1 || p.Watermarks["ev:3"] != 42 ||
+		!p.DecayedF16 || p.DecayedMean[1] != -1 || p.Watermarks["ev:3"] != 42 ||
 		p.Categories[0] != (schema.CategoryCount{Category: "books", Count: 2}) ||
 		p.RecentItems[0].Kind != "view" || !p.LastSeen.Equal(time.UnixMilli(1700000000000)) {
 		t.Errorf("decoded %+v", p)

@@ -1,7 +1,7 @@
 // Command e2ebench measures the worker end to end (`make bench-e2e`): the real `streamer run`
 // against an embedded Kafka broker and a private redis-server, on a pre-produced backlog of the
 // shared Taobao click slice and Amazon reviews, against a null worker and the standalone encoder
-// in the same run. The logic lives in internal/e2ebench; this command only wires flags.
+// in the same run. The logic lives in internal/eval/e2ebench; this command only wires flags.
 package main
 
 import (
@@ -12,7 +12,7 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/profilestream/profilestream/internal/e2ebench"
+	"github.com/profilestream/profilestream/internal/eval/e2ebench"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-// Command evalapps is `make eval-apps`: it wires flags to internal/evalapps, the offline
+// Command evalapps is `make eval-apps`: it wires flags to internal/eval/evalapps, the offline
 // evaluation of internal/apps (recommendations, look-alikes, churn) on the shared data
 // (../shared/data), against baselines computed in the same run (FIGURE apps.*).
 package main
@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/profilestream/profilestream/internal/evalapps"
+	"github.com/profilestream/profilestream/internal/eval/evalapps"
 )
 
 func main() {

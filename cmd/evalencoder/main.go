@@ -1,4 +1,4 @@
-// Command evalencoder is `make eval-encoder`: it wires flags to internal/evalencoder, which
+// Command evalencoder is `make eval-encoder`: it wires flags to internal/eval/evalencoder, which
 // measures how well sentence embeddings (the bundled model, TF-IDF, random weights) separate
 // product categories on held-out review data (FIGURE eval.encoder.*).
 package main
@@ -11,7 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/profilestream/profilestream/internal/evalencoder"
+	"github.com/profilestream/profilestream/internal/encoder"
+	"github.com/profilestream/profilestream/internal/eval/evalencoder"
 )
 
 func main() {
@@ -24,6 +25,10 @@ func main() {
 	flag.Uint64Var(&o.Seed, "seed", o.Seed, "seed for sampling, k-means and the random-weight model")
 	flag.IntVar(&o.Threads, "threads", o.Threads, "encoder threads (0: all cores)")
 	flag.StringVar(&o.Langs, "langs", o.Langs, "languages to evaluate")
+	flag.Func("precision", "encoder precision: fp32, bf16, int8 or auto (default auto, what the worker uses)", func(s string) error {
+		o.Precision = encoder.Precision(s)
+		return nil
+	})
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -1,4 +1,4 @@
-// Command evalsegments is `make eval-segments`: it wires flags to internal/segeval, which
+// Command evalsegments is `make eval-segments`: it wires flags to internal/eval/evalsegments, which
 // replays the shared Amazon review sets through internal/online's Model and compares the
 // segments with sklearn's batch k-means and the update speed with MiniBatchKMeans.partial_fit.
 package main
@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/profilestream/profilestream/internal/segeval"
+	"github.com/profilestream/profilestream/internal/eval/evalsegments"
 )
 
 func main() {
@@ -30,12 +30,12 @@ func main() {
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	vz, err := segeval.PickVectorizer(*vectors, *modelDir, *maxLen)
+	vz, err := evalsegments.PickVectorizer(*vectors, *modelDir, *maxLen)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "evalsegments:", err)
 		os.Exit(1)
 	}
-	err = segeval.Run(ctx, segeval.Config{
+	err = evalsegments.Run(ctx, evalsegments.Config{
 		DataDir: *dataDir, Vectorizer: vz, K: *k, MergeEvery: *mergeEvery, SweepEvery: *sweepEvery, RefitEvery: *refitEvery,
 		Seeds: *seeds, SpeedReps: *reps, Python: *python, Script: *script, Out: os.Stdout,
 	})

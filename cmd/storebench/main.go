@@ -1,4 +1,4 @@
-// Command storebench is `make bench`'s store half: it wires flags to internal/storebench, which
+// Command storebench is `make bench`'s store half: it wires flags to internal/eval/storebench, which
 // measures the exactly-once profile fold against a plain pipelined HSET of the same vector blobs,
 // in the same run, against a private redis-server (FIGURE store.*).
 package main
@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/profilestream/profilestream/internal/storebench"
+	"github.com/profilestream/profilestream/internal/eval/storebench"
 )
 
 func main() {

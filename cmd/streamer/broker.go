@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/profilestream/profilestream/internal/cli"
-	"github.com/profilestream/profilestream/internal/kafkatest"
+	"github.com/profilestream/profilestream/internal/embedkafka"
 )
 
 func cmdBroker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -22,7 +22,7 @@ and tests only; production uses a real Kafka cluster (see docker-compose.yml).`)
 	if err := c.Parse(args); err != nil {
 		return err
 	}
-	cl, err := kafkatest.Start(*port, *partitions, topics...)
+	cl, err := embedkafka.Start(*port, *partitions, topics...)
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/rs/zerolog"
-
 	"github.com/profilestream/profilestream/internal/cli"
-	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
 )
 
@@ -49,7 +46,7 @@ build a fresh profile. Workers can also receive both requests on the erasure top
 		return err
 	}
 	defer rdb.Close()
-	store, err := readOnlyStore(rdb, rf.prefix)
+	eraser, err := profilestore.NewEraser(rdb, rf.prefix)
 	if err != nil {
 		return err
 	}
@@ -57,24 +54,10 @@ build a fresh profile. Workers can also receive both requests on the erasure top
 	if err != nil {
 		return err
 	}
-	return forget(ctx, stdout, log, store, pz, c.Arg(0), *reconsent)
-}
-
-func forget(ctx context.Context, out io.Writer, log zerolog.Logger, store *profilestore.Store, pz *privacy.Pseudonymizer, rawID string, reconsent bool) error {
-	for _, ps := range pz.Candidates(rawID) {
-		op := "erase"
-		var err error
-		if reconsent {
-			op = "reconsent"
-			err = store.Reconsent(ctx, ps)
-		} else {
-			err = store.Forget(ctx, ps)
-		}
-		if err != nil {
-			return err
-		}
-		log.Info().Str("audit", op).Str("pseudonym", ps).Str("via", "cli").Msg("erasure request applied")
-		fmt.Fprintf(out, "%s: %s done\n", ps, op)
-	}
-	return nil
+	// The one erasure path (the worker applies requests on the erasure topic through it too).
+	req := profilestore.ErasureRequest{Pseudonyms: pz.Candidates(c.Arg(0)), Reconsent: *reconsent}
+	return eraser.Apply(ctx, req, nil, func(ps string) {
+		log.Info().Str("audit", req.Op()).Str("pseudonym", ps).Str("via", "cli").Msg("erasure request applied")
+		fmt.Fprintf(stdout, "%s: %s done\n", ps, req.Op())
+	})
 }

@@ -8,13 +8,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/downstream"
 	"github.com/profilestream/profilestream/internal/online"
-	"github.com/profilestream/profilestream/internal/profilestore"
-	"github.com/profilestream/profilestream/internal/worker"
 	"github.com/profilestream/profilestream/reader"
 )
 
@@ -74,12 +70,20 @@ or the profile as JSON with --json (schema in docs/schema.md).`)
 	if err != nil {
 		return err
 	}
+	now := time.Now()
+	in, err := r.Interests(ctx, p, now, 10)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+		return enc.Encode(struct {
+			*reader.Profile
+			Interests reader.Interests `json:"interests"`
+		}{p, in})
 	}
-	downstream.WriteProfile(stdout, p, time.Now())
+	downstream.WriteProfile(stdout, p, in, now)
 	return nil
 }
 
@@ -105,11 +109,11 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	if !*evaluate {
 		return downstream.WriteSegments(ctx, stdout, rdb, rf.prefix)
 	}
-	store, err := readOnlyStore(rdb, rf.prefix)
+	rd, err := reader.New(rdb, reader.Options{Prefix: rf.prefix})
 	if err != nil {
 		return err
 	}
-	vecs, err := online.SampleProfiles(ctx, worker.ProfileScanner(store), *sampleN)
+	vecs, err := online.SampleProfiles(ctx, rd, *sampleN)
 	if err != nil {
 		return err
 	}
@@ -119,11 +123,6 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	}
 	fmt.Fprintf(stdout, "%d profile vectors sampled\n", len(vecs))
 	return online.FormatEvaluation(stdout, rows)
-}
-
-// readOnlyStore opens the profile store for reading and erasing (no model needed).
-func readOnlyStore(rdb redis.UniversalClient, prefix string) (*profilestore.Store, error) {
-	return profilestore.New(rdb, profilestore.Options{Prefix: prefix, ModelID: "-", Dim: 1})
 }
 
 // isHelp reports whether arg asks for help (-h, --help, -help, help).

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
 	"github.com/profilestream/profilestream/reader"
@@ -35,11 +36,18 @@ func (f fakeEncoder) Encode(_ context.Context, texts []string) ([][]float32, err
 type env struct {
 	ctx   context.Context
 	store *profilestore.Store
+	w     *itemindex.Writer // the worker's side of the item index
 	idx   *ItemIndex
 	off   int64
 }
 
-func newEnv(t *testing.T, o ItemOptions) *env {
+// readOptions are the ItemOptions that read what a Writer with o writes.
+func readOptions(o itemindex.Options) ItemOptions {
+	return ItemOptions{Prefix: o.Prefix, ModelID: o.ModelID, HalfLife: o.HalfLife, MaxUserItems: o.MaxUserItems,
+		MaxCooccur: o.MaxCooccur, CooccurRecent: o.CooccurRecent, RefreshInterval: time.Nanosecond} // always reload in tests
+}
+
+func newEnv(t *testing.T, o itemindex.Options) *env {
 	t.Helper()
 	srv := redistest.Start(t)
 	c := srv.Client()
@@ -48,12 +56,15 @@ func newEnv(t *testing.T, o ItemOptions) *env {
 		t.Fatal(err)
 	}
 	o.ModelID = "m"
-	o.RefreshInterval = time.Nanosecond // always reload in tests
-	idx, err := NewItemIndex(c, o)
+	w, err := itemindex.New(c, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{ctx: context.Background(), store: st, idx: idx}
+	idx, err := NewItemIndex(c, readOptions(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{ctx: context.Background(), store: st, w: w, idx: idx}
 }
 
 // click builds a click event of user on item with the item's vector.
@@ -68,7 +79,7 @@ func (e *env) feed(t *testing.T, evs ...event.Event) {
 	if _, err := e.store.Fold(e.ctx, evs); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.idx.Observe(e.ctx, evs); err != nil {
+	if err := e.w.Observe(e.ctx, evs); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -89,7 +100,7 @@ var (
 )
 
 func TestColdStartAndExclusion(t *testing.T) {
-	e := newEnv(t, ItemOptions{})
+	e := newEnv(t, itemindex.Options{})
 	var evs []event.Event
 	// Popularity: c1 clicked by 4 users, b1 by 3, a1 (with alice) by 2, a2 by 1.
 	for i, it := range []struct {
@@ -148,7 +159,7 @@ func TestColdStartAndExclusion(t *testing.T) {
 	if k := schema.UserItemsKey("ps", "alice"); !slices.Contains(schema.UserKeys("ps", "alice"), k) {
 		t.Fatalf("%s is not in schema.UserKeys", k)
 	}
-	if err := e.idx.Observe(e.ctx, []event.Event{e.click("alice", "b1", "cat-b", vB, t0.Add(2*time.Hour))}); err != nil {
+	if err := e.w.Observe(e.ctx, []event.Event{e.click("alice", "b1", "cat-b", vB, t0.Add(2*time.Hour))}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := e.idx.UserItems(e.ctx, "alice"); len(got) != 0 {
@@ -157,7 +168,7 @@ func TestColdStartAndExclusion(t *testing.T) {
 }
 
 func TestUserItemsCap(t *testing.T) {
-	e := newEnv(t, ItemOptions{MaxUserItems: 3})
+	e := newEnv(t, itemindex.Options{MaxUserItems: 3})
 	var evs []event.Event
 	for i := 0; i < 5; i++ {
 		evs = append(evs, e.click("u", fmt.Sprintf("i%d", i), "c", vA, t0.Add(time.Duration(i)*time.Minute)))
@@ -170,7 +181,7 @@ func TestUserItemsCap(t *testing.T) {
 }
 
 func TestPopularityDecayAndEviction(t *testing.T) {
-	e := newEnv(t, ItemOptions{MaxItems: 2, HalfLife: 24 * time.Hour})
+	e := newEnv(t, itemindex.Options{MaxItems: 2, HalfLife: 24 * time.Hour})
 	// old: 4 views ten days ago (decayed to 4/1024 today); fresh: 1 view now; mid: 2 views a day ago.
 	var evs []event.Event
 	for i := 0; i < 4; i++ {
@@ -178,7 +189,7 @@ func TestPopularityDecayAndEviction(t *testing.T) {
 	}
 	evs = append(evs, e.click("u", "fresh", "c", vB, t0), e.click("u", "mid", "c", vC, t0.Add(-24*time.Hour)),
 		e.click("v", "mid", "c", vC, t0.Add(-24*time.Hour)))
-	if err := e.idx.Observe(e.ctx, evs); err != nil {
+	if err := e.w.Observe(e.ctx, evs); err != nil {
 		t.Fatal(err)
 	}
 	it, err := e.idx.Get(e.ctx, "mid")
@@ -188,7 +199,7 @@ func TestPopularityDecayAndEviction(t *testing.T) {
 	if p := it.Popularity(t0, 24*time.Hour); math.Abs(p-1) > 1e-9 {
 		t.Fatalf("mid popularity %g, want 2 views halved once = 1", p)
 	}
-	n, err := e.idx.Trim(e.ctx)
+	n, err := e.w.Trim(e.ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("trim evicted %d (%v), want 1", n, err)
 	}
@@ -204,17 +215,17 @@ func TestPopularityDecayAndEviction(t *testing.T) {
 
 func TestReviewItemVectors(t *testing.T) {
 	enc := fakeEncoder{"Books. A title": vC}
-	e := newEnv(t, ItemOptions{Encoder: enc})
+	e := newEnv(t, itemindex.Options{Encoder: enc})
 	rev := func(item, title string, vec []float32) event.Event {
 		e.off++
 		return event.Event{Origin: event.Origin{Topic: "reviews", Offset: e.off}, Pseudonym: "u", Kind: event.KindReview,
 			ItemID: item, Category: "Books", ItemTitle: title, Text: "x", TS: t0, Vector: vec}
 	}
 	// untitled: running mean of review vectors over two batches; titled: the title's vector.
-	if err := e.idx.Observe(e.ctx, []event.Event{rev("r", "", vA), rev("t", "A title", vB)}); err != nil {
+	if err := e.w.Observe(e.ctx, []event.Event{rev("r", "", vA), rev("t", "A title", vB)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.idx.Observe(e.ctx, []event.Event{rev("r", "", vB)}); err != nil {
+	if err := e.w.Observe(e.ctx, []event.Event{rev("r", "", vB)}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -260,7 +271,7 @@ func TestMMR(t *testing.T) {
 }
 
 func TestRecommendMMROption(t *testing.T) {
-	e := newEnv(t, ItemOptions{})
+	e := newEnv(t, itemindex.Options{})
 	e.feed(t, e.click("x", "a2", "c", vA2, t0), e.click("x", "a3", "c", []float32{0.9, 0, 0.43, 0}, t0),
 		e.click("x", "b", "c", vB, t0), e.click("alice", "a1", "c", vA, t0))
 	r, err := e.idx.Recommend(e.ctx, "alice", RecommendOptions{K: 2, PopularityWeight: -1, CategoryWeight: -1})
@@ -274,7 +285,7 @@ func TestRecommendMMROption(t *testing.T) {
 }
 
 func TestLookAlike(t *testing.T) {
-	e := newEnv(t, ItemOptions{})
+	e := newEnv(t, itemindex.Options{})
 	e.feed(t, e.click("s1", "i", "c", vA, t0), e.click("s2", "i", "c", vA2, t0),
 		e.click("near", "i", "c", []float32{0.9, 0.1, 0.1, 0}, t0), e.click("mid", "i", "c", []float32{0.5, 0.5, 0, 0}, t0),
 		e.click("far", "i", "c", vC, t0))
@@ -347,8 +358,8 @@ func TestChurnMonotone(t *testing.T) {
 
 func TestCatalogItemRecommendedByContent(t *testing.T) {
 	enc := fakeEncoder{"Books. New book": vA2, "Books. Other": vC}
-	e := newEnv(t, ItemOptions{Encoder: enc})
-	if err := e.idx.Upsert(e.ctx, []CatalogItem{{"new", "Books", "New book"}, {"other", "Books", "Other"}}); err != nil {
+	e := newEnv(t, itemindex.Options{Encoder: enc})
+	if err := e.w.Upsert(e.ctx, []itemindex.CatalogItem{{ID: "new", Category: "Books", Title: "New book"}, {ID: "other", Category: "Books", Title: "Other"}}); err != nil {
 		t.Fatal(err)
 	}
 	e.feed(t, e.click("x", "pop", "Toys", vB, t0), e.click("alice", "a1", "Books", vA, t0))
@@ -361,8 +372,11 @@ func TestCatalogItemRecommendedByContent(t *testing.T) {
 		t.Fatalf("got %s %v %v, want the never-clicked catalog item closest to alice", r.Source, ids(r.Items), err)
 	}
 	// A catalog-only item is the first to go when the index is over its bound.
-	e.idx.opts.MaxItems = 3
-	if n, err := e.idx.Trim(e.ctx); err != nil || n != 1 {
+	w3, err := itemindex.New(e.idx.rdb, itemindex.Options{ModelID: "m", MaxItems: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w3.Trim(e.ctx); err != nil || n != 1 {
 		t.Fatalf("trim %d %v", n, err)
 	}
 	if it, _ := e.idx.Get(e.ctx, "pop"); it == nil {
@@ -382,7 +396,11 @@ func TestCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, err := NewItemIndex(c, ItemOptions{ModelID: "m", MaxItems: 20, RefreshInterval: time.Nanosecond})
+	w, err := itemindex.New(c, itemindex.Options{ModelID: "m", MaxItems: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := NewItemIndex(c, ItemOptions{ModelID: "m", RefreshInterval: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,10 +414,10 @@ func TestCluster(t *testing.T) {
 	if _, err := st.Fold(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
-	if err := idx.Observe(ctx, evs); err != nil {
+	if err := w.Observe(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := idx.Trim(ctx); err != nil || n != 20 {
+	if n, err := w.Trim(ctx); err != nil || n != 20 {
 		t.Fatalf("trim %d %v", n, err)
 	}
 	r, err := idx.Recommend(ctx, "u3", RecommendOptions{K: 5})
@@ -422,7 +440,7 @@ func TestCluster(t *testing.T) {
 }
 
 func TestCooccurrence(t *testing.T) {
-	e := newEnv(t, ItemOptions{})
+	e := newEnv(t, itemindex.Options{})
 	// b1 is far from A in content but bought with a1 by two users; c1 once; a2 is A-like.
 	evs := []event.Event{
 		e.click("u1", "a1", "cat-a", vA, t0), e.click("u1", "b1", "cat-b", vB, t0.Add(time.Minute)),

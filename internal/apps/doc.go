@@ -2,14 +2,15 @@
 // other users look like my best customers, and who is about to leave.
 //
 // Item index. Every item seen in events is kept in Redis with a text embedding, its category and
-// a time-decayed popularity (ItemIndex). The item's text is its category and title
+// a time-decayed popularity; internal/itemindex writes it (the worker, after each fold) and
+// ItemIndex reads it. The item's text is its category and title
 // ("<category>. <title>", the text a click event is encoded from, so a click's vector is reused);
 // an item known only from reviews without a title gets the running mean of its reviews' vectors
 // instead. Popularity is a decayed counter: every interaction adds its action weight, and the sum
 // halves every HalfLife. It is stored in a sorted set in a form that makes the decay implicit
 // (score = log2(sum_i w_i 2^(t_i/HalfLife))): the order of the scores is the order of the
 // decayed popularities at any time, so nothing has to be rewritten as time passes, and the
-// popularity at time now is 2^(score - now/HalfLife). The index is bounded: Trim evicts the
+// popularity at time now is 2^(score - now/HalfLife). The index is bounded: itemindex.Trim evicts the
 // items with the lowest decayed popularity (ZPOPMIN) when there are more than MaxItems.
 //
 // The index also keeps, per user, a bounded sorted set of the items the user interacted with

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
 )
@@ -269,7 +270,7 @@ func (x *ItemIndex) cooccurScores(ctx context.Context, mine []string, exclude ma
 // popularityPrior maps an item's popularity to [0,1] on a log scale relative to the most popular
 // item: 1 for the top item, about 0.5 for one 32 times less popular, 0 for none.
 func popularityPrior(score, maxScore float64) float64 {
-	if score <= NoPopularity/2 {
+	if score <= itemindex.NoPopularity/2 {
 		return 0
 	}
 	return math.Log2(1+1024*math.Exp2(score-maxScore)) / math.Log2(1025)

@@ -177,7 +177,7 @@ func TestArchitectureDocMatchesImports(t *testing.T) {
 // stage imports the worker that wires them.
 func TestOneWayFlow(t *testing.T) {
 	code := codeGraph(t, repoRoot(t))
-	order := []string{"internal/consumer", "internal/privacy", "internal/encoder", "internal/profilestore", "internal/online"}
+	order := []string{"internal/consumer", "internal/pii", "internal/privacy", "internal/encoder", "internal/profilestore", "internal/online"}
 	for i, p := range order {
 		for _, d := range code[p] {
 			if d == "internal/worker" || strings.HasPrefix(d, "cmd/") {
@@ -206,4 +206,81 @@ func show(deps []string) string {
 		return "nothing"
 	}
 	return strings.Join(deps, ", ")
+}
+
+// TestEvalTree keeps evaluation and benchmark code in its own tree: a package named like one
+// (eval*, *bench) lives under internal/eval/, and only the command of the same name, or another
+// evaluation, imports a package of that tree (so nothing of it is linked into streamer).
+func TestEvalTree(t *testing.T) {
+	code := codeGraph(t, repoRoot(t))
+	for p, deps := range code {
+		base := p[strings.LastIndex(p, "/")+1:]
+		inTree := strings.HasPrefix(p, "internal/eval/")
+		looksEval := strings.HasPrefix(base, "eval") || strings.HasSuffix(base, "bench")
+		if looksEval && !inTree && !strings.HasPrefix(p, "cmd/") {
+			t.Errorf("%s is an evaluation or benchmark by its name; it belongs under internal/eval/", p)
+		}
+		for _, d := range deps {
+			if !strings.HasPrefix(d, "internal/eval/") || inTree {
+				continue
+			}
+			if p != "cmd/"+d[strings.LastIndex(d, "/")+1:] {
+				t.Errorf("%s imports %s; only cmd/%s (or another evaluation) may", p, d, d[strings.LastIndex(d, "/")+1:])
+			}
+		}
+	}
+}
+
+// TestStreamerLinksNoHarness keeps test harnesses out of the production binary: nothing that
+// cmd/streamer imports, directly or not, is a test harness (a package named *test, such as
+// kafkatest with its Apache Kafka JVM launcher, redistest or securetest; the chaos tests) or an
+// evaluation. The embedded broker of `streamer demo` and `streamer broker` is internal/embedkafka.
+func TestStreamerLinksNoHarness(t *testing.T) {
+	code := codeGraph(t, repoRoot(t))
+	const bin = "cmd/streamer"
+	if _, ok := code[bin]; !ok {
+		t.Fatalf("%s not found", bin)
+	}
+	via := map[string]string{bin: ""} // package -> the package that first imported it
+	queue := []string{bin}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, d := range code[p] {
+			if _, seen := via[d]; !seen {
+				via[d] = p
+				queue = append(queue, d)
+			}
+		}
+	}
+	for p := range via {
+		base := p[strings.LastIndex(p, "/")+1:]
+		if strings.HasSuffix(base, "test") || base == "chaos" || strings.HasPrefix(p, "internal/eval/") {
+			chain := []string{p}
+			for q := via[p]; q != ""; q = via[q] {
+				chain = append([]string{q}, chain...)
+			}
+			t.Errorf("%s links the test harness %s (%s)", bin, p, strings.Join(chain, " -> "))
+		}
+	}
+}
+
+// TestWritePathImportsNoReadSide: the packages of the write path (the pipeline's stages, the
+// item-index writer and the worker that wires them) import none of the read side's
+// applications (apps, downstream, serve). They share only the Redis contract, schema.
+func TestWritePathImportsNoReadSide(t *testing.T) {
+	code := codeGraph(t, repoRoot(t))
+	write := []string{"internal/consumer", "internal/privacy", "internal/encoder", "internal/profilestore",
+		"internal/online", "internal/itemindex", "internal/worker"}
+	read := map[string]bool{"internal/apps": true, "internal/downstream": true, "internal/serve": true}
+	for _, p := range write {
+		if _, ok := code[p]; !ok {
+			t.Errorf("write-path package %s not found (renamed? update this test)", p)
+		}
+		for _, d := range code[p] {
+			if read[d] {
+				t.Errorf("%s (write path) imports the read-side package %s", p, d)
+			}
+		}
+	}
 }

@@ -32,7 +32,7 @@ import (
 	"github.com/profilestream/profilestream/data/sample"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/downstream"
-	"github.com/profilestream/profilestream/internal/kafkatest"
+	"github.com/profilestream/profilestream/internal/embedkafka"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/redisproc"
 	"github.com/profilestream/profilestream/internal/replay"
@@ -91,7 +91,7 @@ func Run(ctx context.Context, o Options, out io.Writer, log zerolog.Logger) erro
 	cc := cfg.Consumer
 	topics := []string{orDefault(cc.ClicksTopic, "clicks"), orDefault(cc.ReviewsTopic, "reviews"),
 		orDefault(cc.ErasureTopic, "erasure"), orDefault(cc.DLQTopic, "profilestream.dlq")}
-	kafka, err := kafkatest.Start(0, o.Partitions, topics...)
+	kafka, err := embedkafka.Start(0, o.Partitions, topics...)
 	if err != nil {
 		return err
 	}

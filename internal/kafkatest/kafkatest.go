@@ -1,11 +1,11 @@
-// Package kafkatest runs Kafka for tests and the demo.
+// Package kafkatest runs Kafka for tests, benchmarks and evaluations.
 //
 // Two kinds of cluster:
 //
-//   - Cluster is franz-go's kfake, in-process: it speaks the real Kafka wire protocol (produce,
-//     fetch, consumer groups, offset commits, list offsets), so the worker's kafka-go consumer
-//     group talks to it as it talks to a real broker. Nothing is persisted: the cluster lives as
-//     long as the process. The demo and the unit tests use it; it starts in milliseconds.
+//   - Cluster is franz-go's kfake, in-process, the embedded broker of internal/embedkafka (which
+//     the demo uses too): it speaks the real Kafka wire protocol, so the worker's kafka-go
+//     consumer group talks to it as it talks to a real broker. Nothing is persisted; it starts
+//     in milliseconds.
 //   - Real is Apache Kafka itself (KRaft, one node or three) run from the jars that
 //     scripts/kafka.sh resolves with Maven into a cache: the real group coordinator, replication
 //     and leader election, and nodes that can be killed and restarted. With
@@ -15,8 +15,9 @@
 // The end-to-end and chaos tests run against either, chosen by the environment variable
 // PROFILESTREAM_KAFKA (kfake, the default; real; or both), see Modes and StartMode.
 //
-// The package does not import testing (the production binary links it for the demo); the
-// helpers for tests take the small TB interface that *testing.T satisfies.
+// It is a test harness: the production binary does not link it (internal/archtest checks), the
+// demo and `streamer broker` use internal/embedkafka. The helpers for tests take the small TB
+// interface that *testing.T satisfies.
 package kafkatest
 
 import (
@@ -26,34 +27,22 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/profilestream/profilestream/internal/embedkafka"
 )
 
-// Cluster is an embedded Kafka cluster.
-type Cluster struct {
-	*kfake.Cluster
-}
+// Cluster is the embedded kfake cluster of internal/embedkafka.
+type Cluster = embedkafka.Cluster
 
 // Start starts an embedded cluster with the given topics, each with partitions partitions.
 // port 0 picks a free port.
 func Start(port int, partitions int, topics ...string) (*Cluster, error) {
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.DefaultNumPartitions(partitions), kfake.AllowAutoTopicCreation()}
-	if port != 0 {
-		opts = append(opts, kfake.Ports(port))
-	}
-	if len(topics) > 0 {
-		opts = append(opts, kfake.SeedTopics(int32(partitions), topics...))
-	}
-	c, err := kfake.NewCluster(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("kafkatest: start kfake: %w", err)
-	}
-	return &Cluster{c}, nil
+	return embedkafka.Start(port, partitions, topics...)
 }
 
-// TB is the part of testing.TB the helpers use (kept as an interface so that this package,
-// linked into the production binary for the demo, does not import testing).
+// TB is the part of testing.TB the helpers use (an interface, so that the evaluations and
+// benchmarks that start clusters need not import testing).
 type TB interface {
 	Helper()
 	Fatal(args ...any)
@@ -72,26 +61,8 @@ func StartT(tb TB, partitions int, topics ...string) *Cluster {
 	return c
 }
 
-// Brokers returns the bootstrap addresses.
-func (c *Cluster) Brokers() []string { return c.ListenAddrs() }
-
-// Produce writes records synchronously with a franz-go client (an independent producer, so
-// tests do not exercise our own code to feed our own code).
-func (c *Cluster) Produce(ctx context.Context, recs ...*kgo.Record) error {
-	return produce(ctx, c.Brokers(), recs...)
-}
-
 func produce(ctx context.Context, brokers []string, recs ...*kgo.Record) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.ProducerBatchMaxBytes(4<<20))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		return fmt.Errorf("kafkatest: produce: %w", err)
-	}
-	return nil
+	return embedkafka.Produce(ctx, brokers, recs...)
 }
 
 // Broker is what the end-to-end and chaos tests need of either kind of cluster.

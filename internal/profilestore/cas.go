@@ -257,7 +257,7 @@ func (s *Store) writeTx(ctx context.Context, c *redis.Client, ws []casWrite) ([]
 func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite) ([]int64, error) {
 	// The undo list is created and deleted inside one MULTI/EXEC, so one name serves every
 	// transaction (none can see another's).
-	undo := schema.AsideUndoKey(s.opts.Prefix)
+	undo := AsideUndoKey(s.opts.Prefix)
 	fkeys := make([]string, 0, 1+4*len(ws))
 	fkeys = append(fkeys, undo)
 	fargs := make([]interface{}, 0, 2*len(ws))
@@ -281,7 +281,7 @@ func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite
 		for _, w := range ws {
 			n, _ := strconv.ParseInt(w.expVer, 10, 64)
 			args := make([]interface{}, 0, 2+len(w.fields))
-			args = append(args, fVer, n+1)
+			args = append(args, schema.FieldVersion, n+1)
 			args = append(args, w.fields...)
 			p.HSet(ctx, s.key(w.pseudonym), args...)
 			if ttl > 0 {

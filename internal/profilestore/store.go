@@ -130,6 +130,7 @@ type Store struct {
 	rdb   redis.UniversalClient
 	opts  Options
 	cache *lru
+	erase *Eraser
 }
 
 // New returns a Store on client. The scripts are loaded lazily (and reloaded after a Redis
@@ -142,7 +143,9 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{rdb: client, opts: o, cache: newLRU(o.CacheSize)}, nil
+	s := &Store{rdb: client, opts: o, cache: newLRU(o.CacheSize)}
+	s.erase = &Eraser{rdb: client, prefix: o.Prefix, now: o.Now, forgotten: s.cache.remove}
+	return s, nil
 }
 
 // Options returns the store's options with defaults filled in.
@@ -151,16 +154,16 @@ func (s *Store) Options() Options { return s.opts }
 func (s *Store) key(pseudonym string) string    { return schema.ProfileKey(s.opts.Prefix, pseudonym) }
 func (s *Store) ledger(pseudonym string) string { return schema.ErasureKey(s.opts.Prefix, pseudonym) }
 
-func (s *Store) verKey(pseudonym string) string { return schema.VersionKey(s.opts.Prefix, pseudonym) }
+func (s *Store) verKey(pseudonym string) string { return VersionKey(s.opts.Prefix, pseudonym) }
 
 // aside is the scratch key the transaction write path moves a refused user's profile to for the
 // duration of one MULTI/EXEC (see writeTx); it never exists outside a transaction.
 func (s *Store) aside(pseudonym string) string {
-	return schema.AsideKey(s.opts.Prefix, pseudonym)
+	return AsideKey(s.opts.Prefix, pseudonym)
 }
 
 // Get returns a user's profile, or an error wrapping ErrNotFound.
-func (s *Store) Get(ctx context.Context, pseudonym string) (*Profile, error) {
+func (s *Store) Get(ctx context.Context, pseudonym string) (*schema.Profile, error) {
 	h, err := s.rdb.HGetAll(ctx, s.key(pseudonym)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("profilestore: get %q: %w", pseudonym, err)
@@ -215,78 +218,26 @@ func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
 		}
 		// Keep the cached copy's assignment current. A profile a Fold is folding is not in the
 		// cache (Fold takes it out), so the update never races with a fold.
-		s.cache.update(x.Pseudonym, func(p *Profile) {
+		s.cache.update(x.Pseudonym, func(p *schema.Profile) {
 			p.Segment, p.SegmentDistance, p.CentroidVersion = x.Segment, x.Distance, x.CentroidVersion
 		})
 	}
 	return nil
 }
 
-// Forget erases a user: it deletes every key of schema.UserKeys (the profile hash, the item set) and
-// writes the erasure-ledger key (value: erasure time in Unix ms, no TTL) in one atomic script on
-// the user's slot. Until Reconsent, Fold refuses the user's events (FoldResult.Erased), and so
-// does the item index. The user is then removed from the member set of the segment the profile
-// was in, and the user's entries of the segment-change stream are deleted (separate steps on
-// other slots; the stream step reads the stream, O(stream length), capped at 100k entries).
+// Forget erases a user (Eraser.Forget) and drops the store's cached copy.
 func (s *Store) Forget(ctx context.Context, pseudonym string) error {
-	s.cache.remove(pseudonym)
-	keys := schema.UserKeys(s.opts.Prefix, pseudonym)
-	res, err := s.runScripts(ctx, forgetScript, []scriptCall{{
-		keys: append([]string{keys[0], s.ledger(pseudonym), s.verKey(pseudonym)}, keys[1:]...),
-		args: []interface{}{ms(s.opts.Now())},
-	}})
-	if err != nil {
-		return fmt.Errorf("profilestore: forget %q: %w", pseudonym, err)
-	}
-	seg, err := res[0].Text()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("profilestore: forget %q: %w", pseudonym, err)
-	}
-	if n, perr := strconv.Atoi(seg); err == nil && perr == nil && n >= 0 {
-		if err := s.rdb.SRem(ctx, schema.SegmentMembersKey(s.opts.Prefix, n), pseudonym).Err(); err != nil {
-			return fmt.Errorf("profilestore: forget %q: remove from segment %d: %w", pseudonym, n, err)
-		}
-	}
-	if err := s.forgetSegmentChanges(ctx, pseudonym); err != nil {
-		return fmt.Errorf("profilestore: forget %q: segment changes: %w", pseudonym, err)
-	}
-	return nil
+	return s.erase.Forget(ctx, pseudonym)
 }
 
-// forgetSegmentChanges deletes the entries of the segment-change stream that name pseudonym.
-func (s *Store) forgetSegmentChanges(ctx context.Context, pseudonym string) error {
-	key := schema.SegmentChangesKey(s.opts.Prefix)
-	start := "-"
-	for {
-		msgs, err := s.rdb.XRangeN(ctx, key, start, "+", 1000).Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return err
-		}
-		var ids []string
-		for _, m := range msgs {
-			if m.Values["pseudonym"] == pseudonym {
-				ids = append(ids, m.ID)
-			}
-		}
-		if len(ids) > 0 {
-			if err := s.rdb.XDel(ctx, key, ids...).Err(); err != nil {
-				return err
-			}
-		}
-		if len(msgs) < 1000 {
-			return nil
-		}
-		start = "(" + msgs[len(msgs)-1].ID
-	}
-}
-
-// Reconsent clears a user's erasure-ledger entry, so that new events build a fresh profile.
+// Reconsent clears a user's erasure-ledger entry (Eraser.Reconsent).
 func (s *Store) Reconsent(ctx context.Context, pseudonym string) error {
-	if err := s.rdb.Del(ctx, s.ledger(pseudonym)).Err(); err != nil {
-		return fmt.Errorf("profilestore: reconsent %q: %w", pseudonym, err)
-	}
-	return nil
+	return s.erase.Reconsent(ctx, pseudonym)
 }
+
+// Eraser returns the store's Eraser: the worker applies erasure requests through it, and it
+// drops each erased user's cached copy.
+func (s *Store) Eraser() *Eraser { return s.erase }
 
 // IsErased reports whether the user has an erasure-ledger entry.
 func (s *Store) IsErased(ctx context.Context, pseudonym string) (bool, error) {
@@ -295,78 +246,6 @@ func (s *Store) IsErased(ctx context.Context, pseudonym string) (bool, error) {
 		return false, fmt.Errorf("profilestore: is erased %q: %w", pseudonym, err)
 	}
 	return n == 1, nil
-}
-
-// Scan calls fn for every profile, one at a time (never concurrently). It uses SCAN MATCH on
-// every master of a Redis Cluster (every shard of a Ring), so it sees every profile that exists
-// for the whole scan; profiles written during the scan may or may not be seen, and a profile
-// may be seen twice if the cluster resharded meanwhile. Scan stops at the first error of fn.
-func (s *Store) Scan(ctx context.Context, fn func(p *Profile) error) error {
-	var mu sync.Mutex
-	node := func(ctx context.Context, c *redis.Client) error {
-		return s.scanNode(ctx, c, func(p *Profile) error {
-			mu.Lock()
-			defer mu.Unlock()
-			return fn(p)
-		})
-	}
-	var err error
-	switch c := s.rdb.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, node)
-	case *redis.Ring:
-		err = c.ForEachShard(ctx, node)
-	case *redis.Client:
-		err = node(ctx, c)
-	default:
-		return fmt.Errorf("profilestore: scan: unsupported client type %T", s.rdb)
-	}
-	if err != nil {
-		return fmt.Errorf("profilestore: scan: %w", err)
-	}
-	return nil
-}
-
-func (s *Store) scanNode(ctx context.Context, c *redis.Client, fn func(p *Profile) error) error {
-	match := schema.ProfileScanPattern(s.opts.Prefix)
-	var cursor uint64
-	for {
-		keys, next, err := c.Scan(ctx, cursor, match, 500).Result()
-		if err != nil {
-			return err
-		}
-		if len(keys) > 0 {
-			pipe := c.Pipeline()
-			cmds := make([]*redis.MapStringStringCmd, len(keys))
-			for i, k := range keys {
-				cmds[i] = pipe.HGetAll(ctx, k)
-			}
-			if _, err := pipe.Exec(ctx); err != nil {
-				return err
-			}
-			for i, k := range keys {
-				h := cmds[i].Val()
-				ps := schema.PseudonymFromProfileKey(s.opts.Prefix, k)
-				if len(h) == 0 || ps == "" {
-					continue
-				}
-				p, err := decodeProfile(ps, h)
-				if err != nil {
-					return err
-				}
-				if p.MovedTo != "" {
-					continue // frozen by Move or a tombstone: its data is (being) merged elsewhere
-				}
-				if err := fn(p); err != nil {
-					return err
-				}
-			}
-		}
-		cursor = next
-		if cursor == 0 {
-			return nil
-		}
-	}
 }
 
 // scriptCall is one invocation of a script in a pipeline.
@@ -403,14 +282,14 @@ type lru struct {
 
 type lruEntry struct {
 	key string
-	p   *Profile
+	p   *schema.Profile
 }
 
 func newLRU(n int) *lru {
 	return &lru{cap: n, ll: list.New(), m: map[string]*list.Element{}}
 }
 
-func (c *lru) get(k string) *Profile {
+func (c *lru) get(k string) *schema.Profile {
 	if c.cap == 0 {
 		return nil
 	}
@@ -423,7 +302,7 @@ func (c *lru) get(k string) *Profile {
 	return nil
 }
 
-func (c *lru) put(k string, p *Profile) {
+func (c *lru) put(k string, p *schema.Profile) {
 	if c.cap == 0 {
 		return
 	}
@@ -443,7 +322,7 @@ func (c *lru) put(k string, p *Profile) {
 }
 
 // take removes and returns the entry of k (nil when absent): the caller owns it.
-func (c *lru) take(k string) *Profile {
+func (c *lru) take(k string) *schema.Profile {
 	if c.cap == 0 {
 		return nil
 	}
@@ -459,7 +338,7 @@ func (c *lru) take(k string) *Profile {
 }
 
 // update runs fn on the entry of k, if any, under the cache's lock.
-func (c *lru) update(k string, fn func(p *Profile)) {
+func (c *lru) update(k string, fn func(p *schema.Profile)) {
 	if c.cap == 0 {
 		return
 	}

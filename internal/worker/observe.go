@@ -15,9 +15,8 @@ import (
 	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/metrics"
 	"github.com/profilestream/profilestream/internal/online"
-	"github.com/profilestream/profilestream/internal/privacy"
+	"github.com/profilestream/profilestream/internal/pii"
 	"github.com/profilestream/profilestream/internal/retry"
-	"github.com/profilestream/profilestream/schema"
 )
 
 // redisOps are the op label values of the Redis series (pipeline.redis callers).
@@ -42,7 +41,7 @@ func (w *Worker) initSeries() {
 	for _, r := range deadLetterReasons {
 		l.Reasons = append(l.Reasons, string(r))
 	}
-	for _, t := range privacy.Types() {
+	for _, t := range pii.Types() {
 		l.PIITypes = append(l.PIITypes, string(t))
 	}
 	if !w.cfg.DisableSegments {
@@ -137,7 +136,7 @@ type redisTables struct {
 // tablesTTL drops the tables of a group no worker has polled for a week.
 const tablesTTL = 7 * 24 * time.Hour
 
-func (r *redisTables) key(group string) string { return schema.LagTableKey(r.prefix, group) }
+func (r *redisTables) key(group string) string { return lag.TableKey(r.prefix, group) }
 
 func (r *redisTables) Load(ctx context.Context, group string) (map[lag.TopicPartition][]lag.Point, error) {
 	h, err := r.rdb.HGetAll(ctx, r.key(group)).Result()

@@ -7,9 +7,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
+	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/metrics"
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/privacy"
@@ -20,14 +20,14 @@ import (
 // pipeline is the consumer.Handler: the stages after decoding, wired one way.
 //
 //	Prepare: privacy (pseudonymize, scrub) -> encoder (embed texts, through the cache)
-//	Apply:   erasures -> profilestore (exactly-once fold) -> online (segments) -> apps (item index)
+//	Apply:   erasures -> profilestore (exactly-once fold) -> online (segments) -> itemindex (item index)
 type pipeline struct {
 	privacy  *privacy.Stage
 	enc      encoder.Encoder
 	cache    *encoder.Cache
 	store    *profilestore.Store
 	segments *online.Model
-	items    *apps.ItemIndex
+	items    *itemindex.Writer
 	m        *metrics.Metrics
 	log      zerolog.Logger
 	retry    retry.Policy
@@ -135,29 +135,18 @@ func (p *pipeline) Apply(ctx context.Context, b *consumer.Batch) error {
 	return nil
 }
 
+// erase applies one erasure request through the store's Eraser (the one erasure path, which
+// `streamer forget` uses too), each Redis step with the worker's retries and metrics.
 func (p *pipeline) erase(ctx context.Context, e consumer.Erasure) error {
-	for _, ps := range e.Pseudonyms {
-		op := "erase"
-		if e.Reconsent {
-			op = "reconsent"
-		}
-		err := p.redis(ctx, op, func(ctx context.Context) error {
-			if e.Reconsent {
-				return p.store.Reconsent(ctx, ps)
-			}
-			return p.store.Forget(ctx, ps) // also leaves the segment's member set
-		})
-		if err != nil {
-			return err
-		}
+	req := profilestore.ErasureRequest{Pseudonyms: e.Pseudonyms, Reconsent: e.Reconsent}
+	return p.store.Eraser().Apply(ctx, req, p.redis, func(ps string) {
 		if !e.Reconsent {
 			p.m.Erasures.Inc()
 		}
 		// The audit line: which pseudonym, from where; never the raw id.
-		p.log.Info().Str("audit", op).Str("pseudonym", ps).Str("topic", e.Topic).Int("partition", e.Partition).
+		p.log.Info().Str("audit", req.Op()).Str("pseudonym", ps).Str("topic", e.Topic).Int("partition", e.Partition).
 			Int64("offset", e.Offset).Msg("erasure request applied")
-	}
-	return nil
+	})
 }
 
 // redis runs one Redis step with retries, timing and error metrics.

@@ -23,18 +23,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
-	"golang.org/x/sync/errgroup"
 
-	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
+	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/metrics"
 	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/internal/pii"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/retry"
 	"github.com/profilestream/profilestream/internal/secure"
+	"github.com/profilestream/profilestream/reader"
 )
 
 // Config is everything a worker needs. cmd/streamer fills it from flags.
@@ -57,6 +58,9 @@ type Config struct {
 	// Encoder is the model to use; nil loads ModelDir, or the bundled default when that is empty.
 	Encoder  encoder.Encoder
 	ModelDir string
+	// EncoderPrecision is the loaded encoder's precision (encoder.Options.Precision; the zero
+	// value is auto).
+	EncoderPrecision encoder.Precision
 	// CacheBytes bounds the embedding cache (default 64 MiB).
 	CacheBytes int64
 	// Store and Segments configure profiles and segments (ModelID/Dim are filled from the encoder).
@@ -89,7 +93,7 @@ type Worker struct {
 	cache    *encoder.Cache
 	store    *profilestore.Store
 	segments *online.Model
-	items    *apps.ItemIndex
+	items    *itemindex.Writer
 	cons     *consumer.Consumer
 	m        *metrics.Metrics
 	reg      *prometheus.Registry
@@ -131,10 +135,11 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 	if w.enc == nil {
 		var m *encoder.Model
 		var err error
+		opts := encoder.Options{Precision: cfg.EncoderPrecision}
 		if cfg.ModelDir == "" {
-			m, err = encoder.LoadDefault(encoder.Options{})
+			m, err = encoder.LoadDefault(opts)
 		} else {
-			m, err = encoder.Load(cfg.ModelDir, encoder.Options{})
+			m, err = encoder.Load(cfg.ModelDir, opts)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("worker: load encoder: %w", err)
@@ -159,16 +164,20 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	if !cfg.DisableSegments {
-		if w.segments, err = online.New(w.rdb, segmentStore{w.store}, cfg.Segments); err != nil {
+		rd, err := reader.New(w.rdb, reader.Options{Prefix: w.store.Options().Prefix})
+		if err != nil {
+			return nil, fmt.Errorf("worker: %w", err)
+		}
+		if w.segments, err = online.New(w.rdb, segmentStore{w.store, rd}, cfg.Segments); err != nil {
 			return nil, fmt.Errorf("worker: %w", err)
 		}
 	}
 	// The item index (recommendations) is fed after each fold; its Prefix is the store's.
-	if w.items, err = apps.NewItemIndex(w.rdb, apps.ItemOptions{Prefix: so.Prefix, ModelID: w.enc.ModelID(), Encoder: w.cache}); err != nil {
+	if w.items, err = itemindex.New(w.rdb, itemindex.Options{Prefix: so.Prefix, ModelID: w.enc.ModelID(), Encoder: w.cache}); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	p := &pipeline{
-		privacy: privacy.NewStage(privacy.NewPseudonymizer(cfg.Keys), privacy.NewScrubber(), cfg.Namespaces), enc: w.enc, cache: w.cache,
+		privacy: privacy.NewStage(privacy.NewPseudonymizer(cfg.Keys), pii.NewScrubber(), cfg.Namespaces), enc: w.enc, cache: w.cache,
 		store: w.store, segments: w.segments, items: w.items, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
 	}
 	cc := cfg.Consumer
@@ -222,71 +231,122 @@ func (w *Worker) MetricsAddr() string {
 }
 
 // Run runs until ctx ends (SIGINT/SIGTERM in cmd/streamer), then finishes the batches in
-// flight, commits them, merges the local centroid updates and returns.
+// flight, commits them, merges the local centroid updates, stops and joins every background
+// loop it started, and returns. It returns nil after a clean shutdown; otherwise the
+// consumer's error and the error of any background loop that failed (a failing loop stops the
+// worker, see loops).
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.rdb.Close()
-	g, gctx := errgroup.WithContext(ctx)
-	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopBG()
+	// Everything that can fail at start does so before any loop starts.
+	var ln net.Listener
 	if w.cfg.MetricsAddr != "" {
-		ln, err := net.Listen("tcp", w.cfg.MetricsAddr)
-		if err != nil {
+		var err error
+		if ln, err = net.Listen("tcp", w.cfg.MetricsAddr); err != nil {
 			return fmt.Errorf("worker: metrics listener %s: %w", w.cfg.MetricsAddr, err)
 		}
+	}
+	var mon *lag.Monitor
+	if w.cfg.LagInterval >= 0 {
+		var err error
+		mon, err = lag.New(w.cfg.Consumer.Brokers, w.cons.Group(), w.cfg.Consumer.Topics(), lag.Options{MessageAge: true,
+			Tables: &redisTables{rdb: w.rdb, prefix: w.store.Options().Prefix, log: w.log}, ClientOpts: w.cfg.KafkaSecurity.FranzOpts()})
+		if err != nil {
+			if ln != nil {
+				ln.Close()
+			}
+			return fmt.Errorf("worker: lag monitor: %w", err)
+		}
+		defer mon.Close() // after the loops are joined (deferred calls run last)
+	}
+
+	// The consumer runs on run; the loops on bg, which ends only after the consumer has
+	// finished its last batches (the metrics stay served and the segment model merges the
+	// last updates). A loop that fails cancels run, so the worker stops with its error.
+	run, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	bgLoops := &loops{fail: func(err error) {
+		w.log.Error().Err(err).Msg("a background loop failed; stopping the worker")
+		stopRun()
+	}}
+	if ln != nil {
 		w.readyMu.Lock()
 		w.listener = ln
 		w.readyMu.Unlock()
 		srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
+		bgLoops.Go(bg, "metrics server", func(ctx context.Context) error { return serveUntil(ctx, srv, ln) })
 		w.log.Info().Str("addr", ln.Addr().String()).Bool("pprof", w.cfg.Pprof).Msg("serving /metrics, /healthz, /readyz")
 	}
-	go w.watchRedis(bg)
-	go w.watchKafka(bg)
-	go func() { _ = w.items.Run(bg, time.Minute) }() // trims the item index to MaxItems
-	var segDone chan struct{}
+	bgLoops.Go(bg, "redis probe", func(ctx context.Context) error { w.watchRedis(ctx); return nil })
+	bgLoops.Go(bg, "kafka probe", func(ctx context.Context) error { w.watchKafka(ctx); return nil })
+	bgLoops.Go(bg, "item index trim", func(ctx context.Context) error { w.trimItems(ctx, time.Minute); return nil })
 	if w.segments != nil {
-		segDone = make(chan struct{})
-		go func() { defer close(segDone); _ = w.segments.Run(bg) }()
+		bgLoops.Go(bg, "segment model", func(ctx context.Context) error {
+			err := w.segments.Run(ctx) // merges the last local updates when ctx ends
+			if err != nil && ctx.Err() != nil {
+				w.log.Warn().Err(err).Msg("final centroid merge failed; the local updates of the last interval are lost (centroids stay valid)")
+				return nil
+			}
+			return err
+		})
+		bgLoops.Go(bg, "segment metrics", func(ctx context.Context) error { w.watchSegments(ctx, 5*time.Second); return nil })
 	}
-	if w.cfg.LagInterval >= 0 {
+	if mon != nil {
 		interval := w.cfg.LagInterval
 		if interval == 0 {
 			interval = 5 * time.Second
 		}
-		mon, err := lag.New(w.cfg.Consumer.Brokers, w.cons.Group(), w.cfg.Consumer.Topics(), lag.Options{MessageAge: true,
-			Tables: &redisTables{rdb: w.rdb, prefix: w.store.Options().Prefix, log: w.log}, ClientOpts: w.cfg.KafkaSecurity.FranzOpts()})
-		if err != nil {
-			return fmt.Errorf("worker: lag monitor: %w", err)
-		}
-		lagCtx, stopLag := context.WithCancel(bg)
-		defer mon.Close()
-		defer stopLag() // before Close: the poll loop ends first
-		go w.runLag(lagCtx, mon, lag.NewExporter(w.m, w.reg), interval)
-	}
-	if w.segments != nil {
-		go w.watchSegments(bg, 5*time.Second)
+		exp := lag.NewExporter(w.m, w.reg)
+		bgLoops.Go(bg, "lag exporter", func(ctx context.Context) error { w.runLag(ctx, mon, exp, interval); return nil })
 	}
 	if w.watchdog != nil {
-		go func() {
-			if err := w.watchdog.Run(bg); err != nil {
-				w.log.Error().Err(err).Msg("stall watchdog not running")
-			}
-		}()
+		bgLoops.Go(bg, "stall watchdog", w.watchdog.Run)
 	}
-	g.Go(func() error { return w.cons.Run(gctx) })
-	err := g.Wait()
-	if w.segments != nil {
-		stopBG()
-		<-segDone
-		mctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if merr := w.segments.Merge(mctx); merr != nil {
-			w.log.Warn().Err(merr).Msg("final centroid merge failed; the local updates of the last interval are lost (centroids stay valid)")
-		}
-		cancel()
-	}
+
+	err := w.cons.Run(run)
+	stopBG()
+	err = errors.Join(err, bgLoops.Wait())
 	w.log.Info().Msg("worker stopped")
 	return err
+}
+
+// serveUntil serves srv on ln until ctx ends, then closes it.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err // Serve never returns nil; it failed on its own
+	case <-ctx.Done():
+		_ = srv.Close()
+		<-errc
+		return nil
+	}
+}
+
+// trimItems trims the item index to its MaxItems every interval. A failed trim is retried at
+// the next tick; it is logged once when it starts failing and once when it recovers.
+func (w *Worker) trimItems(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		_, err := w.items.Trim(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			w.log.Warn().Err(err).Msg("trimming the item index failed; retrying every interval")
+			failing = true
+		case err == nil && failing:
+			w.log.Info().Msg("trimming the item index recovered")
+			failing = false
+		}
+	}
 }
 
 // watchRedis pings Redis every second for /readyz and the ready gauge.

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""sklearn side of `make eval-segments` (internal/segeval), as a long-lived server.
+"""sklearn side of `make eval-segments` (internal/eval/evalsegments), as a long-lived server.
 
 Usage: segments_ref.py VECTORS.f32 N DIM
 Reads n*dim little-endian float32 vectors (the users' final profile vectors), prints one JSON
