@@ -62,6 +62,9 @@ panel("Message age by partition (producer timestamps)", [(lagage, "{{topic}}/{{p
 panel("Lag poll errors / s", [(f'sum by (instance) (rate(profilestream_lag_poll_errors_total{{{I}}}[$__rate_interval]))', "{{instance}}")], unit="ops", w=12,
       desc="Failed polls of the group's lag from the broker; the worker retries with backoff and logs one line when they start failing and one when they recover.")
 endrow()
+panel("Events lost: offsets skipped below the log start (15m)", [(f'sum by (topic) (increase(profilestream_consumer_skipped_offsets_total{{{I}}}[15m]))', "{{topic}}")], w=24,
+      desc="Records the broker deleted (retention, DeleteRecords) before the group processed them; the worker skipped them and logged the range at error. Should be 0 (alert ProfilestreamEventsLost).")
+endrow()
 
 row("Throughput")
 panel("Events processed / s by topic", [(f'sum by (topic) (rate(profilestream_events_processed_total{{{I}}}[$__rate_interval]))', "{{topic}}")], unit="ops", w=8)
