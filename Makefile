@@ -55,8 +55,9 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/consumer/
 	@for t in $$($(GO) test -list '^Fuzz' ./internal/encoder/ | grep '^Fuzz'); do \
 	  $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./internal/encoder/ || exit 1; done
-	@for t in $$($(GO) test -list '^Fuzz' ./internal/privacy/ | grep '^Fuzz'); do \
-	  $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./internal/privacy/ || exit 1; done
+	@for p in ./internal/privacy/ ./internal/pii/; do \
+	  for t in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+	    $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$p || exit 1; done; done
 
 ## lint: gofmt, go vet, staticcheck, go mod tidy -diff, deadcode, the metrics naming lint (FIGURE lines).
 lint:
@@ -91,8 +92,8 @@ eval-apps: deps
 ## eval-scrub: per-type recall/precision on both corpora, adversarial totals, Presidio's figures
 ## (from the committed fixture; tools/presidio/run.sh remakes it) and the hostile-input time ratios.
 eval-scrub:
-	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidioCorpus' -v ./internal/privacy/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
-	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/privacy/ | grep -E '^(FIGURE|ok|FAIL)'
+	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidioCorpus' -v ./internal/pii/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
+	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/pii/ | grep -E '^(FIGURE|ok|FAIL)'
 
 ## python-tools: Debian's torch and sklearn, the offline references of benchmarks and evaluations.
 python-tools:

@@ -177,7 +177,7 @@ func TestArchitectureDocMatchesImports(t *testing.T) {
 // stage imports the worker that wires them.
 func TestOneWayFlow(t *testing.T) {
 	code := codeGraph(t, repoRoot(t))
-	order := []string{"internal/consumer", "internal/privacy", "internal/encoder", "internal/profilestore", "internal/online"}
+	order := []string{"internal/consumer", "internal/pii", "internal/privacy", "internal/encoder", "internal/profilestore", "internal/online"}
 	for i, p := range order {
 		for _, d := range code[p] {
 			if d == "internal/worker" || strings.HasPrefix(d, "cmd/") {

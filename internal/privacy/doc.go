@@ -1,8 +1,9 @@
-// Package privacy turns raw user data into something the rest of the pipeline may keep.
+// Package privacy turns a raw user id into a pseudonym, and runs the privacy step of the pipeline.
 //
 // Two things leave a click or a review personal: the user id, and whatever the user typed into a
-// review. This package handles both at the front of the pipeline, before anything is encoded,
-// cached, stored, logged or counted.
+// review. This package owns the first and the step that handles both at the front of the
+// pipeline, before anything is encoded, cached, stored, logged or counted; the second, finding
+// personal data in free text, is package pii's.
 //
 // A user id becomes a pseudonym: a keyed hash (HMAC-SHA256) of the raw id under a secret key. A
 // plain hash would not do, because user ids come from a small, guessable space and anyone holding
@@ -16,19 +17,8 @@
 // so equal raw ids of two sources stay apart; the empty namespace gives the pseudonyms made
 // before namespaces existed.
 //
-// Review text goes through a Scrubber, which replaces emails (also obfuscated ones), phone
-// numbers, payment cards, Chinese resident ids, US social security numbers, other national ids,
-// IBANs, IP addresses, URLs, street addresses, order or tracking numbers and names after an
-// introducing phrase by typed placeholders such as "[EMAIL]" and counts what it replaced per
-// type. The detectors run on a normalized copy of the text (NFKC, Unicode spaces and dashes,
-// invisible characters dropped) and their spans are mapped back to the original runes. Detectors
-// are RE2 regular expressions (linear time) followed by the check the format defines where there
-// is one (Luhn for cards, ISO 7064 MOD 11-2 plus a birth date for resident ids, MOD 97 for IBANs,
-// the SSA's never-issued ranges for SSNs, netip parsing for IP addresses), so that look-alikes
-// such as prices, dates, model numbers and ISBNs survive.
-//
 // Stage ties both together for one event: it fills Pseudonym and KeyID, clears the raw UserID
-// and scrubs the review's Summary and Text.
+// and scrubs the review's Summary and Text with a pii.Scrubber.
 //
 // docs/privacy.md describes the threat model, key handling, the rotation procedure, the limits of
 // scrubbing and where raw data may live.

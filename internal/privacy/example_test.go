@@ -32,16 +32,6 @@ func ExamplePseudonymizer_MigrationPlan() {
 	// k2 25 k1
 }
 
-func ExampleScrubber_Scrub() {
-	s := privacy.NewScrubber()
-	out, counts := s.Scrub("Call me on 138 1234 5678 or mail li.wei@qq.com; order #A1B2C3D4E5 never came.")
-	fmt.Println(out)
-	fmt.Println(counts[privacy.Phone], counts[privacy.Email], counts[privacy.OrderID])
-	// Output:
-	// Call me on [PHONE] or mail [EMAIL]; order #[ORDER_ID] never came.
-	// 1 1 1
-}
-
 func hex32(c byte) string {
 	b := make([]byte, 64)
 	for i := range b {

@@ -1,6 +1,9 @@
 package privacy
 
-import "github.com/profilestream/profilestream/internal/event"
+import (
+	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/pii"
+)
 
 // Stage is the privacy step of the pipeline, the one the worker runs: it replaces an event's
 // raw user id by its pseudonym under the active key, in the namespace of the topic the event
@@ -8,13 +11,13 @@ import "github.com/profilestream/profilestream/internal/event"
 // raw id may have (one per key of the ring). It is safe for concurrent use.
 type Stage struct {
 	p  *Pseudonymizer
-	s  *Scrubber
+	s  *pii.Scrubber
 	ns Namespaces
 }
 
 // NewStage returns a Stage that pseudonymizes with p in the namespaces ns (the zero Namespaces
 // is the legacy, empty namespace for every topic) and scrubs with s.
-func NewStage(p *Pseudonymizer, s *Scrubber, ns Namespaces) *Stage {
+func NewStage(p *Pseudonymizer, s *pii.Scrubber, ns Namespaces) *Stage {
 	return &Stage{p: p, s: s, ns: ns}
 }
 
@@ -23,13 +26,13 @@ func NewStage(p *Pseudonymizer, s *Scrubber, ns Namespaces) *Stage {
 // nothing), for the pii_redactions_total metric. An event whose UserID is already empty keeps
 // its Pseudonym, so applying the stage twice is harmless. Catalog fields (ItemTitle, Category)
 // are not user text and are left alone.
-func (st *Stage) Apply(e *event.Event) Counts {
+func (st *Stage) Apply(e *event.Event) pii.Counts {
 	if e.UserID != "" {
 		e.Pseudonym = st.p.PseudonymIn(st.ns.For(e.Topic), e.UserID)
 		e.KeyID = st.p.ActiveKeyID()
 		e.UserID = ""
 	}
-	var total Counts
+	var total pii.Counts
 	for _, f := range []*string{&e.Summary, &e.Text} {
 		if *f == "" {
 			continue
@@ -38,7 +41,7 @@ func (st *Stage) Apply(e *event.Event) Counts {
 		*f = out
 		if c != nil {
 			if total == nil {
-				total = Counts{}
+				total = pii.Counts{}
 			}
 			total.Add(c)
 		}
@@ -47,8 +50,8 @@ func (st *Stage) Apply(e *event.Event) Counts {
 }
 
 // ApplyAll applies the stage to every event and returns the summed counts (never nil).
-func (st *Stage) ApplyAll(events []event.Event) Counts {
-	total := Counts{}
+func (st *Stage) ApplyAll(events []event.Event) pii.Counts {
+	total := pii.Counts{}
 	for i := range events {
 		total.Add(st.Apply(&events[i]))
 	}

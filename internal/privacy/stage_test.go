@@ -5,18 +5,19 @@ import (
 	"testing"
 
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/pii"
 )
 
 func TestStage(t *testing.T) {
 	p := NewPseudonymizer(testRing(t, Key{ID: "k2", Secret: secretB}, Key{ID: "k1", Secret: secretA}))
-	st := NewStage(p, NewScrubber(), Namespaces{})
+	st := NewStage(p, pii.NewScrubber(), Namespaces{})
 	evs := []event.Event{
 		{UserID: "A2OYYGWDKQ4EZ", Kind: event.KindReview, Summary: "call 13812345678",
 			Text: "mail me: a.b@example.com, ship to 123 Main Street", ItemTitle: "iPhone 13 case"},
 		{UserID: "user-2", Kind: event.KindView, ItemTitle: "RTX 3080"},
 	}
 	c := st.ApplyAll(evs)
-	if c[Phone] != 1 || c[Email] != 1 || c[Address] != 1 || c.Total() != 3 {
+	if c[pii.Phone] != 1 || c[pii.Email] != 1 || c[pii.Address] != 1 || c.Total() != 3 {
 		t.Fatalf("counts %v", c)
 	}
 	e := evs[0]
@@ -38,7 +39,7 @@ func TestStage(t *testing.T) {
 
 func TestStageNamespaces(t *testing.T) {
 	p := NewPseudonymizer(testRing(t, Key{ID: "k2", Secret: secretB}, Key{ID: "k1", Secret: secretA}))
-	st := NewStage(p, NewScrubber(), Namespaces{Default: "shop-a", ByTopic: map[string]string{"legacy": ""}})
+	st := NewStage(p, pii.NewScrubber(), Namespaces{Default: "shop-a", ByTopic: map[string]string{"legacy": ""}})
 	cases := []struct {
 		topic, ns string
 	}{

@@ -20,6 +20,7 @@ import (
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/kafkatest"
 	"github.com/profilestream/profilestream/internal/lag"
+	"github.com/profilestream/profilestream/internal/pii"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
@@ -234,7 +235,7 @@ func testEndToEnd(t *testing.T, mode kafkatest.Mode) {
 
 	// The independent computation: pseudonymize, scrub and encode each good event here.
 	pz := privacy.NewPseudonymizer(rig.ring)
-	scrub := privacy.NewScrubber()
+	scrub := pii.NewScrubber()
 	weights := profilestore.DefaultActionWeights()
 	wants := map[string]*want{}
 	for _, r := range good {

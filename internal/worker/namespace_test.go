@@ -7,6 +7,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/pii"
 	"github.com/profilestream/profilestream/internal/privacy"
 )
 
@@ -34,7 +35,7 @@ func TestPrepareUsesTopicNamespace(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := &pipeline{privacy: privacy.NewStage(pz, privacy.NewScrubber(), tc.ns)}
+			p := &pipeline{privacy: privacy.NewStage(pz, pii.NewScrubber(), tc.ns)}
 			b := &consumer.Batch{
 				Events:   []event.Event{{Origin: event.Origin{Topic: tc.topic}, Kind: event.KindView, UserID: "42"}},
 				Erasures: []consumer.Erasure{{Origin: event.Origin{Topic: tc.topic}, UserID: "42"}},

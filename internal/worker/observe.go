@@ -15,7 +15,7 @@ import (
 	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/metrics"
 	"github.com/profilestream/profilestream/internal/online"
-	"github.com/profilestream/profilestream/internal/privacy"
+	"github.com/profilestream/profilestream/internal/pii"
 	"github.com/profilestream/profilestream/internal/retry"
 )
 
@@ -41,7 +41,7 @@ func (w *Worker) initSeries() {
 	for _, r := range deadLetterReasons {
 		l.Reasons = append(l.Reasons, string(r))
 	}
-	for _, t := range privacy.Types() {
+	for _, t := range pii.Types() {
 		l.PIITypes = append(l.PIITypes, string(t))
 	}
 	if !w.cfg.DisableSegments {

@@ -30,6 +30,7 @@ import (
 	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/metrics"
 	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/internal/pii"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/retry"
@@ -167,7 +168,7 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	p := &pipeline{
-		privacy: privacy.NewStage(privacy.NewPseudonymizer(cfg.Keys), privacy.NewScrubber(), cfg.Namespaces), enc: w.enc, cache: w.cache,
+		privacy: privacy.NewStage(privacy.NewPseudonymizer(cfg.Keys), pii.NewScrubber(), cfg.Namespaces), enc: w.enc, cache: w.cache,
 		store: w.store, segments: w.segments, items: w.items, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
 	}
 	cc := cfg.Consumer

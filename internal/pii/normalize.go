@@ -1,4 +1,4 @@
-package privacy
+package pii
 
 import (
 	"unicode/utf8"

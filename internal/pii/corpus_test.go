@@ -1,4 +1,4 @@
-package privacy
+package pii
 
 import (
 	"bufio"
@@ -18,10 +18,10 @@ type corpusCase struct {
 	Lang  string `json:"lang"`
 	Text  string `json:"text"`
 	Spans []struct {
-		Type  PIIType `json:"type"`
-		Start int     `json:"start"`
-		End   int     `json:"end"`
-		Text  string  `json:"text"`
+		Type  Type   `json:"type"`
+		Start int    `json:"start"`
+		End   int    `json:"end"`
+		Text  string `json:"text"`
 	} `json:"spans"`
 }
 
@@ -93,7 +93,7 @@ func (t tally) precision() float64 {
 // expected span of its type; one that reaches outside (over-redaction), has another type, or
 // appears in a negative case is a false positive. Only types in stats are scored (so a
 // scrubber that has no such type is neither rewarded nor punished for it).
-func score(c corpusCase, found []Span, stats map[PIIType]*tally) (misses []string) {
+func score(c corpusCase, found []Span, stats map[Type]*tally) (misses []string) {
 	for _, exp := range c.Spans {
 		st := stats[exp.Type]
 		if st == nil {
@@ -140,8 +140,8 @@ func score(c corpusCase, found []Span, stats map[PIIType]*tally) (misses []strin
 	return misses
 }
 
-func newStats(types []PIIType) map[PIIType]*tally {
-	m := map[PIIType]*tally{}
+func newStats(types []Type) map[Type]*tally {
+	m := map[Type]*tally{}
 	for _, ty := range types {
 		m[ty] = &tally{}
 	}
@@ -150,7 +150,7 @@ func newStats(types []PIIType) map[PIIType]*tally {
 
 // emitTally prints recall and precision per type; a type with no expected span has no recall,
 // one without detections no precision (printing 1.0 for those would claim what was not measured).
-func emitTally(prefix string, stats map[PIIType]*tally, types []PIIType) {
+func emitTally(prefix string, stats map[Type]*tally, types []Type) {
 	for _, ty := range types {
 		st := stats[ty]
 		if st.tp+st.fn > 0 {
@@ -171,7 +171,7 @@ func emitFigure(name string, v float64) {
 // TestScrubCorpus measures span-level precision and recall per type on both labelled sets
 // together, and over all types on the adversarial set alone (see score for the rules).
 //
-// Run: go test -run TestScrubCorpus -v ./internal/privacy/  (prints FIGURE lines; `make eval-scrub`).
+// Run: go test -run TestScrubCorpus -v ./internal/pii/  (prints FIGURE lines; `make eval-scrub`).
 //
 // It fails if a type falls below recall 0.98 or precision 0.95 on the held-out set (the
 // documented formats), or if the adversarial figures fall below the floors recorded in
@@ -282,7 +282,7 @@ func TestScrubConcurrent(t *testing.T) {
 type presidioResults struct {
 	Version      string              `json:"presidio_analyzer"`
 	Mode         string              `json:"mode"`
-	Types        []PIIType           `json:"types"`
+	Types        []Type              `json:"types"`
 	Corpus       []string            `json:"corpus"`
 	CorpusSHA256 []string            `json:"corpus_sha256"`
 	Detections   map[string][][3]any `json:"detections"`
@@ -322,7 +322,7 @@ func TestPresidioCorpus(t *testing.T) {
 				if st < 0 || en > float64(len(c.Text)) || st >= en {
 					t.Fatalf("%s: bad Presidio span %v", c.ID, d)
 				}
-				found = append(found, Span{int(st), int(en), PIIType(ty)})
+				found = append(found, Span{int(st), int(en), Type(ty)})
 			}
 			for _, m := range score(c, found, stats) {
 				t.Log(m)
@@ -374,3 +374,35 @@ func TestScrubHoldout(t *testing.T) {
 
 // holdoutFloor is the regression floor for the held-out set.
 var holdoutFloor = struct{ recall, precision float64 }{0.85, 0.98}
+
+// TestScrubDev scores testdata/dev.jsonl (made by testdata/gen_dev.py from dev.txt): the
+// development cases of the evasion classes (names without cue words, Chinese names beside
+// relation and role words, numbers written to dodge filters, Aadhaar and Hong Kong ids, handles
+// and obfuscated links, French and Hong Kong addresses) and their look-alikes. The detectors
+// were tuned on it, so it measures nothing held out; it keeps what was closed closed.
+//
+// Prints FIGURE scrub.dev.<type>.recall/.precision and scrub.dev.recall/.precision; fails below
+// devFloor.
+func TestScrubDev(t *testing.T) {
+	s := NewScrubber(WithNow(func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }))
+	stats := newStats(Types())
+	for _, c := range loadCorpus(t, "testdata/dev.jsonl") {
+		for _, m := range score(c, s.Find(c.Text), stats) {
+			t.Log(m)
+		}
+	}
+	var all tally
+	for _, ty := range Types() {
+		all.add(*stats[ty])
+	}
+	emitTally("scrub.dev.", stats, Types())
+	emitFigure("scrub.dev.recall", all.recall())
+	emitFigure("scrub.dev.precision", all.precision())
+	if all.recall() < devFloor.recall || all.precision() < devFloor.precision {
+		t.Errorf("dev recall %.4f (%d of %d), precision %.4f (%d false of %d): below the floor %+v",
+			all.recall(), all.tp, all.tp+all.fn, all.precision(), all.fpDet, all.tpDet+all.fpDet, devFloor)
+	}
+}
+
+// devFloor is the regression floor for the development set.
+var devFloor = struct{ recall, precision float64 }{0.0, 0.0}

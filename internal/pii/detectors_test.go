@@ -1,10 +1,11 @@
-package privacy
+package pii
 
 import "testing"
 
-// TestScrubIssue15 holds the bypasses and false positives listed in issue 15, and look-alikes
-// of each new detector that must stay.
-func TestScrubIssue15(t *testing.T) {
+// TestScrubEvasionsAndLookalikes holds disguised PII each detector must catch (non-breaking
+// spaces, full-width forms, obfuscated emails, lower-case addresses, ...) and the look-alikes
+// next to it that must stay.
+func TestScrubEvasionsAndLookalikes(t *testing.T) {
 	s := NewScrubber()
 	tests := []struct{ name, in, want string }{
 		{"nbsp phone", "call +86\u00a0138\u00a01234\u00a05678 now", "call [PHONE] now"},

@@ -1,4 +1,4 @@
-package privacy
+package pii
 
 import (
 	"strings"
@@ -208,7 +208,7 @@ func BenchmarkScrub(b *testing.B) {
 // backtracker to the slower NFA (a constant-factor step, not growth). Both sizes are measured
 // in the same run, best of 5 each (the machine is shared; see docs/privacy.md).
 //
-//	go test -run '^$' -bench BenchmarkScrubHostile ./internal/privacy/
+//	go test -run '^$' -bench BenchmarkScrubHostile ./internal/pii/
 func BenchmarkScrubHostile(b *testing.B) {
 	s := NewScrubber()
 	for _, u := range hostileUnits {

@@ -1,4 +1,4 @@
-package privacy
+package pii
 
 import (
 	"bufio"
@@ -15,14 +15,18 @@ import (
 // TestScrubRealData runs the scrubber over real reviews from ../shared/data (English Amazon reviews
 // and Chinese online-shopping reviews), when present, and reports how often each type fires and
 // the throughput. There are no labels: the detections are logged with context for a human to
-// read. Opt in with SCRUB_REAL=1 (it reads ~5 MB):
+// read. Opt in with SCRUB_REAL=1 (it reads ~5 MB; SCRUB_REAL_DIR overrides the data folder, e.g.
+// from a worktree elsewhere):
 //
-//	SCRUB_REAL=1 go test -run TestScrubRealData -v ./internal/privacy/
+//	SCRUB_REAL=1 go test -run TestScrubRealData -v ./internal/pii/
 func TestScrubRealData(t *testing.T) {
 	if os.Getenv("SCRUB_REAL") == "" {
 		t.Skip("set SCRUB_REAL=1 to scan ../shared/data reviews")
 	}
-	const dir = "../../../shared/data/"
+	dir := "../../../shared/data/"
+	if d := os.Getenv("SCRUB_REAL_DIR"); d != "" {
+		dir = strings.TrimSuffix(d, "/") + "/"
+	}
 	var texts []string
 	if f, err := os.Open(dir + "amazon-reviews-2023-multicat/reviews.jsonl.gz"); err == nil {
 		zr, err := gzip.NewReader(f)
@@ -60,7 +64,7 @@ func TestScrubRealData(t *testing.T) {
 	}
 	s := NewScrubber()
 	counts := Counts{}
-	logged := map[PIIType]int{}
+	logged := map[Type]int{}
 	size := 0
 	start := time.Now()
 	bad := 0

@@ -1,197 +1,64 @@
-package privacy
+package pii
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 	"unicode/utf8"
 )
 
-// scan is the per-text state the detectors share: the text, an ASCII-lower-cased copy (same
-// byte offsets) for keyword search, and the digit clusters.
-type scan struct {
-	text     string
-	lower    string
-	clusters []cluster
-}
+// ---- Chinese rural addresses ----
 
-// cluster is a run of digits joined by at most two separator bytes (" -.()+/") between digits;
-// n counts its digits. Phone numbers, cards, ids and IP addresses are each inside one cluster.
-type cluster struct{ start, end, n int }
+// cnVillageTail is what follows a village: groups, households, numbers ("3组12户", "5队", "8号").
+// A landmark may come between the village and the number: "东山村村委会旁29号".
+var cnVillageTail = regexp.MustCompile(`^ ?(?:\d{1,3}|[一二三四五六七八九十]{1,3})(?:组|队|社)(?:\d{1,4}(?:户|号))?|^ ?\d{1,4}(?:户|号)|^` + cnPlace + `{1,6}?\d{1,4}号`)
 
-func newScan(text string) *scan {
-	sc := &scan{text: text}
-	i := 0
-	for i < len(text) {
-		if !isDigit(text[i]) {
-			i++
-			continue
-		}
-		c := cluster{start: i}
-		for i < len(text) {
-			if isDigit(text[i]) {
-				c.n++
-				i++
-				c.end = i
-				continue
-			}
-			j := i
-			for j < len(text) && j-i < 2 && strings.IndexByte(" -.()+/", text[j]) >= 0 {
-				j++
-			}
-			if j > i && j < len(text) && isDigit(text[j]) {
-				i = j
-				continue
-			}
-			break
-		}
-		sc.clusters = append(sc.clusters, c)
-	}
-	return sc
-}
-
-// lowered returns the ASCII-lower-cased text, computed once.
-func (sc *scan) lowered() string {
-	if sc.lower == "" && sc.text != "" {
-		b := []byte(sc.text)
-		for i, c := range b {
-			if c >= 'A' && c <= 'Z' {
-				b[i] = c + 'a' - 'A'
-			}
-		}
-		sc.lower = string(b)
-	}
-	return sc.lower
-}
-
-// aroundClusters returns a window [start-before, end+after] for every cluster of at least
-// minDigits digits.
-func (sc *scan) aroundClusters(minDigits, before, after int) []window {
-	var w []window
-	for _, c := range sc.clusters {
-		if c.n >= minDigits {
-			w = append(w, window{c.start - before, c.end + after})
-		}
-	}
-	return w
-}
-
-// aroundStrings returns a window [i-before, i+len(k)+after] around every occurrence i of every
-// key (searched in the lower-cased text; keys must be lower case).
-func (sc *scan) aroundStrings(keys []string, before, after int) []window {
-	var w []window
-	lo := sc.lowered()
-	for _, k := range keys {
-		for off := 0; ; {
-			i := strings.Index(lo[off:], k)
+// findCNVillage finds "<places>乡|镇<places>村<n>组<n>户" (e.g. 河北省保定市清苑区东闾乡南王庄村3组12户).
+// A village is an address when a group/household number follows it, or a township (乡/镇) comes
+// before it in the same place name; "农村", "乡村", "我们村" are not.
+func findCNVillage(sc *scan, wins []window) [][2]int {
+	t := sc.text
+	var out [][2]int
+	for _, w := range wins {
+		for off := w.start; off < w.end; {
+			i := strings.Index(t[off:w.end], "村")
 			if i < 0 {
 				break
 			}
 			i += off
-			w = append(w, window{i - before, i + len(k) + after})
-			off = i + len(k)
+			off = i + len("村")
+			left, n := walkPlace(t, i)
+			if n < 2 {
+				continue
+			}
+			end := i + len("村")
+			tail := cnVillageTail.FindString(t[end:min(len(t), end+40)])
+			place := t[left:i]
+			town := -1
+			for _, k := range []string{"乡", "镇"} {
+				if j := strings.LastIndex(place, k); j > town && j > 0 && j+len(k) < len(place) {
+					town = j
+				}
+			}
+			if tail == "" && town < 0 {
+				continue
+			}
+			out = append(out, [2]int{left, end + len(tail)})
 		}
-	}
-	return w
-}
-
-// merge clamps windows to the text, widens them to rune starts and to word boundaries (so that
-// \b at a window's edge means what it means in the text), sorts them and joins overlaps.
-func (sc *scan) merge(ws []window) []window {
-	t := sc.text
-	for i := range ws {
-		w := &ws[i]
-		w.start = max(0, min(w.start, len(t)))
-		w.end = max(0, min(w.end, len(t)))
-		for w.start > 0 && (!utf8.RuneStart(t[w.start]) || isAlnum(t[w.start-1]) && isAlnum(t[w.start])) {
-			w.start--
-		}
-		for w.end < len(t) && (!utf8.RuneStart(t[w.end]) || isAlnum(t[w.end-1]) && isAlnum(t[w.end])) {
-			w.end++
-		}
-	}
-	slices.SortFunc(ws, func(a, b window) int { return a.start - b.start })
-	out := ws[:0]
-	for _, w := range ws {
-		if w.start >= w.end {
-			continue
-		}
-		if n := len(out); n > 0 && w.start <= out[n-1].end {
-			out[n-1].end = max(out[n-1].end, w.end)
-			continue
-		}
-		out = append(out, w)
 	}
 	return out
 }
 
-// token widens [i, j) over bytes in set on both sides.
-func token(t string, i, j int, set string) window {
-	for i > 0 && (isAlnum(t[i-1]) || strings.IndexByte(set, t[i-1]) >= 0) {
-		i--
-	}
-	for j < len(t) && (isAlnum(t[j]) || strings.IndexByte(set, t[j]) >= 0) {
-		j++
-	}
-	return window{i, j}
-}
-
-// emailTokens returns the token of email characters around every '@'.
-func emailTokens(sc *scan) []window {
+func cnVillageWindows(sc *scan) []window {
 	var w []window
-	t := sc.text
 	for off := 0; ; {
-		i := strings.IndexByte(t[off:], '@')
+		i := strings.Index(sc.text[off:], "村")
 		if i < 0 {
 			return w
 		}
 		i += off
-		tok := token(t, i, i+1, "._%+-")
-		w = append(w, tok)
-		off = max(i+1, tok.end) // later '@'s of the same token are inside this window
-		if off >= len(t) {
-			return w
-		}
+		off = i + len("村")
+		w = append(w, window{i - 3*(maxPlaceRunes+2), i + 3 + 40})
 	}
-}
-
-// urlChars are the ASCII punctuation characters a URL may contain.
-const urlChars = "-._~:/?#@!$&'()*+,;=%[]"
-
-// urlTokens returns the token of URL characters around every "://" and "www.".
-func urlTokens(sc *scan) []window {
-	var w []window
-	lo := sc.lowered()
-	for _, k := range []string{"http:", "https:", "www."} {
-		for off := 0; ; {
-			i := strings.Index(lo[off:], k)
-			if i < 0 {
-				break
-			}
-			i += off
-			tok := token(sc.text, i, i+len(k), urlChars)
-			w = append(w, tok)
-			off = max(i+len(k), tok.end)
-		}
-	}
-	return w
-}
-
-func isHex(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
-
-// ipv6Colons returns the token of hex digits, colons and dots around every colon that has a hex
-// digit or a colon on both sides.
-func ipv6Colons(sc *scan) []window {
-	var w []window
-	t := sc.text
-	for i := 1; i+1 < len(t); i++ {
-		if t[i] == ':' && (isHex(t[i-1]) || t[i-1] == ':') && (isHex(t[i+1]) || t[i+1] == ':') {
-			tok := token(t, i, i+1, ":.")
-			w = append(w, tok)
-			i = tok.end
-		}
-	}
-	return w
 }
 
 // ---- Chinese addresses ----
@@ -263,7 +130,7 @@ var cnProvinces = []string{"北京", "天津", "上海", "重庆", "河北", "�
 const (
 	cnNum   = `(?:\d{1,5}|[一二三四五六七八九十百零]{1,5})`
 	cnPlace = `[^\x00-\x{4DFF}\x{A000}-\x{10FFFF}` + cnStop + `]`
-	cnUnit  = `(?:(?:` + cnPlace + `|[A-Za-z]){0,10}(?:\d{1,5}|[A-Za-z]|[一二三四五六七八九十]{1,3})(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|弄)(?:\d{3,4}室?)?)`
+	cnUnit  = `(?:(?:` + cnPlace + `|[A-Za-z]){0,10}(?:\d{1,5}|[A-Za-z]|[一二三四五六七八九十]{1,3})(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|弄|期)(?:\d{3,4}室?)?)`
 )
 
 var (
@@ -276,13 +143,15 @@ var (
 	// cnUnits is at least one building/unit/room, as an estate needs.
 	cnUnits = regexp.MustCompile(`^` + cnUnit + `+`)
 	// cnBuilding is a numbered building in a residential compound: "望京西园三区301号楼".
-	cnBuilding = regexp.MustCompile(`\d{1,4}(?:号楼|栋|幢|座)`)
+	// cnRoom is a building followed by a unit or a room number: "5栋2104", "7号楼312", "3栋2单元".
+	cnRoom     = regexp.MustCompile(`(?:号楼|栋|幢|座)(?:\d{1,2}单元)?\d{3,4}|(?:号楼|栋|幢|座)(?:\d{1,2}单元|\d{1,3}[楼层]|[A-Za-z]室)`)
+	cnBuilding = regexp.MustCompile(`(?:\d{1,2}期)?(?:\d{1,4}|[A-Za-z])(?:号楼|栋|幢|座)`)
 )
 
 // cnAddressWindows anchors Chinese addresses at the characters that end a house number or unit.
 func cnAddressWindows(sc *scan) []window {
 	var w []window
-	for _, k := range []string{"号", "弄", "栋", "幢", "单元", "室"} {
+	for _, k := range []string{"号", "弄", "栋", "幢", "座", "单元", "室"} {
 		for off := 0; ; {
 			i := strings.Index(sc.text[off:], k)
 			if i < 0 {
@@ -302,7 +171,8 @@ func findCNAddress(sc *scan, wins []window) [][2]int {
 	var out [][2]int
 	tail := func(end int) int {
 		lim := min(len(t), end+3*60)
-		return end + len(cnTail.FindString(t[end:lim]))
+		// "7号楼312": a building number may read as a house number ("7号") first.
+		return end + max(len(cnTail.FindString(t[end:lim])), len(cnUnits.FindString(t[end:lim])))
 	}
 	for _, w := range wins {
 		for _, m := range cnRoad.FindAllStringIndex(t[w.start:w.end], -1) {
@@ -325,14 +195,18 @@ func findCNAddress(sc *scan, wins []window) [][2]int {
 		// A numbered building after a place name that holds a district or city.
 		for _, m := range cnBuilding.FindAllStringIndex(t[w.start:w.end], -1) {
 			st := w.start + m[0]
-			if st > 0 && isDigit(t[st-1]) {
+			if st > 0 && isAlnum(t[st-1]) {
 				continue
 			}
 			left, n := walkPlace(t, st)
-			if n < 3 || !strings.ContainsAny(t[left:st], "区县市镇乡") {
+			en := tail(st)
+			// A building with a room ("万科城5栋2104") is an address after any estate name; a
+			// building alone needs a district or a city in the place name.
+			room := cnRoom.MatchString(t[st:en])
+			if n < 3 && !(n >= 2 && room) || !room && !strings.ContainsAny(t[left:st], "区县市镇乡") {
 				continue
 			}
-			out = append(out, [2]int{left, tail(st)})
+			out = append(out, [2]int{left, en})
 		}
 	}
 	return out
