@@ -30,7 +30,6 @@ import (
 	"sort"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -79,124 +78,15 @@ func (r *Reader) profileKey(pseudonym string) string {
 	return schema.ProfileKey(r.opts.Prefix, pseudonym)
 }
 
-// CategoryCount is a category with its decayed, action-weighted count.
-type CategoryCount struct {
-	Category string  `json:"category"`
-	Count    float64 `json:"count"`
-}
+// Profile is one user's profile: schema.Profile, the one decoded profile type (this alias keeps
+// reader's name for it). Its methods decay the decayed quantities to any time.
+type Profile = schema.Profile
 
-// Item is one recent item interaction.
-type Item struct {
-	ItemID string    `json:"item"`
-	Kind   string    `json:"kind"`
-	TS     time.Time `json:"ts"`
-}
+// CategoryCount is a category with its decayed, action-weighted count (schema.CategoryCount).
+type CategoryCount = schema.CategoryCount
 
-// Profile is one user's profile. Decayed fields hold their value as of DecayedAt; the methods
-// decay them to a given time.
-type Profile struct {
-	Pseudonym string        `json:"pseudonym"`
-	Schema    int           `json:"schema"`
-	KeyID     string        `json:"key_id"`
-	ModelID   string        `json:"model_id"`
-	Dim       int           `json:"dim"`
-	HalfLife  time.Duration `json:"half_life_ns"`
-
-	Events int64            `json:"events"`
-	Kinds  map[string]int64 `json:"kinds"` // "view", "cart", "fav", "buy", "review"
-
-	// Vector is the lifetime action-weighted mean embedding (not normalized; nil without text).
-	Vector       []float32 `json:"vector,omitempty"`
-	VectorWeight float64   `json:"vector_weight"`
-	// DecayedMean is the time-decayed mean embedding (its direction does not decay; its weight does).
-	DecayedMean   []float32 `json:"decayed_mean,omitempty"`
-	DecayedWeight float64   `json:"decayed_weight"` // as of DecayedAt
-	Activity      float64   `json:"activity"`       // decayed action weight of all events, as of DecayedAt
-	DecayedAt     time.Time `json:"decayed_at"`
-
-	RatingSum   float64 `json:"rating_sum"`
-	RatingCount int64   `json:"rating_count"`
-
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
-	UpdatedAt time.Time `json:"updated_at"`
-
-	Categories  []CategoryCount `json:"categories"` // as of DecayedAt, highest first
-	RecentItems []Item          `json:"recent_items"`
-
-	Segment         int       `json:"segment"` // -1: unassigned
-	SegmentDistance float32   `json:"segment_distance"`
-	CentroidVersion int64     `json:"centroid_version"`
-	SegmentAt       time.Time `json:"segment_at"`
-}
-
-// MeanRating returns the mean review rating, 0 when the user rated nothing.
-func (p *Profile) MeanRating() float64 {
-	if p.RatingCount == 0 {
-		return 0
-	}
-	return p.RatingSum / float64(p.RatingCount)
-}
-
-// DecayFactor returns 2^(-(now-DecayedAt)/HalfLife): how much the decayed quantities have faded
-// between the user's newest event and now (1 when now is not later).
-func (p *Profile) DecayFactor(now time.Time) float64 {
-	d := now.Sub(p.DecayedAt)
-	if d <= 0 || p.HalfLife <= 0 {
-		return 1
-	}
-	return math.Exp2(-float64(d) / float64(p.HalfLife))
-}
-
-// DecayedWeightAt returns the decayed text weight at now.
-func (p *Profile) DecayedWeightAt(now time.Time) float64 { return p.DecayedWeight * p.DecayFactor(now) }
-
-// ActivityAt returns the decayed activity (action-weighted event count) at now: a recency-weighted
-// frequency for churn scoring.
-func (p *Profile) ActivityAt(now time.Time) float64 { return p.Activity * p.DecayFactor(now) }
-
-// DecayedVector returns the time-decayed weighted sum of the user's embeddings at now,
-// sum(w_i 2^(-(now-t_i)/HalfLife) x_i): its direction is the decayed mean, its length fades while
-// the user is inactive. Nil when the user has no text.
-func (p *Profile) DecayedVector(now time.Time) []float32 {
-	if p.DecayedMean == nil {
-		return nil
-	}
-	w := p.DecayedWeightAt(now)
-	out := make([]float32, len(p.DecayedMean))
-	for i, x := range p.DecayedMean {
-		out[i] = float32(float64(x) * w)
-	}
-	return out
-}
-
-// UnitVector returns the L2-normalized lifetime mean (nil without text).
-func (p *Profile) UnitVector() []float32 { return schema.Normalize(p.Vector) }
-
-// TopCategories returns the n categories with the highest decayed counts at now (all when n <= 0).
-func (p *Profile) TopCategories(now time.Time, n int) []CategoryCount {
-	f := p.DecayFactor(now)
-	if n <= 0 || n > len(p.Categories) {
-		n = len(p.Categories)
-	}
-	out := make([]CategoryCount, n)
-	for i := range out {
-		out[i] = CategoryCount{p.Categories[i].Category, p.Categories[i].Count * f}
-	}
-	return out
-}
-
-// Recency returns the time since the user's newest event.
-func (p *Profile) Recency(now time.Time) time.Duration { return now.Sub(p.LastSeen) }
-
-// Frequency returns the user's events per day between the first event and now (at least one day).
-func (p *Profile) Frequency(now time.Time) float64 {
-	days := now.Sub(p.FirstSeen).Hours() / 24
-	if days < 1 {
-		days = 1
-	}
-	return float64(p.Events) / days
-}
+// Item is one recent item interaction (schema.RecentItem).
+type Item = schema.RecentItem
 
 // maxMoves bounds how many moves Profile follows (a rotation moves a profile once; a chain is
 // two rotations in quick succession).
@@ -382,33 +272,13 @@ func cosine(q, v []float32) float64 {
 }
 
 // Decode parses a profile hash (as HGETALL returns it) following docs/schema.md, with the
-// shared decoder of package schema. Unknown fields are ignored, absent fields are zero.
+// shared decoder of package schema, and sets the pseudonym. Unknown fields are ignored, absent
+// fields are zero.
 func Decode(pseudonym string, h map[string]string) (*Profile, error) {
-	d, err := schema.DecodeProfile(h)
+	p, err := schema.DecodeProfile(h)
 	if err != nil {
 		return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, err)
 	}
-	p := &Profile{
-		Pseudonym: pseudonym, Schema: d.Schema, KeyID: d.KeyID, ModelID: d.ModelID, Dim: d.Dim,
-		HalfLife: d.HalfLife, Events: d.Events, Kinds: d.Kinds,
-		Vector: d.Vector, VectorWeight: d.VectorWeight,
-		DecayedMean: d.DecayedVector, DecayedWeight: d.DecayedWeight, Activity: d.Activity,
-		DecayedAt: d.DecayedAt, RatingSum: d.RatingSum, RatingCount: d.RatingCount,
-		FirstSeen: d.FirstSeen, LastSeen: d.LastSeen, UpdatedAt: d.UpdatedAt,
-		Segment: d.Segment, SegmentDistance: d.SegmentDistance, CentroidVersion: d.CentroidVersion,
-		SegmentAt: d.SegmentAt,
-	}
-	if d.Categories != nil {
-		p.Categories = make([]CategoryCount, len(d.Categories))
-		for i, c := range d.Categories {
-			p.Categories[i] = CategoryCount{c.Category, c.Count}
-		}
-	}
-	if d.RecentItems != nil {
-		p.RecentItems = make([]Item, len(d.RecentItems))
-		for i, it := range d.RecentItems {
-			p.RecentItems[i] = Item{it.ItemID, it.Kind, it.TS}
-		}
-	}
+	p.Pseudonym = pseudonym
 	return p, nil
 }

@@ -61,7 +61,7 @@ func ExampleDecodeProfile() {
 	fmt.Println(p.ModelID, p.Dim, p.Events, p.Kinds["view"], p.Kinds["buy"])
 	fmt.Println(p.Vector, schema.Normalize(p.Vector))
 	fmt.Println(p.Categories[0].Category, p.Categories[0].Count, p.LastSeen.Format("2006-01-02"))
-	fmt.Println(p.Segment, p.DecayedVector == nil)
+	fmt.Println(p.Segment, p.DecayedMean == nil)
 	// Output:
 	// default@f962492c 2 3 2 1
 	// [3 4] [0.6 0.8]

@@ -49,62 +49,82 @@ var ProfileFields = []string{
 	FieldDecayedWeight, FieldActivity, FieldDecayedAt, FieldRatingSum, FieldRatingCount,
 	FieldFirstSeen, FieldLastSeen, FieldUpdatedAt, FieldCategories, FieldRecentItems,
 	FieldSegment, FieldSegmentDist, FieldSegmentVersion, FieldSegmentAt, FieldWatermarkPfx,
-	FieldMovedTo, FieldMovedFromPfx,
+	FieldMovedTo, FieldMovedFromPfx, FieldTerms, FieldItemSketch, FieldBehaviorVector,
 }
 
-// CategoryCount is one entry of "cats": a category and its decayed, action-weighted count.
+// CategoryCount is a category with its decayed, action-weighted count (one entry of "cats").
 type CategoryCount struct {
-	Category string  `json:"c"`
-	Count    float64 `json:"n"`
+	Category string  `json:"category"`
+	Count    float64 `json:"count"`
 }
 
 // RecentItem is one entry of "items": an item, the kind of the interaction ("view", "cart",
 // "fav", "buy", "review") and its time.
 type RecentItem struct {
-	ItemID string
-	Kind   string
-	TS     time.Time
+	ItemID string    `json:"item"`
+	Kind   string    `json:"kind"`
+	TS     time.Time `json:"ts"`
 }
 
-// Profile is a decoded profile hash: plain values, no behaviour. Absent fields are zero
-// (Segment is -1 when unassigned).
+// Profile is one user's decoded profile hash: the one profile type of the project (the writer
+// folds into it, reader and every downstream package read it). Absent fields are zero (Segment
+// is -1 when unassigned). Decayed fields hold their value as of DecayedAt, the user's newest
+// event time; the methods decay them to any later time, so a user who went quiet fades without
+// any write. Adding a field: one constant and one case in DecodeProfile here, the fold and the
+// encoder in the writer, one row in docs/schema.md.
 type Profile struct {
-	Schema     int
-	Version    int64
-	CreationID string
-	KeyID      string
-	ModelID    string
-	Dim        int
-	HalfLife   time.Duration
+	// Pseudonym is the user's pseudonym, taken from the key (not a hash field).
+	Pseudonym  string        `json:"pseudonym"`
+	Schema     int           `json:"schema"`
+	Version    int64         `json:"-"` // bumped by every fold write: the writer's compare-and-set token
+	CreationID string        `json:"-"` // random id set when the hash is created (guards Version against ABA)
+	KeyID      string        `json:"key_id"`
+	ModelID    string        `json:"model_id"`
+	Dim        int           `json:"dim"`
+	HalfLife   time.Duration `json:"half_life_ns"`
 
-	Events int64
-	Kinds  map[string]int64 // non-zero counts per kind name
+	Events int64            `json:"events"`
+	Kinds  map[string]int64 `json:"kinds"` // non-zero counts per kind: "view", "cart", "fav", "buy", "review"
 
-	Vector        []float32
-	VectorWeight  float64
-	DecayedVector []float32
-	DecayedF16    bool // "dvec" was stored as float16
-	DecayedWeight float64
-	Activity      float64
-	DecayedAt     time.Time
+	// Vector is the lifetime action-weighted mean embedding (not normalized; nil without text).
+	Vector       []float32 `json:"vector,omitempty"`
+	VectorWeight float64   `json:"vector_weight"`
+	// DecayedMean is the time-decayed mean embedding (its direction does not decay; its weight
+	// does).
+	DecayedMean   []float32 `json:"decayed_mean,omitempty"`
+	DecayedF16    bool      `json:"-"`              // "dvec" is stored as float16
+	DecayedWeight float64   `json:"decayed_weight"` // as of DecayedAt
+	Activity      float64   `json:"activity"`       // decayed action weight of all events, as of DecayedAt
+	DecayedAt     time.Time `json:"decayed_at"`
 
-	RatingSum   float64
-	RatingCount int64
+	RatingSum   float64 `json:"rating_sum"`
+	RatingCount int64   `json:"rating_count"`
 
-	FirstSeen time.Time
-	LastSeen  time.Time
-	UpdatedAt time.Time
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	UpdatedAt time.Time `json:"updated_at"` // wall-clock time of the last fold write
 
-	Categories  []CategoryCount
-	RecentItems []RecentItem
+	Categories  []CategoryCount `json:"categories"` // as of DecayedAt, highest first
+	RecentItems []RecentItem    `json:"recent_items"`
 
-	Segment         int
-	SegmentDistance float32
-	CentroidVersion int64
-	SegmentAt       time.Time
+	// Terms is the lexical sketch: the words (Chinese: character bigrams) of the user's texts
+	// with decayed weights as of DecayedAt, highest first (Terms gives the rule).
+	Terms []TermWeight `json:"terms,omitempty"`
+	// ItemSketch holds the items with the highest decayed, action-weighted interaction counts as
+	// of DecayedAt, highest first.
+	ItemSketch []ItemWeight `json:"top_items,omitempty"`
+	// BehaviorVector is the decayed sum, as of DecayedAt, of the hashed projections (AddBehavior)
+	// of the user's categories and items, action-weighted: a dense behavioural vector of
+	// BehaviorDim for users without text. Nil before the first category or item.
+	BehaviorVector []float32 `json:"behavior_vector,omitempty"`
 
-	Watermarks map[string]int64 // "topic:partition" -> offset
-	MovedTo    string           // non-empty: moved or tombstone; readers treat it as absent
+	Segment         int       `json:"segment"` // -1: unassigned
+	SegmentDistance float32   `json:"segment_distance"`
+	CentroidVersion int64     `json:"centroid_version"`
+	SegmentAt       time.Time `json:"segment_at"`
+
+	Watermarks map[string]int64 `json:"-"` // "topic:partition" -> highest offset folded
+	MovedTo    string           `json:"-"` // non-empty: moved or tombstone; readers treat it as absent
 }
 
 // ParseMS parses a time field (Unix ms); "0" is the zero time.
@@ -116,7 +136,8 @@ func ParseMS(s string) (time.Time, error) {
 	return time.UnixMilli(v).UTC(), nil
 }
 
-// DecodeProfile parses a profile hash as HGETALL returns it. Unknown fields are ignored; a field
+// DecodeProfile parses a profile hash as HGETALL returns it (Pseudonym is left empty: the
+// caller knows the key). Unknown fields are ignored; a field
 // that does not parse is an error naming it.
 func DecodeProfile(h map[string]string) (*Profile, error) {
 	p := &Profile{Kinds: map[string]int64{}, Watermarks: map[string]int64{}, Segment: -1}
@@ -170,7 +191,16 @@ func DecodeProfile(h map[string]string) (*Profile, error) {
 		case f == FieldUpdatedAt:
 			p.UpdatedAt, err = ParseMS(v)
 		case f == FieldCategories:
-			err = json.Unmarshal([]byte(v), &p.Categories)
+			var cs []struct {
+				C string  `json:"c"`
+				N float64 `json:"n"`
+			}
+			if err = json.Unmarshal([]byte(v), &cs); err == nil {
+				p.Categories = make([]CategoryCount, len(cs))
+				for i, c := range cs {
+					p.Categories[i] = CategoryCount{c.C, c.N}
+				}
+			}
 		case f == FieldRecentItems:
 			var is []struct {
 				I string `json:"i"`
@@ -183,6 +213,30 @@ func DecodeProfile(h map[string]string) (*Profile, error) {
 					p.RecentItems[i] = RecentItem{it.I, it.K, time.UnixMilli(it.T).UTC()}
 				}
 			}
+		case f == FieldTerms:
+			var ts []struct {
+				T string  `json:"t"`
+				N float64 `json:"n"`
+			}
+			if err = json.Unmarshal([]byte(v), &ts); err == nil {
+				p.Terms = make([]TermWeight, len(ts))
+				for i, t := range ts {
+					p.Terms[i] = TermWeight{t.T, t.N}
+				}
+			}
+		case f == FieldItemSketch:
+			var is []struct {
+				I string  `json:"i"`
+				N float64 `json:"n"`
+			}
+			if err = json.Unmarshal([]byte(v), &is); err == nil {
+				p.ItemSketch = make([]ItemWeight, len(is))
+				for i, it := range is {
+					p.ItemSketch[i] = ItemWeight{it.I, it.N}
+				}
+			}
+		case f == FieldBehaviorVector:
+			p.BehaviorVector, err = DecodeVectorF16([]byte(v))
 		case f == FieldSegment:
 			p.Segment, err = strconv.Atoi(v)
 		case f == FieldSegmentDist:
@@ -204,7 +258,7 @@ func DecodeProfile(h map[string]string) (*Profile, error) {
 			return nil, fmt.Errorf("schema: field %q: %w", f, err)
 		}
 	}
-	if p.DecayedVector, p.DecayedF16, err = DecodeDecayedVector([]byte(dvec), p.Dim); err != nil {
+	if p.DecayedMean, p.DecayedF16, err = DecodeDecayedVector([]byte(dvec), p.Dim); err != nil {
 		return nil, fmt.Errorf("schema: field %q: %w", FieldDecayedVector, err)
 	}
 	return p, nil

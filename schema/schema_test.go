@@ -34,6 +34,7 @@ func keyPatterns() map[string]string {
 		"ItemCooccurKey":      schema.ItemCooccurKey(pf, item),
 		"ItemPopularityKey":   schema.ItemPopularityKey(pf),
 		"LagTableKey":         lag.TableKey(pf, group),
+		"DFKey":               schema.DFKey(pf),
 	}
 }
 
@@ -199,7 +200,7 @@ func TestDecodeProfile(t *testing.T) {
 	}
 	if p.Version != 3 || p.CreationID != "c1" || p.Dim != 2 || p.HalfLife != time.Second ||
 		p.Events != 5 || len(p.Kinds) != 2 || p.Kinds["view"] != 4 || p.Segment != -1 ||
-		!p.DecayedF16 || p.DecayedVector[1] != -1 || p.Watermarks["ev:3"] != 42 ||
+		!p.DecayedF16 || p.DecayedMean[1] != -1 || p.Watermarks["ev:3"] != 42 ||
 		p.Categories[0] != (schema.CategoryCount{Category: "books", Count: 2}) ||
 		p.RecentItems[0].Kind != "view" || !p.LastSeen.Equal(time.UnixMilli(1700000000000)) {
 		t.Errorf("decoded %+v", p)

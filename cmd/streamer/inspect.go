@@ -12,7 +12,6 @@ import (
 	"github.com/profilestream/profilestream/internal/downstream"
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/reader"
-	"github.com/profilestream/profilestream/schema"
 )
 
 func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -71,12 +70,20 @@ or the profile as JSON with --json (schema in docs/schema.md).`)
 	if err != nil {
 		return err
 	}
+	now := time.Now()
+	in, err := r.Interests(ctx, p, now, 10)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+		return enc.Encode(struct {
+			*reader.Profile
+			Interests reader.Interests `json:"interests"`
+		}{p, in})
 	}
-	downstream.WriteProfile(stdout, p, time.Now())
+	downstream.WriteProfile(stdout, p, in, now)
 	return nil
 }
 
@@ -106,7 +113,7 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	if err != nil {
 		return err
 	}
-	vecs, err := online.SampleProfiles(ctx, readerScanner{rd}, *sampleN)
+	vecs, err := online.SampleProfiles(ctx, rd, *sampleN)
 	if err != nil {
 		return err
 	}
@@ -116,19 +123,6 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	}
 	fmt.Fprintf(stdout, "%d profile vectors sampled\n", len(vecs))
 	return online.FormatEvaluation(stdout, rows)
-}
-
-// readerScanner walks profiles through reader, as online.SampleProfiles sees them.
-type readerScanner struct{ rd *reader.Reader }
-
-func (s readerScanner) ScanProfiles(ctx context.Context, fn func(online.StoredProfile) error) error {
-	return s.rd.Scan(ctx, func(p *reader.Profile) error {
-		var vec []float32
-		if p.Vector != nil {
-			vec = schema.Normalize(p.Vector)
-		}
-		return fn(online.StoredProfile{Pseudonym: p.Pseudonym, Vector: vec})
-	})
 }
 
 // isHelp reports whether arg asks for help (-h, --help, -help, help).

@@ -17,9 +17,10 @@ import (
 	"github.com/profilestream/profilestream/data/sample"
 	"github.com/profilestream/profilestream/internal/kafkatest"
 	"github.com/profilestream/profilestream/internal/lag"
-	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
 	"github.com/profilestream/profilestream/internal/replay"
+	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 const (
@@ -78,23 +79,23 @@ func input(t *testing.T, reps, maxPerFile int) []*kgo.Record {
 }
 
 // profiles reads every profile under a prefix.
-func profiles(t *testing.T, ctx context.Context, addr string) map[string]*profilestore.Profile {
+func profiles(t *testing.T, ctx context.Context, addr string) map[string]*schema.Profile {
 	t.Helper()
 	srv := redisClient(addr)
 	defer srv.Close()
-	st, err := profilestore.New(srv, profilestore.Options{ModelID: "-", Dim: 1})
+	rd, err := reader.New(srv, reader.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]*profilestore.Profile{}
-	if err := st.Scan(ctx, func(p *profilestore.Profile) error { out[p.Pseudonym] = p; return nil }); err != nil {
+	out := map[string]*schema.Profile{}
+	if err := rd.Scan(ctx, func(p *schema.Profile) error { out[p.Pseudonym] = p; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return out
 }
 
 // compare returns the number of profiles checked and mismatched, logging the first mismatches.
-func compare(t *testing.T, got, want map[string]*profilestore.Profile) (checked, mismatched int) {
+func compare(t *testing.T, got, want map[string]*schema.Profile) (checked, mismatched int) {
 	t.Helper()
 	for ps, w := range want {
 		checked++
@@ -111,8 +112,8 @@ func compare(t *testing.T, got, want map[string]*profilestore.Profile) (checked,
 			why = "ratings differ"
 		case maxDiff(g.Vector, w.Vector) > 1e-5:
 			why = fmt.Sprintf("lifetime vector differs by %g", maxDiff(g.Vector, w.Vector))
-		case maxDiff(g.DecayedVector, w.DecayedVector) > 1e-5:
-			why = fmt.Sprintf("decayed vector differs by %g", maxDiff(g.DecayedVector, w.DecayedVector))
+		case maxDiff(g.DecayedMean, w.DecayedMean) > 1e-5:
+			why = fmt.Sprintf("decayed vector differs by %g", maxDiff(g.DecayedMean, w.DecayedMean))
 		}
 		if why != "" {
 			mismatched++

@@ -14,9 +14,10 @@ import (
 	"github.com/profilestream/profilestream/reader"
 )
 
-// WriteProfile writes one profile for people (`streamer profile get`, the demo's examples).
-// Activity is decayed as of now.
-func WriteProfile(w io.Writer, p *reader.Profile, now time.Time) {
+// WriteProfile writes one profile for people (`streamer profile get`, the demo's examples):
+// counts, then the interests (reader.Interests: top terms by TF-IDF, categories, items, recent
+// interactions, with their weights), segment and vector. Activity is decayed as of now.
+func WriteProfile(w io.Writer, p *reader.Profile, in reader.Interests, now time.Time) {
 	fmt.Fprintf(w, "profile %s  (schema %d, key %s, model %s, %d dims)\n", p.Pseudonym, p.Schema, p.KeyID, p.ModelID, p.Dim)
 	var kinds []string
 	for _, k := range []string{"view", "cart", "fav", "buy", "review"} {
@@ -29,13 +30,7 @@ func WriteProfile(w io.Writer, p *reader.Profile, now time.Time) {
 	if p.RatingCount > 0 {
 		fmt.Fprintf(w, "  rating      %.2f mean of %d\n", p.MeanRating(), p.RatingCount)
 	}
-	var cats []string
-	for _, c := range p.TopCategories(p.LastSeen, 5) {
-		cats = append(cats, fmt.Sprintf("%s (%.1f)", c.Category, c.Count))
-	}
-	if len(cats) > 0 {
-		fmt.Fprintf(w, "  categories  %s  (decayed counts as of the last event)\n", strings.Join(cats, ", "))
-	}
+	fmt.Fprintf(w, "  interests   (weights decayed to %s)\n%s", in.At.UTC().Format("2006-01-02 15:04"), in)
 	if p.Segment >= 0 {
 		fmt.Fprintf(w, "  segment     %d (cosine distance %.3f, centroid version %d)\n", p.Segment, p.SegmentDistance, p.CentroidVersion)
 	} else {
@@ -47,13 +42,6 @@ func WriteProfile(w io.Writer, p *reader.Profile, now time.Time) {
 		fmt.Fprintf(w, "  vector      none yet (no event with text)\n")
 	}
 	fmt.Fprintf(w, "  activity    %.2f now (decayed, half-life %s)\n", p.ActivityAt(now), p.HalfLife)
-	if n := len(p.RecentItems); n > 0 {
-		var items []string
-		for _, it := range p.RecentItems[:min(n, 5)] {
-			items = append(items, it.ItemID)
-		}
-		fmt.Fprintf(w, "  recent      %s\n", strings.Join(items, ", "))
-	}
 }
 
 func floats(v []float32, n int) string {
@@ -114,8 +102,12 @@ func WriteExampleProfiles(ctx context.Context, w io.Writer, r *reader.Reader) (i
 		if err != nil {
 			return 0, err
 		}
+		in, err := r.Interests(ctx, p, p.LastSeen, 5)
+		if err != nil {
+			return 0, err
+		}
 		fmt.Fprintln(w)
-		WriteProfile(w, p, p.LastSeen)
+		WriteProfile(w, p, in, p.LastSeen)
 		shown++
 	}
 	return len(all), nil

@@ -288,7 +288,7 @@ type Segment struct {
 	Weight        float64                `json:"weight"`
 	Label         string                 `json:"label"`
 	MeanRating    float64                `json:"mean_rating"`
-	TopCategories []online.CategoryCount `json:"top_categories"`
+	TopCategories []schema.CategoryCount `json:"top_categories"`
 	Trend         Trend                  `json:"trend"`
 }
 
@@ -335,7 +335,7 @@ func (s *Service) Segments(ctx context.Context) (SegmentsReport, error) {
 	for i, x := range st {
 		cats := x.TopCategories
 		if cats == nil {
-			cats = []online.CategoryCount{}
+			cats = []schema.CategoryCount{}
 		}
 		rep.Segments = append(rep.Segments, Segment{ID: x.ID, Size: x.Size, Weight: x.Weight, Label: x.Label,
 			MeanRating: x.MeanRating, TopCategories: cats, Trend: trends[i]})

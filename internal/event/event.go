@@ -16,6 +16,8 @@ package event
 import (
 	"strings"
 	"time"
+
+	"github.com/profilestream/profilestream/schema"
 )
 
 // Kind is what the user did: one of the click actions or a review.
@@ -99,7 +101,10 @@ type Event struct {
 }
 
 // EncoderText returns the text that represents the event for the encoder: a review's summary and
-// body, or a click's category and item title. It is empty when the event carries no text.
+// body, or a click's category and item title. A part that is an opaque id rather than words
+// (schema.IsOpaqueID: a numeric category such as Taobao's "2520377") is left out: behaviour is
+// not text, and such a click is profiled by its category and item sketches and the hashed
+// behavioural vector instead. It is empty when the event carries no text.
 func (e *Event) EncoderText() string {
 	var parts []string
 	if e.Kind == KindReview {
@@ -110,7 +115,7 @@ func (e *Event) EncoderText() string {
 	var b strings.Builder
 	for _, p := range parts {
 		p = strings.TrimSpace(p)
-		if p == "" {
+		if schema.IsOpaqueID(p) {
 			continue
 		}
 		if b.Len() > 0 {

@@ -75,7 +75,7 @@ func BenchmarkObserve1024(b *testing.B) {
 		}
 		v[i%8] += 8
 		ups[i] = Update{Pseudonym: fmt.Sprintf("u%d", i), Vector: v, Segment: -1,
-			Categories: []CategoryCount{{Category: "c", Count: 1}}, MeanRating: 4}
+			Categories: []schema.CategoryCount{{Category: "c", Count: 1}}, MeanRating: 4}
 	}
 	ctx := context.Background()
 	sync := func(batch []Update) {

@@ -157,12 +157,12 @@ func FormatEvaluation(w io.Writer, rows []EvalRow) error {
 // SampleProfiles reads up to n profile vectors through sc (the first n it walks), for Evaluate.
 func SampleProfiles(ctx context.Context, sc ProfileScanner, n int) ([][]float32, error) {
 	var out [][]float32
-	err := sc.ScanProfiles(ctx, func(p StoredProfile) error {
+	err := sc.Scan(ctx, func(p *schema.Profile) error {
 		if len(out) >= n {
 			return errEnough
 		}
-		if p.Vector != nil {
-			out = append(out, p.Vector)
+		if v := p.UnitVector(); v != nil {
+			out = append(out, v)
 		}
 		return nil
 	})

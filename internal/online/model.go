@@ -284,7 +284,7 @@ type segChange struct {
 type segAdd struct {
 	seg    int
 	x      []float32
-	cats   []CategoryCount
+	cats   []schema.CategoryCount
 	rating float64
 }
 
@@ -449,7 +449,7 @@ func (m *Model) addChange(ctx context.Context, pipe redis.Pipeliner, pseudo stri
 	}
 }
 
-func (m *Model) addStats(seg int, cats []CategoryCount, rating float64) {
+func (m *Model) addStats(seg int, cats []schema.CategoryCount, rating float64) {
 	sd := &m.stats[seg]
 	sd.observed++
 	var total float64

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // flakyStore fails every failEvery-th SetSegments call, as the profile store does when
@@ -71,7 +72,7 @@ func TestObserveRetryAfterRedisErrorAppliesOnce(t *testing.T) {
 		for i := start; i < min(start+40, len(xs)); i++ {
 			// Users come back (i%150) so segments move and membership pipelines run.
 			ups = append(ups, Update{Pseudonym: fmt.Sprintf("u%d", i%150), Vector: xs[i], Segment: -1,
-				MeanRating: float64(1 + labels[i]%5), Categories: []CategoryCount{{Category: fmt.Sprintf("c%d", labels[i]), Count: 2}}})
+				MeanRating: float64(1 + labels[i]%5), Categories: []schema.CategoryCount{{Category: fmt.Sprintf("c%d", labels[i]), Count: 2}}})
 		}
 		if _, err := clean.Observe(ctx, ups); err != nil {
 			t.Fatal(err)

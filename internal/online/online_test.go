@@ -42,11 +42,11 @@ func blobs(seed uint64, n, k, dim int, noise float64) (xs [][]float32, labels []
 // memStore is an in-memory SegmentWriter and ProfileScanner.
 type memStore struct {
 	mu       sync.Mutex
-	profiles map[string]*StoredProfile
+	profiles map[string]*schema.Profile
 	writes   int
 }
 
-func newMemStore() *memStore { return &memStore{profiles: map[string]*StoredProfile{}} }
+func newMemStore() *memStore { return &memStore{profiles: map[string]*schema.Profile{}} }
 
 func (s *memStore) SetSegments(_ context.Context, as []Assignment) error {
 	s.mu.Lock()
@@ -54,7 +54,7 @@ func (s *memStore) SetSegments(_ context.Context, as []Assignment) error {
 	for _, a := range as {
 		p, ok := s.profiles[a.Pseudonym]
 		if !ok {
-			p = &StoredProfile{Pseudonym: a.Pseudonym, Segment: -1}
+			p = &schema.Profile{Pseudonym: a.Pseudonym, Segment: -1}
 			s.profiles[a.Pseudonym] = p
 		}
 		p.Segment, p.CentroidVersion = a.Segment, a.CentroidVersion
@@ -63,7 +63,7 @@ func (s *memStore) SetSegments(_ context.Context, as []Assignment) error {
 	return nil
 }
 
-func (s *memStore) ScanProfiles(ctx context.Context, fn func(StoredProfile) error) error {
+func (s *memStore) Scan(ctx context.Context, fn func(*schema.Profile) error) error {
 	s.mu.Lock()
 	names := make([]string, 0, len(s.profiles))
 	for n := range s.profiles {
@@ -75,14 +75,15 @@ func (s *memStore) ScanProfiles(ctx context.Context, fn func(StoredProfile) erro
 		s.mu.Lock()
 		p := *s.profiles[n]
 		s.mu.Unlock()
-		if err := fn(p); err != nil {
+		p.Pseudonym = n
+		if err := fn(&p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *memStore) get(p string) StoredProfile {
+func (s *memStore) get(p string) schema.Profile {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return *s.profiles[p]
@@ -101,13 +102,13 @@ func observeAll(t *testing.T, m *Model, st *memStore, xs [][]float32, labels []i
 			if p, ok := st.profiles[name]; ok {
 				seg, ver = p.Segment, p.CentroidVersion
 			} else {
-				st.profiles[name] = &StoredProfile{Pseudonym: name, Segment: -1}
+				st.profiles[name] = &schema.Profile{Pseudonym: name, Segment: -1}
 			}
 			st.profiles[name].Vector = xs[i]
 			st.mu.Unlock()
 			ups = append(ups, Update{
 				Pseudonym: name, Vector: xs[i], Segment: seg, CentroidVersion: ver, MeanRating: float64(1 + labels[i]%5),
-				Categories: []CategoryCount{{Category: fmt.Sprintf("cat%d", labels[i]), Count: 3}, {Category: "misc", Count: 1}},
+				Categories: []schema.CategoryCount{{Category: fmt.Sprintf("cat%d", labels[i]), Count: 3}, {Category: "misc", Count: 1}},
 			})
 		}
 		if _, err := m.Observe(ctx, ups); err != nil {
@@ -624,13 +625,13 @@ func TestEvaluatePicksTrueK(t *testing.T) {
 
 func TestLabel(t *testing.T) {
 	tests := []struct {
-		in   []CategoryCount
+		in   []schema.CategoryCount
 		want string
 	}{
 		{nil, "(no categories)"},
-		{[]CategoryCount{{"Beauty", 10}}, "Beauty"},
-		{[]CategoryCount{{"Beauty", 10}, {"Fashion", 5}, {"Music", 1}}, "Beauty / Fashion"},
-		{[]CategoryCount{{"A", 4}, {"B", 3}, {"C", 2}, {"D", 2}}, "A / B / C"},
+		{[]schema.CategoryCount{{Category: "Beauty", Count: 10}}, "Beauty"},
+		{[]schema.CategoryCount{{Category: "Beauty", Count: 10}, {Category: "Fashion", Count: 5}, {Category: "Music", Count: 1}}, "Beauty / Fashion"},
+		{[]schema.CategoryCount{{Category: "A", Count: 4}, {Category: "B", Count: 3}, {Category: "C", Count: 2}, {Category: "D", Count: 2}}, "A / B / C"},
 	}
 	for _, tc := range tests {
 		if got := Label(tc.in); got != tc.want {
@@ -684,7 +685,7 @@ func BenchmarkMerge(b *testing.B) {
 	var ups []Update
 	for i, x := range xs {
 		ups = append(ups, Update{Pseudonym: fmt.Sprint("u", i), Vector: x, Segment: -1,
-			Categories: []CategoryCount{{Category: fmt.Sprint("cat", labels[i]), Count: 1}}})
+			Categories: []schema.CategoryCount{{Category: fmt.Sprint("cat", labels[i]), Count: 1}}})
 	}
 	if _, err := m.Observe(ctx, ups); err != nil {
 		b.Fatal(err)

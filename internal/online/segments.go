@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/profilestream/profilestream/schema"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -47,11 +48,11 @@ func ReadSegments(ctx context.Context, client redis.UniversalClient, prefix stri
 			s.Centroid = c
 		}
 		sh := stats[i].Val()
-		var cats []CategoryCount
+		var cats []schema.CategoryCount
 		for f, v := range sh {
 			if name, ok := strings.CutPrefix(f, "c:"); ok {
 				x, _ := strconv.ParseFloat(v, 64)
-				cats = append(cats, CategoryCount{Category: name, Count: x})
+				cats = append(cats, schema.CategoryCount{Category: name, Count: x})
 			}
 		}
 		sort.Slice(cats, func(a, b int) bool {
@@ -78,7 +79,7 @@ func ReadSegments(ctx context.Context, client redis.UniversalClient, prefix stri
 // Label makes a short segment name from its top categories (highest first): the top category,
 // followed by the second and third when each holds at least a quarter of the top one's count,
 // joined by " / ". It is "(no categories)" when there are none.
-func Label(top []CategoryCount) string {
+func Label(top []schema.CategoryCount) string {
 	if len(top) == 0 || top[0].Count <= 0 {
 		return "(no categories)"
 	}

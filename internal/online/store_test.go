@@ -9,10 +9,15 @@ import (
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // psAdapter connects the model to the real profile store, as the worker does.
-type psAdapter struct{ s *profilestore.Store }
+type psAdapter struct {
+	s  *profilestore.Store
+	rd *reader.Reader
+}
 
 func (a psAdapter) SetSegments(ctx context.Context, as []Assignment) error {
 	out := make([]profilestore.SegmentAssignment, len(as))
@@ -22,11 +27,8 @@ func (a psAdapter) SetSegments(ctx context.Context, as []Assignment) error {
 	return a.s.SetSegments(ctx, out)
 }
 
-func (a psAdapter) ScanProfiles(ctx context.Context, fn func(StoredProfile) error) error {
-	return a.s.Scan(ctx, func(p *profilestore.Profile) error {
-		return fn(StoredProfile{Pseudonym: p.Pseudonym, Vector: p.Vector, MeanRating: p.MeanRating(),
-			Segment: p.Segment, CentroidVersion: p.CentroidVersion})
-	})
+func (a psAdapter) Scan(ctx context.Context, fn func(*schema.Profile) error) error {
+	return a.rd.Scan(ctx, fn)
 }
 
 // TestWithProfileStore folds real events, observes the fold's updates, and checks that the
@@ -38,7 +40,11 @@ func TestWithProfileStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newModel(t, srv.Client(), psAdapter{store}, Options{K: 2, MinUsersToInit: 20, SweepRate: 100000})
+	rd, err := reader.New(srv.Client(), reader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, srv.Client(), psAdapter{store, rd}, Options{K: 2, MinUsersToInit: 20, SweepRate: 100000})
 	xs, labels := blobs(21, 120, 2, 8, 0.15)
 	ts := time.Unix(1_700_000_000, 0)
 	for start := 0; start < len(xs); start += 10 {
@@ -56,11 +62,7 @@ func TestWithProfileStore(t *testing.T) {
 		}
 		ups := make([]Update, len(res.Updated))
 		for i, u := range res.Updated {
-			cats := make([]CategoryCount, len(u.Categories))
-			for j, c := range u.Categories {
-				cats[j] = CategoryCount(c)
-			}
-			ups[i] = Update{Pseudonym: u.Pseudonym, Vector: u.Vector, Categories: cats, MeanRating: u.MeanRating,
+			ups[i] = Update{Pseudonym: u.Pseudonym, Vector: u.Vector, Categories: u.Categories, MeanRating: u.MeanRating,
 				Segment: u.Segment, CentroidVersion: u.CentroidVersion}
 		}
 		if _, err := m.Observe(ctx, ups); err != nil {
@@ -74,7 +76,7 @@ func TestWithProfileStore(t *testing.T) {
 	if p, err := store.Get(ctx, "k1.user000"); err != nil || p.Segment != -1 {
 		t.Fatalf("early user: %+v %v", p, err)
 	}
-	if err := m.SweepOnce(ctx, psAdapter{store}); err != nil {
+	if err := m.SweepOnce(ctx, psAdapter{store, rd}); err != nil {
 		t.Fatal(err)
 	}
 	if p := m.SweepProgress(); p.Scanned != 120 || p.Reassigned < 10 {

@@ -61,7 +61,7 @@ func (m *Model) SweepOnce(ctx context.Context, sc ProfileScanner) error {
 	interval := time.Second / time.Duration(m.opts.SweepRate)
 	start := time.Now()
 	var n int64
-	var batch []StoredProfile
+	var batch []*schema.Profile
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -70,7 +70,7 @@ func (m *Model) SweepOnce(ctx context.Context, sc ProfileScanner) error {
 		batch = batch[:0]
 		return err
 	}
-	err := sc.ScanProfiles(ctx, func(p StoredProfile) error {
+	err := sc.Scan(ctx, func(p *schema.Profile) error {
 		// Pace: the n-th profile may not be read before start + n/rate.
 		n++
 		if wait := time.Until(start.Add(time.Duration(n) * interval)); wait > 0 {
@@ -107,7 +107,7 @@ func (m *Model) SweepOnce(ctx context.Context, sc ProfileScanner) error {
 	return nil
 }
 
-func (m *Model) reassign(ctx context.Context, ps []StoredProfile) error {
+func (m *Model) reassign(ctx context.Context, ps []*schema.Profile) error {
 	m.mu.Lock()
 	if m.cl == nil {
 		m.mu.Unlock()

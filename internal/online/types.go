@@ -3,14 +3,9 @@ package online
 import (
 	"context"
 	"time"
-)
 
-// CategoryCount is one category with its (decayed) count. It mirrors profilestore.CategoryCount
-// field for field, so the two convert with a plain conversion.
-type CategoryCount struct {
-	Category string  `json:"category"`
-	Count    float64 `json:"count"`
-}
+	"github.com/profilestream/profilestream/schema"
+)
 
 // Update is what Observe needs to know about one user whose profile was just folded. It mirrors
 // profilestore.Updated and adds the user's current assignment, which the fold reads anyway and
@@ -20,7 +15,7 @@ type Update struct {
 	// Vector is the user's L2-normalized lifetime mean embedding, nil if the user has no text
 	// yet (such a user is skipped: it has nothing to cluster).
 	Vector     []float32
-	Categories []CategoryCount
+	Categories []schema.CategoryCount
 	MeanRating float64
 	Events     int64
 
@@ -47,23 +42,12 @@ type SegmentWriter interface {
 	SetSegments(ctx context.Context, as []Assignment) error
 }
 
-// StoredProfile is the part of a stored profile the staleness sweep reads.
-type StoredProfile struct {
-	Pseudonym  string
-	Vector     []float32 // lifetime mean embedding, any length scale; nil when no text
-	Categories []CategoryCount
-	MeanRating float64
-	// Segment and CentroidVersion are the stored assignment (-1 and 0 when none).
-	Segment         int
-	CentroidVersion int64
-}
-
-// ProfileScanner walks every stored profile once, calling fn for each, in any order (profilestore
-// over SCAN of <prefix>:v1:p:*, on every master in a cluster). It stops with fn's error when fn
+// ProfileScanner walks every stored profile once, calling fn for each, in any order (reader.Scan
+// over SCAN of <prefix>:v1:p:*, on every master in a cluster; the worker adapts it). It stops with fn's error when fn
 // fails. When the SegmentWriter given to New also implements ProfileScanner, Run sweeps stale
 // assignments through it.
 type ProfileScanner interface {
-	ScanProfiles(ctx context.Context, fn func(StoredProfile) error) error
+	Scan(ctx context.Context, fn func(*schema.Profile) error) error
 }
 
 // SegmentStats describes one segment as stored in Redis.
@@ -74,7 +58,7 @@ type SegmentStats struct {
 	// Weight is the centroid's (decayed) count of samples.
 	Weight float64
 	// TopCategories are the segment's categories with the highest decayed counts, highest first.
-	TopCategories []CategoryCount
+	TopCategories []schema.CategoryCount
 	// MeanRating is the mean of the members' mean ratings, over samples that had a rating.
 	MeanRating float64
 	// Label is a short name made from the top 2-3 categories ("Beauty / Fashion").

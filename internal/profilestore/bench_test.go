@@ -37,8 +37,8 @@ func BenchmarkApplyEncode(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		u := &userBatch{pseudonym: "k1.u", base: base, events: []*event.Event{mk(100 + i)}}
 		next, ch, _, _ := s.apply(u, t0)
-		_ = next.encodeChanges(ch)
+		_ = encodeChanges(next, ch)
 		_ = schema.Normalize(next.Vector)
-		_ = schema.Normalize(next.DecayedVector)
+		_ = schema.Normalize(next.DecayedMean)
 	}
 }

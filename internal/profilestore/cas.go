@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/profilestream/profilestream/internal/redisscript"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // casManyScript is casScript for several users in one call, to spread the fixed cost of a
@@ -280,7 +281,7 @@ func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite
 		for _, w := range ws {
 			n, _ := strconv.ParseInt(w.expVer, 10, 64)
 			args := make([]interface{}, 0, 2+len(w.fields))
-			args = append(args, fVer, n+1)
+			args = append(args, schema.FieldVersion, n+1)
 			args = append(args, w.fields...)
 			p.HSet(ctx, s.key(w.pseudonym), args...)
 			if ttl > 0 {

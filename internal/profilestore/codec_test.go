@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/schema"
 )
 
 type catJSON struct {
@@ -21,7 +21,7 @@ type itemJSON struct {
 
 func TestJSONFieldsRoundTrip(t *testing.T) {
 	for _, name := range []string{"books", `a "quoted" \ name`, "tab\tnew\nline\x01", "日本語 <b>&", "bad\xffutf8", ""} {
-		cats := []CategoryCount{{name, 1.5}, {"x", 1e-7}}
+		cats := []schema.CategoryCount{{Category: name, Count: 1.5}, {Category: "x", Count: 1e-7}}
 		var cj []catJSON
 		if err := json.Unmarshal(appendCatsJSON(nil, cats), &cj); err != nil {
 			t.Fatalf("%q: %v", name, err)
@@ -33,7 +33,7 @@ func TestJSONFieldsRoundTrip(t *testing.T) {
 		if cj[0].C != want || cj[0].N != 1.5 || cj[1].N != 1e-7 {
 			t.Fatalf("%q: got %+v", name, cj)
 		}
-		items := []ItemInteraction{{name, event.KindBuy, time.UnixMilli(1234567)}}
+		items := []schema.RecentItem{{ItemID: name, Kind: "buy", TS: time.UnixMilli(1234567)}}
 		var ij []itemJSON
 		if err := json.Unmarshal(appendItemsJSON(nil, items), &ij); err != nil {
 			t.Fatalf("%q: %v", name, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ import (
 )
 
 // cleanFold folds evs once, in order, into a fresh server and returns the profiles.
-func cleanFold(t *testing.T, evs []event.Event) map[string]*Profile {
+func cleanFold(t *testing.T, evs []event.Event) map[string]*schema.Profile {
 	t.Helper()
 	s := newStore(t, redistest.Start(t).Client(), nil)
 	r := foldAll(t, s, evs, len(evs))
@@ -398,12 +399,12 @@ func TestRefusedWriteRestores(t *testing.T) {
 	}
 	// a's write is computed from its stale cache: the fence refuses it, the undo restores.
 	cw := []casWrite{{pseudonym: "k1.ua", expVer: "1", expCID: a.cache.get("k1.ua").CreationID,
-		fields: []interface{}{fEvents, "999", fVec, []byte("garbage"), "junk", "1"}}}
+		fields: []interface{}{schema.FieldEvents, "999", schema.FieldVector, []byte("garbage"), "junk", "1"}}}
 	// and a new profile for an erased user: the fence refuses, the undo deletes the scratch hash.
 	if err := b.Forget(ctx, "k1.zz"); err != nil {
 		t.Fatal(err)
 	}
-	cw = append(cw, casWrite{pseudonym: "k1.zz", expVer: "0", fields: []interface{}{fEvents, "1"}})
+	cw = append(cw, casWrite{pseudonym: "k1.zz", expVer: "0", fields: []interface{}{schema.FieldEvents, "1"}})
 	res, err := a.writeTx(ctx, rdb, cw)
 	if err != nil {
 		t.Fatal(err)
@@ -585,5 +586,76 @@ func testCountsByTopic(t *testing.T) {
 	}
 	if r.Applied != 1 || r.Duplicates != 3 || r.Erased != 2 {
 		t.Errorf("totals %+v, want applied 1, duplicates 3, erased 2", r)
+	}
+}
+
+func TestSketchesExactlyOnce(t *testing.T) { bothWriteModes(t, testSketchesExactlyOnce) }
+
+// testSketchesExactlyOnce folds events with redeliveries (a batch folded twice, overlapping
+// batches, two stores) and checks the interest sketches, the behavioural vector and the
+// document-frequency hash against an independent computation from the events folded once.
+func testSketchesExactlyOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	a := newStore(t, srv.Client(), nil)
+	b := newStore(t, srv.Client(), func(o *Options) { o.CacheSize = -1 })
+	words := []string{"battery", "screen", "novel", "garden", "guitar"}
+	var evs []event.Event
+	for i := 0; i < 60; i++ {
+		e := event.Event{Origin: event.Origin{Topic: "t", Offset: int64(i)}, Pseudonym: "k1.u" + strconv.Itoa(i%3),
+			Kind: event.KindView, Category: strconv.Itoa(1000 + i%4), ItemID: "i" + strconv.Itoa(i%5),
+			TS: t0.Add(time.Duration(i) * time.Hour)}
+		if i%2 == 0 {
+			e.Kind, e.Text, e.Rating = event.KindReview, words[i%5]+" "+words[(i+1)%5], 4
+		}
+		evs = append(evs, e)
+	}
+	foldAll(t, a, evs[:40], 10)
+	foldAll(t, a, evs[:40], 7)  // redelivered
+	foldAll(t, b, evs[30:], 10) // overlap, through another store
+	foldAll(t, a, evs[50:], 3)
+	hl := a.opts.HalfLife
+	for u := 0; u < 3; u++ {
+		ps := "k1.u" + strconv.Itoa(u)
+		terms, items := map[string]float64{}, map[string]float64{}
+		bvec := make([]float32, schema.BehaviorDim)
+		var last time.Time
+		for _, e := range evs {
+			if e.Pseudonym == ps {
+				last = e.TS
+			}
+		}
+		for _, e := range evs {
+			if e.Pseudonym != ps {
+				continue
+			}
+			dw := a.opts.ActionWeights[e.Kind] * schema.DecayFactorBetween(e.TS, last, hl)
+			for term, w := range schema.Terms(e.Text) {
+				terms[term] += dw * w
+			}
+			items[e.ItemID] += dw
+			schema.AddBehavior(bvec, "c", e.Category, dw)
+			schema.AddBehavior(bvec, "i", e.ItemID, dw)
+		}
+		p, err := a.Get(ctx, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &schema.Profile{BehaviorVector: bvec}
+		for term, w := range terms {
+			want.Terms = append(want.Terms, schema.TermWeight{Term: term, Weight: w})
+		}
+		for id, w := range items {
+			want.ItemSketch = append(want.ItemSketch, schema.ItemWeight{ItemID: id, Weight: w})
+		}
+		sameSketches(t, ps, want, p)
+	}
+	df, err := srv.Client().HGetAll(ctx, schema.DFKey("ps")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// every user has every word and its 4/3 categories once: df = users holding it
+	if df["users"] != "3" || df["t:battery"] != "3" || df["c:1000"] != "3" || df["c:1001"] != "3" {
+		t.Fatalf("document frequencies %v", df)
 	}
 }

@@ -34,7 +34,7 @@ type FoldResult struct {
 type Updated struct {
 	Pseudonym  string
 	Vector     []float32 // L2-normalized lifetime mean; nil if no text yet
-	Categories []CategoryCount
+	Categories []schema.CategoryCount
 	MeanRating float64
 	Events     int64
 	// Segment and CentroidVersion are the user's stored assignment (-1 and 0 when none) as of
@@ -49,14 +49,14 @@ type userBatch struct {
 	events    []*event.Event // sorted by (topic, partition, offset)
 	// base is the state the write is computed from (nil: absent in Redis), owned by this Fold:
 	// taken out of the cache (fromCache) or freshly read; apply folds into it in place.
-	base      *Profile
+	base      *schema.Profile
 	fromCache bool
 	erased    bool
 }
 
 type pendingWrite struct {
 	u       *userBatch
-	next    *Profile
+	next    *schema.Profile
 	ch      *change
 	expVer  string
 	expCID  string
@@ -136,7 +136,7 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 		cw := make([]casWrite, len(writes))
 		for i, w := range writes {
 			cw[i] = casWrite{pseudonym: w.u.pseudonym, expVer: w.expVer, expCID: w.expCID, cid: w.next.CreationID,
-				fields: w.next.encodeChanges(w.ch)}
+				fields: encodeChanges(w.next, w.ch)}
 		}
 		results, err := s.writeCAS(ctx, cw)
 		if err != nil {
@@ -145,6 +145,7 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 			}
 			return res, fmt.Errorf("profilestore: fold: write %d profiles: %w", len(writes), err)
 		}
+		df := map[string]int64{}
 		for i, w := range writes {
 			v := results[i]
 			switch {
@@ -159,6 +160,9 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				pending = append(pending, w.u)
 			default:
 				w.next.Version = v
+				for f, n := range w.ch.df {
+					df[f] += n
+				}
 				res.Applied += w.applied
 				res.duplicates(w.dups)
 				// Read everything online needs before the profile goes back into the cache,
@@ -166,7 +170,7 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				res.Updated = append(res.Updated, Updated{
 					Pseudonym:       w.u.pseudonym,
 					Vector:          schema.Normalize(w.next.Vector),
-					Categories:      w.next.CategoriesAt(w.next.DecayedAt, s.opts.TopCategories),
+					Categories:      w.next.TopCategories(w.next.DecayedAt, s.opts.TopCategories),
 					MeanRating:      w.next.MeanRating(),
 					Events:          w.next.Events,
 					Segment:         w.next.Segment,
@@ -175,8 +179,31 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				s.cache.put(w.u.pseudonym, w.next)
 			}
 		}
+		if err := s.countDF(ctx, df); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
+}
+
+// countDF adds the counts of what entered the sketches of written profiles to the global
+// document-frequency hash (schema.DFKey), one HINCRBY per field in one pipeline. It runs after
+// the profile writes and is not part of their atomic step: a crash in between loses these
+// counts (a redelivery is a duplicate and counts nothing), so document frequencies may be
+// slightly low, never counted twice for one event.
+func (s *Store) countDF(ctx context.Context, df map[string]int64) error {
+	if len(df) == 0 {
+		return nil
+	}
+	pipe := s.rdb.Pipeline()
+	key := schema.DFKey(s.opts.Prefix)
+	for f, n := range df {
+		pipe.HIncrBy(ctx, key, f, n)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("profilestore: fold: document frequencies: %w", err)
+	}
+	return nil
 }
 
 // mergeSameUser merges batches of the same pseudonym (a batch redirected from a moved profile
@@ -285,19 +312,23 @@ func (s *Store) readBases(ctx context.Context, users []*userBatch, useCache bool
 // change is what apply changed in a profile it folded in place: the fields encodeChanges writes.
 type change struct {
 	isNew bool
-	old   Profile // shallow copy before the fold: its scalar fields (slices and maps are shared)
+	old   schema.Profile // shallow copy before the fold: its scalar fields (slices and maps are shared)
 	kinds [len(event.Kinds) + 1]int64
 	// vec, cats and items are set when the (in place updated) vectors, categories or recent
 	// items changed; wm lists the watermarks that moved.
-	vec, cats, items bool
-	wm               []string
+	vec, cats, items    bool
+	terms, bitems, bvec bool
+	wm                  []string
+	// df counts what entered a sketch (schema.DFKey fields), added to the global
+	// document-frequency hash once the write succeeded.
+	df map[string]int64
 }
 
 // apply folds u's events into u.base in place (a new profile when u.base is nil) and returns
 // the profile and what changed. u.base must be owned by the caller: taken out of the cache or
 // freshly read. When no event is new (all at or below their watermarks) the profile is left
 // untouched and applied is 0.
-func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, applied int, dups topicCounts) {
+func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *change, applied int, dups topicCounts) {
 	if u.base != nil {
 		fresh := false
 		for _, e := range u.events {
@@ -316,11 +347,12 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, a
 	ch = &change{}
 	if u.base == nil {
 		ch.isNew = true
-		next = &Profile{
+		ch.countDF(schema.DFUsers)
+		next = &schema.Profile{
 			Pseudonym:  u.pseudonym,
 			Schema:     schema.Version,
 			CreationID: newCreationID(),
-			Kinds:      map[event.Kind]int64{},
+			Kinds:      map[string]int64{},
 			Watermarks: map[string]int64{},
 			Segment:    -1,
 		}
@@ -329,19 +361,19 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, a
 	}
 	ch.old = *next
 	for _, k := range event.Kinds {
-		ch.kinds[k] = next.Kinds[k]
+		ch.kinds[k] = next.Kinds[k.String()]
 	}
 	next.Schema = schema.Version
 	if next.ModelID != s.opts.ModelID || next.Dim != s.opts.Dim {
 		// Embeddings of different models do not mix: start the vectors afresh.
-		next.Vector, next.VectorWeight, next.DecayedVector, next.DecayedWeight = nil, 0, nil, 0
+		next.Vector, next.VectorWeight, next.DecayedMean, next.DecayedWeight = nil, 0, nil, 0
 		next.ModelID, next.Dim = s.opts.ModelID, s.opts.Dim
 		ch.vec = true
 	}
 	next.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
-	if next.dvecF16 != s.opts.DecayedFloat16 {
-		next.dvecF16 = s.opts.DecayedFloat16
-		ch.vec = ch.vec || next.DecayedVector != nil // rewrite it in the configured encoding
+	if next.DecayedF16 != s.opts.DecayedFloat16 {
+		next.DecayedF16 = s.opts.DecayedFloat16
+		ch.vec = ch.vec || next.DecayedMean != nil // rewrite it in the configured encoding
 	}
 	for _, e := range u.events {
 		k := wmKey(e)
@@ -359,8 +391,12 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *Profile, ch *change, a
 		s.foldOne(next, e, ch)
 		applied++
 	}
-	if next.dvecF16 && ch.vec {
-		roundF16(next.DecayedVector) // what is stored is what stays in memory
+	if next.DecayedF16 && ch.vec {
+		roundF16(next.DecayedMean) // what is stored is what stays in memory
+	}
+	if ch.bvec {
+		keepInF16Range(next.BehaviorVector)
+		roundF16(next.BehaviorVector) // stored as float16
 	}
 	next.UpdatedAt = now
 	return next, ch, applied, dups
@@ -389,7 +425,7 @@ func keyIDOf(e *event.Event, def string) string {
 }
 
 // foldOne adds one event to p and records in ch which in-place fields changed.
-func (s *Store) foldOne(p *Profile, e *event.Event, ch *change) {
+func (s *Store) foldOne(p *schema.Profile, e *event.Event, ch *change) {
 	ts := time.UnixMilli(e.TS.UnixMilli()).UTC() // the stored resolution, so cache and Redis agree
 	w := s.opts.ActionWeights[e.Kind]
 	if p.Events == 0 || ts.Before(p.FirstSeen) {
@@ -399,7 +435,7 @@ func (s *Store) foldOne(p *Profile, e *event.Event, ch *change) {
 		p.LastSeen = ts
 	}
 	p.Events++
-	p.Kinds[e.Kind]++
+	p.Kinds[e.Kind.String()]++
 
 	// Decay: everything decayed is kept as of DecayedAt, the newest event time. A newer event
 	// moves the reference forward (decaying what is stored); an older one is discounted instead,
@@ -409,34 +445,38 @@ func (s *Store) foldOne(p *Profile, e *event.Event, ch *change) {
 	case p.DecayedAt.IsZero():
 		p.DecayedAt = ts
 	case ts.After(p.DecayedAt):
-		f := decayFactor(p.DecayedAt, ts, p.HalfLife)
+		f := schema.DecayFactorBetween(p.DecayedAt, ts, p.HalfLife)
 		p.DecayedWeight *= f
 		p.Activity *= f
 		for i := range p.Categories {
 			p.Categories[i].Count *= f
 		}
 		ch.cats = ch.cats || (len(p.Categories) > 0 && f != 1)
+		decaySketches(p, f, ch)
 		p.DecayedAt = ts
 	default:
-		c = decayFactor(ts, p.DecayedAt, p.HalfLife)
+		c = schema.DecayFactorBetween(ts, p.DecayedAt, p.HalfLife)
 	}
 	dw := w * c
 	p.Activity += dw
 	if e.Category != "" {
-		s.addCategory(p, e.Category, dw)
+		if s.addCategory(p, e.Category, dw) {
+			ch.countDF(schema.DFCategoryPrefix + e.Category)
+		}
 		ch.cats = true
 	}
+	s.foldSketches(p, e, dw, ch)
 	if len(e.Vector) > 0 {
 		ch.vec = true
 		if p.Vector == nil {
 			p.Vector = make([]float32, len(e.Vector))
-			p.DecayedVector = make([]float32, len(e.Vector))
+			p.DecayedMean = make([]float32, len(e.Vector))
 		}
 		p.VectorWeight += w
 		meanUpdate(p.Vector, e.Vector, w/p.VectorWeight)
 		p.DecayedWeight += dw
 		if p.DecayedWeight > 0 {
-			meanUpdate(p.DecayedVector, e.Vector, dw/p.DecayedWeight)
+			meanUpdate(p.DecayedMean, e.Vector, dw/p.DecayedWeight)
 		}
 	}
 	if e.Rating > 0 {
@@ -444,7 +484,7 @@ func (s *Store) foldOne(p *Profile, e *event.Event, ch *change) {
 		p.RatingCount++
 	}
 	if e.ItemID != "" && s.opts.RecentItems > 0 {
-		ch.items = s.addItem(p, ItemInteraction{ItemID: e.ItemID, Kind: e.Kind, TS: ts}) || ch.items
+		ch.items = s.addItem(p, schema.RecentItem{ItemID: e.ItemID, Kind: e.Kind.String(), TS: ts}) || ch.items
 	}
 }
 
@@ -456,13 +496,16 @@ func meanUpdate(mean, x []float32, a float64) {
 	}
 }
 
-func (s *Store) addCategory(p *Profile, cat string, w float64) {
+// addCategory adds w to category cat of p; it reports whether cat entered the kept list (was
+// absent and is kept).
+func (s *Store) addCategory(p *schema.Profile, cat string, w float64) bool {
 	i := 0
 	for i < len(p.Categories) && p.Categories[i].Category != cat {
 		i++
 	}
-	if i == len(p.Categories) {
-		p.Categories = append(p.Categories, CategoryCount{cat, 0})
+	entered := i == len(p.Categories)
+	if entered {
+		p.Categories = append(p.Categories, schema.CategoryCount{Category: cat})
 	}
 	p.Categories[i].Count += w
 	// the count only grew: move the entry up to its place (highest count first, ties by name)
@@ -471,10 +514,12 @@ func (s *Store) addCategory(p *Profile, cat string, w float64) {
 	}
 	if keep := 2 * s.opts.TopCategories; len(p.Categories) > keep {
 		p.Categories = p.Categories[:keep]
+		return entered && i < keep
 	}
+	return entered
 }
 
-func catBefore(a, b CategoryCount) bool {
+func catBefore(a, b schema.CategoryCount) bool {
 	if a.Count != b.Count {
 		return a.Count > b.Count
 	}
@@ -482,7 +527,7 @@ func catBefore(a, b CategoryCount) bool {
 }
 
 // addItem adds it to p's recent items and reports whether the list changed.
-func (s *Store) addItem(p *Profile, it ItemInteraction) bool {
+func (s *Store) addItem(p *schema.Profile, it schema.RecentItem) bool {
 	i := 0
 	for i < len(p.RecentItems) && p.RecentItems[i].ItemID != it.ItemID {
 		i++
@@ -505,7 +550,7 @@ func (s *Store) addItem(p *Profile, it ItemInteraction) bool {
 	return true
 }
 
-func itemBefore(a, b ItemInteraction) bool {
+func itemBefore(a, b schema.RecentItem) bool {
 	if !a.TS.Equal(b.TS) {
 		return a.TS.After(b.TS)
 	}

@@ -27,15 +27,15 @@ func TestDecayedFloat16Fold(t *testing.T) {
 	a, b := allProfiles(t, cached), allProfiles(t, reread)
 	sameProfiles(t, a, b)
 	for k, p := range a {
-		if fmt.Sprint(p.DecayedVector) != fmt.Sprint(b[k].DecayedVector) {
+		if fmt.Sprint(p.DecayedMean) != fmt.Sprint(b[k].DecayedMean) {
 			t.Fatalf("%s: cached and re-read float16 folds differ", k)
 		}
-		for i, x := range p.DecayedVector {
-			if d := math.Abs(float64(x - want[k].DecayedVector[i])); d > 2e-3 {
-				t.Fatalf("%s: dvec[%d] %v, float32 fold %v", k, i, x, want[k].DecayedVector[i])
+		for i, x := range p.DecayedMean {
+			if d := math.Abs(float64(x - want[k].DecayedMean[i])); d > 2e-3 {
+				t.Fatalf("%s: dvec[%d] %v, float32 fold %v", k, i, x, want[k].DecayedMean[i])
 			}
 		}
-		blob, err := cached.rdb.HGet(context.Background(), schema.ProfileKey("ps", k), fDVec).Result()
+		blob, err := cached.rdb.HGet(context.Background(), schema.ProfileKey("ps", k), schema.FieldDecayedVector).Result()
 		if err != nil || len(blob) != 2*testDim {
 			t.Fatalf("%s: dvec blob %d bytes, %v", k, len(blob), err)
 		}

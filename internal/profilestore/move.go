@@ -75,7 +75,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 	}
 	s.cache.remove(from)
 	s.cache.remove(to)
-	var src *Profile
+	var src *schema.Profile
 	// 1. freeze
 	for attempt := 0; ; attempt++ {
 		if attempt > s.opts.MaxRetries {
@@ -115,7 +115,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 		}
 	}
 	// 2. merge
-	marker := fMovedFromPfx + from
+	marker := schema.FieldMovedFromPfx + from
 	for attempt := 0; ; attempt++ {
 		if attempt > s.opts.MaxRetries {
 			return fmt.Errorf("profilestore: move %q -> %q: merge: %w", from, to, ErrConflict)
@@ -124,7 +124,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 		if err != nil {
 			return fmt.Errorf("profilestore: move %q -> %q: %w", from, to, err)
 		}
-		var dst *Profile
+		var dst *schema.Profile
 		if len(h) > 0 {
 			if h[marker] == src.CreationID {
 				break // merged before
@@ -142,7 +142,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 			expVer, expCID = fmtInt(dst.Version), dst.CreationID
 		}
 		args := append([]interface{}{expVer, expCID, fmtInt(s.opts.TTL.Milliseconds())},
-			merged.encodeFields(dst)...)
+			encodeFields(merged, dst)...)
 		args = append(args, marker, src.CreationID)
 		cmds, err := s.runScripts(ctx, casScript, []scriptCall{{keys: []string{s.key(to), s.ledger(to), s.verKey(to)}, args: args}})
 		if err != nil {
@@ -170,20 +170,20 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 }
 
 // merge returns dst (nil: absent) with src folded in, as the profile of pseudonym to.
-func (s *Store) merge(dst, src *Profile, to string) *Profile {
-	var m *Profile
+func (s *Store) merge(dst, src *schema.Profile, to string) *schema.Profile {
+	var m *schema.Profile
 	if dst == nil {
-		m = &Profile{Pseudonym: to, CreationID: newCreationID(), Kinds: map[event.Kind]int64{},
+		m = &schema.Profile{Pseudonym: to, CreationID: newCreationID(), Kinds: map[string]int64{},
 			Watermarks: map[string]int64{}, Segment: -1, ModelID: s.opts.ModelID, Dim: s.opts.Dim}
 		m.KeyID = keyIDOf(&event.Event{Pseudonym: to}, s.opts.KeyID)
 	} else {
-		m = dst.clone()
+		m = cloneProfile(dst)
 	}
 	m.Schema = schema.Version
-	m.dvecF16 = s.opts.DecayedFloat16
+	m.DecayedF16 = s.opts.DecayedFloat16
 	m.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
 	if m.ModelID != s.opts.ModelID || m.Dim != s.opts.Dim {
-		m.Vector, m.VectorWeight, m.DecayedVector, m.DecayedWeight = nil, 0, nil, 0
+		m.Vector, m.VectorWeight, m.DecayedMean, m.DecayedWeight = nil, 0, nil, 0
 		m.ModelID, m.Dim = s.opts.ModelID, s.opts.Dim
 	}
 	if src.Events > 0 {
@@ -210,7 +210,7 @@ func (s *Store) merge(dst, src *Profile, to string) *Profile {
 	if src.DecayedAt.After(ref) {
 		ref = src.DecayedAt
 	}
-	fm, fs := decayFactor(m.DecayedAt, ref, m.HalfLife), decayFactor(src.DecayedAt, ref, m.HalfLife)
+	fm, fs := schema.DecayFactorBetween(m.DecayedAt, ref, m.HalfLife), schema.DecayFactorBetween(src.DecayedAt, ref, m.HalfLife)
 	m.Activity = m.Activity*fm + src.Activity*fs
 	cats := map[string]float64{}
 	for _, c := range m.Categories {
@@ -221,7 +221,7 @@ func (s *Store) merge(dst, src *Profile, to string) *Profile {
 	}
 	m.Categories = m.Categories[:0]
 	for c, n := range cats {
-		m.Categories = append(m.Categories, CategoryCount{c, n})
+		m.Categories = append(m.Categories, schema.CategoryCount{Category: c, Count: n})
 	}
 	sort.Slice(m.Categories, func(i, j int) bool {
 		a, b := m.Categories[i], m.Categories[j]
@@ -233,10 +233,11 @@ func (s *Store) merge(dst, src *Profile, to string) *Profile {
 	if keep := 2 * s.opts.TopCategories; len(m.Categories) > keep {
 		m.Categories = m.Categories[:keep]
 	}
+	s.mergeSketches(m, src, fm, fs)
 	if src.ModelID == s.opts.ModelID && src.Dim == s.opts.Dim && src.Vector != nil {
 		if m.Vector == nil {
 			m.Vector = make([]float32, s.opts.Dim)
-			m.DecayedVector = make([]float32, s.opts.Dim)
+			m.DecayedMean = make([]float32, s.opts.Dim)
 		}
 		m.VectorWeight += src.VectorWeight
 		if m.VectorWeight > 0 {
@@ -245,7 +246,7 @@ func (s *Store) merge(dst, src *Profile, to string) *Profile {
 		dwm, dws := m.DecayedWeight*fm, src.DecayedWeight*fs
 		m.DecayedWeight = dwm + dws
 		if m.DecayedWeight > 0 {
-			meanUpdate(m.DecayedVector, src.DecayedVector, dws/m.DecayedWeight)
+			meanUpdate(m.DecayedMean, src.DecayedMean, dws/m.DecayedWeight)
 		}
 	} else {
 		m.DecayedWeight *= fm

@@ -38,6 +38,19 @@ type Options struct {
 	// turns the list off. Each entry costs roughly len(itemID)+30 bytes of Redis memory.
 	RecentItems int
 
+	// TopTerms bounds the lexical sketch ("terms": the words of the user's texts with decayed
+	// weights, highest first; the lowest weights are evicted). Default 32; negative turns it off.
+	// Each entry costs about len(term)+14 bytes of Redis memory.
+	TopTerms int
+
+	// TopItems bounds the item sketch ("bitems": the items with the highest decayed,
+	// action-weighted interaction counts). Default 16; negative turns it off. Each entry costs
+	// about len(itemID)+14 bytes.
+	TopItems int
+
+	// NoBehaviorVector turns off the hashed behavioural vector ("bvec", 128 bytes per profile).
+	NoBehaviorVector bool
+
 	// ModelID and Dim name the encoder model and its vector dimension (required). Vectors of
 	// another dimension are rejected. When a stored profile carries another model id, its
 	// vector fields are reset at the next fold (embeddings of two models do not mix); counts,
@@ -149,6 +162,18 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.RecentItems < 0 {
 		o.RecentItems = 0
+	}
+	if o.TopTerms == 0 {
+		o.TopTerms = 32
+	}
+	if o.TopTerms < 0 {
+		o.TopTerms = 0
+	}
+	if o.TopItems == 0 {
+		o.TopItems = 16
+	}
+	if o.TopItems < 0 {
+		o.TopItems = 0
 	}
 	if o.ModelID == "" {
 		return o, errors.New("profilestore: ModelID is required")

@@ -14,138 +14,27 @@ import (
 	"github.com/profilestream/profilestream/schema"
 )
 
-// CategoryCount is one category with its decayed, action-weighted count.
-type CategoryCount struct {
-	Category string  `json:"category"`
-	Count    float64 `json:"count"`
-}
-
-// ItemInteraction is one entry of a profile's bounded recent-items list.
-type ItemInteraction struct {
-	ItemID string     `json:"item"`
-	Kind   event.Kind `json:"kind"`
-	TS     time.Time  `json:"ts"`
-}
-
-// Profile is one user's profile as stored in Redis (the hash at ProfileKey). All decayed
-// quantities (DecayedWeight, Activity, Categories) are stored as of DecayedAt, the newest event
-// time folded so far; the *At helpers decay them to any later time.
-type Profile struct {
-	Pseudonym  string
-	Schema     int
-	Version    int64  // bumped by every fold write; the compare-and-set token
-	CreationID string // random id set when the hash is created; guards the version against ABA after Forget
-	KeyID      string
-	ModelID    string
-	Dim        int
-	HalfLife   time.Duration
-
-	Events int64                // events folded
-	Kinds  map[event.Kind]int64 // events per kind
-
-	// Vector is the lifetime mean embedding, weighted by action weight over the events that
-	// carried text (not normalized; nil before the first text). VectorWeight is its total weight.
-	Vector       []float32
-	VectorWeight float64
-	// DecayedVector is the time-decayed weighted mean embedding: every event's weight is
-	// multiplied by 2^(-age/HalfLife). The mean itself does not change as time passes (numerator
-	// and denominator decay alike); DecayedWeight (as of DecayedAt) does.
-	DecayedVector []float32
-	DecayedWeight float64
-	// Activity is the decayed sum of action weights of all events (with or without text), as of
-	// DecayedAt: a recency-weighted frequency for churn scoring.
-	Activity  float64
-	DecayedAt time.Time
-
-	RatingSum   float64
-	RatingCount int64
-
-	FirstSeen time.Time // oldest event time folded
-	LastSeen  time.Time // newest event time folded
-	UpdatedAt time.Time // wall-clock time of the last fold write
-
-	// Categories holds the kept categories with decayed counts as of DecayedAt, highest first
-	// (up to 2*TopCategories; Top returns the reported top-N).
-	Categories []CategoryCount
-	// RecentItems lists the most recent item interactions, newest first, one entry per item.
-	RecentItems []ItemInteraction
-
-	// Segment is the assigned segment (-1 when unassigned), written by SetSegments.
-	Segment         int
-	SegmentDistance float32
-	CentroidVersion int64
-	SegmentAt       time.Time
-
-	// Watermarks maps "topic:partition" to the highest offset folded from that partition.
-	Watermarks map[string]int64
-
-	// MovedTo is set on a profile that Move is moving (or has moved) to another pseudonym; such
-	// a profile is frozen (or a tombstone) and Fold redirects its events to MovedTo.
-	MovedTo string
-
-	// dvecF16: DecayedVector is (to be) stored as float16 (Options.DecayedFloat16).
-	dvecF16 bool
-}
-
-// MeanRating returns the mean review rating, 0 when the user rated nothing.
-func (p *Profile) MeanRating() float64 {
-	if p.RatingCount == 0 {
-		return 0
-	}
-	return p.RatingSum / float64(p.RatingCount)
-}
-
-// decayFactor returns 2^(-(to-from)/halfLife), 1 when to is not after from.
-func decayFactor(from, to time.Time, halfLife time.Duration) float64 {
-	d := to.Sub(from)
-	if d <= 0 || halfLife <= 0 {
-		return 1
-	}
-	return math.Exp2(-float64(d) / float64(halfLife))
-}
-
-// DecayedWeightAt returns the decayed text weight at time now.
-func (p *Profile) DecayedWeightAt(now time.Time) float64 {
-	return p.DecayedWeight * decayFactor(p.DecayedAt, now, p.HalfLife)
-}
-
-// ActivityAt returns the decayed activity at time now.
-func (p *Profile) ActivityAt(now time.Time) float64 {
-	return p.Activity * decayFactor(p.DecayedAt, now, p.HalfLife)
-}
-
-// CategoriesAt returns the top n categories with counts decayed to now (all kept ones if n <= 0).
-func (p *Profile) CategoriesAt(now time.Time, n int) []CategoryCount {
-	f := decayFactor(p.DecayedAt, now, p.HalfLife)
-	if n <= 0 || n > len(p.Categories) {
-		n = len(p.Categories)
-	}
-	out := make([]CategoryCount, n)
-	for i := range out {
-		out[i] = CategoryCount{p.Categories[i].Category, p.Categories[i].Count * f}
-	}
-	return out
-}
-
-// Recency returns how long before now the user's newest event happened.
-func (p *Profile) Recency(now time.Time) time.Duration { return now.Sub(p.LastSeen) }
-
-func (p *Profile) clone() *Profile {
+func cloneProfile(p *schema.Profile) *schema.Profile {
 	q := *p
-	q.Kinds = make(map[event.Kind]int64, len(p.Kinds))
+	q.Kinds = make(map[string]int64, len(p.Kinds))
 	for k, v := range p.Kinds {
 		q.Kinds[k] = v
 	}
 	q.Vector = append([]float32(nil), p.Vector...)
-	q.DecayedVector = append([]float32(nil), p.DecayedVector...)
+	q.DecayedMean = append([]float32(nil), p.DecayedMean...)
 	if p.Vector == nil {
 		q.Vector = nil
 	}
-	if p.DecayedVector == nil {
-		q.DecayedVector = nil
+	if p.DecayedMean == nil {
+		q.DecayedMean = nil
 	}
-	q.Categories = append([]CategoryCount(nil), p.Categories...)
-	q.RecentItems = append([]ItemInteraction(nil), p.RecentItems...)
+	q.Categories = append([]schema.CategoryCount(nil), p.Categories...)
+	q.RecentItems = append([]schema.RecentItem(nil), p.RecentItems...)
+	q.Terms = append([]schema.TermWeight(nil), p.Terms...)
+	q.ItemSketch = append([]schema.ItemWeight(nil), p.ItemSketch...)
+	if p.BehaviorVector != nil {
+		q.BehaviorVector = append([]float32(nil), p.BehaviorVector...)
+	}
 	q.Watermarks = make(map[string]int64, len(p.Watermarks))
 	for k, v := range p.Watermarks {
 		q.Watermarks[k] = v
@@ -154,11 +43,11 @@ func (p *Profile) clone() *Profile {
 }
 
 // dvecBlob returns the decayed mean as stored: float32, or float16 with Options.DecayedFloat16.
-func (p *Profile) dvecBlob() []byte {
-	if p.dvecF16 {
-		return schema.EncodeVectorF16(p.DecayedVector)
+func dvecBlob(p *schema.Profile) []byte {
+	if p.DecayedF16 {
+		return schema.EncodeVectorF16(p.DecayedMean)
 	}
-	return vectorBlob(p.DecayedVector)
+	return vectorBlob(p.DecayedMean)
 }
 
 // vectorBlob returns v as a little-endian float32 blob for a write. On a little-endian machine
@@ -176,40 +65,6 @@ var littleEndian = func() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
-// Field names of the profile hash, as package schema defines them.
-const (
-	fSchema   = schema.FieldSchema
-	fVer      = schema.FieldVersion
-	fCID      = schema.FieldCreationID
-	fKeyID    = schema.FieldKeyID
-	fModel    = schema.FieldModel
-	fDim      = schema.FieldDim
-	fHalfLife = schema.FieldHalfLife
-	fEvents   = schema.FieldEvents
-	fKindPfx  = schema.FieldKindPrefix
-	fVec      = schema.FieldVector
-	fVecW     = schema.FieldVectorWeight
-	fDVec     = schema.FieldDecayedVector
-	fDW       = schema.FieldDecayedWeight
-	fAct      = schema.FieldActivity
-	fDTS      = schema.FieldDecayedAt
-	fRSum     = schema.FieldRatingSum
-	fRN       = schema.FieldRatingCount
-	fFirst    = schema.FieldFirstSeen
-	fLast     = schema.FieldLastSeen
-	fUpd      = schema.FieldUpdatedAt
-	fCats     = schema.FieldCategories
-	fItems    = schema.FieldRecentItems
-	fSeg      = schema.FieldSegment
-	fSegD     = schema.FieldSegmentDist
-	fSegV     = schema.FieldSegmentVersion
-	fSegT     = schema.FieldSegmentAt
-	fWMPfx    = schema.FieldWatermarkPfx
-	fMoved    = schema.FieldMovedTo
-	// fMovedFromPfx + <old pseudonym> marks a merge done by Move (value: the old creation id).
-	fMovedFromPfx = schema.FieldMovedFromPfx
-)
-
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 func fmtInt(i int64) string     { return strconv.FormatInt(i, 10) }
 func ms(t time.Time) string {
@@ -224,34 +79,34 @@ func ms(t time.Time) string {
 // and the watermarks that moved. "ver" is left to the script, segment fields to SetSegments.
 // Writing only what changed keeps the script's HSET small (most folds change about a dozen
 // fields).
-func (p *Profile) encodeFields(base *Profile) []interface{} {
+func encodeFields(p, base *schema.Profile) []interface{} {
 	a := make([]interface{}, 0, 48)
 	add := func(k string, v interface{}) { a = append(a, k, v) }
 	nb := base == nil
 	if nb || base.Schema != schema.Version {
-		add(fSchema, strconv.Itoa(schema.Version))
+		add(schema.FieldSchema, strconv.Itoa(schema.Version))
 	}
 	if nb || base.CreationID != p.CreationID {
-		add(fCID, p.CreationID)
+		add(schema.FieldCreationID, p.CreationID)
 	}
 	if (nb && p.KeyID != "") || (!nb && base.KeyID != p.KeyID) {
-		add(fKeyID, p.KeyID)
+		add(schema.FieldKeyID, p.KeyID)
 	}
 	if nb || base.ModelID != p.ModelID {
-		add(fModel, p.ModelID)
+		add(schema.FieldModel, p.ModelID)
 	}
 	if nb || base.Dim != p.Dim {
-		add(fDim, strconv.Itoa(p.Dim))
+		add(schema.FieldDim, strconv.Itoa(p.Dim))
 	}
 	if nb || base.HalfLife != p.HalfLife {
-		add(fHalfLife, fmtInt(p.HalfLife.Milliseconds()))
+		add(schema.FieldHalfLife, fmtInt(p.HalfLife.Milliseconds()))
 	}
 	if nb || base.Events != p.Events {
-		add(fEvents, fmtInt(p.Events))
+		add(schema.FieldEvents, fmtInt(p.Events))
 	}
 	for _, k := range event.Kinds {
-		if (nb && p.Kinds[k] != 0) || (!nb && base.Kinds[k] != p.Kinds[k]) {
-			add(fKindPfx+k.String(), fmtInt(p.Kinds[k]))
+		if (nb && p.Kinds[k.String()] != 0) || (!nb && base.Kinds[k.String()] != p.Kinds[k.String()]) {
+			add(schema.FieldKindPrefix+k.String(), fmtInt(p.Kinds[k.String()]))
 		}
 	}
 	// A new profile leaves out every field that is zero or empty (readers take an absent field
@@ -259,41 +114,50 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	// existing profile are written as an empty blob when a reset after a model change emptied
 	// them, so that the old model's vectors are overwritten.
 	if (nb && p.Vector != nil) || (!nb && !sameVector(base.Vector, p.Vector)) {
-		add(fVec, vectorBlob(p.Vector))
+		add(schema.FieldVector, vectorBlob(p.Vector))
 	}
 	if (nb && p.VectorWeight != 0) || (!nb && base.VectorWeight != p.VectorWeight) {
-		add(fVecW, fmtFloat(p.VectorWeight))
+		add(schema.FieldVectorWeight, fmtFloat(p.VectorWeight))
 	}
-	if (nb && p.DecayedVector != nil) || (!nb && !sameVector(base.DecayedVector, p.DecayedVector)) {
-		add(fDVec, p.dvecBlob())
+	if (nb && p.DecayedMean != nil) || (!nb && !sameVector(base.DecayedMean, p.DecayedMean)) {
+		add(schema.FieldDecayedVector, dvecBlob(p))
 	}
 	if (nb && p.DecayedWeight != 0) || (!nb && base.DecayedWeight != p.DecayedWeight) {
-		add(fDW, fmtFloat(p.DecayedWeight))
+		add(schema.FieldDecayedWeight, fmtFloat(p.DecayedWeight))
 	}
 	if nb || base.Activity != p.Activity {
-		add(fAct, fmtFloat(p.Activity))
+		add(schema.FieldActivity, fmtFloat(p.Activity))
 	}
 	if nb || !base.DecayedAt.Equal(p.DecayedAt) {
-		add(fDTS, ms(p.DecayedAt))
+		add(schema.FieldDecayedAt, ms(p.DecayedAt))
 	}
 	if (nb && p.RatingCount != 0) || (!nb && (base.RatingSum != p.RatingSum || base.RatingCount != p.RatingCount)) {
-		add(fRSum, fmtFloat(p.RatingSum))
-		add(fRN, fmtInt(p.RatingCount))
+		add(schema.FieldRatingSum, fmtFloat(p.RatingSum))
+		add(schema.FieldRatingCount, fmtInt(p.RatingCount))
 	}
 	if nb || !base.FirstSeen.Equal(p.FirstSeen) {
-		add(fFirst, ms(p.FirstSeen))
+		add(schema.FieldFirstSeen, ms(p.FirstSeen))
 	}
 	if nb || !base.LastSeen.Equal(p.LastSeen) {
-		add(fLast, ms(p.LastSeen))
+		add(schema.FieldLastSeen, ms(p.LastSeen))
 	}
 	if nb || !base.UpdatedAt.Equal(p.UpdatedAt) {
-		add(fUpd, ms(p.UpdatedAt))
+		add(schema.FieldUpdatedAt, ms(p.UpdatedAt))
 	}
 	if (nb && len(p.Categories) > 0) || (!nb && !sameCategories(base.Categories, p.Categories)) {
-		add(fCats, appendCatsJSON(make([]byte, 0, 2+48*len(p.Categories)), p.Categories))
+		add(schema.FieldCategories, appendCatsJSON(make([]byte, 0, 2+48*len(p.Categories)), p.Categories))
 	}
 	if (nb && len(p.RecentItems) > 0) || (!nb && !sameItems(base.RecentItems, p.RecentItems)) {
-		add(fItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
+		add(schema.FieldRecentItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
+	}
+	if (nb && len(p.Terms) > 0) || (!nb && !sameTerms(base.Terms, p.Terms)) {
+		a = append(a, schema.FieldTerms, appendTermsJSON(make([]byte, 0, 2+24*len(p.Terms)), p.Terms))
+	}
+	if (nb && len(p.ItemSketch) > 0) || (!nb && !sameItemSketch(base.ItemSketch, p.ItemSketch)) {
+		a = append(a, schema.FieldItemSketch, appendItemSketchJSON(make([]byte, 0, 2+24*len(p.ItemSketch)), p.ItemSketch))
+	}
+	if (nb && p.BehaviorVector != nil) || (!nb && !sameVector(base.BehaviorVector, p.BehaviorVector)) {
+		a = append(a, schema.FieldBehaviorVector, schema.EncodeVectorF16(p.BehaviorVector))
 	}
 	keys := make([]string, 0, 4)
 	for k, v := range p.Watermarks {
@@ -305,7 +169,7 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		add(fWMPfx+k, fmtInt(p.Watermarks[k]))
+		add(schema.FieldWatermarkPfx+k, fmtInt(p.Watermarks[k]))
 	}
 	return a
 }
@@ -315,80 +179,89 @@ func (p *Profile) encodeFields(base *Profile) []interface{} {
 // the state before the fold, the vectors, categories and recent items when they changed, and
 // the watermarks that moved. Like encodeFields, it leaves "ver" to the write and the segment
 // fields to SetSegments.
-func (p *Profile) encodeChanges(ch *change) []interface{} {
+func encodeChanges(p *schema.Profile, ch *change) []interface{} {
 	if ch.isNew {
-		return p.encodeFields(nil)
+		return encodeFields(p, nil)
 	}
 	o := &ch.old
 	a := make([]interface{}, 0, 32)
 	add := func(k string, v interface{}) { a = append(a, k, v) }
 	if o.Schema != p.Schema {
-		add(fSchema, strconv.Itoa(p.Schema))
+		add(schema.FieldSchema, strconv.Itoa(p.Schema))
 	}
 	if o.KeyID != p.KeyID {
-		add(fKeyID, p.KeyID)
+		add(schema.FieldKeyID, p.KeyID)
 	}
 	if o.ModelID != p.ModelID {
-		add(fModel, p.ModelID)
+		add(schema.FieldModel, p.ModelID)
 	}
 	if o.Dim != p.Dim {
-		add(fDim, strconv.Itoa(p.Dim))
+		add(schema.FieldDim, strconv.Itoa(p.Dim))
 	}
 	if o.HalfLife != p.HalfLife {
-		add(fHalfLife, fmtInt(p.HalfLife.Milliseconds()))
+		add(schema.FieldHalfLife, fmtInt(p.HalfLife.Milliseconds()))
 	}
 	if o.Events != p.Events {
-		add(fEvents, fmtInt(p.Events))
+		add(schema.FieldEvents, fmtInt(p.Events))
 	}
 	for _, k := range event.Kinds {
-		if ch.kinds[k] != p.Kinds[k] {
-			add(fKindPfx+k.String(), fmtInt(p.Kinds[k]))
+		if ch.kinds[k] != p.Kinds[k.String()] {
+			add(schema.FieldKindPrefix+k.String(), fmtInt(p.Kinds[k.String()]))
 		}
 	}
 	if ch.vec {
-		add(fVec, vectorBlob(p.Vector))
-		add(fDVec, p.dvecBlob())
+		add(schema.FieldVector, vectorBlob(p.Vector))
+		add(schema.FieldDecayedVector, dvecBlob(p))
 	}
 	if o.VectorWeight != p.VectorWeight {
-		add(fVecW, fmtFloat(p.VectorWeight))
+		add(schema.FieldVectorWeight, fmtFloat(p.VectorWeight))
 	}
 	if o.DecayedWeight != p.DecayedWeight {
-		add(fDW, fmtFloat(p.DecayedWeight))
+		add(schema.FieldDecayedWeight, fmtFloat(p.DecayedWeight))
 	}
 	if o.Activity != p.Activity {
-		add(fAct, fmtFloat(p.Activity))
+		add(schema.FieldActivity, fmtFloat(p.Activity))
 	}
 	if !o.DecayedAt.Equal(p.DecayedAt) {
-		add(fDTS, ms(p.DecayedAt))
+		add(schema.FieldDecayedAt, ms(p.DecayedAt))
 	}
 	if o.RatingSum != p.RatingSum || o.RatingCount != p.RatingCount {
-		add(fRSum, fmtFloat(p.RatingSum))
-		add(fRN, fmtInt(p.RatingCount))
+		add(schema.FieldRatingSum, fmtFloat(p.RatingSum))
+		add(schema.FieldRatingCount, fmtInt(p.RatingCount))
 	}
 	if !o.FirstSeen.Equal(p.FirstSeen) {
-		add(fFirst, ms(p.FirstSeen))
+		add(schema.FieldFirstSeen, ms(p.FirstSeen))
 	}
 	if !o.LastSeen.Equal(p.LastSeen) {
-		add(fLast, ms(p.LastSeen))
+		add(schema.FieldLastSeen, ms(p.LastSeen))
 	}
 	if !o.UpdatedAt.Equal(p.UpdatedAt) {
-		add(fUpd, ms(p.UpdatedAt))
+		add(schema.FieldUpdatedAt, ms(p.UpdatedAt))
 	}
 	if ch.cats {
-		add(fCats, appendCatsJSON(make([]byte, 0, 2+48*len(p.Categories)), p.Categories))
+		add(schema.FieldCategories, appendCatsJSON(make([]byte, 0, 2+48*len(p.Categories)), p.Categories))
 	}
 	if ch.items {
-		add(fItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
+		add(schema.FieldRecentItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
+	}
+	if ch.terms {
+		add(schema.FieldTerms, appendTermsJSON(make([]byte, 0, 2+24*len(p.Terms)), p.Terms))
+	}
+	if ch.bitems {
+		add(schema.FieldItemSketch, appendItemSketchJSON(make([]byte, 0, 2+24*len(p.ItemSketch)), p.ItemSketch))
+	}
+	if ch.bvec {
+		add(schema.FieldBehaviorVector, schema.EncodeVectorF16(p.BehaviorVector))
 	}
 	for _, k := range ch.wm {
-		add(fWMPfx+k, fmtInt(p.Watermarks[k]))
+		add(schema.FieldWatermarkPfx+k, fmtInt(p.Watermarks[k]))
 	}
 	return a
 }
 
 // appendCatsJSON appends [{"c":"<category>","n":<count>},...] (what json.Marshal of []catJSON
 // gives, without reflection).
-func appendCatsJSON(b []byte, cs []CategoryCount) []byte {
+func appendCatsJSON(b []byte, cs []schema.CategoryCount) []byte {
 	b = append(b, '[')
 	for i, c := range cs {
 		if i > 0 {
@@ -404,7 +277,7 @@ func appendCatsJSON(b []byte, cs []CategoryCount) []byte {
 }
 
 // appendItemsJSON appends [{"i":"<item>","k":"<kind>","t":<ms>},...].
-func appendItemsJSON(b []byte, is []ItemInteraction) []byte {
+func appendItemsJSON(b []byte, is []schema.RecentItem) []byte {
 	b = append(b, '[')
 	for i, it := range is {
 		if i > 0 {
@@ -413,7 +286,7 @@ func appendItemsJSON(b []byte, is []ItemInteraction) []byte {
 		b = append(b, `{"i":`...)
 		b = appendJSONString(b, it.ItemID)
 		b = append(b, `,"k":`...)
-		b = appendJSONString(b, it.Kind.String())
+		b = appendJSONString(b, it.Kind)
 		b = append(b, `,"t":`...)
 		b = strconv.AppendInt(b, it.TS.UnixMilli(), 10)
 		b = append(b, '}')
@@ -467,7 +340,7 @@ func sameVector(a, b []float32) bool {
 	return true
 }
 
-func sameCategories(a, b []CategoryCount) bool {
+func sameCategories(a, b []schema.CategoryCount) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -479,7 +352,7 @@ func sameCategories(a, b []CategoryCount) bool {
 	return true
 }
 
-func sameItems(a, b []ItemInteraction) bool {
+func sameItems(a, b []schema.RecentItem) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -491,49 +364,13 @@ func sameItems(a, b []ItemInteraction) bool {
 	return true
 }
 
-func parseKind(s string) event.Kind {
-	for _, k := range event.Kinds {
-		if k.String() == s {
-			return k
-		}
-	}
-	return 0
-}
-
-// decodeProfile parses a profile hash as returned by HGETALL, with package schema's decoder
-// (the one readers use); the kinds and item kinds become event.Kind (unknown kinds are dropped).
-func decodeProfile(pseudonym string, h map[string]string) (*Profile, error) {
-	d, err := schema.DecodeProfile(h)
+// decodeProfile parses a profile hash as returned by HGETALL with package schema's decoder (the
+// one readers use) and sets the pseudonym.
+func decodeProfile(pseudonym string, h map[string]string) (*schema.Profile, error) {
+	p, err := schema.DecodeProfile(h)
 	if err != nil {
 		return nil, fmt.Errorf("profilestore: profile %q: %w", pseudonym, err)
 	}
-	p := &Profile{
-		Pseudonym: pseudonym, Schema: d.Schema, Version: d.Version, CreationID: d.CreationID,
-		KeyID: d.KeyID, ModelID: d.ModelID, Dim: d.Dim, HalfLife: d.HalfLife,
-		Events: d.Events, Kinds: make(map[event.Kind]int64, len(d.Kinds)),
-		Vector: d.Vector, VectorWeight: d.VectorWeight,
-		DecayedVector: d.DecayedVector, DecayedWeight: d.DecayedWeight, Activity: d.Activity,
-		DecayedAt: d.DecayedAt, RatingSum: d.RatingSum, RatingCount: d.RatingCount,
-		FirstSeen: d.FirstSeen, LastSeen: d.LastSeen, UpdatedAt: d.UpdatedAt,
-		Segment: d.Segment, SegmentDistance: d.SegmentDistance, CentroidVersion: d.CentroidVersion,
-		SegmentAt: d.SegmentAt, Watermarks: d.Watermarks, MovedTo: d.MovedTo, dvecF16: d.DecayedF16,
-	}
-	for name, n := range d.Kinds {
-		if k := parseKind(name); k != 0 {
-			p.Kinds[k] = n
-		}
-	}
-	if d.Categories != nil {
-		p.Categories = make([]CategoryCount, len(d.Categories))
-		for i, c := range d.Categories {
-			p.Categories[i] = CategoryCount(c)
-		}
-	}
-	if d.RecentItems != nil {
-		p.RecentItems = make([]ItemInteraction, len(d.RecentItems))
-		for i, it := range d.RecentItems {
-			p.RecentItems[i] = ItemInteraction{it.ItemID, parseKind(it.Kind), it.TS}
-		}
-	}
+	p.Pseudonym = pseudonym
 	return p, nil
 }

@@ -163,7 +163,7 @@ func (s *Store) aside(pseudonym string) string {
 }
 
 // Get returns a user's profile, or an error wrapping ErrNotFound.
-func (s *Store) Get(ctx context.Context, pseudonym string) (*Profile, error) {
+func (s *Store) Get(ctx context.Context, pseudonym string) (*schema.Profile, error) {
 	h, err := s.rdb.HGetAll(ctx, s.key(pseudonym)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("profilestore: get %q: %w", pseudonym, err)
@@ -218,7 +218,7 @@ func (s *Store) SetSegments(ctx context.Context, a []SegmentAssignment) error {
 		}
 		// Keep the cached copy's assignment current. A profile a Fold is folding is not in the
 		// cache (Fold takes it out), so the update never races with a fold.
-		s.cache.update(x.Pseudonym, func(p *Profile) {
+		s.cache.update(x.Pseudonym, func(p *schema.Profile) {
 			p.Segment, p.SegmentDistance, p.CentroidVersion = x.Segment, x.Distance, x.CentroidVersion
 		})
 	}
@@ -246,78 +246,6 @@ func (s *Store) IsErased(ctx context.Context, pseudonym string) (bool, error) {
 		return false, fmt.Errorf("profilestore: is erased %q: %w", pseudonym, err)
 	}
 	return n == 1, nil
-}
-
-// Scan calls fn for every profile, one at a time (never concurrently). It uses SCAN MATCH on
-// every master of a Redis Cluster (every shard of a Ring), so it sees every profile that exists
-// for the whole scan; profiles written during the scan may or may not be seen, and a profile
-// may be seen twice if the cluster resharded meanwhile. Scan stops at the first error of fn.
-func (s *Store) Scan(ctx context.Context, fn func(p *Profile) error) error {
-	var mu sync.Mutex
-	node := func(ctx context.Context, c *redis.Client) error {
-		return s.scanNode(ctx, c, func(p *Profile) error {
-			mu.Lock()
-			defer mu.Unlock()
-			return fn(p)
-		})
-	}
-	var err error
-	switch c := s.rdb.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, node)
-	case *redis.Ring:
-		err = c.ForEachShard(ctx, node)
-	case *redis.Client:
-		err = node(ctx, c)
-	default:
-		return fmt.Errorf("profilestore: scan: unsupported client type %T", s.rdb)
-	}
-	if err != nil {
-		return fmt.Errorf("profilestore: scan: %w", err)
-	}
-	return nil
-}
-
-func (s *Store) scanNode(ctx context.Context, c *redis.Client, fn func(p *Profile) error) error {
-	match := schema.ProfileScanPattern(s.opts.Prefix)
-	var cursor uint64
-	for {
-		keys, next, err := c.Scan(ctx, cursor, match, 500).Result()
-		if err != nil {
-			return err
-		}
-		if len(keys) > 0 {
-			pipe := c.Pipeline()
-			cmds := make([]*redis.MapStringStringCmd, len(keys))
-			for i, k := range keys {
-				cmds[i] = pipe.HGetAll(ctx, k)
-			}
-			if _, err := pipe.Exec(ctx); err != nil {
-				return err
-			}
-			for i, k := range keys {
-				h := cmds[i].Val()
-				ps := schema.PseudonymFromProfileKey(s.opts.Prefix, k)
-				if len(h) == 0 || ps == "" {
-					continue
-				}
-				p, err := decodeProfile(ps, h)
-				if err != nil {
-					return err
-				}
-				if p.MovedTo != "" {
-					continue // frozen by Move or a tombstone: its data is (being) merged elsewhere
-				}
-				if err := fn(p); err != nil {
-					return err
-				}
-			}
-		}
-		cursor = next
-		if cursor == 0 {
-			return nil
-		}
-	}
 }
 
 // scriptCall is one invocation of a script in a pipeline.
@@ -354,14 +282,14 @@ type lru struct {
 
 type lruEntry struct {
 	key string
-	p   *Profile
+	p   *schema.Profile
 }
 
 func newLRU(n int) *lru {
 	return &lru{cap: n, ll: list.New(), m: map[string]*list.Element{}}
 }
 
-func (c *lru) get(k string) *Profile {
+func (c *lru) get(k string) *schema.Profile {
 	if c.cap == 0 {
 		return nil
 	}
@@ -374,7 +302,7 @@ func (c *lru) get(k string) *Profile {
 	return nil
 }
 
-func (c *lru) put(k string, p *Profile) {
+func (c *lru) put(k string, p *schema.Profile) {
 	if c.cap == 0 {
 		return
 	}
@@ -394,7 +322,7 @@ func (c *lru) put(k string, p *Profile) {
 }
 
 // take removes and returns the entry of k (nil when absent): the caller owns it.
-func (c *lru) take(k string) *Profile {
+func (c *lru) take(k string) *schema.Profile {
 	if c.cap == 0 {
 		return nil
 	}
@@ -410,7 +338,7 @@ func (c *lru) take(k string) *Profile {
 }
 
 // update runs fn on the entry of k, if any, under the cache's lock.
-func (c *lru) update(k string, fn func(p *Profile)) {
+func (c *lru) update(k string, fn func(p *schema.Profile)) {
 	if c.cap == 0 {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
 )
 
@@ -53,6 +54,8 @@ func unitVec(r *rand.Rand) []float32 {
 // genEvents makes n events of nUsers users over nParts partitions of topic "t", offsets in
 // order per partition, about half of them with a vector.
 func genEvents(seed int64, n, nUsers, nParts int) []event.Event {
+	words := []string{"battery", "screen", "novel", "garden", "guitar", "coffee", "puzzle", "lamp", "shoes", "tent"}
+	rw := rand.New(rand.NewSource(seed + 1)) // texts: a stream of their own, so the other fields are as before
 	r := rand.New(rand.NewSource(seed))
 	offs := make([]int64, nParts)
 	cats := []string{"books", "music", "toys", "food", "garden"}
@@ -73,6 +76,9 @@ func genEvents(seed int64, n, nUsers, nParts int) []event.Event {
 		}
 		if e.Kind == event.KindReview {
 			e.Rating = float32(1 + r.Intn(5))
+			e.Text = words[rw.Intn(len(words))] + " " + words[rw.Intn(len(words))] + " " + words[rw.Intn(len(words))]
+		} else if rw.Intn(3) == 0 {
+			e.ItemTitle = words[rw.Intn(len(words))] + " 手机"
 		}
 		evs[i] = e
 	}
@@ -97,17 +103,21 @@ func foldAll(t testing.TB, s *Store, evs []event.Event, batch int) FoldResult {
 	return tot
 }
 
-func allProfiles(t testing.TB, s *Store) map[string]*Profile {
+func allProfiles(t testing.TB, s *Store) map[string]*schema.Profile {
 	t.Helper()
-	out := map[string]*Profile{}
-	if err := s.Scan(context.Background(), func(p *Profile) error { out[p.Pseudonym] = p; return nil }); err != nil {
+	out := map[string]*schema.Profile{}
+	rd, err := reader.New(s.rdb, reader.Options{Prefix: s.opts.Prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Scan(context.Background(), func(p *schema.Profile) error { out[p.Pseudonym] = p; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return out
 }
 
 // sameProfiles compares everything a fold determines (not versions, creation ids, update times).
-func sameProfiles(t testing.TB, want, got map[string]*Profile) {
+func sameProfiles(t testing.TB, want, got map[string]*schema.Profile) {
 	t.Helper()
 	if len(want) != len(got) {
 		t.Fatalf("profiles: want %d, got %d", len(want), len(got))
@@ -121,8 +131,8 @@ func sameProfiles(t testing.TB, want, got map[string]*Profile) {
 			t.Fatalf("profile %s: counts differ: want n=%d rn=%d, got n=%d rn=%d", k, w.Events, w.RatingCount, g.Events, g.RatingCount)
 		}
 		for _, kind := range event.Kinds {
-			if w.Kinds[kind] != g.Kinds[kind] {
-				t.Fatalf("profile %s: kind %s: want %d got %d", k, kind, w.Kinds[kind], g.Kinds[kind])
+			if w.Kinds[kind.String()] != g.Kinds[kind.String()] {
+				t.Fatalf("profile %s: kind %s: want %d got %d", k, kind, w.Kinds[kind.String()], g.Kinds[kind.String()])
 			}
 		}
 		for name, a := range map[string][2]float64{
@@ -133,7 +143,7 @@ func sameProfiles(t testing.TB, want, got map[string]*Profile) {
 				t.Fatalf("profile %s: %s want %v got %v", k, name, a[0], a[1])
 			}
 		}
-		for name, a := range map[string][2][]float32{"vec": {w.Vector, g.Vector}, "dvec": {w.DecayedVector, g.DecayedVector}} {
+		for name, a := range map[string][2][]float32{"vec": {w.Vector, g.Vector}, "dvec": {w.DecayedMean, g.DecayedMean}} {
 			if len(a[0]) != len(a[1]) {
 				t.Fatalf("profile %s: %s length %d vs %d", k, name, len(a[0]), len(a[1]))
 			}
@@ -143,6 +153,7 @@ func sameProfiles(t testing.TB, want, got map[string]*Profile) {
 				}
 			}
 		}
+		sameSketches(t, k, w, g)
 		for p, wm := range w.Watermarks {
 			if g.Watermarks[p] != wm {
 				t.Fatalf("profile %s: watermark %s want %d got %d", k, p, wm, g.Watermarks[p])
@@ -194,7 +205,7 @@ func TestFoldAndGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Events != 3 || p.Kinds[event.KindView] != 1 || p.Kinds[event.KindBuy] != 1 || p.Kinds[event.KindReview] != 1 {
+	if p.Events != 3 || p.Kinds[event.KindView.String()] != 1 || p.Kinds[event.KindBuy.String()] != 1 || p.Kinds[event.KindReview.String()] != 1 {
 		t.Fatalf("counts %+v", p)
 	}
 	if p.KeyID != "k1" || p.ModelID != "test-model" || p.Dim != testDim || p.Schema != schema.Version || p.Version != 1 {
@@ -205,8 +216,8 @@ func TestFoldAndGet(t *testing.T) {
 		t.Fatalf("vector %v", p.Vector)
 	}
 	// decayed: the view is one half-life older than the buy -> weights 0.5 and 4
-	if math.Abs(float64(p.DecayedVector[0])-0.5/4.5) > 1e-6 || math.Abs(p.DecayedWeight-4.5) > 1e-9 {
-		t.Fatalf("decayed %v %v", p.DecayedVector, p.DecayedWeight)
+	if math.Abs(float64(p.DecayedMean[0])-0.5/4.5) > 1e-6 || math.Abs(p.DecayedWeight-4.5) > 1e-9 {
+		t.Fatalf("decayed %v %v", p.DecayedMean, p.DecayedWeight)
 	}
 	if !p.DecayedAt.Equal(t0.Add(720*time.Hour)) || !p.FirstSeen.Equal(t0) || !p.LastSeen.Equal(t0.Add(720*time.Hour)) {
 		t.Fatalf("times %v %v %v", p.DecayedAt, p.FirstSeen, p.LastSeen)
@@ -220,7 +231,7 @@ func TestFoldAndGet(t *testing.T) {
 	if len(p.Categories) != 2 || p.Categories[0].Category != "toys" || math.Abs(p.Categories[1].Count-0.5) > 1e-9 {
 		t.Fatalf("categories %+v", p.Categories)
 	}
-	if len(p.RecentItems) != 2 || p.RecentItems[0].ItemID != "t1" || p.RecentItems[0].Kind != event.KindBuy {
+	if len(p.RecentItems) != 2 || p.RecentItems[0].ItemID != "t1" || p.RecentItems[0].Kind != "buy" {
 		t.Fatalf("items %+v", p.RecentItems)
 	}
 	if p.Segment != -1 {
@@ -299,5 +310,61 @@ func TestRejected(t *testing.T) {
 				t.Fatalf("%+v", r)
 			}
 		})
+	}
+}
+
+// sameSketches compares the interest sketches and the behavioural vector of two profiles (the
+// tests keep fewer distinct terms and items than the sketches hold, so nothing is evicted and
+// the result does not depend on folding order, up to float32 rounding).
+func sameSketches(t testing.TB, k string, w, g *schema.Profile) {
+	t.Helper()
+	close := func(a, b float64) bool { return math.Abs(a-b) <= 1e-4*math.Max(1, math.Abs(a)) }
+	wt, gt := map[string]float64{}, map[string]float64{}
+	for _, x := range w.Terms {
+		wt[x.Term] = x.Weight
+	}
+	for _, x := range g.Terms {
+		gt[x.Term] = x.Weight
+	}
+	if len(wt) != len(gt) {
+		t.Fatalf("profile %s: terms %v, want %v", k, g.Terms, w.Terms)
+	}
+	for term, x := range wt {
+		if !close(x, gt[term]) {
+			t.Fatalf("profile %s: term %s weight %v, want %v", k, term, gt[term], x)
+		}
+	}
+	wi, gi := map[string]float64{}, map[string]float64{}
+	for _, x := range w.ItemSketch {
+		wi[x.ItemID] = x.Weight
+	}
+	for _, x := range g.ItemSketch {
+		gi[x.ItemID] = x.Weight
+	}
+	full := len(wi) == 16 // the default TopItems: entries may have been evicted, in an order-dependent way
+	if len(wi) != len(gi) {
+		t.Fatalf("profile %s: item sketch %v, want %v", k, g.ItemSketch, w.ItemSketch)
+	}
+	for id, x := range wi {
+		if full {
+			break // an entry evicted and seen again restarts from a small weight: order-dependent
+		}
+		if !close(x, gi[id]) {
+			t.Fatalf("profile %s: item %s weight %v, want %v", k, id, gi[id], x)
+		}
+	}
+	if len(w.BehaviorVector) != len(g.BehaviorVector) {
+		t.Fatalf("profile %s: bvec length %d, want %d", k, len(g.BehaviorVector), len(w.BehaviorVector))
+	}
+	// float16 sums, rounded after every fold: they differ in the last places depending on the
+	// folding order, so compare the norm of the difference with the norm.
+	var dd, nn float64
+	for i := range w.BehaviorVector {
+		d := float64(w.BehaviorVector[i] - g.BehaviorVector[i])
+		dd += d * d
+		nn += float64(w.BehaviorVector[i]) * float64(w.BehaviorVector[i])
+	}
+	if dd > 1e-4*nn {
+		t.Fatalf("profile %s: bvec %v, want %v", k, g.BehaviorVector, w.BehaviorVector)
 	}
 }

@@ -306,17 +306,23 @@ func decodeBody(r *http.Request, v any) error {
 	return nil
 }
 
-// ProfileResponse is a profile as the API returns it.
+// ProfileResponse is a profile as the API returns it, with its interests for people (top terms
+// by TF-IDF, categories, items and recent interactions, weights decayed to now).
 type ProfileResponse struct {
-	Pseudonym string          `json:"pseudonym"`
-	Profile   *reader.Profile `json:"profile"`
+	Pseudonym string           `json:"pseudonym"`
+	Profile   *reader.Profile  `json:"profile"`
+	Interests reader.Interests `json:"interests"`
 }
 
-func profileResponse(p *reader.Profile, vectors bool) ProfileResponse {
-	if !vectors {
-		p.Vector, p.DecayedMean = nil, nil
+func (s *Server) profileResponse(r *http.Request, p *reader.Profile, vectors bool) (ProfileResponse, error) {
+	in, err := s.cfg.Service.Reader().Interests(r.Context(), p, s.cfg.Now(), 10)
+	if err != nil {
+		return ProfileResponse{}, err
 	}
-	return ProfileResponse{Pseudonym: p.Pseudonym, Profile: p}
+	if !vectors {
+		p.Vector, p.DecayedMean, p.BehaviorVector = nil, nil, nil
+	}
+	return ProfileResponse{Pseudonym: p.Pseudonym, Profile: p, Interests: in}, nil
 }
 
 func (s *Server) getProfile(r *http.Request, q url.Values) (any, error) {
@@ -332,7 +338,7 @@ func (s *Server) getProfile(r *http.Request, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return profileResponse(p, vectors), nil
+	return s.profileResponse(r, p, vectors)
 }
 
 // LookupRequest is the body of POST /v1/profiles/lookup.
@@ -363,7 +369,7 @@ func (s *Server) lookupProfile(r *http.Request, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return profileResponse(p, vectors), nil
+	return s.profileResponse(r, p, vectors)
 }
 
 // UsersResponse is a list of scored users.

@@ -287,9 +287,9 @@ func testEndToEnd(t *testing.T, mode kafkatest.Mode) {
 			continue
 		}
 		for k, n := range wt.kinds {
-			if p.Kinds[k] != n {
+			if p.Kinds[k.String()] != n {
 				mismatched++
-				t.Errorf("%s: %s count %d, want %d", ps, k, p.Kinds[k], n)
+				t.Errorf("%s: %s count %d, want %d", ps, k, p.Kinds[k.String()], n)
 			}
 		}
 		if wt.sum == nil {

@@ -35,6 +35,7 @@ import (
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/retry"
 	"github.com/profilestream/profilestream/internal/secure"
+	"github.com/profilestream/profilestream/reader"
 )
 
 // Config is everything a worker needs. cmd/streamer fills it from flags.
@@ -159,7 +160,11 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	if !cfg.DisableSegments {
-		if w.segments, err = online.New(w.rdb, segmentStore{w.store}, cfg.Segments); err != nil {
+		rd, err := reader.New(w.rdb, reader.Options{Prefix: w.store.Options().Prefix})
+		if err != nil {
+			return nil, fmt.Errorf("worker: %w", err)
+		}
+		if w.segments, err = online.New(w.rdb, segmentStore{w.store, rd}, cfg.Segments); err != nil {
 			return nil, fmt.Errorf("worker: %w", err)
 		}
 	}

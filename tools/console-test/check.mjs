@@ -92,6 +92,8 @@ try {
   check("lookup by raw id shows the profile", prof.includes(pseudonym) && /events\s*\d+/.test(prof), prof.slice(0, 160));
   check("the profile shows the user's segment", /segment\s*\d+ · \S/.test(prof));
   check("the profile shows a churn risk", /churn risk\s*[01]\.\d{3}/.test(prof));
+  check("the profile shows readable interests: top terms and categories with weights",
+    /top terms\s*\S+ \(\d+\.\d{2}\)/.test(prof) && /top categories\s*\S+ \(\d+\.\d\)/.test(prof), prof.slice(0, 400));
   const recRows = await page.locator("#recs tbody tr").count();
   check("recommendations are listed", recRows > 0, `${recRows} items; ${await page.textContent("#recs-source")}`);
   const laRows = await page.locator("#lookalikes tbody tr").count();

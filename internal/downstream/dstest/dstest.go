@@ -21,6 +21,7 @@ import (
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/profilestore"
+	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
 )
 
@@ -67,8 +68,12 @@ func Seed(ctx context.Context, rdb *redis.Client, users int, end time.Time) (*Wo
 	if err != nil {
 		return nil, err
 	}
+	rd, err := reader.New(rdb, reader.Options{})
+	if err != nil {
+		return nil, err
+	}
 	w := &World{Client: rdb, Store: st, Pz: privacy.NewPseudonymizer(ring), End: end}
-	w.Model, err = online.New(rdb, segStore{st}, online.Options{K: len(Categories), MinUsersToInit: 3 * len(Categories),
+	w.Model, err = online.New(rdb, segStore{st, rd}, online.Options{K: len(Categories), MinUsersToInit: 3 * len(Categories),
 		Margin: -1, SweepRate: 1e6, Seed: 1, WorkerID: "dstest", Now: func() time.Time { return end }})
 	if err != nil {
 		return nil, err
@@ -106,7 +111,7 @@ func Seed(ctx context.Context, rdb *redis.Client, users int, end time.Time) (*Wo
 			return nil, err
 		}
 	}
-	if err := w.Model.SweepOnce(ctx, segStore{st}); err != nil { // assign users seen before init
+	if err := w.Model.SweepOnce(ctx, segStore{st, rd}); err != nil { // assign users seen before init
 		return nil, err
 	}
 	if err := w.Model.Merge(ctx); err != nil {
@@ -148,7 +153,7 @@ func (w *World) Feed(ctx context.Context, evs []event.Event) error {
 	ups := make([]online.Update, len(res.Updated))
 	for i, u := range res.Updated {
 		ups[i] = online.Update{Pseudonym: u.Pseudonym, Vector: u.Vector,
-			Categories: cats(u.Categories), MeanRating: u.MeanRating, Events: u.Events,
+			Categories: u.Categories, MeanRating: u.MeanRating, Events: u.Events,
 			Segment: u.Segment, CentroidVersion: u.CentroidVersion}
 	}
 	if _, err := w.Model.Observe(ctx, ups); err != nil {
@@ -158,7 +163,10 @@ func (w *World) Feed(ctx context.Context, evs []event.Event) error {
 }
 
 // segStore adapts profilestore to online (as internal/worker's segmentStore does).
-type segStore struct{ s *profilestore.Store }
+type segStore struct {
+	s  *profilestore.Store
+	rd *reader.Reader
+}
 
 func (a segStore) SetSegments(ctx context.Context, as []online.Assignment) error {
 	out := make([]profilestore.SegmentAssignment, len(as))
@@ -168,21 +176,6 @@ func (a segStore) SetSegments(ctx context.Context, as []online.Assignment) error
 	return a.s.SetSegments(ctx, out)
 }
 
-func (a segStore) ScanProfiles(ctx context.Context, fn func(online.StoredProfile) error) error {
-	return a.s.Scan(ctx, func(p *profilestore.Profile) error {
-		var vec []float32
-		if p.Vector != nil {
-			vec = schema.Normalize(p.Vector)
-		}
-		return fn(online.StoredProfile{Pseudonym: p.Pseudonym, Vector: vec, Categories: cats(p.Categories),
-			MeanRating: p.MeanRating(), Segment: p.Segment, CentroidVersion: p.CentroidVersion})
-	})
-}
-
-func cats(cs []profilestore.CategoryCount) []online.CategoryCount {
-	out := make([]online.CategoryCount, len(cs))
-	for i, c := range cs {
-		out[i] = online.CategoryCount(c)
-	}
-	return out
+func (a segStore) Scan(ctx context.Context, fn func(*schema.Profile) error) error {
+	return a.rd.Scan(ctx, fn)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
 )
 
@@ -123,11 +124,20 @@ func TestReplayAfterErasureLeavesNothing(t *testing.T) {
 	if err := w.Feed(ctx, replay); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Model.SweepOnce(ctx, segStore{w.Store}); err != nil {
+	if err := w.Model.SweepOnce(ctx, segStore{w.Store, mustReader(t, w.Client)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Model.Merge(ctx); err != nil {
 		t.Fatal(err)
 	}
 	check("after replay")
+}
+
+func mustReader(t *testing.T, rdb redis.UniversalClient) *reader.Reader {
+	t.Helper()
+	rd, err := reader.New(rdb, reader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rd
 }

@@ -13,12 +13,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/schema"
 )
 
 func updateOf(u *User, seg int) online.Update {
-	cats := make([]online.CategoryCount, 0, len(u.Categories))
+	cats := make([]schema.CategoryCount, 0, len(u.Categories))
 	for c, n := range u.Categories {
-		cats = append(cats, online.CategoryCount{Category: c, Count: float64(n)})
+		cats = append(cats, schema.CategoryCount{Category: c, Count: float64(n)})
 	}
 	return online.Update{Pseudonym: u.ID, Vector: u.Vector, Categories: cats, MeanRating: u.MeanRating, Segment: seg}
 }

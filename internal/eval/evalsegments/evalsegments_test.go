@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/schema"
 )
 
 func TestNMI(t *testing.T) {
@@ -55,7 +56,7 @@ func TestProfilesFoldAndVersions(t *testing.T) {
 		t.Fatalf("vector %v, want the normalized mean of both reviews", u.Vector)
 	}
 	var seen int
-	if err := p.ScanProfiles(ctx, func(sp online.StoredProfile) error {
+	if err := p.Scan(ctx, func(sp *schema.Profile) error {
 		seen++
 		if sp.Segment != 2 || sp.CentroidVersion != 3 || len(sp.Vector) != 2 {
 			t.Fatalf("scanned %+v", sp)

@@ -69,9 +69,9 @@ func (p *profiles) fold(e Event) online.Update {
 }
 
 func (p *profiles) updateLocked(u *profile) online.Update {
-	cats := make([]online.CategoryCount, 0, len(u.cats))
+	cats := make([]schema.CategoryCount, 0, len(u.cats))
 	for c, n := range u.cats {
-		cats = append(cats, online.CategoryCount{Category: c, Count: n})
+		cats = append(cats, schema.CategoryCount{Category: c, Count: n})
 	}
 	sort.Slice(cats, func(i, j int) bool { return cats[i].Category < cats[j].Category })
 	var mr float64
@@ -100,10 +100,10 @@ func (p *profiles) SetSegments(_ context.Context, as []online.Assignment) error 
 	return nil
 }
 
-// ScanProfiles implements online.ProfileScanner.
-func (p *profiles) ScanProfiles(ctx context.Context, fn func(online.StoredProfile) error) error {
+// Scan implements online.ProfileScanner.
+func (p *profiles) Scan(ctx context.Context, fn func(*schema.Profile) error) error {
 	p.mu.Lock()
-	var ps []online.StoredProfile
+	var ps []*schema.Profile
 	for _, u := range p.users {
 		if u.events == 0 {
 			continue
@@ -112,7 +112,7 @@ func (p *profiles) ScanProfiles(ctx context.Context, fn func(online.StoredProfil
 		if u.sum != nil {
 			vec = append([]float32(nil), u.sum...)
 		}
-		ps = append(ps, online.StoredProfile{Pseudonym: u.id, Vector: vec, Segment: u.seg, CentroidVersion: u.version})
+		ps = append(ps, &schema.Profile{Pseudonym: u.id, Vector: vec, Segment: u.seg, CentroidVersion: u.version})
 	}
 	p.mu.Unlock()
 	for _, sp := range ps {

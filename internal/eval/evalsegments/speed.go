@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // callsPerRep is how many 1024-row batches each side processes in one repetition.
@@ -80,7 +81,7 @@ func evalSpeed(ctx context.Context, c Config, client redis.UniversalClient, set 
 				a.Segment = -1
 			}
 			ups[i] = online.Update{Pseudonym: ids[r], Vector: rows[r], Segment: a.Segment, CentroidVersion: a.CentroidVersion,
-				Categories: []online.CategoryCount{{Category: "c", Count: 1}}, MeanRating: 4}
+				Categories: []schema.CategoryCount{{Category: "c", Count: 1}}, MeanRating: 4}
 		}
 		return ups
 	}

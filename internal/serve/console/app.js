@@ -159,7 +159,7 @@ async function lookup(kind, id) {
     api(`/v1/profiles/${q}/recommendations?n=10`),
     api(`/v1/profiles/${q}/similar?n=10`).catch((e) => ({ error: e.message })),
     api(`/v1/profiles/${q}/churn?at=${encodeURIComponent(at.replace(/\.\d+Z$/, "Z"))}`)]);
-  renderProfile(p, churn);
+  renderProfile(p, prof.interests || {}, churn);
   const rb = $("recs").querySelector("tbody");
   rb.replaceChildren();
   recs.items.forEach((it, i) => rb.append(el("tr", {},
@@ -177,7 +177,17 @@ async function lookup(kind, id) {
   $("user").hidden = false;
 }
 
-function renderProfile(p, churn) {
+// bars draws weighted entries as a small bar chart: label (weight).
+function bars(entries, label, weight, digits) {
+  const box = el("div", {});
+  const max = Math.max(1e-9, ...entries.map(weight));
+  for (const e of entries) {
+    box.append(el("div", {}, el("span", { class: "bar", style: `width:${Math.round(80 * weight(e) / max)}px` }), ` ${label(e)} (${fmt(weight(e), digits)})`));
+  }
+  return entries.length ? box : "-";
+}
+
+function renderProfile(p, interests, churn) {
   const dl = $("profile");
   dl.replaceChildren();
   const row = (k, v) => dl.append(el("dt", {}, k), el("dd", {}, v));
@@ -189,16 +199,13 @@ function renderProfile(p, churn) {
     ? el("span", {}, el("span", { class: "swatch", style: "background:" + color(p.segment) }), `${p.segment} · ${segLabels[p.segment] || ""}`)
     : "unassigned";
   row("segment", seg);
-  const cats = el("div", {});
-  const top = (p.categories || []).slice(0, 5);
-  const max = Math.max(1e-9, ...top.map((c) => c.count));
-  for (const c of top) {
-    cats.append(el("div", {}, el("span", { class: "bar", style: `width:${Math.round(80 * c.count / max)}px` }), ` ${c.category} (${fmt(c.count, 1)})`));
-  }
-  row("top categories", top.length ? cats : "-");
+  // interests: weights decayed to now; terms ranked by TF-IDF
+  row("top terms", bars((interests.terms || []).slice(0, 8), (t) => t.term, (t) => t.score, 2));
+  row("top categories", bars((interests.categories || p.categories || []).slice(0, 5), (c) => c.category, (c) => c.count, 1));
+  row("top items", bars((interests.items || []).slice(0, 5), (it) => it.item, (it) => it.weight, 1));
   if (p.rating_count > 0) row("mean rating", `${fmt(p.rating_sum / p.rating_count)} of ${p.rating_count}`);
   row("churn risk", `${fmt(churn.risk, 3)} (7 days, at ${day(churn.at)})`);
-  const recent = (p.recent_items || []).slice(0, 5).map((it) => it.item).join(", ");
+  const recent = (interests.recent || p.recent_items || []).slice(0, 5).map((it) => `${it.item} (${it.kind}, ${day(it.ts)})`).join(", ");
   row("recent items", recent || "-");
 }
 

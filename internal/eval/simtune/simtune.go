@@ -1,0 +1,534 @@
+// Package simtune measures the parts of reader's hybrid profile similarity and chooses their
+// fusion weights (`go run ./cmd/simtune`). It folds the shared data sets through the real
+// profile store (a private redis-server, profilestore.Fold, reader.Scan): for every user with at
+// least three events, the history without the last event is one profile and the last event
+// alone is a one-event pseudo-user (owner retrieval: rank every history against it). Users are
+// split in two halves by a hash of the user id: weights and calibration are chosen on the
+// development half ("dev") only and reported on the other ("val"); neither is the held-out test
+// set of make eval-profiles.
+package simtune
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"encoding/gob"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/profilestream/profilestream/internal/encoder"
+	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/internal/profilestore"
+	"github.com/profilestream/profilestream/internal/redisproc"
+	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
+)
+
+// Config configures Run.
+type Config struct {
+	DataDir  string
+	Sets     []string // data set names (see loaders)
+	MaxUsers int      // per set, 0 = all
+	Encoder  encoder.Encoder
+	CacheDir string // embedding cache ("" = none)
+	Out      io.Writer
+}
+
+type rawEvent struct {
+	user string
+	ev   event.Event
+}
+
+var loaders = map[string]func(dir string) ([]rawEvent, error){
+	"taobao": loadTaobao,
+	"amazon_5core": func(d string) ([]rawEvent, error) {
+		return loadAmazon(filepath.Join(d, "amazon-reviews-5core/reviews.jsonl.gz"))
+	},
+	"amazon_2023": func(d string) ([]rawEvent, error) {
+		return loadAmazon(filepath.Join(d, "amazon-reviews-2023-multicat/reviews.jsonl.gz"))
+	},
+	"rees46": loadREES46,
+}
+
+// SetNames lists the data sets Run knows.
+func SetNames() []string {
+	var out []string
+	for k := range loaders {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func gzLines(path string, fn func(line string) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		if err := fn(sc.Text()); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func loadTaobao(dir string) ([]rawEvent, error) {
+	var out []rawEvent
+	err := gzLines(filepath.Join(dir, "taobao-userbehavior/UserBehavior.head-slice.csv.gz"), func(l string) error {
+		f := strings.Split(l, ",")
+		if len(f) != 5 {
+			return nil
+		}
+		k, ok := event.ParseAction(f[3])
+		ts, err := strconv.ParseInt(f[4], 10, 64)
+		if !ok || err != nil {
+			return nil
+		}
+		out = append(out, rawEvent{f[0], event.Event{Kind: k, ItemID: f[1], Category: f[2], TS: time.Unix(ts, 0).UTC()}})
+		return nil
+	})
+	return out, err
+}
+
+func loadREES46(dir string) ([]rawEvent, error) {
+	f, err := os.Open(filepath.Join(dir, "rees46-ecommerce/rees46-2019-Oct.head-slice.csv.gz"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(zr)
+	var out []rawEvent
+	for i := 0; ; i++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 || len(rec) < 9 {
+			continue
+		}
+		ts, err := time.Parse("2006-01-02 15:04:05 MST", rec[0])
+		if err != nil {
+			continue
+		}
+		k := event.KindView
+		switch rec[1] {
+		case "cart":
+			k = event.KindCart
+		case "purchase":
+			k = event.KindBuy
+		}
+		cat := rec[4]
+		if cat == "" {
+			cat = rec[3]
+		}
+		out = append(out, rawEvent{rec[7], event.Event{Kind: k, ItemID: rec[2], Category: cat, ItemTitle: rec[5], TS: ts.UTC()}})
+	}
+	return out, nil
+}
+
+func loadAmazon(path string) ([]rawEvent, error) {
+	var out []rawEvent
+	err := gzLines(path, func(l string) error {
+		var r struct {
+			User     string  `json:"user_id"`
+			Item     string  `json:"item_id"`
+			Rating   float32 `json:"rating"`
+			TS       int64   `json:"ts"`
+			Category string  `json:"category"`
+			Summary  string  `json:"summary"`
+			Text     string  `json:"text"`
+			Title    string  `json:"item_title"`
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			return nil
+		}
+		out = append(out, rawEvent{r.User, event.Event{Kind: event.KindReview, ItemID: r.Item, Category: r.Category,
+			ItemTitle: r.Title, Summary: r.Summary, Text: r.Text, Rating: r.Rating, TS: time.Unix(r.TS, 0).UTC()}})
+		return nil
+	})
+	return out, err
+}
+
+// dev reports whether a user is in the development half.
+func dev(user string) bool {
+	h := fnv.New32a()
+	h.Write([]byte("simtune:" + user))
+	return h.Sum32()%2 == 0
+}
+
+type pair struct{ query, hist *schema.Profile }
+
+// Run measures every set and prints FIGURE lines and the chosen weights.
+func Run(ctx context.Context, c Config) error {
+	proc, err := redisproc.Start(ctx, redisproc.Options{})
+	if err != nil {
+		return err
+	}
+	defer proc.Stop()
+	rdb := redis.NewClient(&redis.Options{Addr: proc.Addr})
+	defer rdb.Close()
+	type setData struct {
+		name  string
+		sc    *reader.Scorer
+		split map[bool][]pair // dev -> (query, owner history) per user
+		hists map[bool][]*schema.Profile
+	}
+	var sets []setData
+	for i, name := range c.Sets {
+		load, ok := loaders[name]
+		if !ok {
+			return fmt.Errorf("unknown set %q (have %v)", name, SetNames())
+		}
+		raw, err := load(c.DataDir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		prefix := "s" + strconv.Itoa(i)
+		if err := foldSet(ctx, c, rdb, prefix, raw); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		rd, err := reader.New(rdb, reader.Options{Prefix: prefix})
+		if err != nil {
+			return err
+		}
+		sc, err := rd.Scorer(ctx)
+		if err != nil {
+			return err
+		}
+		byPS := map[string]*schema.Profile{}
+		if err := rd.Scan(ctx, func(p *schema.Profile) error { byPS[p.Pseudonym] = p; return nil }); err != nil {
+			return err
+		}
+		sd := setData{name: name, sc: sc, split: map[bool][]pair{}, hists: map[bool][]*schema.Profile{}}
+		var users []string
+		for ps := range byPS {
+			if strings.HasPrefix(ps, "h.") {
+				users = append(users, ps[2:])
+			}
+		}
+		sort.Strings(users)
+		for _, u := range users {
+			q, h := byPS["q."+u], byPS["h."+u]
+			if q == nil || h == nil {
+				continue
+			}
+			d := dev(u)
+			sd.split[d] = append(sd.split[d], pair{q, h})
+			sd.hists[d] = append(sd.hists[d], h)
+		}
+		fmt.Fprintf(c.Out, "%s: %d dev users, %d val users\n", name, len(sd.split[true]), len(sd.split[false]))
+		sets = append(sets, sd)
+	}
+	// per-part cosines of every (query, history) pair of each half
+	type matrix struct {
+		parts [][]reader.Parts // [query][history]
+	}
+	mats := map[string]map[bool]*matrix{}
+	for _, s := range sets {
+		mats[s.name] = map[bool]*matrix{}
+		for _, d := range []bool{true, false} {
+			m := &matrix{}
+			for _, p := range s.split[d] {
+				row := make([]reader.Parts, len(s.hists[d]))
+				for j, h := range s.hists[d] {
+					row[j] = s.sc.Parts(p.query, h)
+				}
+				m.parts = append(m.parts, row)
+			}
+			mats[s.name][d] = m
+		}
+	}
+	// calibration: mean and std of each part over non-owner pairs of the dev halves
+	var cal reader.Calibration
+	var n reader.Parts
+	var sum, sq reader.Parts
+	for _, s := range sets {
+		m := mats[s.name][true]
+		for i, row := range m.parts {
+			for j, p := range row {
+				if i == j {
+					continue
+				}
+				for k, x := range p {
+					if !math.IsNaN(x) {
+						n[k]++
+						sum[k] += x
+						sq[k] += x * x
+					}
+				}
+			}
+		}
+	}
+	for k := range n {
+		if n[k] > 1 {
+			cal.Mean[k] = sum[k] / n[k]
+			cal.Std[k] = math.Sqrt(math.Max(sq[k]/n[k]-cal.Mean[k]*cal.Mean[k], 1e-12))
+		} else {
+			cal.Mean[k], cal.Std[k] = 0, 1
+		}
+	}
+	fmt.Fprintf(c.Out, "calibration (dev, non-owner pairs): mean %v std %v\n", fmtParts(cal.Mean), fmtParts(cal.Std))
+	// z-scores of every pair, flattened per set and half (NaN: missing part)
+	type zmat struct {
+		nq, nh int
+		z      [reader.NumParts][]float32
+	}
+	zs := map[string]map[bool]*zmat{}
+	for _, s := range sets {
+		zs[s.name] = map[bool]*zmat{}
+		for _, d := range []bool{true, false} {
+			m := mats[s.name][d]
+			zm := &zmat{nq: len(m.parts)}
+			if zm.nq > 0 {
+				zm.nh = len(m.parts[0])
+			}
+			for k := range zm.z {
+				zm.z[k] = make([]float32, zm.nq*zm.nh)
+			}
+			for i, row := range m.parts {
+				for j, p := range row {
+					for k, x := range p {
+						zm.z[k][i*zm.nh+j] = float32((x - cal.Mean[k]) / cal.Std[k]) // NaN stays NaN
+					}
+				}
+			}
+			zs[s.name][d] = zm
+			mats[s.name][d] = nil
+		}
+	}
+	eval := func(set string, d bool, w reader.Weights) (top1, mrr float64) {
+		zm := zs[set][d]
+		score := func(i, j int) float64 {
+			var num, den float64
+			for k := range zm.z {
+				x := zm.z[k][i*zm.nh+j]
+				if w[k] == 0 || x != x {
+					continue
+				}
+				num += w[k] * float64(x)
+				den += w[k]
+			}
+			if den == 0 {
+				return 0
+			}
+			return num / den
+		}
+		for i := 0; i < zm.nq; i++ {
+			// ties share the mean of their ranks: a part that cannot tell users apart scores as
+			// chance, not as a win
+			own := score(i, i)
+			greater, ties := 0, 0
+			for j := 0; j < zm.nh; j++ {
+				if j == i {
+					continue
+				}
+				switch sc := score(i, j); {
+				case sc > own:
+					greater++
+				case sc == own:
+					ties++
+				}
+			}
+			if greater == 0 && ties == 0 {
+				top1++
+			}
+			for r := greater + 1; r <= greater+ties+1; r++ {
+				mrr += 1 / float64(r) / float64(ties+1)
+			}
+		}
+		if zm.nq == 0 {
+			return 0, 0
+		}
+		return top1 / float64(zm.nq), mrr / float64(zm.nq)
+	}
+	// each part alone
+	for k := reader.Part(0); k < reader.NumParts; k++ {
+		var w reader.Weights
+		w[k] = 1
+		for _, s := range sets {
+			for _, d := range []bool{true, false} {
+				t1, mrr := eval(s.name, d, w)
+				fmt.Fprintf(c.Out, "FIGURE simtune.%s.%s.%s.owner_top1 %.3f\nFIGURE simtune.%s.%s.%s.owner_mrr %.3f\n",
+					s.name, half(d), k, t1, s.name, half(d), k, mrr)
+			}
+		}
+	}
+	// coordinate ascent over the weights (levels below), best mean MRR over the dev halves
+	levels := []float64{0, 0.25, 0.5, 1, 2, 4}
+	devMRR := func(w reader.Weights) float64 {
+		var tot float64
+		for _, s := range sets {
+			_, mrr := eval(s.name, true, w)
+			tot += mrr
+		}
+		return tot / float64(len(sets))
+	}
+	bestW := reader.Weights{1, 1, 1, 1, 1}
+	best := devMRR(bestW)
+	for round := 0; round < 3; round++ {
+		improved := false
+		for k := range bestW {
+			for _, l := range levels {
+				w := bestW
+				w[k] = l
+				if v := devMRR(w); v > best+1e-9 {
+					best, bestW, improved = v, w, true
+				}
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	fmt.Fprintf(c.Out, "best weights on dev: %v (mean dev MRR %.3f)\n", bestW, best)
+	for _, s := range sets {
+		for _, d := range []bool{true, false} {
+			t1, mrr := eval(s.name, d, bestW)
+			fmt.Fprintf(c.Out, "FIGURE simtune.%s.%s.hybrid.owner_top1 %.3f\nFIGURE simtune.%s.%s.hybrid.owner_mrr %.3f\n",
+				s.name, half(d), t1, s.name, half(d), mrr)
+		}
+	}
+	fmt.Fprintf(c.Out, "reader.Weights%v\nreader.Calibration{Mean: reader.Parts%v, Std: reader.Parts%v}\n",
+		fmtParts(reader.Parts(bestW)), fmtParts(cal.Mean), fmtParts(cal.Std))
+	return nil
+}
+
+func half(d bool) string {
+	if d {
+		return "dev"
+	}
+	return "val"
+}
+
+func fmtParts(p reader.Parts) string {
+	s := make([]string, len(p))
+	for i, x := range p {
+		s[i] = strconv.FormatFloat(x, 'g', 4, 64)
+	}
+	return "{" + strings.Join(s, ", ") + "}"
+}
+
+// foldSet folds the events of users with >= 3 events: history ("h.<user>") and last event
+// ("q.<user>").
+func foldSet(ctx context.Context, c Config, rdb *redis.Client, prefix string, raw []rawEvent) error {
+	by := map[string][]event.Event{}
+	for _, r := range raw {
+		by[r.user] = append(by[r.user], r.ev)
+	}
+	var users []string
+	for u, evs := range by {
+		if len(evs) >= 3 {
+			users = append(users, u)
+		}
+	}
+	sort.Strings(users)
+	if c.MaxUsers > 0 && len(users) > c.MaxUsers {
+		rng := rand.New(rand.NewPCG(1, 2))
+		rng.Shuffle(len(users), func(i, j int) { users[i], users[j] = users[j], users[i] })
+		users = users[:c.MaxUsers]
+		sort.Strings(users)
+	}
+	var evs []event.Event
+	for _, u := range users {
+		es := by[u]
+		sort.SliceStable(es, func(i, j int) bool { return es[i].TS.Before(es[j].TS) })
+		for i, e := range es {
+			e.Pseudonym = "h." + u
+			if i == len(es)-1 {
+				e.Pseudonym = "q." + u
+			}
+			evs = append(evs, e)
+		}
+	}
+	for i := range evs {
+		evs[i].Topic, evs[i].Offset = "t", int64(i)
+	}
+	if err := encodeAll(ctx, c, evs); err != nil {
+		return err
+	}
+	st, err := profilestore.New(rdb, profilestore.Options{Prefix: prefix, ModelID: c.Encoder.ModelID(), Dim: c.Encoder.Dim(),
+		HalfLife: 720 * time.Hour})
+	if err != nil {
+		return err
+	}
+	for i := 0; i < len(evs); i += 500 {
+		if _, err := st.Fold(ctx, evs[i:min(i+500, len(evs))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeAll sets the Vector of every event with encoder text, through a disk cache.
+func encodeAll(ctx context.Context, c Config, evs []event.Event) error {
+	cache := map[string][]float32{}
+	var path string
+	if c.CacheDir != "" {
+		path = filepath.Join(c.CacheDir, "simtune-"+strings.NewReplacer("/", "_", "@", "_").Replace(c.Encoder.ModelID())+".gob")
+		if f, err := os.Open(path); err == nil {
+			_ = gob.NewDecoder(f).Decode(&cache)
+			f.Close()
+		}
+	}
+	var todo []string
+	seen := map[string]bool{}
+	for i := range evs {
+		t := evs[i].EncoderText()
+		if t != "" && cache[t] == nil && !seen[t] {
+			seen[t] = true
+			todo = append(todo, t)
+		}
+	}
+	for i := 0; i < len(todo); i += 64 {
+		batch := todo[i:min(i+64, len(todo))]
+		vs, err := c.Encoder.Encode(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for j, t := range batch {
+			cache[t] = vs[j]
+		}
+	}
+	if path != "" && len(todo) > 0 {
+		if err := os.MkdirAll(c.CacheDir, 0o755); err == nil {
+			if f, err := os.Create(path); err == nil {
+				_ = gob.NewEncoder(f).Encode(cache)
+				f.Close()
+			}
+		}
+	}
+	for i := range evs {
+		if t := evs[i].EncoderText(); t != "" {
+			evs[i].Vector = cache[t]
+		}
+	}
+	return nil
+}
