@@ -46,7 +46,9 @@ type Config struct {
 	// the partitions; more workers than partitions leaves some idle.
 	Group string
 	// ClicksTopic, ReviewsTopic and ErasureTopic name the input topics (defaults "clicks",
-	// "reviews", "erasure"). An empty ErasureTopic after defaults ("-") disables erasure intake.
+	// "reviews", "erasure"; an empty name means the default). ErasureTopic "-" disables erasure
+	// intake: the worker then consumes no erasure topic, and erasure goes through
+	// `streamer forget` only.
 	ClicksTopic, ReviewsTopic, ErasureTopic string
 	// DLQTopic receives malformed messages (default "profilestream.dlq").
 	DLQTopic string
