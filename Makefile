@@ -121,10 +121,11 @@ eval-apps: deps
 eval-profiles: deps build
 	$(GO) run ./cmd/evalprofiles --streamer $(BIN) $(EVAL_PROFILES_FLAGS)
 
-## eval-scrub: per-type recall/precision on both corpora, adversarial totals, Presidio's figures
-## (from the committed fixture; tools/presidio/run.sh remakes it) and the hostile-input time ratios.
+## eval-scrub: per-type recall/precision on the corpora (documented formats, adversarial, holdout,
+## the development set of evasions, the untuned held-out set), Presidio's (committed fixture; tools/presidio/run.sh
+## remakes it) and the hostile-input time ratios.
 eval-scrub:
-	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidioCorpus' -v ./internal/pii/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
+	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidio|TestScrubDev|TestScrubUntuned' -v ./internal/pii/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/pii/ | grep -E '^(FIGURE|ok|FAIL)'
 
 ## python-tools: Debian's torch and sklearn, the offline references of benchmarks and evaluations

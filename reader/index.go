@@ -126,10 +126,12 @@ func (r *Reader) centroids(ctx context.Context) ([][]float32, int, error) {
 	return c, dim, nil
 }
 
-// nearestIndexed runs a Nearest query through the segment index into top. It reports false
-// (and does nothing) when the index cannot answer: no segment model, centroids of another
-// dimension than q, or probes covering every segment (then the scan is as cheap and exact).
-func (r *Reader) nearestIndexed(ctx context.Context, q []float32, probes int, top *nearestTop) (bool, error) {
+// nearestIndexed runs a query through the segment index: visit is called with pages of
+// candidate profile keys (each key once), the members of the probes segments nearest to q, then
+// of one more segment at a time while enough() is false. It reports false (and visits nothing)
+// when the index cannot answer: no segment model, centroids of another dimension than q, or
+// probes covering every segment (then the scan is as cheap and exact).
+func (r *Reader) nearestIndexed(ctx context.Context, q []float32, probes int, enough func() bool, visit func(keys []string) error) (bool, error) {
 	cents, dim, err := r.centroids(ctx)
 	if err != nil {
 		return false, err
@@ -150,13 +152,13 @@ func (r *Reader) nearestIndexed(ctx context.Context, q []float32, probes int, to
 	for done := 0; done < len(order); {
 		n := probes
 		if done > 0 {
-			if top.full() {
+			if enough() {
 				break
 			}
 			n = 1 // too few users in the probed segments: one more
 		}
 		n = min(n, len(order)-done)
-		if err := r.probe(ctx, order[done:done+n], seen, top); err != nil {
+		if err := r.probe(ctx, order[done:done+n], seen, visit); err != nil {
 			return false, err
 		}
 		done += n
@@ -164,9 +166,9 @@ func (r *Reader) nearestIndexed(ctx context.Context, q []float32, probes int, to
 	return true, nil
 }
 
-// probe scores the members of segments not seen yet: SSCAN pages of every segment in one
-// pipeline, then the members' vectors in another, until every segment's cursor is back at 0.
-func (r *Reader) probe(ctx context.Context, segments []int, seen map[string]struct{}, top *nearestTop) error {
+// probe visits the members of segments not seen yet: SSCAN pages of every segment in one
+// pipeline, then visit with the new members' profile keys, until every cursor is back at 0.
+func (r *Reader) probe(ctx context.Context, segments []int, seen map[string]struct{}, visit func(keys []string) error) error {
 	type cursor struct {
 		key string
 		at  uint64
@@ -201,10 +203,56 @@ func (r *Reader) probe(ctx context.Context, segments []int, seen map[string]stru
 		}
 		open = next
 		if len(keys) > 0 {
-			if err := r.fetchVectors(ctx, r.rdb.Pipeline(), keys, top.score); err != nil {
+			if err := visit(keys); err != nil {
 				return fmt.Errorf("candidates: %w", err)
 			}
 		}
 	}
 	return nil
+}
+
+// fetchProfiles reads whole profiles (pipelined HGETALLs, across nodes on a cluster) and calls fn
+// for each that exists and has not moved, as Scan does.
+func (r *Reader) fetchProfiles(ctx context.Context, keys []string, fn func(*Profile) error) error {
+	pipe := r.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = pipe.HGetAll(ctx, k)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return err
+	}
+	for i, k := range keys {
+		h := cmds[i].Val()
+		if len(h) == 0 || h[schema.FieldMovedTo] != "" {
+			continue
+		}
+		p, err := Decode(schema.PseudonymFromProfileKey(r.opts.Prefix, k), h)
+		if err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// candidates calls fn with the candidate profiles of a NearestProfile query for q: the members of
+// the segments nearest to q's lifetime vector, or every profile (Scan) when the index cannot
+// answer (probes <= 0, no vector, no centroids). enough reports when the probed segments gave
+// enough candidates.
+func (r *Reader) candidates(ctx context.Context, q *Profile, probes int, enough func() bool, fn func(*Profile) error) error {
+	if v := schema.Normalize(q.Vector); v != nil && probes > 0 {
+		used, err := r.nearestIndexed(ctx, v, probes, enough, func(keys []string) error {
+			return r.fetchProfiles(ctx, keys, fn)
+		})
+		if err != nil {
+			return fmt.Errorf("reader: nearest through segments: %w", err)
+		}
+		if used {
+			return nil
+		}
+	}
+	return r.Scan(ctx, fn)
 }

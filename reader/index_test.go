@@ -133,7 +133,7 @@ func testNearestIndex(t *testing.T, rdb redis.UniversalClient) {
 
 	f := writeIndexFixture(t, rdb, 3, users, k, d)
 	rng := rand.New(rand.NewSource(9))
-	var hits, total int
+	var hits, phits, total int
 	for qi := range 40 {
 		q := make([]float32, d)
 		for j := range q {
@@ -173,6 +173,31 @@ func testNearestIndex(t *testing.T, rdb redis.UniversalClient) {
 			}
 		}
 		total += 10
+		// NearestProfile (the hybrid; these profiles have only the dense part) through the
+		// index finds what its scan finds.
+		qp := &reader.Profile{Vector: q, ModelID: "m", Dim: d, Segment: -1}
+		pex, err := r.NearestProfile(ctx, qp, 10, nil, reader.Exact())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pix, err := r.NearestProfile(ctx, qp, 10, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pex) != 10 || len(pix) != 10 {
+			t.Fatalf("query %d: NearestProfile %d exact, %d indexed", qi, len(pex), len(pix))
+		}
+		// (Scores are not compared across calls: each call's Scorer calibrates on the first
+		// profiles a scan returns, which on a cluster differ from call to call.)
+		pwant := map[string]bool{}
+		for _, n := range pex {
+			pwant[n.Pseudonym] = true
+		}
+		for _, n := range pix {
+			if pwant[n.Pseudonym] {
+				phits++
+			}
+		}
 		all, err := r.Nearest(ctx, q, "m", 10, nil, reader.Probes(k))
 		if err != nil {
 			t.Fatal(err)
@@ -185,6 +210,9 @@ func testNearestIndex(t *testing.T, rdb redis.UniversalClient) {
 	t.Logf("recall@10 with 4 of %d segments: %.3f", k, recall)
 	if recall < 0.9 {
 		t.Fatalf("recall@10 %.3f < 0.9", recall)
+	}
+	if precall := float64(phits) / float64(total); precall < 0.9 {
+		t.Fatalf("NearestProfile recall@10 %.3f < 0.9", precall)
 	}
 
 	// More users asked for than the probed segment holds: the next segments are probed.

@@ -24,6 +24,10 @@ type Dataset struct {
 	Labels bool
 	// Clicks: the events are clicks; the TF-IDF baseline is over categories, not text.
 	Clicks bool
+	// Blind: the events' category and item id are copies of the label (replay makes the Chinese
+	// reviews' item id zh-<category>), so they are not produced: the profile must find the
+	// category from the text, as the baseline does.
+	Blind bool
 }
 
 // Datasets are the data sets of ../shared/data the evaluation knows, in the order it runs them.
@@ -31,7 +35,7 @@ var Datasets = []Dataset{
 	{Name: "amazon_5core", File: "amazon-reviews-5core/reviews.jsonl.gz", Owner: true, Labels: true},
 	{Name: "amazon_multicat", File: "amazon-reviews-2023-multicat/reviews.jsonl.gz", Owner: true, Labels: true},
 	{Name: "taobao", File: "taobao-userbehavior/UserBehavior.head-slice.csv.gz", Owner: true, Clicks: true},
-	{Name: "chinese", File: "online-shopping-10-cats/online_shopping_10_cats.csv.gz", Labels: true},
+	{Name: "chinese", File: "online-shopping-10-cats/online_shopping_10_cats.csv.gz", Labels: true, Blind: true},
 }
 
 // minEvents is the fewest events a user needs: a history of at least two and a last event.
@@ -181,10 +185,21 @@ func (l *loaded) records() ([]replay.Record, error) {
 	byLine(qs)
 	out := make([]replay.Record, 0, len(hist)+len(qs))
 	for _, e := range hist {
-		out = append(out, e.rec)
+		r := e.rec
+		if l.ds.Blind {
+			var err error
+			if r, err = withUser(r, e.ev.UserID, "category", "item_id"); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, r)
 	}
 	for _, e := range qs {
-		r, err := withUser(e.rec, queryPrefix+e.ev.UserID)
+		drop := []string(nil)
+		if l.ds.Blind {
+			drop = []string{"category", "item_id"}
+		}
+		r, err := withUser(e.rec, queryPrefix+e.ev.UserID, drop...)
 		if err != nil {
 			return nil, err
 		}
@@ -194,11 +209,14 @@ func (l *loaded) records() ([]replay.Record, error) {
 	return out, nil
 }
 
-// withUser returns the record with its value's user_id replaced.
-func withUser(r replay.Record, id string) (replay.Record, error) {
+// withUser returns the record with its value's user_id replaced and the fields drop removed.
+func withUser(r replay.Record, id string, drop ...string) (replay.Record, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(r.Value, &m); err != nil {
 		return r, fmt.Errorf("evalprofiles: record value: %w", err)
+	}
+	for _, f := range drop {
+		delete(m, f)
 	}
 	b, _ := json.Marshal(id)
 	m["user_id"] = b

@@ -68,7 +68,7 @@ func TestRunOnSample(t *testing.T) {
 		fig[m[1]] = v
 	}
 	for _, ds := range []string{"amazon_multicat", "taobao"} {
-		for _, rp := range []string{"default", "dense", "categories", "tfidf", "random"} {
+		for _, rp := range []string{"default", "dense", "lexical", "category", "item", "behavior", "tfidf", "random"} {
 			for _, m := range []string{"owner_top1", "owner_mrr", "owner_mrr_lo", "owner_mrr_hi"} {
 				if _, ok := fig["eval.profiles."+ds+"."+rp+"."+m]; !ok {
 					t.Errorf("no FIGURE eval.profiles.%s.%s.%s", ds, rp, m)

@@ -15,12 +15,14 @@
 //
 // # Held-out users: the DEV/TEST split
 //
-// Users are split deterministically by their raw id: the first 8 bytes of
-// SHA-256("evalprofiles:" + user id) as a big-endian integer, even is DEV, odd is TEST (SplitOf). The figures this package reports
+// Users are split deterministically by their raw id, with the rule of internal/eval/simtune (where
+// reader's fusion weights are tuned, on DEV only): the FNV-1a 32-bit hash of "simtune:" + user id,
+// even is DEV, odd is TEST (SplitOf). The figures this package reports
 // are for one split (Options.Split, flag --split, default test). DEV is the half that work on the
 // profile may tune on (weights, thresholds, model choice); TEST is looked at only to report, never
 // to choose. Within a split, only users with at least three events are evaluated, and at most
-// Options.MaxUsers per data set, the first in hash order (a deterministic, uniform sample).
+// Options.MaxUsers per data set, the first in the order of another hash (SHA-256 of
+// "evalprofiles:" + user id: a deterministic, uniform sample).
 //
 // # Tasks
 //
@@ -43,15 +45,22 @@
 //     (nmi_ratio_vs_batch).
 //
 // The Chinese reviews have no user ids: replay builds pseudo-users of four consecutive reviews of
-// one category, so only the category tasks are measured there. Taobao categories are numeric ids
+// one category, so only the category tasks are measured there, and their events are produced
+// without category and item id (replay's item id is zh-<category>: both are the label), so the
+// profile has to find the category in the text, as the baseline does (Dataset.Blind). On the
+// Amazon sets the category and item id are real shop data and stay: there the category part
+// (and the default, which fuses it) sees the label itself on the category tasks. Taobao categories are numeric ids
 // with thousands of values, so only owner retrieval is measured there.
 //
 // # Representations
 //
-//   - default: what the worker stores and reader scores with by default (defaultSimilarity);
-//   - each part of the profile alone: dense (the lifetime mean embedding), categories (the
-//     decayed, action-weighted category counts; on the category tasks it sees the label itself,
-//     the majority category, so its p1, p5 and nmi there are a ceiling, not a competitor);
+//   - default: what the worker stores and reader scores with by default: reader's Scorer (from
+//     (*reader.Reader).Scorer, with the document frequencies the worker kept in this run), its
+//     fusion of the parts both profiles have;
+//   - each part of that similarity alone (reader.Parts: dense, lexical, category, item,
+//     behavior), a part one of the two profiles lacks counting as 0. The category part sees the
+//     label itself on the category tasks (the label is the majority category), so its p1, p5
+//     and nmi there are a ceiling, not a competitor;
 //   - tfidf: the baseline, TF-IDF of the users' texts as the worker sees them (scrubbed summary
 //     and body; English words and Chinese character bigrams) for reviews, of the clicked
 //     categories for clicks, fitted on the history profiles of the run;
@@ -69,6 +78,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -239,7 +249,7 @@ func evalDataset(ctx context.Context, g *rig, o Options, ds Dataset, out io.Writ
 			r.p5 = NeighbourPrecision(rp.hh, labels, 5)
 			r.nmi = NMI(KernelKMeans(rp.hh, len(nLabels), 5, o.Seed), labels)
 		}
-		if rp.name == "dense" {
+		if rp.name == reader.PartDense.String() {
 			denseHH = rp.hh
 		}
 		results = append(results, r)
@@ -346,32 +356,48 @@ type repr struct {
 	hh, qh SimMatrix
 }
 
-// representations builds every representation of a data set.
+// representations builds every representation of a data set: default (reader's Scorer with the
+// run's document frequencies), each part of reader's similarity alone, TF-IDF and random.
 func representations(l *loaded, p *profiles, seed uint64) []repr {
 	n := len(l.users)
-	var out []repr
-	// default: what reader scores with
-	out = append(out, repr{name: "default",
-		hh: NewSimMatrix(n, n, func(i, j int) float64 { return defaultSimilarity(p.hist[i], p.hist[j]) }),
-		qh: NewSimMatrix(n, n, func(i, j int) float64 { return defaultSimilarity(p.query[i], p.hist[j]) })})
-	// dense: the lifetime mean embedding alone
-	hv, qv := make([][]float64, n), make([][]float64, n)
+	// one Parts per pair, shared by the default and the parts
+	type pairs struct{ hh, qh []reader.Parts }
+	pp := pairs{hh: make([]reader.Parts, n*n), qh: make([]reader.Parts, n*n)}
+	missing := func(pr *reader.Profile) bool { return pr == nil }
 	for i := range n {
-		if p.hist[i] != nil {
-			hv[i] = unitDense(p.hist[i].Vector)
-		}
-		if p.query[i] != nil {
-			qv[i] = unitDense(p.query[i].Vector)
+		for j := range n {
+			if !missing(p.hist[i]) && !missing(p.hist[j]) {
+				pp.hh[i*n+j] = p.scorer.Parts(p.hist[i], p.hist[j])
+			} else {
+				pp.hh[i*n+j] = nanParts()
+			}
+			if !missing(p.query[i]) && !missing(p.hist[j]) {
+				pp.qh[i*n+j] = p.scorer.Parts(p.query[i], p.hist[j])
+			} else {
+				pp.qh[i*n+j] = nanParts()
+			}
 		}
 	}
-	out = append(out, denseRepr("dense", hv, qv))
-	// categories: the profile's decayed category counts
-	voc := newVocab()
-	hc, qc := make([]sparse, n), make([]sparse, n)
-	for i := range n {
-		hc[i], qc[i] = categoryVector(voc, p.hist[i]), categoryVector(voc, p.query[i])
+	fused := func(x reader.Parts) float64 {
+		if allNaN(x) {
+			return 0
+		}
+		return p.scorer.Fuse(x)
 	}
-	out = append(out, sparseRepr("categories", hc, qc))
+	out := []repr{{name: "default",
+		hh: NewSimMatrix(n, n, func(i, j int) float64 { return fused(pp.hh[i*n+j]) }),
+		qh: NewSimMatrix(n, n, func(i, j int) float64 { return fused(pp.qh[i*n+j]) })}}
+	for k := range reader.NumParts {
+		part := func(x reader.Parts) float64 {
+			if math.IsNaN(x[k]) {
+				return 0 // a part one of the two profiles lacks: similar to nobody
+			}
+			return x[k]
+		}
+		out = append(out, repr{name: k.String(),
+			hh: NewSimMatrix(n, n, func(i, j int) float64 { return part(pp.hh[i*n+j]) }),
+			qh: NewSimMatrix(n, n, func(i, j int) float64 { return part(pp.qh[i*n+j]) })})
+	}
 	// tfidf: the baseline from the same events
 	docs := make([]map[int32]int, n)
 	for i, u := range l.users {
@@ -403,6 +429,23 @@ func representations(l *loaded, p *profiles, seed uint64) []repr {
 	return out
 }
 
+func nanParts() reader.Parts {
+	var x reader.Parts
+	for k := range x {
+		x[k] = math.NaN()
+	}
+	return x
+}
+
+func allNaN(x reader.Parts) bool {
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			return false
+		}
+	}
+	return true
+}
+
 func denseRepr(name string, h, q [][]float64) repr {
 	n := len(h)
 	return repr{name: name,
@@ -415,34 +458,4 @@ func sparseRepr(name string, h, q []sparse) repr {
 	return repr{name: name,
 		hh: NewSimMatrix(n, n, func(i, j int) float64 { return dotSparse(h[i], h[j]) }),
 		qh: NewSimMatrix(n, n, func(i, j int) float64 { return dotSparse(q[i], h[j]) })}
-}
-
-// categoryVector is the unit vector of a profile's decayed category counts (nil profile: empty).
-func categoryVector(voc *vocab, p *reader.Profile) sparse {
-	v := sparse{}
-	if p == nil {
-		return v
-	}
-	norm := 0.0
-	for _, c := range p.Categories {
-		if c.Count <= 0 {
-			continue
-		}
-		v[voc.id(c.Category)] += c.Count
-	}
-	for _, x := range v {
-		norm += x * x
-	}
-	return normalizeSparse(v, norm)
-}
-
-// defaultSimilarity is the similarity of two profiles the way reader scores by default
-// (reader.Similar, reader.Nearest): the cosine of the lifetime mean embeddings; 0 when either
-// profile is missing or has no vector, or when they come from different models. It is the one
-// place to change when reader gains its own profile similarity (then it is that function).
-func defaultSimilarity(a, b *reader.Profile) float64 {
-	if a == nil || b == nil || a.ModelID != b.ModelID {
-		return 0
-	}
-	return dotDense(unitDense(a.Vector), unitDense(b.Vector))
 }

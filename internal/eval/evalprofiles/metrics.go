@@ -3,6 +3,7 @@ package evalprofiles
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -352,18 +353,22 @@ const (
 	SplitTest Split = "test"
 )
 
-// SplitOf is the split rule: the first 8 bytes of SHA-256("evalprofiles:" + raw user id), read
-// as a big-endian integer; even is DEV, odd is TEST. It depends on nothing but the id, so a user
-// is in the same half in every run, on every data set and for every representation. (FNV-1a's
-// lowest bit is only the parity of the bytes' lowest bits, so it is not used here.)
+// SplitOf is the split rule, the same as the development half of internal/eval/simtune (where
+// reader's fusion weights are chosen): the FNV-1a 32-bit hash of "simtune:" + the raw user id,
+// even is DEV, odd is TEST. So TEST holds no user the shipped weights were tuned on. It depends on
+// nothing but the id: a user is in the same half in every run, data set and representation.
 func SplitOf(userID string) Split {
-	if userHash(userID)%2 == 0 {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte("simtune:" + userID))
+	if h.Sum32()%2 == 0 {
 		return SplitDev
 	}
 	return SplitTest
 }
 
-// userHash is the hash of the split rule; users are also capped in its order.
+// userHash orders the users of a split for the cap (Options.MaxUsers): the first 8 bytes of
+// SHA-256("evalprofiles:" + raw user id), so the users kept are a uniform sample (FNV's order
+// groups ids that share a prefix).
 func userHash(userID string) uint64 {
 	h := sha256.Sum256([]byte("evalprofiles:" + userID))
 	return binary.BigEndian.Uint64(h[:8])

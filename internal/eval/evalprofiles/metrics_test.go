@@ -1,10 +1,13 @@
 package evalprofiles
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
 	"testing"
+
+	"github.com/profilestream/profilestream/internal/replay"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
@@ -188,9 +191,10 @@ func TestSplitOf(t *testing.T) {
 			t.Fatalf("%s: %d of 2000 in DEV", cat, dev)
 		}
 	}
-	// pinned: the rule must not change silently (DEV is what may be tuned on, TEST never)
-	for id, want := range map[string]Split{"A3ADFUS74MLPMA": SplitDev, "1": SplitDev, "2": SplitTest,
-		"zh-书籍-0": SplitTest, "AGQFGXUGFSZHNRQGP7J24RVSLZSA": SplitDev} {
+	// pinned: the rule must not change silently (DEV is what may be tuned on, TEST never); it is
+	// internal/eval/simtune's: dev(user) there is SplitOf(user) == SplitDev here
+	for id, want := range map[string]Split{"A3ADFUS74MLPMA": SplitTest, "1": SplitTest, "2": SplitDev,
+		"zh-书籍-0": SplitDev, "AGQFGXUGFSZHNRQGP7J24RVSLZSA": SplitTest} {
 		if got := SplitOf(id); got != want {
 			t.Errorf("SplitOf(%q) = %s, want %s", id, got, want)
 		}
@@ -223,5 +227,20 @@ func TestTFIDF(t *testing.T) {
 	}
 	if got := dotSparse(tf.transform(docs[0]), tf.transform(docs[1])); got <= 0 || got >= 1 {
 		t.Fatalf("cosine of documents sharing a common term: %v", got)
+	}
+}
+
+func TestWithUserDrops(t *testing.T) {
+	r := replay.Record{UserID: "zh-书籍-1", Value: []byte(`{"user_id":"zh-书籍-1","item_id":"zh-书籍","category":"书籍","text":"好书"}`)}
+	got, err := withUser(r, "evalq-zh-书籍-1", "category", "item_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(got.Value, &m); err != nil {
+		t.Fatal(err)
+	}
+	if got.UserID != "evalq-zh-书籍-1" || m["user_id"] != "evalq-zh-书籍-1" || m["text"] != "好书" || m["category"] != nil || m["item_id"] != nil {
+		t.Fatalf("%s as %q", got.Value, got.UserID)
 	}
 }

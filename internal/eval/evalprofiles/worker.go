@@ -54,6 +54,9 @@ func newKeySpec() (string, *privacy.Pseudonymizer, error) {
 type profiles struct {
 	hist  []*reader.Profile // per user (nil: no profile)
 	query []*reader.Profile // per user's query pseudo-user (nil: none)
+	// scorer is reader's profile similarity with the run's document frequencies, read once
+	// after the worker stopped.
+	scorer *reader.Scorer
 }
 
 // runWorker produces a data set's records to its own topics, runs `streamer run` on them with
@@ -117,12 +120,14 @@ func (g *rig) runWorker(ctx context.Context, l *loaded, recs []replay.Record) (*
 
 	rdb := redis.NewClient(&redis.Options{Addr: g.redis})
 	defer rdb.Close()
-	rd, err := reader.New(rdb, reader.Options{Prefix: prefix,
-		Pseudonymize: func(raw string) []string { return g.pseudo.CandidatesIn("", raw) }})
+	rd, err := reader.New(rdb, reader.Options{Prefix: prefix, Keys: g.pseudo.Ring().Public()})
 	if err != nil {
 		return nil, 0, err
 	}
 	p := &profiles{hist: make([]*reader.Profile, len(l.users)), query: make([]*reader.Profile, len(l.users))}
+	if p.scorer, err = rd.Scorer(ctx); err != nil {
+		return nil, 0, err
+	}
 	for i, u := range l.users {
 		if p.hist[i], err = getProfile(ctx, rd, u.ID); err != nil {
 			return nil, 0, err
