@@ -46,7 +46,7 @@ import (
 // DefaultNearestProbes is the default of Options.NearestProbes: the number of segments a
 // Nearest or Similar query probes. Measured with `make bench` (1M synthetic profiles, 1,000
 // segments) it finds at least 95% of the exact top 10 (docs/capacity.md, "Queries").
-const DefaultNearestProbes = 16
+const DefaultNearestProbes = 32
 
 // QueryOption changes one Nearest or Similar call.
 type QueryOption func(*queryOptions)
