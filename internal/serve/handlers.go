@@ -422,7 +422,11 @@ func (s *Server) getUserChurn(r *http.Request, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := downstream.Churn(p, at)
+	st, err := s.cfg.Service.Settings(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	c := downstream.Churn(st, p, at)
 	return struct {
 		At time.Time `json:"at"`
 		downstream.ChurnRisk
