@@ -15,14 +15,14 @@
 //
 // # Held-out users: the DEV/TEST split
 //
-// Users are split deterministically by their raw id, with the rule of internal/eval/simtune (where
-// reader's fusion weights are tuned, on DEV only): the FNV-1a 32-bit hash of "simtune:" + user id,
-// even is DEV, odd is TEST (SplitOf). The figures this package reports
-// are for one split (Options.Split, flag --split, default test). DEV is the half that work on the
-// profile may tune on (weights, thresholds, model choice); TEST is looked at only to report, never
-// to choose. Within a split, only users with at least three events are evaluated, and at most
-// Options.MaxUsers per data set, the first in the order of another hash (SHA-256 of
-// "evalprofiles:" + user id: a deterministic, uniform sample).
+// Users are split deterministically by their raw id: the first 8 bytes of
+// SHA-256("evalprofiles:" + user id) as a big-endian integer, even is DEV, odd is TEST (SplitOf).
+// The figures this package reports are for one split (Options.Split, flag --split, default test).
+// DEV is the half that work on the profile may tune on (weights, thresholds, model choice):
+// internal/eval/simtune, which chooses reader's fusion weights, reads DEV users only, with the
+// same rule. TEST is looked at only to report, never to choose. Within a split, only users with
+// at least three events are evaluated, and at most Options.MaxUsers per data set, the first in
+// hash order (a deterministic, uniform sample).
 //
 // # Tasks
 //

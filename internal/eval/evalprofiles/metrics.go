@@ -3,7 +3,6 @@ package evalprofiles
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -353,22 +352,21 @@ const (
 	SplitTest Split = "test"
 )
 
-// SplitOf is the split rule, the same as the development half of internal/eval/simtune (where
-// reader's fusion weights are chosen): the FNV-1a 32-bit hash of "simtune:" + the raw user id,
-// even is DEV, odd is TEST. So TEST holds no user the shipped weights were tuned on. It depends on
+// SplitOf is the split rule: the first 8 bytes of SHA-256("evalprofiles:" + raw user id), read
+// as a big-endian integer; even is DEV, odd is TEST. internal/eval/simtune, where reader's fusion
+// weights are tuned, reads DEV users only, with this same rule (its dev function): the two must
+// stay identical, so that TEST holds no user the shipped weights were tuned on. It depends on
 // nothing but the id: a user is in the same half in every run, data set and representation.
+// (FNV-1a's lowest bit is only the parity of the bytes' lowest bits, so it is not used here.)
 func SplitOf(userID string) Split {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte("simtune:" + userID))
-	if h.Sum32()%2 == 0 {
+	if userHash(userID)%2 == 0 {
 		return SplitDev
 	}
 	return SplitTest
 }
 
-// userHash orders the users of a split for the cap (Options.MaxUsers): the first 8 bytes of
-// SHA-256("evalprofiles:" + raw user id), so the users kept are a uniform sample (FNV's order
-// groups ids that share a prefix).
+// userHash is the hash of the split rule; the users of a split are also capped in its order
+// (Options.MaxUsers), a deterministic uniform sample.
 func userHash(userID string) uint64 {
 	h := sha256.Sum256([]byte("evalprofiles:" + userID))
 	return binary.BigEndian.Uint64(h[:8])
