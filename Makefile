@@ -4,7 +4,7 @@ PYTHON    ?= /usr/bin/python3
 BIN       := bin/streamer
 FUZZTIME  ?= 5s
 
-.PHONY: all build deps-kafka demo model test test-short fuzz lint bench chaos eval-encoder eval-segments eval-apps eval-scrub \
+.PHONY: all build deps-kafka demo model test test-short fuzz lint lint-fresh bench chaos eval-encoder eval-segments eval-apps eval-profiles eval-scrub \
         python-tools compose-config deps clean
 
 all: build
@@ -41,7 +41,7 @@ model: build
 ## Kafka, with a PKI and SCRAM/PLAIN users the tests generate.
 REAL_SECURE_TESTS = TestWorkerOverTLSAndSASL|TestWorkerRefusedNotReady|TestKafkaSASLSSL|TestKafkaRefused|TestRunWithRefusedCredentials|TestToolsWithRefusedCredentials|TestToolsOverTLSAndSASL
 test: deps deps-kafka
-	$(MAKE) lint
+	$(MAKE) lint-fresh
 	$(GO) test -count=1 -timeout 20m ./...
 	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestBackfillRetention|TestLossIsNotSilent|TestKafkaGoGroup|TestRealCluster|$(REAL_SECURE_TESTS)' \
 	  ./internal/kafkatest/ ./internal/consumer/ ./internal/worker/ ./internal/chaos/ ./internal/secure/ ./cmd/streamer/
@@ -63,9 +63,21 @@ fuzz:
 lint:
 	@GO=$(GO) scripts/lint.sh
 
+## lint-fresh: make lint on an empty module cache (a new temporary GOMODCACHE, removed afterwards),
+## as a newcomer's first run sees it: the go command's `go: downloading` lines must not count as
+## findings. make test runs it instead of make lint. Modules already in the usual cache are read
+## from there (GOPROXY=file://...), then from the configured proxy, so only the first run of a
+## machine downloads; -trimpath lets the build cache serve the checkers' compiles across runs.
+lint-fresh:
+	@mc=$$(mktemp -d); warm=$$($(GO) env GOMODCACHE)/cache/download; proxy=$$($(GO) env GOPROXY); \
+	  [ -d "$$warm" ] && proxy="file://$$warm,$$proxy"; \
+	  echo "lint-fresh: GOMODCACHE=$$mc (empty)"; rc=0; \
+	  GOMODCACHE=$$mc GOPROXY=$$proxy GOFLAGS="$$GOFLAGS -modcacherw -trimpath" GO=$(GO) scripts/lint.sh || rc=$$?; \
+	  rm -rf "$$mc"; exit $$rc
+
 ## bench: performance figures, each as a ratio against a reference measured in the same run.
 ## The encoder's peers (PyTorch, ONNX Runtime) come from PyPI into a venv under
-## ~/.cache/profilestream (scripts/python-ref.sh, about 6 GB once); all-minilm-l6-v2 is fetched.
+## ~/.cache/profilestream (scripts/python-peers.sh, about 6 GB once); all-minilm-l6-v2 is fetched.
 bench: deps
 	$(GO) run ./cmd/storebench
 	$(GO) run ./cmd/streamer model fetch all-minilm-l6-v2
@@ -88,21 +100,34 @@ chaos: deps-kafka build
 eval-encoder:
 	$(GO) run ./cmd/evalencoder
 
-eval-segments:
-	$(GO) run ./cmd/evalsegments
+## eval-segments: the online segments against sklearn's k-means on the same vectors; the reference's
+## Python (Debian's python3-sklearn) is installed by scripts/python-ref.sh when missing, and the
+## target fails, printing no figure, when it cannot be had.
+eval-segments: deps
+	@py=$$(scripts/python-ref.sh sklearn threadpoolctl) || { echo "make eval-segments: FAILED: no Python with sklearn for the reference (scripts/python-ref.sh above)"; exit 1; }; \
+	  echo "$(GO) run ./cmd/evalsegments -python $$py"; $(GO) run ./cmd/evalsegments -python "$$py"
 
 eval-apps: deps
 	$(GO) run ./cmd/evalapps
 
-## eval-scrub: per-type recall/precision on both corpora, adversarial totals, Presidio's figures
-## (from the committed fixture; tools/presidio/run.sh remakes it) and the hostile-input time ratios.
+## eval-profiles: the stored profiles through the real worker (`streamer run` on embedded Kafka and a
+## private Redis) on the shared data, TEST split: owner retrieval, neighbour-category P@k, NMI,
+## segments vs batch k-means, against TF-IDF and random (FIGURE eval.profiles.*, eval.segments.*).
+## EVAL_PROFILES_FLAGS passes flags (--split dev, --max-users N, --only ..., --model-dir DIR).
+eval-profiles: deps build
+	$(GO) run ./cmd/evalprofiles --streamer $(BIN) $(EVAL_PROFILES_FLAGS)
+
+## eval-scrub: per-type recall/precision on the corpora (documented formats, adversarial, holdout,
+## the development set of evasions, the untuned held-out set), Presidio's (committed fixture; tools/presidio/run.sh
+## remakes it) and the hostile-input time ratios.
 eval-scrub:
-	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidioCorpus' -v ./internal/pii/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
+	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidio|TestScrubDev|TestScrubUntuned' -v ./internal/pii/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/pii/ | grep -E '^(FIGURE|ok|FAIL)'
 
-## python-tools: Debian's torch and sklearn, the offline references of benchmarks and evaluations.
+## python-tools: Debian's torch and sklearn, the offline references of benchmarks and evaluations
+## (the targets that need them install them themselves through scripts/python-ref.sh).
 python-tools:
-	apt-get install -y python3-torch python3-sklearn
+	@scripts/python-ref.sh sklearn threadpoolctl torch
 
 compose-config:
 	docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"

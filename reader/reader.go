@@ -3,20 +3,28 @@
 //
 // profilestream keeps one profile per pseudonymous user in Redis: counts per kind of event, a
 // lifetime mean embedding of what the user read and wrote, a time-decayed mean, decayed category
-// counts, the mean rating, first and last seen, recent items, and the user's segment. The layout
-// is the contract in docs/schema.md and package schema; this package decodes it with schema's decoder (and nothing else: it never writes).
+// counts, a lexical sketch of the user's words and a sketch of the items the user came back to, a
+// hashed behavioural vector, the mean rating, first and last seen, recent items, and the user's
+// segment. The layout is the contract in docs/schema.md and package schema; this package decodes
+// it with schema's decoder into schema.Profile (Profile is an alias) and never writes.
 //
-// A profile is addressed by pseudonym, the keyed HMAC of the raw user id. An app that knows raw
-// ids passes Options.Pseudonymize, which returns the candidate pseudonyms of a raw id (the active
-// key first, then older keys while a key rotation is in progress); ProfileByUserID tries them in
-// order. Decayed quantities are stored as of the user's newest event; the Profile helpers decay
-// them to any "now", so a user who went quiet fades without any write.
+// A profile is addressed by pseudonym, the keyed HMAC of the raw user id (package pseudonym).
+// An app that knows raw ids gives the Reader the shared key ring (Options.Keys, and the
+// namespace of its ids); ProfileByUserID then tries the user's pseudonym under each key, the
+// active key first, then older keys while a key rotation is in progress. A profile that a key
+// rotation moved to a new pseudonym is followed to it (the old hash carries the new pseudonym in
+// its "mv" field), so a reader never sees a moved profile as absent or twice. Decayed quantities
+// are stored as of the user's newest event; the Profile methods decay them to any "now", so a
+// user who went quiet fades without any write. Interests turns a profile into what a person
+// reads: top terms by TF-IDF, categories, items, recent interactions.
 //
-// Similar finds the k users with the most similar lifetime mean embedding, and Nearest the k
-// nearest to any query vector (look-alike audiences use it with a seed centroid), by brute force
-// over all profiles (a SCAN of every node): O(users x dim) per call, fine for offline jobs and up to about
-// 10^5 users, too slow for online serving at scale, where a RediSearch vector index over the
-// "vec" field (FLOAT32 blob, COSINE) does the same job.
+// Similarity compares two profiles: one hybrid of the dense, lexical, category, item and
+// behavioural parts (see Scorer, and docs/applications.md "Profile similarity"). Similar finds
+// the k users most similar to a user and NearestProfile those most similar to any profile
+// (look-alike audiences use it with Combine of the seeds), by brute force over all profiles (a
+// SCAN of every node): O(users) per call, fine for offline jobs and up to about 10^5 users.
+// Nearest ranks by the dense vector alone, for a query vector (a RediSearch vector index over
+// "vec", FLOAT32, COSINE, does the same job at scale).
 package reader
 
 import (
@@ -31,6 +39,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/profilestream/profilestream/pseudonym"
 	"github.com/profilestream/profilestream/schema"
 )
 
@@ -41,10 +50,11 @@ var ErrNotFound = errors.New("reader: profile not found")
 type Options struct {
 	// Prefix of every key, as configured in the writer. Default "ps".
 	Prefix string
-	// Pseudonymize returns the candidate pseudonyms of a raw user id, the one under the active
-	// key first (privacy.Pseudonymizer.Candidates has this shape). Needed only by
-	// ProfileByUserID; nil makes ProfileByUserID fail.
-	Pseudonymize func(rawUserID string) []string
+	// Keys is the pseudonym key ring of the writer (the same keys, active first), and Namespace
+	// the pseudonym namespace of the raw ids ("" unless the writer was given one). Needed only
+	// by ProfileByUserID; nil makes ProfileByUserID fail.
+	Keys      *pseudonym.Ring
+	Namespace string
 	// ScanCount is the COUNT hint of the SCAN that Scan, Similar and Nearest run. Default 1000: larger pages mean
 	// fewer round trips and more memory per page.
 	ScanCount int64
@@ -84,26 +94,40 @@ type CategoryCount = schema.CategoryCount
 // Item is one recent item interaction (schema.RecentItem).
 type Item = schema.RecentItem
 
-// Profile returns the profile of a pseudonym, or an error wrapping ErrNotFound.
+// maxMoves bounds how many moves Profile follows (a rotation moves a profile once; a chain is
+// two rotations in quick succession).
+const maxMoves = 4
+
+// Profile returns the profile of a pseudonym, or an error wrapping ErrNotFound. A profile moved
+// by a key rotation is followed to its new pseudonym, which the returned Profile carries.
 func (r *Reader) Profile(ctx context.Context, pseudonym string) (*Profile, error) {
-	h, err := r.rdb.HGetAll(ctx, r.profileKey(pseudonym)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, err)
+	ps := pseudonym
+	for range maxMoves + 1 {
+		h, err := r.rdb.HGetAll(ctx, r.profileKey(ps)).Result()
+		if err != nil {
+			return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, err)
+		}
+		if len(h) == 0 {
+			break
+		}
+		if to := h[schema.FieldMovedTo]; to != "" {
+			ps = to // frozen or a tombstone: the data is (being) merged into the new pseudonym
+			continue
+		}
+		return Decode(ps, h)
 	}
-	if len(h) == 0 || h[schema.FieldMovedTo] != "" {
-		return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, ErrNotFound)
-	}
-	return Decode(pseudonym, h)
+	return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, ErrNotFound)
 }
 
-// ProfileByUserID pseudonymizes a raw user id with Options.Pseudonymize and returns the profile
-// of the first candidate pseudonym that has one (active key first: during a key rotation the
-// profile may still live under an older key).
+// ProfileByUserID pseudonymizes a raw user id with Options.Keys (in Options.Namespace) and
+// returns the profile of the first candidate pseudonym that has one (active key first: during a
+// key rotation the profile may still live under an older key). The raw id never leaves the
+// process.
 func (r *Reader) ProfileByUserID(ctx context.Context, rawUserID string) (*Profile, error) {
-	if r.opts.Pseudonymize == nil {
-		return nil, errors.New("reader: ProfileByUserID needs Options.Pseudonymize")
+	if r.opts.Keys == nil {
+		return nil, errors.New("reader: ProfileByUserID needs Options.Keys")
 	}
-	for _, ps := range r.opts.Pseudonymize(rawUserID) {
+	for _, ps := range r.opts.Keys.Candidates(r.opts.Namespace, rawUserID) {
 		p, err := r.Profile(ctx, ps)
 		if err == nil {
 			return p, nil
@@ -127,26 +151,22 @@ func (r *Reader) SegmentMembers(ctx context.Context, segment int) ([]string, err
 	return m, nil
 }
 
-// Neighbor is a user similar to another, with the cosine similarity of their lifetime means.
+// Neighbor is a user similar to another, with the similarity score (Similarity for Similar and
+// NearestProfile, the cosine of lifetime means for Nearest).
 type Neighbor struct {
 	Pseudonym  string  `json:"pseudonym"`
 	Similarity float64 `json:"similarity"`
 }
 
-// Similar returns the k users whose lifetime mean embedding is most similar (cosine) to the given
-// user's, most similar first, excluding the user. Users without text, and users whose vectors
-// come from another encoder model or dimension, are skipped. The cost is a full SCAN of the
-// keyspace and O(users x dim) arithmetic per call (see the package documentation).
+// Similar returns the k users most similar to the given user by the hybrid Similarity (text,
+// words, categories, items, behaviour: see Scorer), most similar first, excluding the user. The
+// cost is a full scan of the profiles per call (see NearestProfile).
 func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighbor, error) {
 	me, err := r.Profile(ctx, pseudonym)
 	if err != nil {
 		return nil, err
 	}
-	q := schema.Normalize(me.Vector)
-	if q == nil || k <= 0 {
-		return nil, nil
-	}
-	out, err := r.Nearest(ctx, q, me.ModelID, k, func(ps string) bool { return ps == pseudonym })
+	out, err := r.NearestProfile(ctx, me, k, func(ps string) bool { return ps == pseudonym })
 	if err != nil {
 		return nil, fmt.Errorf("reader: similar to %q: %w", pseudonym, err)
 	}

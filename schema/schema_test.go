@@ -33,6 +33,7 @@ func keyPatterns() map[string]string {
 		"ItemKey":             schema.ItemKey(pf, item),
 		"ItemCooccurKey":      schema.ItemCooccurKey(pf, item),
 		"ItemPopularityKey":   schema.ItemPopularityKey(pf),
+		"SettingsKey":         schema.SettingsKey(pf),
 		"LagTableKey":         lag.TableKey(pf, group),
 		"DFKey":               schema.DFKey(pf),
 	}
@@ -50,6 +51,11 @@ func TestDocAgreesWithPackage(t *testing.T) {
 		built[k] = true
 		if !strings.Contains(doc, "`"+k+"`") {
 			t.Errorf("%s builds %q, which docs/schema.md does not mention (as `%s`)", name, k, k)
+		}
+	}
+	for _, f := range schema.SettingsFields {
+		if !strings.Contains(doc, "| `"+f) {
+			t.Errorf("settings field %q is not a row of docs/schema.md", f)
 		}
 	}
 	for _, f := range schema.ProfileFields {
@@ -209,5 +215,36 @@ func TestDecodeProfile(t *testing.T) {
 		if _, err := schema.DecodeProfile(bad); err == nil || !strings.Contains(err.Error(), "field") {
 			t.Errorf("DecodeProfile(%v) error = %v, want a field error", bad, err)
 		}
+	}
+}
+
+func TestSettingsRoundTripAndDiff(t *testing.T) {
+	s := schema.DefaultSettings()
+	s.ModelID, s.Dim, s.ActionWeights["buy"] = "m@1", 384, 8
+	s.UpdatedAt = time.UnixMilli(1700000000000).UTC()
+	h := map[string]string{}
+	f := s.Fields()
+	for i := 0; i < len(f); i += 2 {
+		h[f[i].(string)] = f[i+1].(string)
+	}
+	got, err := schema.DecodeSettings(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := got.Diff(s); len(d) != 0 || !got.UpdatedAt.Equal(s.UpdatedAt) {
+		t.Fatalf("round trip differs: %v (updated %v, want %v)", d, got.UpdatedAt, s.UpdatedAt)
+	}
+	d := schema.DefaultSettings()
+	d.ModelID, d.Dim = "m@1", 384
+	diff := s.Diff(d)
+	if len(diff) != 1 || diff[0] != "weight of buy 8 (stored 4)" {
+		t.Fatalf("diff = %q", diff)
+	}
+	if _, err := schema.DecodeSettings(map[string]string{"w:buy": "x"}); err == nil {
+		t.Fatal("a malformed weight decoded")
+	}
+	empty, err := schema.DecodeSettings(map[string]string{})
+	if err != nil || len(empty.Diff(schema.DefaultSettings())) != 0 {
+		t.Fatalf("empty hash: %v %v", err, empty.Diff(schema.DefaultSettings()))
 	}
 }

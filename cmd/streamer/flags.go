@@ -16,6 +16,7 @@ import (
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/secure"
 	"github.com/profilestream/profilestream/internal/worker"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // logFlags are on every command that logs.
@@ -125,6 +126,7 @@ type workerFlags struct {
 	dvecF16                              bool
 	halfLife                             time.Duration
 	wView, wCart, wFav, wBuy, wReview    float64
+	migrateSettings                      bool
 	topCats                              int
 	ttl                                  time.Duration
 	k                                    int
@@ -159,7 +161,7 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.DurationVar(&f.batchTimeout, "batch-timeout", 200*time.Millisecond, "close a batch that is not full after this long")
 	c.DurationVar(&f.sessionTimeout, "session-timeout", 6*time.Second, "consumer group session timeout: a worker that dies is noticed after this long; shorter moves its partitions sooner but risks evictions during long GC or batch pauses (Apache Kafka refuses less than its group.min.session.timeout.ms, 6s by default)")
 	c.DurationVar(&f.heartbeat, "heartbeat-interval", time.Second, "consumer group heartbeat interval: live workers learn of a rebalance at their next heartbeat (at most a third of --session-timeout)")
-	c.DurationVar(&f.rebalanceTimeout, "rebalance-timeout", 10*time.Second, "how long the coordinator waits for every worker to rejoin during a rebalance before it evicts the missing ones")
+	c.DurationVar(&f.rebalanceTimeout, "rebalance-timeout", consumer.DefaultRebalanceTimeout, "how long the coordinator waits for every worker to rejoin (and a joined one to sync) during a rebalance before it evicts the missing ones; also how long offset commits may fail before /readyz does")
 	c.DurationVar(&f.stallAfter, "stall-after", 30*time.Second, "stall watchdog: a lagging partition whose committed offset has not moved for this long is logged at error, counted, and forces a rejoin; own stalled partitions make /readyz false (negative = off)")
 	c.BoolVar(&f.kafkaDebug, "kafka-debug", false, "log kafka-go's own joins, syncs, assignments and heartbeats at debug level (with --log-level debug); its errors are always logged at warn")
 	c.IntVar(&f.queue, "queue-batches", 2, "batches queued between stages; bounds memory (about (2*queue+3)*batch-size messages)")
@@ -168,13 +170,15 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.IntVar(&f.cacheMB, "embedding-cache-mb", 64, "embedding cache size in MiB (repeated texts such as item titles are encoded once)")
 	c.BoolVar(&f.dvecF16, "decayed-float16", false, "store the decayed mean vector (dvec) as float16: ~900 bytes less per profile at 384 dims; readers and vector indexes must take FLOAT16 (docs/schema.md)")
 	c.IntVar(&f.profileCache, "profile-cache", 4096, "profiles kept in memory (about 8*dim bytes each) so that a fold writes without reading first; size it to the users of the worker's partitions (negative = off)")
-	c.DurationVar(&f.halfLife, "half-life", 720*time.Hour, "half-life of the time-decayed profile vector and category counts")
-	c.Float64Var(&f.wView, "weight-view", 1, "weight of a view in the profile means")
-	c.Float64Var(&f.wCart, "weight-cart", 2, "weight of an add-to-cart")
-	c.Float64Var(&f.wFav, "weight-fav", 2, "weight of a favourite")
-	c.Float64Var(&f.wBuy, "weight-buy", 4, "weight of a purchase")
-	c.Float64Var(&f.wReview, "weight-review", 3, "weight of a review")
-	c.IntVar(&f.topCats, "top-categories", 10, "categories kept per profile (decayed counts)")
+	dw := schema.DefaultActionWeights()
+	c.DurationVar(&f.halfLife, "half-life", schema.DefaultHalfLife, "half-life of the time-decayed profile vector and category counts")
+	c.Float64Var(&f.wView, "weight-view", dw["view"], "weight of a view in the profile means, the activity, the categories and item popularity")
+	c.Float64Var(&f.wCart, "weight-cart", dw["cart"], "weight of an add-to-cart")
+	c.Float64Var(&f.wFav, "weight-fav", dw["fav"], "weight of a favourite")
+	c.Float64Var(&f.wBuy, "weight-buy", dw["buy"], "weight of a purchase")
+	c.Float64Var(&f.wReview, "weight-review", dw["review"], "weight of a review")
+	c.BoolVar(&f.migrateSettings, "migrate-settings", false, "start even though the settings stored in Redis (<prefix>:v1:settings: weights, half-life, model, ...) differ from this worker's, and replace them (docs/schema.md, \"Settings\")")
+	c.IntVar(&f.topCats, "top-categories", schema.DefaultTopCategories, "categories kept per profile (decayed counts)")
 	c.DurationVar(&f.ttl, "profile-ttl", 0, "expire profiles this long after their last event (0 = never); must exceed Kafka retention")
 	c.IntVar(&f.k, "k", 0, "number of segments (online k-means); 0 = chosen from the data by silhouette within --k-min..--k-max, re-examined at every refit")
 	c.IntVar(&f.kMin, "k-min", online.DefaultKMin, "lower bound of the automatic k (--k 0)")
@@ -212,6 +216,7 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 			KMin: f.kMin, KMax: f.kMax, RefitInterval: f.refitEvery,
 		},
 		DisableSegments: f.noSegments,
+		MigrateSettings: f.migrateSettings,
 		MetricsAddr:     f.metricsAddr,
 		Pprof:           f.pprof,
 		LagInterval:     f.lagInterval,

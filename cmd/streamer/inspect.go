@@ -55,7 +55,7 @@ or the profile as JSON with --json (schema in docs/schema.md).`)
 		if err != nil {
 			return err
 		}
-		opts.Pseudonymize = pz.Candidates
+		opts.Keys, opts.Namespace = ring.Public(), pz.Namespace()
 	}
 	r, err := reader.New(rdb, opts)
 	if err != nil {
@@ -95,8 +95,8 @@ and silhouette of batch spherical k-means for every k in --k-min..--k-max, to ch
 	c.SetOutput(stderr)
 	rf := addRedisFlags(c)
 	evaluate := c.Bool("evaluate", false, "report inertia and silhouette per k on a sample of profiles")
-	kMin := c.Int("k-min", 2, "smallest k to evaluate")
-	kMax := c.Int("k-max", 16, "largest k to evaluate")
+	kMin := c.Int("k-min", online.DefaultKMin, "smallest k to evaluate (the worker's automatic k uses the same bounds)")
+	kMax := c.Int("k-max", online.DefaultKMax, "largest k to evaluate")
 	sampleN := c.Int("sample", 2000, "profiles to sample for --evaluate")
 	if err := c.Parse(args); err != nil {
 		return err

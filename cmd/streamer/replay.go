@@ -92,7 +92,8 @@ writes only what is missing.`)
 		n, err := replay.Produce(ctx, w, recs, replay.Options{ClicksTopic: *clicks, ReviewsTopic: *reviews,
 			KeyByUser: *keyed, Rate: *rate, SpeedUp: *speedup, Resume: *resume})
 		total += n
-		fmt.Fprintf(stdout, "%s: %s, %d events produced, %d unparseable lines skipped\n", path, format, n, skipped)
+		fmt.Fprintf(stdout, "%s: %s, %d events produced, %d unparseable lines skipped, %d reviews without title or text skipped\n",
+			path, format, n, skipped.Unparseable, skipped.NoText)
 		if err != nil {
 			return err
 		}

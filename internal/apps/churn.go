@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // ChurnOptions parameterise the churn score. The zero value uses the defaults.
@@ -19,9 +20,10 @@ type ChurnOptions struct {
 	// MinGap is the floor of the typical gap between visits. Default 24h: events come in
 	// sessions, and the gap between clicks of one session says nothing about returning.
 	MinGap time.Duration
-	// ActionWeights are the writer's weights of the decayed activity "act" (default view 1,
-	// cart 2, fav 2, buy 4, review 3, profilestore's defaults), used to turn activity into an
-	// event rate.
+	// ActionWeights are the writer's weights of the decayed activity "act", used to turn
+	// activity into an event rate: the stored settings' (schema.Settings.ActionWeights, which
+	// downstream passes); nil means schema.DefaultActionWeights (view 1, cart 2, fav 2, buy 4,
+	// review 3), right only for profiles written with the defaults.
 	ActionWeights map[string]float64
 }
 
@@ -36,12 +38,14 @@ func (o ChurnOptions) withDefaults() ChurnOptions {
 		o.MinGap = 24 * time.Hour
 	}
 	if o.ActionWeights == nil {
-		o.ActionWeights = map[string]float64{"view": 1, "cart": 2, "fav": 2, "buy": 4, "review": 3}
+		o.ActionWeights = schema.DefaultActionWeights()
 	}
 	return o
 }
 
-// ChurnScore is ChurnOptions{}.Score: the default churn risk in [0,1] of a profile at now.
+// ChurnScore is ChurnOptions{}.Score: the churn risk in [0,1] of a profile at now, for profiles
+// written with the default weights (readers of a deployment use ChurnOptions with the stored
+// settings' weights, as downstream does).
 func ChurnScore(p *reader.Profile, now time.Time) float64 { return ChurnOptions{}.Score(p, now) }
 
 // Score returns the churn risk of a profile at now, in [0,1]: an estimate of the probability that

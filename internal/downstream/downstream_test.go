@@ -24,7 +24,7 @@ func setup(t *testing.T, users int) (*dstest.World, *downstream.Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := downstream.New(w.Client, downstream.Options{Pseudonymize: w.Pz.Candidates, Now: func() time.Time { return end }})
+	s, err := downstream.New(w.Client, downstream.Options{Keys: w.Pz.Ring().Public(), Namespace: w.Pz.Namespace(), Now: func() time.Time { return end }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,11 @@ func TestService(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := downstream.Churn(p, end).Risk; r >= rep.Users[0].Risk {
+		st, err := s.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := downstream.Churn(st, p, end).Risk; r >= rep.Users[0].Risk {
 			t.Errorf("active user risk %.3f >= top risk %.3f", r, rep.Users[0].Risk)
 		}
 		var buf bytes.Buffer

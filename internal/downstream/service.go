@@ -4,8 +4,8 @@
 // and a 2-D map of them. `streamer recommend|lookalike|churn` print its answers as tables
 // (Format*), and `streamer serve` (internal/serve) returns them as JSON.
 //
-// It only reads Redis. Raw user ids are pseudonymized in memory with Options.Pseudonymize and
-// never sent to Redis; no function of this package logs.
+// It only reads Redis. Raw user ids are pseudonymized in memory with Options.Keys and never
+// sent to Redis; no function of this package logs.
 package downstream
 
 import (
@@ -20,6 +20,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/pseudonym"
 	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
 )
@@ -37,9 +38,10 @@ var ErrNoSegment = errors.New("downstream: no such segment")
 type Options struct {
 	// Prefix of every key, as configured for the worker. Default "ps".
 	Prefix string
-	// Pseudonymize returns the candidate pseudonyms of a raw user id, active key first
-	// (privacy.Pseudonymizer.Candidates). Nil: raw-id lookups fail with ErrNoKey.
-	Pseudonymize func(raw string) []string
+	// Keys is the pseudonym key ring (active key first) and Namespace the pseudonym namespace
+	// of raw user ids, as reader.Options has them. Nil Keys: raw-id lookups fail with ErrNoKey.
+	Keys      *pseudonym.Ring
+	Namespace string
 	// TrendWindow is the window of a segment's trend (joins and leaves read from the
 	// segment-change stream). Default 1h.
 	TrendWindow time.Duration
@@ -78,7 +80,7 @@ func New(client redis.UniversalClient, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	rd, err := reader.New(client, reader.Options{Prefix: opts.Prefix, Pseudonymize: opts.Pseudonymize})
+	rd, err := reader.New(client, reader.Options{Prefix: opts.Prefix, Keys: opts.Keys, Namespace: opts.Namespace})
 	if err != nil {
 		return nil, fmt.Errorf("downstream: %w", err)
 	}
@@ -93,22 +95,22 @@ func New(client redis.UniversalClient, opts Options) (*Service, error) {
 func (s *Service) Reader() *reader.Reader { return s.rd }
 
 // CanResolve reports whether raw user ids can be pseudonymized.
-func (s *Service) CanResolve() bool { return s.opts.Pseudonymize != nil }
+func (s *Service) CanResolve() bool { return s.opts.Keys != nil }
 
 // Resolve pseudonymizes a raw user id: the first candidate pseudonym (active key first) that has
 // a profile, with found true; otherwise the pseudonym under the active key, with found false.
 func (s *Service) Resolve(ctx context.Context, raw string) (pseudonym string, found bool, err error) {
-	if s.opts.Pseudonymize == nil {
+	if s.opts.Keys == nil {
 		return "", false, ErrNoKey
 	}
-	cands := s.opts.Pseudonymize(raw)
+	cands := s.opts.Keys.Candidates(s.opts.Namespace, raw)
 	if len(cands) == 0 {
 		return "", false, ErrNoKey
 	}
 	for _, ps := range cands {
-		_, err := s.rd.Profile(ctx, ps)
+		p, err := s.rd.Profile(ctx, ps)
 		if err == nil {
-			return ps, true, nil
+			return p.Pseudonym, true, nil // a moved profile's new pseudonym
 		}
 		if !errors.Is(err, reader.ErrNotFound) {
 			return "", false, fmt.Errorf("downstream: resolve user id: %w", err)
@@ -131,18 +133,35 @@ func (s *Service) Similar(ctx context.Context, pseudonym string, n int) ([]reade
 	return out, err
 }
 
-// index returns the item index of an encoder model.
-func (s *Service) index(model string) (*apps.ItemIndex, error) {
+// Settings returns the settings the workers wrote the profiles and items with
+// (reader.Reader.Settings; the defaults while none are stored). Every score of the service
+// (item popularity, churn risk) interprets the stored data with them.
+func (s *Service) Settings(ctx context.Context) (schema.Settings, error) {
+	st, _, err := s.rd.Settings(ctx)
+	if err != nil {
+		return schema.Settings{}, fmt.Errorf("downstream: %w", err)
+	}
+	return st, nil
+}
+
+// index returns the item index of an encoder model, with the item half-life of the stored
+// settings (a new index when the settings changed).
+func (s *Service) index(ctx context.Context, model string) (*apps.ItemIndex, error) {
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s\x00%d", model, st.ItemHalfLife)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if x, ok := s.idx[model]; ok {
+	if x, ok := s.idx[key]; ok {
 		return x, nil
 	}
-	x, err := apps.NewItemIndex(s.rdb, apps.ItemOptions{Prefix: s.opts.Prefix, ModelID: model, Now: s.opts.Now})
+	x, err := apps.NewItemIndex(s.rdb, apps.ItemOptions{Prefix: s.opts.Prefix, ModelID: model, Now: s.opts.Now, HalfLife: st.ItemHalfLife})
 	if err != nil {
 		return nil, fmt.Errorf("downstream: %w", err)
 	}
-	s.idx[model] = x
+	s.idx[key] = x
 	return x, nil
 }
 
@@ -158,7 +177,7 @@ func (s *Service) Recommend(ctx context.Context, pseudonym string, n int, catego
 	case err != nil && !errors.Is(err, reader.ErrNotFound):
 		return apps.Recommendation{}, fmt.Errorf("downstream: recommend: %w", err)
 	}
-	x, err := s.index(model)
+	x, err := s.index(ctx, model)
 	if err != nil {
 		return apps.Recommendation{}, err
 	}
@@ -170,7 +189,7 @@ func (s *Service) Recommend(ctx context.Context, pseudonym string, n int, catego
 }
 
 // LookAlike returns the n users most similar to the seed pseudonyms (apps.Audiences.LookAlike).
-// An error wraps apps.ErrNoSeeds when no seed has a vector.
+// An error wraps apps.ErrNoSeeds when no seed has a profile.
 func (s *Service) LookAlike(ctx context.Context, seeds []string, n int) ([]apps.Scored, error) {
 	out, err := s.aud.LookAlike(ctx, seeds, n)
 	if out == nil && err == nil {
@@ -202,10 +221,11 @@ type ChurnRisk struct {
 	Segment  int     `json:"segment"`
 }
 
-// Churn scores one profile at at (apps.ChurnScore).
-func Churn(p *reader.Profile, at time.Time) ChurnRisk {
+// Churn scores one profile at at with the action weights of the settings the profile was
+// written with (apps.ChurnOptions; Service.Settings reads them).
+func Churn(st schema.Settings, p *reader.Profile, at time.Time) ChurnRisk {
 	return ChurnRisk{
-		Pseudonym: p.Pseudonym, Risk: apps.ChurnScore(p, at), Events: p.Events,
+		Pseudonym: p.Pseudonym, Risk: apps.ChurnOptions{ActionWeights: st.ActionWeights}.Score(p, at), Events: p.Events,
 		FirstSeen: p.FirstSeen, LastSeen: p.LastSeen, RecencyDays: at.Sub(p.LastSeen).Hours() / 24,
 		Activity: p.ActivityAt(at), Segment: p.Segment,
 	}
@@ -239,9 +259,13 @@ func (s *Service) Churn(ctx context.Context, q ChurnQuery) (ChurnReport, error) 
 	if q.Top <= 0 {
 		q.Top = 20
 	}
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return ChurnReport{}, err
+	}
 	var all []*reader.Profile
 	var latest time.Time
-	err := s.rd.Scan(ctx, func(p *reader.Profile) error {
+	err = s.rd.Scan(ctx, func(p *reader.Profile) error {
 		if p.Events < q.MinEvents {
 			return nil
 		}
@@ -262,7 +286,7 @@ func (s *Service) Churn(ctx context.Context, q ChurnQuery) (ChurnReport, error) 
 	rep := ChurnReport{At: at.UTC(), Horizon: "7d", Scored: len(all), Users: []ChurnRisk{}}
 	risks := make([]ChurnRisk, len(all))
 	for i, p := range all {
-		risks[i] = Churn(p, at)
+		risks[i] = Churn(st, p, at)
 		rep.Histogram[min(9, int(risks[i].Risk*10))]++
 	}
 	sort.Slice(risks, func(i, j int) bool {

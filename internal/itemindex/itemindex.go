@@ -34,7 +34,7 @@ import (
 
 // Defaults of the options readers and writers of one Redis must agree on.
 const (
-	DefaultHalfLife      = 168 * time.Hour
+	DefaultHalfLife      = schema.DefaultItemHalfLife
 	DefaultMaxUserItems  = 200
 	DefaultMaxCooccur    = 200
 	DefaultCooccurRecent = 50
@@ -104,7 +104,10 @@ func (o Options) withDefaults() (Options, error) {
 	if o.HalfLife < 0 {
 		return o, errors.New("itemindex: HalfLife must be > 0")
 	}
-	w := map[event.Kind]float64{event.KindView: 1, event.KindCart: 2, event.KindFav: 2, event.KindBuy: 4, event.KindReview: 3}
+	w := map[event.Kind]float64{}
+	for _, k := range event.Kinds {
+		w[k] = schema.DefaultActionWeights()[k.String()]
+	}
 	if o.ActionWeights != nil {
 		for _, k := range event.Kinds {
 			v, ok := o.ActionWeights[k]

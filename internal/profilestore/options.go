@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/profilestream/profilestream/internal/event"
+	"github.com/profilestream/profilestream/schema"
 )
 
 // Options configure a Store. Only ModelID and Dim are required; every other field has a default
@@ -116,15 +117,15 @@ type Options struct {
 	MaxRetries int
 }
 
-// DefaultActionWeights returns the default weight of each kind.
+// DefaultActionWeights returns the default weight of each kind (schema.DefaultActionWeights,
+// where the defaults are defined once).
 func DefaultActionWeights() map[event.Kind]float64 {
-	return map[event.Kind]float64{
-		event.KindView:   1,
-		event.KindCart:   2,
-		event.KindFav:    2,
-		event.KindBuy:    4,
-		event.KindReview: 3,
+	d := schema.DefaultActionWeights()
+	w := make(map[event.Kind]float64, len(event.Kinds))
+	for _, k := range event.Kinds {
+		w[k] = d[k.String()]
 	}
+	return w
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -132,7 +133,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Prefix = "ps"
 	}
 	if o.HalfLife == 0 {
-		o.HalfLife = 720 * time.Hour
+		o.HalfLife = schema.DefaultHalfLife
 	}
 	if o.HalfLife < 0 {
 		return o, errors.New("profilestore: HalfLife must be > 0")
@@ -152,13 +153,13 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	o.ActionWeights = w
 	if o.TopCategories == 0 {
-		o.TopCategories = 10
+		o.TopCategories = schema.DefaultTopCategories
 	}
 	if o.TopCategories < 0 {
 		return o, errors.New("profilestore: TopCategories must be >= 0")
 	}
 	if o.RecentItems == 0 {
-		o.RecentItems = 20
+		o.RecentItems = schema.DefaultRecentItems
 	}
 	if o.RecentItems < 0 {
 		o.RecentItems = 0

@@ -33,6 +33,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/profilestream/profilestream/internal/event"
 )
 
 // Kind is the topic role of a record.
@@ -62,15 +64,28 @@ const (
 	FormatChineseCSV  Format = "chinese-csv"
 )
 
-// Read parses a whole file (gzip or plain) into records, in file order. Unparseable lines are
-// counted in skipped and not produced: replay feeds clean data; malformed input is what the
-// worker's dead-letter path is tested with.
-func Read(r io.Reader) (recs []Record, format Format, skipped int, err error) {
+// Skipped counts the lines of a file that Read did not turn into records, by why.
+type Skipped struct {
+	// Unparseable lines: not JSON or not CSV, a wrong field count, no user id, a bad timestamp.
+	Unparseable int
+	// NoText counts reviews that parse but have neither a title (summary) nor a body: the
+	// worker would reject them (missing_text), so replay does not produce them. A review with a
+	// title and an empty body is a review and is produced.
+	NoText int
+}
+
+// Total is every line skipped.
+func (s Skipped) Total() int { return s.Unparseable + s.NoText }
+
+// Read parses a whole file (gzip or plain) into records, in file order. Lines it cannot use are
+// counted in skipped, by reason, and not produced: replay feeds clean data; malformed input is
+// what the worker's dead-letter path is tested with.
+func Read(r io.Reader) (recs []Record, format Format, skipped Skipped, err error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, "", 0, fmt.Errorf("replay: gzip: %w", err)
+			return nil, "", Skipped{}, fmt.Errorf("replay: gzip: %w", err)
 		}
 		defer gz.Close()
 		br = bufio.NewReaderSize(gz, 1<<16)
@@ -100,9 +115,9 @@ type amazonRow struct {
 	ItemTitle string  `json:"item_title,omitempty"`
 }
 
-func readAmazon(r *bufio.Reader) ([]Record, int, error) {
+func readAmazon(r *bufio.Reader) ([]Record, Skipped, error) {
 	var out []Record
-	skipped := 0
+	var skipped Skipped
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -111,8 +126,12 @@ func readAmazon(r *bufio.Reader) ([]Record, int, error) {
 			continue
 		}
 		var a amazonRow
-		if err := json.Unmarshal(line, &a); err != nil || a.UserID == "" || strings.TrimSpace(a.Text) == "" {
-			skipped++
+		if err := json.Unmarshal(line, &a); err != nil || a.UserID == "" {
+			skipped.Unparseable++
+			continue
+		}
+		if !event.HasReviewText(a.Summary, a.Text) {
+			skipped.NoText++
 			continue
 		}
 		v, _ := json.Marshal(a)
@@ -129,9 +148,9 @@ type clickRow struct {
 	TS       int64  `json:"ts"`
 }
 
-func readTaobao(r *bufio.Reader) ([]Record, int, error) {
+func readTaobao(r *bufio.Reader) ([]Record, Skipped, error) {
 	var out []Record
-	skipped := 0
+	var skipped Skipped
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	for {
@@ -140,12 +159,12 @@ func readTaobao(r *bufio.Reader) ([]Record, int, error) {
 			break
 		}
 		if err != nil || len(f) != 5 {
-			skipped++
+			skipped.Unparseable++
 			continue
 		}
 		ts, err := strconv.ParseInt(f[4], 10, 64)
 		if err != nil {
-			skipped++
+			skipped.Unparseable++
 			continue
 		}
 		v, _ := json.Marshal(clickRow{UserID: f[0], ItemID: f[1], Category: f[2], Action: f[3], TS: ts})
@@ -157,9 +176,9 @@ func readTaobao(r *bufio.Reader) ([]Record, int, error) {
 // chineseBase is the synthetic time of the first Chinese review; each row is a minute later.
 var chineseBase = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func readChinese(r *bufio.Reader) ([]Record, int, error) {
+func readChinese(r *bufio.Reader) ([]Record, Skipped, error) {
 	var out []Record
-	skipped := 0
+	var skipped Skipped
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
@@ -171,7 +190,7 @@ func readChinese(r *bufio.Reader) ([]Record, int, error) {
 			break
 		}
 		if err != nil || len(f) != 3 {
-			skipped++
+			skipped.Unparseable++
 			continue
 		}
 		if row == 0 && strings.TrimPrefix(f[0], "\ufeff") == "cat" {
@@ -180,8 +199,8 @@ func readChinese(r *bufio.Reader) ([]Record, int, error) {
 		}
 		row++
 		text := strings.TrimPrefix(f[2], "\ufeff")
-		if strings.TrimSpace(text) == "" {
-			skipped++
+		if !event.HasReviewText("", text) {
+			skipped.NoText++
 			continue
 		}
 		n := perCat[f[0]]

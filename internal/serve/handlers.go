@@ -209,7 +209,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, downstream.ErrNoSegment):
 		writeJSON(w, http.StatusNotFound, errBody{"no such segment"})
 	case errors.Is(err, apps.ErrNoSeeds):
-		writeJSON(w, http.StatusUnprocessableEntity, errBody{"no seed user has a profile with a vector"})
+		writeJSON(w, http.StatusUnprocessableEntity, errBody{"no seed user has a profile"})
 	case errors.Is(err, downstream.ErrNoKey):
 		writeJSON(w, http.StatusNotImplemented, errBody{"this server has no pseudonym key: look profiles up by pseudonym"})
 	case errors.Is(err, context.DeadlineExceeded):
@@ -422,7 +422,11 @@ func (s *Server) getUserChurn(r *http.Request, q url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := downstream.Churn(p, at)
+	st, err := s.cfg.Service.Settings(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	c := downstream.Churn(st, p, at)
 	return struct {
 		At time.Time `json:"at"`
 		downstream.ChurnRisk

@@ -68,6 +68,10 @@ type Config struct {
 	Segments online.Options
 	// DisableSegments turns segment assignment off.
 	DisableSegments bool
+	// MigrateSettings lets the worker start when the settings stored in Redis
+	// (schema.SettingsKey: weights, half-lives, model, ...) differ from its own, and replaces
+	// them; without it such a worker refuses to start (Run returns ErrSettingsDiffer).
+	MigrateSettings bool
 	// MetricsAddr serves /metrics, /healthz, /readyz ("" = no server). Pprof adds /debug/pprof/.
 	MetricsAddr string
 	Pprof       bool
@@ -173,7 +177,8 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		}
 	}
 	// The item index (recommendations) is fed after each fold; its Prefix is the store's.
-	if w.items, err = itemindex.New(w.rdb, itemindex.Options{Prefix: so.Prefix, ModelID: w.enc.ModelID(), Encoder: w.cache}); err != nil {
+	if w.items, err = itemindex.New(w.rdb, itemindex.Options{Prefix: so.Prefix, ModelID: w.enc.ModelID(), Encoder: w.cache,
+		ActionWeights: w.store.Options().ActionWeights, HalfLife: itemindex.DefaultHalfLife}); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	p := &pipeline{
@@ -304,7 +309,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		bgLoops.Go(bg, "stall watchdog", w.watchdog.Run)
 	}
 
-	err := w.cons.Run(run)
+	// The settings are checked (or written) before anything is consumed: a worker whose weights,
+	// half-lives or model differ from those the profiles were written with does not start.
+	err := w.ensureSettings(run)
+	if err == nil {
+		err = w.cons.Run(run)
+	}
 	stopBG()
 	err = errors.Join(err, bgLoops.Wait())
 	w.log.Info().Msg("worker stopped")

@@ -1,6 +1,6 @@
 """The peers `make bench` measures the encoder against (internal/encbench drives this script).
 
-Run with the venv scripts/python-ref.sh installs (PyPI torch, onnxruntime, onnx). One process
+Run with the venv scripts/python-peers.sh installs (PyPI torch, onnxruntime, onnx). One process
 serves one thread count: encbench starts it with OMP_NUM_THREADS, MKL_NUM_THREADS,
 OPENBLAS_NUM_THREADS and ORT's thread settings all equal to --threads, and the script also
 calls torch.set_num_threads(threads) and torch.set_num_interop_threads(1), so that "1 thread"

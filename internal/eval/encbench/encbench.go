@@ -2,7 +2,7 @@
 // the encoder's throughput in sentences per second, in every precision this CPU runs, and
 // measures its peers itself in the same run, on the same shapes and thread counts.
 //
-// The peers (tools/peers/bench_peers.py, in the Python venv scripts/python-ref.sh installs:
+// The peers (tools/peers/bench_peers.py, in the Python venv scripts/python-peers.sh installs:
 // PyPI torch and onnxruntime) are PyTorch in float32 and bfloat16 with the forward
 // `transformers` uses (fused scaled-dot-product attention), and ONNX Runtime on the module
 // exported to ONNX, in float32 and quantized to int8 by its quantize_dynamic (per-channel).
@@ -69,7 +69,7 @@ type Options struct {
 	Lens       string  // comma-separated sequence lengths in tokens (default "32,128")
 	Threads    string  // comma-separated thread counts (default "1,2")
 	Python     string  // python with the peers; empty: the venv of PythonRef (default)
-	PythonRef  string  // script installing the peers' venv (default scripts/python-ref.sh)
+	PythonRef  string  // script installing the peers' venv (default scripts/python-peers.sh)
 	PeerScript string  // the peers' benchmark (default tools/peers/bench_peers.py)
 	DefaultDir string  // folder of the default model, for the peers (default models/default)
 	ModelRoot  string  // folder holding fetched models, the other Models names (default models)
@@ -81,7 +81,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		Batch: 64, MinSeconds: 1.5, Models: "all-minilm-l6-v2,default", Lens: "32,128", Threads: "1,2",
-		PythonRef: "scripts/python-ref.sh", PeerScript: "tools/peers/bench_peers.py",
+		PythonRef: "scripts/python-peers.sh", PeerScript: "tools/peers/bench_peers.py",
 		DefaultDir: "models/default", ModelRoot: "models", Rounds: 3,
 	}
 }
@@ -436,7 +436,7 @@ func measure(ctx context.Context, base *encoder.Model, length, threads int, prec
 	}
 }
 
-// installPeers runs scripts/python-ref.sh, which installs the peers' venv when needed and
+// installPeers runs scripts/python-peers.sh, which installs the peers' venv when needed and
 // prints its python.
 func installPeers(ctx context.Context, script string) (string, error) {
 	cmd := exec.CommandContext(ctx, "bash", script)

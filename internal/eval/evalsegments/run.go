@@ -78,6 +78,10 @@ func Run(ctx context.Context, c Config) error {
 			return nil
 		}
 	}
+	// The reference is checked first: no figure is printed without it.
+	if err := checkSklearn(ctx, c.Python); err != nil {
+		return err
+	}
 	proc, err := redisproc.Start(ctx, redisproc.Options{})
 	if err != nil {
 		return fmt.Errorf("the replay needs a private redis-server: %w", err)
@@ -212,9 +216,7 @@ func evalSet(ctx context.Context, c Config, client redis.UniversalClient, set *S
 
 	sk, err := startSklearn(ctx, c.Python, c.Script, xs)
 	if err != nil {
-		fmt.Fprintf(w, "SKIP sklearn comparison: %v\n", err)
-		fmt.Fprintf(w, "FIGURE eval.segments.%s.nmi_ours %.4f\n", set.Name, median(oursNMI))
-		return ours[0].K, nil
+		return 0, fmt.Errorf("%s: sklearn comparison: %w", set.Name, err)
 	}
 	defer sk.Close()
 	batch := map[int]float64{}

@@ -2,6 +2,7 @@ package evalsegments
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,10 +21,26 @@ type sklearn struct {
 	Version string
 }
 
+// errNoReference explains how to get the reference when its Python is missing.
+const errNoReference = "the sklearn reference needs a python3 that imports sklearn, numpy and threadpoolctl: `make eval-segments` installs them (scripts/python-ref.sh), or pass -python"
+
+// checkSklearn fails unless python imports what the reference script needs, so that the
+// evaluation stops before its replays instead of printing figures without their reference.
+func checkSklearn(ctx context.Context, python string) error {
+	if _, err := os.Stat(python); err != nil {
+		return fmt.Errorf("%s not found: %s", python, errNoReference)
+	}
+	out, err := exec.CommandContext(ctx, python, "-c", "import sklearn, numpy, threadpoolctl").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v: %s (%s)", python, err, bytes.TrimSpace(out), errNoReference)
+	}
+	return nil
+}
+
 // startSklearn writes xs to a temporary file and starts the reference server on it.
 func startSklearn(ctx context.Context, python, script string, xs [][]float32) (*sklearn, error) {
-	if _, err := os.Stat(python); err != nil {
-		return nil, fmt.Errorf("%s not found (Debian python3 with python3-sklearn is needed)", python)
+	if err := checkSklearn(ctx, python); err != nil {
+		return nil, err
 	}
 	f, err := os.CreateTemp("", "evalsegments-*.f32")
 	if err != nil {

@@ -28,8 +28,7 @@ func evalSpeed(ctx context.Context, c Config, client redis.UniversalClient, set 
 	rows := xs[:nb*1024]
 	sk, err := startSklearn(ctx, c.Python, c.Script, rows)
 	if err != nil {
-		fmt.Fprintf(w, "SKIP speed comparison: %v\n", err)
-		return nil
+		return fmt.Errorf("speed comparison: %w", err)
 	}
 	defer sk.Close()
 	if err := sk.PartialFitInit(k, nb); err != nil {
