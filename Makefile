@@ -4,7 +4,7 @@ PYTHON    ?= /usr/bin/python3
 BIN       := bin/streamer
 FUZZTIME  ?= 5s
 
-.PHONY: all build deps-kafka demo model test test-short fuzz lint lint-fresh demo-fresh bench chaos eval-encoder eval-segments eval-apps eval-scrub \
+.PHONY: all build deps-kafka demo model test test-short fuzz lint lint-fresh demo-fresh bench chaos eval-encoder eval-segments eval-apps eval-profiles eval-scrub \
         python-tools compose-config deps clean
 
 all: build
@@ -44,8 +44,8 @@ test: deps deps-kafka
 	$(MAKE) lint-fresh
 	$(MAKE) demo-fresh
 	$(GO) test -count=1 -timeout 20m ./...
-	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestKafkaGoGroup|TestRealCluster|$(REAL_SECURE_TESTS)' \
-	  ./internal/kafkatest/ ./internal/worker/ ./internal/chaos/ ./internal/secure/ ./cmd/streamer/
+	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestBackfillRetention|TestLossIsNotSilent|TestKafkaGoGroup|TestRealCluster|$(REAL_SECURE_TESTS)' \
+	  ./internal/kafkatest/ ./internal/consumer/ ./internal/worker/ ./internal/chaos/ ./internal/secure/ ./cmd/streamer/
 	@echo "FIGURE test.real_kafka 1"
 	$(MAKE) fuzz
 
@@ -76,18 +76,23 @@ demo-fresh:
 	@GO=$(GO) scripts/fresh-cache.sh $(MAKE) --no-print-directory demo
 
 ## bench: performance figures, each as a ratio against a reference measured in the same run.
+## The encoder's peers (PyTorch, ONNX Runtime) come from PyPI into a venv under
+## ~/.cache/profilestream (scripts/python-peers.sh, about 6 GB once); all-minilm-l6-v2 is fetched.
 bench: deps
 	$(GO) run ./cmd/storebench
+	$(GO) run ./cmd/streamer model fetch all-minilm-l6-v2
 	$(GO) run ./cmd/encbench
 
 ## chaos: 54k+ events, >= 10 SIGKILLs of the worker, a second worker joining and leaving, and
 ## one Kafka node killed and restarted, on a 3-node Apache Kafka (KRaft) cluster; every profile
-## is compared with a clean single-worker run. CHAOS_KAFKA=kfake|both also runs it on kfake;
+## is compared with a clean single-worker run. Also: a replay with two Kafka nodes killed
+## mid-way (reported count = topic count, no record twice) and an old-timestamped backfill
+## through a retention check (every event folded). CHAOS_KAFKA=kfake|both also runs it on kfake;
 ## CHAOS_WORKER_ARGS adds worker flags (e.g. --session-timeout 6s). Full log: bin/chaos.log.
 CHAOS_KAFKA ?= real
 chaos: deps-kafka build
 	@mkdir -p bin; rc=0; CHAOS_FULL=1 PROFILESTREAM_KAFKA=$(CHAOS_KAFKA) $(GO) test -count=1 -timeout 40m \
-	  -run 'TestChaos$$' -v ./internal/chaos/ >bin/chaos.log 2>&1 || rc=$$?; \
+	  -run 'TestChaos$$|TestChaosBackToBack|TestBackfillRetention|TestReplayBrokerKill' -v ./internal/chaos/ >bin/chaos.log 2>&1 || rc=$$?; \
 	grep -E '^(FIGURE|---|===|ok|FAIL|PASS)|chaos:' bin/chaos.log; \
 	if [ $$rc -ne 0 ]; then echo "make chaos: FAILED (exit $$rc); last lines of bin/chaos.log:"; tail -n 150 bin/chaos.log; fi; \
 	exit $$rc
@@ -105,10 +110,18 @@ eval-segments: deps
 eval-apps: deps
 	$(GO) run ./cmd/evalapps
 
-## eval-scrub: per-type recall/precision on both corpora, adversarial totals, Presidio's figures
-## (from the committed fixture; tools/presidio/run.sh remakes it) and the hostile-input time ratios.
+## eval-profiles: the stored profiles through the real worker (`streamer run` on embedded Kafka and a
+## private Redis) on the shared data, TEST split: owner retrieval, neighbour-category P@k, NMI,
+## segments vs batch k-means, against TF-IDF and random (FIGURE eval.profiles.*, eval.segments.*).
+## EVAL_PROFILES_FLAGS passes flags (--split dev, --max-users N, --only ..., --model-dir DIR).
+eval-profiles: deps build
+	$(GO) run ./cmd/evalprofiles --streamer $(BIN) $(EVAL_PROFILES_FLAGS)
+
+## eval-scrub: per-type recall/precision on the corpora (documented formats, adversarial, holdout,
+## the development set of evasions, the untuned held-out set), Presidio's (committed fixture; tools/presidio/run.sh
+## remakes it) and the hostile-input time ratios.
 eval-scrub:
-	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidioCorpus' -v ./internal/pii/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
+	$(GO) test -count=1 -run 'TestScrubCorpus|TestScrubHoldout|TestPresidio|TestScrubDev|TestScrubUntuned' -v ./internal/pii/ | grep -E '^(FIGURE|#|ok|FAIL|---)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkScrubHostile' -benchtime 1x ./internal/pii/ | grep -E '^(FIGURE|ok|FAIL)'
 
 ## python-tools: Debian's torch and sklearn, the offline references of benchmarks and evaluations

@@ -71,8 +71,8 @@ func ExampleReader_Similar() {
 		fmt.Printf("%s %.3f\n", n.Pseudonym, n.Similarity)
 	}
 	// Output:
-	// k1.bob 0.978
-	// k1.carol 0.000
+	// k1.bob 2.879
+	// k1.carol -1.887
 }
 
 func ExampleReader_SegmentMembers() {

@@ -3,20 +3,25 @@
 //
 // profilestream keeps one profile per pseudonymous user in Redis: counts per kind of event, a
 // lifetime mean embedding of what the user read and wrote, a time-decayed mean, decayed category
-// counts, the mean rating, first and last seen, recent items, and the user's segment. The layout
-// is the contract in docs/schema.md and package schema; this package decodes it with schema's decoder (and nothing else: it never writes).
+// counts, a lexical sketch of the user's words and a sketch of the items the user came back to, a
+// hashed behavioural vector, the mean rating, first and last seen, recent items, and the user's
+// segment. The layout is the contract in docs/schema.md and package schema; this package decodes
+// it with schema's decoder into schema.Profile (Profile is an alias) and never writes.
 //
 // A profile is addressed by pseudonym, the keyed HMAC of the raw user id. An app that knows raw
 // ids passes Options.Pseudonymize, which returns the candidate pseudonyms of a raw id (the active
 // key first, then older keys while a key rotation is in progress); ProfileByUserID tries them in
-// order. Decayed quantities are stored as of the user's newest event; the Profile helpers decay
-// them to any "now", so a user who went quiet fades without any write.
+// order. Decayed quantities are stored as of the user's newest event; the Profile methods decay
+// them to any "now", so a user who went quiet fades without any write. Interests turns a profile
+// into what a person reads: top terms by TF-IDF, categories, items, recent interactions.
 //
-// Similar finds the k users with the most similar lifetime mean embedding, and Nearest the k
-// nearest to any query vector (look-alike audiences use it with a seed centroid), by brute force
-// over all profiles (a SCAN of every node): O(users x dim) per call, fine for offline jobs and up to about
-// 10^5 users, too slow for online serving at scale, where a RediSearch vector index over the
-// "vec" field (FLOAT32 blob, COSINE) does the same job.
+// Similarity compares two profiles: one hybrid of the dense, lexical, category, item and
+// behavioural parts (see Scorer, and docs/applications.md "Profile similarity"). Similar finds
+// the k users most similar to a user and NearestProfile those most similar to any profile
+// (look-alike audiences use it with Combine of the seeds), by brute force over all profiles (a
+// SCAN of every node): O(users) per call, fine for offline jobs and up to about 10^5 users.
+// Nearest ranks by the dense vector alone, for a query vector (a RediSearch vector index over
+// "vec", FLOAT32, COSINE, does the same job at scale).
 package reader
 
 import (
@@ -127,26 +132,22 @@ func (r *Reader) SegmentMembers(ctx context.Context, segment int) ([]string, err
 	return m, nil
 }
 
-// Neighbor is a user similar to another, with the cosine similarity of their lifetime means.
+// Neighbor is a user similar to another, with the similarity score (Similarity for Similar and
+// NearestProfile, the cosine of lifetime means for Nearest).
 type Neighbor struct {
 	Pseudonym  string  `json:"pseudonym"`
 	Similarity float64 `json:"similarity"`
 }
 
-// Similar returns the k users whose lifetime mean embedding is most similar (cosine) to the given
-// user's, most similar first, excluding the user. Users without text, and users whose vectors
-// come from another encoder model or dimension, are skipped. The cost is a full SCAN of the
-// keyspace and O(users x dim) arithmetic per call (see the package documentation).
+// Similar returns the k users most similar to the given user by the hybrid Similarity (text,
+// words, categories, items, behaviour: see Scorer), most similar first, excluding the user. The
+// cost is a full scan of the profiles per call (see NearestProfile).
 func (r *Reader) Similar(ctx context.Context, pseudonym string, k int) ([]Neighbor, error) {
 	me, err := r.Profile(ctx, pseudonym)
 	if err != nil {
 		return nil, err
 	}
-	q := schema.Normalize(me.Vector)
-	if q == nil || k <= 0 {
-		return nil, nil
-	}
-	out, err := r.Nearest(ctx, q, me.ModelID, k, func(ps string) bool { return ps == pseudonym })
+	out, err := r.NearestProfile(ctx, me, k, func(ps string) bool { return ps == pseudonym })
 	if err != nil {
 		return nil, fmt.Errorf("reader: similar to %q: %w", pseudonym, err)
 	}

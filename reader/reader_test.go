@@ -162,31 +162,35 @@ func TestProfileByUserID(t *testing.T) {
 	}
 }
 
-// bruteSimilar is the reference: all pairs by cosine of normalized vectors.
-func bruteSimilar(ps []*reader.Profile, me string, k int) []string {
-	var q []float32
+// bruteSimilar is the reference: every other profile scored with the Scorer's Scores, ties by
+// pseudonym.
+func bruteSimilar(sc *reader.Scorer, ps []*reader.Profile, me string, k int) []string {
+	var q *reader.Profile
 	for _, p := range ps {
 		if p.Pseudonym == me {
-			q = schema.Normalize(p.Vector)
+			q = p
 		}
 	}
-	type sc struct {
+	type scored struct {
 		p string
 		s float64
 	}
-	var all []sc
+	var others []*reader.Profile
 	for _, p := range ps {
-		v := schema.Normalize(p.Vector)
-		if p.Pseudonym == me || v == nil {
-			continue
+		if p.Pseudonym != me {
+			others = append(others, p)
 		}
-		var d float64
-		for i := range q {
-			d += float64(q[i]) * float64(v[i])
-		}
-		all = append(all, sc{p.Pseudonym, d})
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].s > all[j].s })
+	var all []scored
+	for i, s := range sc.Scores(q, others) {
+		all = append(all, scored{others[i].Pseudonym, s})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].s != all[j].s {
+			return all[i].s > all[j].s
+		}
+		return all[i].p < all[j].p
+	})
 	var out []string
 	for i := 0; i < k && i < len(all); i++ {
 		out = append(out, all[i].p)
@@ -216,7 +220,7 @@ func TestSimilar(t *testing.T) {
 			if _, err := st.Fold(ctx, randomEvents(3, 1500, 40)); err != nil {
 				t.Fatal(err)
 			}
-			// a profile of another model is never a neighbor
+			// a profile of another model is compared on its other parts
 			other := newStore(t, rdb, "other-model")
 			oe := randomEvents(4, 5, 1)
 			for i := range oe {
@@ -228,11 +232,13 @@ func TestSimilar(t *testing.T) {
 			r, _ := reader.New(rdb, reader.Options{ScanCount: 7})
 			var ps []*reader.Profile
 			if err := r.Scan(ctx, func(p *reader.Profile) error {
-				if p.ModelID == "m" {
-					ps = append(ps, p)
-				}
+				ps = append(ps, p)
 				return nil
 			}); err != nil {
+				t.Fatal(err)
+			}
+			sc, err := r.Scorer(ctx)
+			if err != nil {
 				t.Fatal(err)
 			}
 			for _, k := range []int{1, 5, 100} {
@@ -240,7 +246,7 @@ func TestSimilar(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := bruteSimilar(ps, "k1.u05", k)
+				want := bruteSimilar(sc, ps, "k1.u05", k)
 				if len(got) != len(want) {
 					t.Fatalf("k=%d: %d neighbors, want %d", k, len(got), len(want))
 				}

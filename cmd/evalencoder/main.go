@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/eval/evalencoder"
 )
 
@@ -24,6 +25,10 @@ func main() {
 	flag.Uint64Var(&o.Seed, "seed", o.Seed, "seed for sampling, k-means and the random-weight model")
 	flag.IntVar(&o.Threads, "threads", o.Threads, "encoder threads (0: all cores)")
 	flag.StringVar(&o.Langs, "langs", o.Langs, "languages to evaluate")
+	flag.Func("precision", "encoder precision: fp32, bf16, int8 or auto (default auto, what the worker uses)", func(s string) error {
+		o.Precision = encoder.Precision(s)
+		return nil
+	})
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

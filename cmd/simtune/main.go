@@ -23,6 +23,9 @@ func main() {
 	maxUsers := flag.Int("max-users", 1500, "users per set (0 = all)")
 	modelDir := flag.String("model", "", "encoder model folder; empty = the bundled model")
 	maxLen := flag.Int("max-tokens", 128, "encoder: tokens per text")
+	topCats := flag.Int("top-categories", 0, "profilestore TopCategories (0 = its default)")
+	topTerms := flag.Int("top-terms", 0, "profilestore TopTerms (0 = its default)")
+	topItems := flag.Int("top-items", 0, "profilestore TopItems (0 = its default)")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -39,6 +42,7 @@ func main() {
 	}
 	cache, _ := os.UserCacheDir()
 	err = simtune.Run(ctx, simtune.Config{DataDir: *dataDir, Sets: strings.Split(*sets, ","), MaxUsers: *maxUsers,
+		TopCategories: *topCats, TopTerms: *topTerms, TopItems: *topItems,
 		Encoder: enc, CacheDir: filepath.Join(cache, "profilestream"), Out: os.Stdout})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "simtune:", err)

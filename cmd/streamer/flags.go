@@ -9,6 +9,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/consumer"
+	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/online"
 	"github.com/profilestream/profilestream/internal/privacy"
@@ -119,6 +120,7 @@ type workerFlags struct {
 	batchTimeout                         time.Duration
 	queue                                int
 	modelDir                             string
+	encoderPrecision                     string
 	cacheMB                              int
 	profileCache                         int
 	dvecF16                              bool
@@ -164,6 +166,7 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.BoolVar(&f.kafkaDebug, "kafka-debug", false, "log kafka-go's own joins, syncs, assignments and heartbeats at debug level (with --log-level debug); its errors are always logged at warn")
 	c.IntVar(&f.queue, "queue-batches", 2, "batches queued between stages; bounds memory (about (2*queue+3)*batch-size messages)")
 	c.StringVar(&f.modelDir, "model-dir", "", "Hugging Face model folder (config.json, vocab.txt, model.safetensors or pytorch_model.bin); empty = the bundled default model")
+	c.StringVar(&f.encoderPrecision, "encoder-precision", "auto", "number format of the encoder's matrix products: fp32, bf16 (AVX512-BF16), int8 (AVX512-VNNI), or auto = the fastest this CPU runs whose measured agreement with fp32 holds; profiles record it in their model id, so a change re-starts their vectors")
 	c.IntVar(&f.cacheMB, "embedding-cache-mb", 64, "embedding cache size in MiB (repeated texts such as item titles are encoded once)")
 	c.BoolVar(&f.dvecF16, "decayed-float16", false, "store the decayed mean vector (dvec) as float16: ~900 bytes less per profile at 384 dims; readers and vector indexes must take FLOAT16 (docs/schema.md)")
 	c.IntVar(&f.profileCache, "profile-cache", 4096, "profiles kept in memory (about 8*dim bytes each) so that a fold writes without reading first; size it to the users of the worker's partitions (negative = off)")
@@ -201,7 +204,7 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 		},
 		StallAfter: f.stallAfter,
 		RedisAddrs: r.addrs, RedisCluster: r.cluster, RedisPassword: r.password,
-		ModelDir: f.modelDir, CacheBytes: int64(f.cacheMB) << 20,
+		ModelDir: f.modelDir, EncoderPrecision: encoder.Precision(f.encoderPrecision), CacheBytes: int64(f.cacheMB) << 20,
 		Store: profilestore.Options{
 			Prefix: r.prefix, HalfLife: f.halfLife, TopCategories: f.topCats, TTL: f.ttl, CacheSize: f.profileCache,
 			DecayedFloat16: f.dvecF16,

@@ -26,11 +26,13 @@ extrapolated along the produce rate because the committed offset is older than t
 sample; "unknown" means the end offset has not moved since sampling began). It needs samples:
 the live view collects them as it runs; --once and --json take --samples polls --interval apart
 first, and with --redis start from the samples the workers keep in Redis. age_s is the message-timestamp age of the first unprocessed record (now minus its
-timestamp): right when producers stamp with wall-clock time, years off for replayed data.
+timestamp): right when producers stamp with wall-clock time (streamer replay does).
 Each partition gets a Burrow-style status over a window of polls: OK, WARN (lag growing while
-committing), STALL (commits stopped with lag), STOP (no commit for --stop-after), REWIND
-(committed offset went back). The group status is the worst partition's. Without --once the
-view refreshes every --interval with totals and the events/s trend.`)
+committing), NOCOMMIT (lag and nothing ever committed), REWIND (committed offset went back),
+STALL (commits stopped with lag), STOP (no commit for --stop-after), LOSS (the committed offset
+fell below the log start: records deleted by retention before the group read them). The group
+status is the worst partition's, or UNKNOWN when the broker does not know the group (a
+mistyped --group). Without --once the view refreshes every --interval with totals and the events/s trend.`)
 	c.SetOutput(stderr)
 	var brokers cli.StringList = cli.StringList{"127.0.0.1:9092"}
 	c.Var(&brokers, "brokers", "Kafka bootstrap brokers, comma-separated")

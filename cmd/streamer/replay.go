@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/replay"
@@ -20,7 +22,14 @@ Reads each FILE (gzip or plain) in one of the formats of ../shared/data, detecte
 line: Amazon review JSON lines, the Taobao UserBehavior CSV (clicks), or the Chinese
 cat,label,review CSV (synthetic user ids; see docs/events.md). Reviews go to --reviews-topic,
 clicks to --clicks-topic. It is the backfill tool and the load generator: --rate caps events per
-second, --speedup replays at the original pace divided by the factor.`)
+second, --speedup replays at the original pace divided by the factor.
+
+Records are stamped with the current time (the event's own time is in the value, where the
+worker reads it), so a broker's time-based retention does not delete a backfill of old events
+before it is read. The producer is idempotent and retries through broker deaths and leader
+moves: the count printed is what reached the topics, and each record carries its file's id and
+its index (headers replay.source, replay.index), so --resume after a failed or interrupted run
+writes only what is missing.`)
 	c.SetOutput(stderr)
 	var brokers cli.StringList = cli.StringList{"127.0.0.1:9092"}
 	c.Var(&brokers, "brokers", "Kafka bootstrap brokers, comma-separated")
@@ -31,7 +40,8 @@ second, --speedup replays at the original pace divided by the factor.`)
 	speedup := c.Float64("speedup", 0, "replay at the original inter-event times divided by this factor (0 = as fast as allowed by --rate)")
 	keyed := c.Bool("key-by-user", false, "key messages by user id (default: round-robin; the worker is correct either way)")
 	limit := c.Int("limit", 0, "produce at most this many events per file (0 = all)")
-	kafkaDebug := c.Bool("kafka-debug", false, "log kafka-go's own writer activity at debug level (with --log-level debug); its errors are always logged at warn")
+	resume := c.Bool("resume", false, "first read the topics and skip the records of this file already there (a replay that died or was interrupted, run again with the same file and --limit): no record is written twice")
+	kafkaDebug := c.Bool("kafka-debug", false, "log the Kafka client's own activity at debug level (with --log-level debug); its errors are always logged at warn")
 	lf := addLogFlags(c)
 	if err := c.Parse(args); err != nil {
 		return err
@@ -59,11 +69,10 @@ second, --speedup replays at the original pace divided by the factor.`)
 	if err != nil && secure.ProblemOf(err).Permanent() {
 		return err
 	}
-	w := replay.NewWriter(brokers)
-	w.Logger, w.ErrorLogger = consumer.KafkaLoggers(log, "replay-writer", *kafkaDebug)
-	t := sec.Transport()
-	w.Transport = t
-	defer t.CloseIdleConnections()
+	w, err := replay.NewWriter(brokers, append(sec.FranzOpts(), kgo.WithLogger(consumer.FranzLogger(log, "replay-writer", *kafkaDebug)))...)
+	if err != nil {
+		return err
+	}
 	defer w.Close()
 	total := 0
 	start := time.Now()
@@ -81,9 +90,10 @@ second, --speedup replays at the original pace divided by the factor.`)
 			recs = recs[:*limit]
 		}
 		n, err := replay.Produce(ctx, w, recs, replay.Options{ClicksTopic: *clicks, ReviewsTopic: *reviews,
-			KeyByUser: *keyed, Rate: *rate, SpeedUp: *speedup})
+			KeyByUser: *keyed, Rate: *rate, SpeedUp: *speedup, Resume: *resume})
 		total += n
-		fmt.Fprintf(stdout, "%s: %s, %d events produced, %d unparseable lines skipped\n", path, format, n, skipped)
+		fmt.Fprintf(stdout, "%s: %s, %d events produced, %d unparseable lines skipped, %d reviews without title or text skipped\n",
+			path, format, n, skipped.Unparseable, skipped.NoText)
 		if err != nil {
 			return err
 		}

@@ -40,11 +40,11 @@ lagage = f'max by (group, topic, partition) (profilestream_consumer_lag_message_
 
 row("Lag (computed from the broker; see docs/operations.md)")
 panel("Group status", [(f'max by (status) (profilestream_consumer_group_status{{{G}}}) == 1', "{{status}}")],
-      w=4, kind="stat", desc="Burrow-style status of the group: OK, WARN (falling behind), REWIND, STALL (offset not moving with lag), STOP (no progress for the stop threshold).",
+      w=4, kind="stat", desc="Burrow-style status of the group: OK, WARN (falling behind), NOCOMMIT (lag, nothing committed yet), REWIND, STALL (offset not moving with lag), STOP (no progress for the stop threshold), LOSS (committed offset below the log start: records deleted before processing), UNKNOWN (the broker does not know the group).",
       extra={"options": {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}, "textMode": "name", "colorMode": "background", "graphMode": "none"},
              "fieldConfig": {"defaults": {"unit": "none", "color": {"mode": "fixed", "fixedColor": "green"}}, "overrides": [
                  {"matcher": {"id": "byName", "options": n}, "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": c}}]}
-                 for n, c in [("WARN", "yellow"), ("REWIND", "blue"), ("STALL", "orange"), ("STOP", "red")]]}})
+                 for n, c in [("WARN", "yellow"), ("NOCOMMIT", "yellow"), ("REWIND", "blue"), ("STALL", "orange"), ("STOP", "red"), ("LOSS", "dark-red"), ("UNKNOWN", "purple")]]}})
 panel("Total lag (messages)", [(f'sum({lagm})', "total")], w=4, kind="stat",
       extra={"options": {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}, "colorMode": "value", "graphMode": "area", "textMode": "value"}})
 panel("Max time lag", [(f'max({lags})', "max")], unit="s", w=4, kind="stat",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
@@ -46,51 +45,38 @@ type Scored struct {
 	Score     float64 `json:"score"`
 }
 
-// ErrNoSeeds is returned (wrapped) when no seed user has a vector.
-var ErrNoSeeds = errors.New("apps: no seed user with a vector")
+// ErrNoSeeds is returned (wrapped) when no seed user has a profile.
+var ErrNoSeeds = errors.New("apps: no seed user with a profile")
 
-// LookAlike returns the n users most similar to the seeds, most similar first: cosine between
-// each user's lifetime mean embedding and the seed centroid (the mean of the seeds' normalized
-// lifetime means), excluding the seeds themselves. Seeds without a profile or vector are
-// ignored; users whose vectors come from another model than the first usable seed's are
-// skipped. Cost: a full SCAN of the profiles and O(users x dim) arithmetic.
+// LookAlike returns the n users most similar to the seeds, most similar first, by reader's
+// hybrid similarity (reader.Scorer: text, words, categories, items, behaviour) to the seeds
+// combined into one profile (reader.Combine: every seed weighs the same), excluding the seeds
+// themselves. Seeds without a profile are ignored. Cost: a full scan of the profiles.
 func (a *Audiences) LookAlike(ctx context.Context, seeds []string, n int) ([]Scored, error) {
 	if n <= 0 {
 		return nil, nil
-	}
-	pipe := a.rdb.Pipeline()
-	cmds := make([]*redis.SliceCmd, len(seeds))
-	for i, s := range seeds {
-		cmds[i] = pipe.HMGet(ctx, a.profileKey(s), schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo)
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("apps: look-alike: read seeds: %w", err)
-	}
-	isSeed := map[string]bool{}
-	var centroid []float32
-	model := ""
-	for i, s := range seeds {
-		isSeed[s] = true
-		v, m, ok := vecFields(cmds[i].Val())
-		if !ok || (model != "" && (m != model || len(v) != len(centroid))) {
-			continue
-		}
-		if centroid == nil {
-			centroid, model = make([]float32, len(v)), m
-		}
-		for j, f := range schema.Normalize(v) {
-			centroid[j] += f
-		}
-	}
-	q := schema.Normalize(centroid)
-	if q == nil {
-		return nil, ErrNoSeeds
 	}
 	rd, err := reader.New(a.rdb, reader.Options{Prefix: a.opts.Prefix, ScanCount: a.opts.ScanCount})
 	if err != nil {
 		return nil, err
 	}
-	nb, err := rd.Nearest(ctx, q, model, n, func(ps string) bool { return isSeed[ps] })
+	isSeed := map[string]bool{}
+	var ps []*reader.Profile
+	for _, s := range seeds {
+		isSeed[s] = true
+		p, err := rd.Profile(ctx, s)
+		if errors.Is(err, reader.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("apps: look-alike: read seeds: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) == 0 {
+		return nil, ErrNoSeeds
+	}
+	nb, err := rd.NearestProfile(ctx, reader.Combine(ps), n, func(ps string) bool { return isSeed[ps] })
 	if err != nil {
 		return nil, fmt.Errorf("apps: look-alike: %w", err)
 	}
@@ -113,19 +99,3 @@ func (a *Audiences) LookAlikeSegment(ctx context.Context, segment, n int) ([]Sco
 }
 
 func (a *Audiences) profileKey(ps string) string { return schema.ProfileKey(a.opts.Prefix, ps) }
-
-// vecFields decodes HMGET vec, model, dim, mv; ok is false for a missing, moved or empty vector.
-func vecFields(vals []interface{}) (v []float32, model string, ok bool) {
-	if len(vals) != 4 || vals[3] != nil {
-		return nil, "", false
-	}
-	vs, _ := vals[0].(string)
-	model, _ = vals[1].(string)
-	ds, _ := vals[2].(string)
-	dim, _ := strconv.Atoi(ds)
-	v = decodeVector(vs)
-	if v == nil || len(v) != dim {
-		return nil, "", false
-	}
-	return v, model, true
-}

@@ -20,6 +20,7 @@
 package consumer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +32,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/metrics"
@@ -83,10 +85,12 @@ type Config struct {
 	KafkaDebug bool
 	// Retry is the backoff policy for broker faults (DLQ writes, commits).
 	Retry retry.Policy
-	// Dialer connects the group and the partition readers, Transport carries the dead-letter
-	// writes: TLS and SASL come through them (internal/secure). nil = plaintext.
-	Dialer    *kafka.Dialer
-	Transport *kafka.Transport
+	// Dialer connects the group and the partition readers: TLS and SASL come through it
+	// (internal/secure). nil = plaintext.
+	Dialer *kafka.Dialer
+	// ProducerOpts are franz-go client options of the dead-letter producer: TLS and SASL
+	// (internal/secure's FranzOpts).
+	ProducerOpts []kgo.Opt
 }
 
 func (c *Config) defaults() {
@@ -193,7 +197,7 @@ type Consumer struct {
 	m       *metrics.Metrics
 	log     zerolog.Logger
 	roles   map[string]TopicRole
-	dlq     *kafka.Writer
+	dlq     *kgo.Client
 	parts   atomic.Int64
 	paused  atomic.Bool
 	stats   Stats
@@ -203,6 +207,25 @@ type Consumer struct {
 	memberMu      sync.Mutex
 	member        string
 	applyingSince atomic.Int64 // unix ns when the batch in apply entered it; 0 = idle
+	commits       commitHealth
+}
+
+// commitHealth tracks a run of failed offset commits: the time of the first failure since the
+// last successful commit or the last new generation (0 = none). A generation starts the run
+// over, so a worker whose partitions are idle after a rebalance (nothing to commit) is not
+// read as failing.
+type commitHealth struct{ failingSince atomic.Int64 }
+
+func (h *commitHealth) failed(now time.Time) { h.failingSince.CompareAndSwap(0, now.UnixNano()) }
+func (h *commitHealth) reset()               { h.failingSince.Store(0) }
+
+// failingFor is how long commits have failed without a success or a new generation.
+func (h *commitHealth) failingFor(now time.Time) time.Duration {
+	t := h.failingSince.Load()
+	if t == 0 {
+		return 0
+	}
+	return now.Sub(time.Unix(0, t))
 }
 
 // Stats are running totals, for progress lines and tests.
@@ -233,24 +256,24 @@ func New(cfg Config, h Handler, m *metrics.Metrics, log zerolog.Logger) (*Consum
 	if err := gc.Validate(); err != nil {
 		return nil, fmt.Errorf("consumer: group %s: %w", cfg.Group, err)
 	}
-	dlqLogger, dlqErrLogger := KafkaLoggers(log, "dlq-writer", cfg.KafkaDebug)
-	c.dlq = &kafka.Writer{
-		Addr:                   kafka.TCP(cfg.Brokers...),
-		Topic:                  cfg.DLQTopic,
-		RequiredAcks:           kafka.RequireAll,
-		AllowAutoTopicCreation: true,
-		BatchTimeout:           5 * time.Millisecond,
-		Balancer:               &kafka.Hash{},
-		Transport:              &kafka.Transport{ClientID: cfg.ClientID},
-		Logger:                 dlqLogger,
-		ErrorLogger:            dlqErrLogger,
+	// The dead-letter producer is franz-go's idempotent client: a batch retried through a
+	// broker death or a leader move is written once, and a record is reported failed only when
+	// it did not land. Messages keep their original key (or topic/partition), so the hash
+	// partitioner keeps one origin partition's dead letters in order.
+	dlq, err := kgo.NewClient(append([]kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ClientID(cfg.ClientID),
+		kgo.DefaultProduceTopic(cfg.DLQTopic),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.AllowAutoTopicCreation(),
+		kgo.ProducerLinger(5 * time.Millisecond),
+		kgo.RecordDeliveryTimeout(2 * time.Minute),
+		kgo.WithLogger(FranzLogger(log, "dlq-writer", cfg.KafkaDebug)),
+	}, cfg.ProducerOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("consumer: dead-letter producer: %w", err)
 	}
-	if cfg.Transport != nil { // TLS and SASL (internal/secure)
-		if cfg.Transport.ClientID == "" {
-			cfg.Transport.ClientID = cfg.ClientID
-		}
-		c.dlq.Transport = cfg.Transport
-	}
+	c.dlq = dlq
 	return c, nil
 }
 
@@ -275,12 +298,7 @@ func (c *Consumer) Resume() { c.paused.Store(false) }
 // the group. It returns nil after a clean shutdown. When a stage fails with an error it cannot
 // retry away, Run stops fetching at once, leaves the group and returns that error.
 func (c *Consumer) Run(ctx context.Context) error {
-	defer func() {
-		c.dlq.Close()
-		if c.cfg.Transport != nil {
-			c.cfg.Transport.CloseIdleConnections()
-		}
-	}()
+	defer c.dlq.Close()
 
 	// stop ends fetching: on shutdown (ctx) or after a stage error; the stages then drain.
 	// work is the context of the stages: it outlives a shutdown so the last batches are written
@@ -410,6 +428,7 @@ func (c *Consumer) membership(ctx context.Context, group *kafka.ConsumerGroup, s
 			genErr = false
 		}
 		c.m.Rebalances.Inc()
+		c.commits.reset()
 		c.setMember(gen.MemberID)
 		n := 0
 		for topic, parts := range gen.Assignments {
@@ -517,6 +536,9 @@ func (c *Consumer) readPartition(gctx context.Context, stop <-chan struct{}, gen
 		c.log.Error().Err(err).Str("topic", topic).Int("partition", p.ID).Msg("set offset")
 	}
 	failing := false
+	// expect is the next offset this partition should deliver: the committed offset, then one
+	// past each message. A message past it means offsets were skipped (see checkGap).
+	expect := p.Offset
 	for rctx.Err() == nil {
 		for c.paused.Load() && rctx.Err() == nil {
 			time.Sleep(50 * time.Millisecond)
@@ -537,6 +559,10 @@ func (c *Consumer) readPartition(gctx context.Context, stop <-chan struct{}, gen
 			c.log.Info().Str("topic", topic).Int("partition", p.ID).Msg("fetch recovered")
 			failing = false
 		}
+		if expect >= 0 && m.Offset > expect {
+			c.checkGap(rctx, topic, p.ID, expect, m.Offset)
+		}
+		expect = m.Offset + 1
 		select {
 		case out <- fetched{msg: m, gen: gen}:
 		case <-rctx.Done():
@@ -547,6 +573,51 @@ func (c *Consumer) readPartition(gctx context.Context, stop <-chan struct{}, gen
 		<-gctx.Done() // hold the generation until the group closes
 	default:
 	}
+}
+
+// checkGap is called when a partition delivers offset got where it should have delivered
+// want. Offsets can be absent legitimately (transaction markers, compaction), but when the log
+// now starts past want, the records from want on were deleted (by retention, or
+// DeleteRecords) before this group processed them, and kafka-go's reader silently moved to the
+// log start: that is data loss, logged at error with the range and counted in
+// consumer_skipped_offsets_total.
+func (c *Consumer) checkGap(ctx context.Context, topic string, partition int, want, got int64) {
+	start, err := c.logStart(ctx, topic, partition)
+	if err != nil {
+		c.log.Warn().Err(err).Str("topic", topic).Int("partition", partition).Int64("expected_offset", want).Int64("offset", got).
+			Msg("offsets skipped; could not read the log start to tell deleted records from transaction markers")
+		return
+	}
+	if start <= want {
+		return // a gap inside the log: transaction markers or compaction, nothing lost
+	}
+	to := min(start, got) // first offset not lost
+	n := to - want
+	c.m.SkippedOffsets.WithLabelValues(topic).Add(float64(n))
+	c.log.Error().Str("topic", topic).Int("partition", partition).Int64("skipped_from", want).Int64("skipped_to", to-1).
+		Int64("skipped", n).Int64("log_start", start).Str("group", c.cfg.Group).
+		Msg("records deleted before they were processed (retention or DeleteRecords ran ahead of the group): offsets skipped, their events are lost to the profiles")
+}
+
+// logStart reads the first offset of a partition from its leader.
+func (c *Consumer) logStart(ctx context.Context, topic string, partition int) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var last error
+	for _, b := range c.cfg.Brokers {
+		conn, err := c.dialer().DialLeader(ctx, "tcp", b, topic, partition)
+		if err != nil {
+			last = err
+			continue
+		}
+		first, err := conn.ReadFirstOffset()
+		conn.Close()
+		if err == nil {
+			return first, nil
+		}
+		last = err
+	}
+	return 0, fmt.Errorf("consumer: log start of %s/%d: %w", topic, partition, last)
 }
 
 // batcher cuts the fetched stream into batches bounded by size and time and decodes them.
@@ -643,12 +714,24 @@ func (c *Consumer) apply(ctx context.Context, b *Batch) error {
 		return err
 	}
 	if len(b.Rejected) > 0 {
-		msgs := make([]kafka.Message, len(b.Rejected))
+		// Produced once: a retry here (after the delivery timeout) sends only the records
+		// that did not land, so no dead letter is written twice.
+		pending := make([]*kgo.Record, len(b.Rejected))
 		for i, r := range b.Rejected {
-			msgs[i] = DeadLetter(r.Msg, r.Rejection)
+			pending[i] = franzRecord(DeadLetter(r.Msg, r.Rejection))
 		}
 		err := retry.Do(ctx, c.cfg.Retry, &c.log, "dlq write", nil, func(ctx context.Context) error {
-			return c.dlq.WriteMessages(ctx, msgs...)
+			res := c.dlq.ProduceSync(ctx, pending...)
+			left := pending[:0]
+			var first error
+			for _, r := range res {
+				if r.Err != nil {
+					left = append(left, r.Record)
+					first = cmp.Or(first, r.Err)
+				}
+			}
+			pending = left
+			return first
 		})
 		if err != nil {
 			return fmt.Errorf("dead-letter write: %w", err)
@@ -689,10 +772,24 @@ func (c *Consumer) commit(b *Batch) {
 	}
 	for gen, offs := range byGen {
 		if err := gen.CommitOffsets(offs); err != nil {
+			c.commits.failed(time.Now())
 			c.m.CommitErrors.Inc()
-			c.log.Debug().Err(err).Int32("generation", gen.ID).Msg("commit refused (generation ended?); the next owner re-reads and the store skips duplicates")
+			c.log.Info().Err(err).Int32("generation", gen.ID).Str("group", c.cfg.Group).
+				Msg("offset commit refused or failed, not retried (the next batch's commit supersedes it; after a rebalance the new owner re-reads and the store skips duplicates)")
+		} else {
+			c.commits.reset()
 		}
 	}
+}
+
+// CommitsFailing reports whether offset commits have failed for longer than the rebalance
+// timeout without a successful commit or a new generation in between, and for how long. That
+// is longer than any rebalance takes: the group coordinator died or moved and the group has
+// not found it again, so the worker's progress is not being recorded. The worker's /readyz
+// reports it.
+func (c *Consumer) CommitsFailing() (bool, time.Duration) {
+	d := c.commits.failingFor(time.Now())
+	return d > c.cfg.RebalanceTimeout, d
 }
 
 // DLQ header names. The message value and key are the original bytes, unchanged.
@@ -704,6 +801,16 @@ const (
 	HeaderOffset    = "dlq.origin.offset"
 	HeaderTime      = "dlq.origin.timestamp"
 )
+
+// franzRecord converts a dead-letter message for the franz-go producer (topic: the client's
+// default produce topic, Config.DLQTopic).
+func franzRecord(m kafka.Message) *kgo.Record {
+	r := &kgo.Record{Key: m.Key, Value: m.Value, Headers: make([]kgo.RecordHeader, len(m.Headers))}
+	for i, h := range m.Headers {
+		r.Headers[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
+	}
+	return r
+}
 
 // DeadLetter builds the dead-letter message for a rejected message: original key, value and
 // headers, plus the reason and the origin.

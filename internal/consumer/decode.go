@@ -199,10 +199,14 @@ func Decode(role TopicRole, value []byte, fallbackTS time.Time, lim Limits) (ev 
 		if w.Text != nil && len(*w.Text) > lim.MaxTextBytes {
 			return ev, er, reject(ReasonTextTooLarge, "text is %d bytes, limit %d", len(*w.Text), lim.MaxTextBytes)
 		}
-		if w.Text == nil || strings.TrimSpace(*w.Text) == "" {
-			return ev, er, reject(ReasonMissingText, "a review needs a non-empty text")
+		if w.Text != nil {
+			ev.Text = *w.Text
 		}
-		ev.Text = *w.Text
+		// A title is text: a review with a title and an empty body is a review. Only a review
+		// with neither has nothing to say.
+		if !event.HasReviewText(ev.Summary, ev.Text) {
+			return ev, er, reject(ReasonMissingText, "a review needs a non-empty text or summary")
+		}
 		r, rej := ratingField(w.Rating)
 		if rej != nil {
 			return ev, er, rej

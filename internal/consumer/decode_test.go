@@ -27,7 +27,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"user_id float", RoleClicks, `{"user_id":1.5,"action":"view"}`, ReasonWrongType},
 		{"user_id control chars", RoleClicks, `{"user_id":"a\u0000b","action":"view"}`, ReasonBadUserID},
 		{"empty text", RoleReviews, `{"user_id":"u1","text":"   "}`, ReasonMissingText},
-		{"missing text", RoleReviews, `{"user_id":"u1","summary":"s"}`, ReasonMissingText},
+		{"no text and no summary", RoleReviews, `{"user_id":"u1","item_id":"B0","rating":5}`, ReasonMissingText},
+		{"blank text and blank summary", RoleReviews, `{"user_id":"u1","summary":" ","text":""}`, ReasonMissingText},
 		{"text over limit", RoleReviews, longText, ReasonTextTooLarge},
 		{"huge message", RoleReviews, huge, ReasonTooLarge},
 		{"invalid utf8", RoleReviews, "{\"user_id\":\"u1\",\"text\":\"\xff\xfe\"}", ReasonInvalidUTF8},
@@ -70,6 +71,18 @@ func TestDecodeAccepts(t *testing.T) {
 		{"taobao pv with numeric ids", RoleClicks, `{"user_id":1,"item_id":2268318,"category":2520377,"action":"pv","ts":1511544070}`,
 			func(t *testing.T, ev event.Event) {
 				if ev.Kind != event.KindView || ev.UserID != "1" || ev.ItemID != "2268318" || ev.Category != "2520377" || ev.TS.Unix() != 1511544070 {
+					t.Fatalf("%+v", ev)
+				}
+			}},
+		{"review with a title and no body", RoleReviews, `{"user_id":"A1","rating":5,"summary":"Five stars","text":""}`,
+			func(t *testing.T, ev event.Event) {
+				if ev.Kind != event.KindReview || ev.Summary != "Five stars" || ev.EncoderText() != "Five stars" {
+					t.Fatalf("%+v", ev)
+				}
+			}},
+		{"review with a title and text absent", RoleReviews, `{"user_id":"A1","summary":"Great"}`,
+			func(t *testing.T, ev event.Event) {
+				if ev.EncoderText() != "Great" {
 					t.Fatalf("%+v", ev)
 				}
 			}},

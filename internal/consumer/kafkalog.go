@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // DefaultClientID is "profilestream-<host>-<pid>": unique per process, so the coordinator's
@@ -81,4 +82,35 @@ func (c *Consumer) groupConfig() kafka.ConsumerGroupConfig {
 		Logger:                 logger,
 		ErrorLogger:            errLogger,
 	}
+}
+
+// FranzLogger is KafkaLoggers for franz-go clients (the producers: dead letters, replay): its
+// errors and warnings at warn, its informational lines at debug when debug is set.
+func FranzLogger(log zerolog.Logger, component string, debug bool) kgo.Logger {
+	level := kgo.LogLevelWarn
+	if debug {
+		level = kgo.LogLevelDebug
+	}
+	return franzLogger{l: log.With().Str("component", "franz-go").Str("client", component).Logger(), level: level}
+}
+
+type franzLogger struct {
+	l     zerolog.Logger
+	level kgo.LogLevel
+}
+
+func (f franzLogger) Level() kgo.LogLevel { return f.level }
+
+func (f franzLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
+	var e *zerolog.Event
+	switch level {
+	case kgo.LogLevelError, kgo.LogLevelWarn:
+		e = f.l.Warn()
+	default:
+		e = f.l.Debug()
+	}
+	for i := 0; i+1 < len(keyvals); i += 2 {
+		e = e.Interface(fmt.Sprint(keyvals[i]), keyvals[i+1])
+	}
+	e.Msg(msg)
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/profilestream/profilestream/data/sample"
 	"github.com/profilestream/profilestream/internal/consumer"
@@ -154,8 +155,10 @@ func Run(ctx context.Context, o Options, out io.Writer, log zerolog.Logger) erro
 	case data == nil:
 		data = sample.FS
 	}
-	writer := replay.NewWriter(kafka.Brokers())
-	writer.Logger, writer.ErrorLogger = consumer.KafkaLoggers(log, "replay-writer", cfg.Consumer.KafkaDebug)
+	writer, err := replay.NewWriter(kafka.Brokers(), kgo.WithLogger(consumer.FranzLogger(log, "replay-writer", cfg.Consumer.KafkaDebug)))
+	if err != nil {
+		return err
+	}
 	defer writer.Close()
 	rates := map[string]float64{}
 	produced := 0

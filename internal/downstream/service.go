@@ -187,7 +187,7 @@ func (s *Service) Recommend(ctx context.Context, pseudonym string, n int, catego
 }
 
 // LookAlike returns the n users most similar to the seed pseudonyms (apps.Audiences.LookAlike).
-// An error wraps apps.ErrNoSeeds when no seed has a vector.
+// An error wraps apps.ErrNoSeeds when no seed has a profile.
 func (s *Service) LookAlike(ctx context.Context, seeds []string, n int) ([]apps.Scored, error) {
 	out, err := s.aud.LookAlike(ctx, seeds, n)
 	if out == nil && err == nil {

@@ -46,20 +46,85 @@ type bert struct {
 	Word, Pos, TokType   *nn.Param
 	EmbNorm              *layerNorm
 	Layers               []*bertLayer
-	act                  func([]float32)
+	act                  func(isa, []float32)
 	eps                  float32
 	headDim, numHeads    int
 	hidden, intermediate int
+
+	// The int8 and bf16 copies of the Linear layers, each made at the first forward pass in
+	// its precision.
+	int8Layers, bf16Layers lowLayers
+
+	// agree remembers the measured agreement of each lower precision with float32.
+	agreeMu sync.Mutex
+	agree   map[Precision]agreementResult
 }
 
-func activation(name string) (func([]float32), error) {
+// lowLinear is a Linear layer in a precision below float32: out = in W^T + b for M rows.
+type lowLinear interface {
+	apply(in []float32, M int, out []float32, ldc, threads int)
+}
+
+func (q *qlinear) apply(in []float32, M int, out []float32, ldc, threads int) {
+	linearI8(q, in, M, out, ldc, threads)
+}
+
+func (q *blinear) apply(in []float32, M int, out []float32, ldc, threads int) {
+	linearBF16(q, in, M, out, ldc, threads)
+}
+
+// qlayer is one encoder layer's Linear layers in a lower precision; Query, Key and Value are
+// one product (their weights stacked), so their shared input is converted once.
+type qlayer struct {
+	qkv, attnOut, inter, out lowLinear
+}
+
+type lowLayers struct {
+	once   sync.Once
+	layers []qlayer
+}
+
+// lowPrecision returns the layers for prec (int8 or bf16), converting them on first use.
+func (m *bert) lowPrecision(prec Precision) []qlayer {
+	ll, conv := &m.int8Layers, func(w, b []float32, n, k int) lowLinear { return quantizeLinear(w, b, n, k) }
+	if prec == PrecisionBF16 {
+		ll, conv = &m.bf16Layers, func(w, b []float32, n, k int) lowLinear { return bf16Linear(w, b, n, k) }
+	}
+	ll.once.Do(func() {
+		H := m.hidden
+		for _, L := range m.Layers {
+			w := make([]float32, 0, 3*H*H)
+			b := make([]float32, 0, 3*H)
+			for _, l := range []*linear{L.Query, L.Key, L.Value} {
+				w = append(w, raw(l.W)...)
+				b = append(b, raw(l.B)...)
+			}
+			ll.layers = append(ll.layers, qlayer{
+				qkv:     conv(w, b, 3*H, H),
+				attnOut: conv(raw(L.AttnOut.W), raw(L.AttnOut.B), H, H),
+				inter:   conv(raw(L.Intermediate.W), raw(L.Intermediate.B), m.intermediate, H),
+				out:     conv(raw(L.Output.W), raw(L.Output.B), H, m.intermediate),
+			})
+		}
+	})
+	return ll.layers
+}
+
+// plan is how one forward pass computes: the kernels' instruction set and the precision of
+// the Linear layers' products.
+type plan struct {
+	isa  isa
+	prec Precision
+}
+
+func activation(name string) (func(isa, []float32), error) {
 	switch name {
 	case "gelu":
 		return geluErfRows, nil
 	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
-		return geluTanh, nil
+		return func(_ isa, xs []float32) { geluTanh(xs) }, nil
 	case "relu":
-		return relu, nil
+		return func(_ isa, xs []float32) { relu(xs) }, nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnsupportedAct, name)
 }
@@ -151,8 +216,8 @@ func newBert(cfg Config, w weightSet) (*bert, error) {
 
 // workspace holds the activations of one bucket; reused across layers.
 type workspace struct {
-	x, q, k, v, ctx, tmp, inter []float32
-	scores                      [][]float32 // one T x T scratch per worker
+	x, qkv, ctx, tmp, inter []float32
+	scores                  [][]float32 // one T x T scratch per worker
 }
 
 func grow(s []float32, n int) []float32 {
@@ -165,13 +230,16 @@ func grow(s []float32, n int) []float32 {
 // forward runs the bucket of sequences ids (each padded to length T, lens[i] real tokens) and
 // returns the last hidden states, B*T rows of H values (rows past a sequence's length are
 // unspecified).
-func (m *bert) forward(ids [][]int32, lens []int, T int, threads int, ws *workspace) []float32 {
+func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, ws *workspace) []float32 {
 	B, H, I := len(ids), m.hidden, m.intermediate
 	M := B * T
+	is := pl.isa
+	var low []qlayer
+	if pl.prec == PrecisionInt8 || pl.prec == PrecisionBF16 {
+		low = m.lowPrecision(pl.prec)
+	}
 	ws.x = grow(ws.x, M*H)
-	ws.q = grow(ws.q, M*H)
-	ws.k = grow(ws.k, M*H)
-	ws.v = grow(ws.v, M*H)
+	ws.qkv = grow(ws.qkv, M*3*H)
 	ws.ctx = grow(ws.ctx, M*H)
 	ws.tmp = grow(ws.tmp, M*H)
 	ws.inter = grow(ws.inter, M*I)
@@ -189,32 +257,45 @@ func (m *bert) forward(ids [][]int32, lens []int, T int, threads int, ws *worksp
 				row[j] = wv[j] + pv[j] + tv[j]
 			}
 		}
-		addNormRows(x[r0*H:r1*H], nil, g, be, r1-r0, H, m.eps)
+		addNormRows(is, x[r0*H:r1*H], nil, g, be, r1-r0, H, m.eps)
 	})
 
-	for _, L := range m.Layers {
-		m.linearInto(L.Query, x, ws.q, M, threads)
-		m.linearInto(L.Key, x, ws.k, M, threads)
-		m.linearInto(L.Value, x, ws.v, M, threads)
-		m.attention(ws, B, T, lens, threads)
-		m.linearInto(L.AttnOut, ws.ctx, ws.tmp, M, threads)
-		addNorm(x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
-		m.linearInto(L.Intermediate, x, ws.inter, M, threads)
-		parallelRows(M, threads, func(r0, r1 int) { m.act(ws.inter[r0*I : r1*I]) })
-		m.linearInto(L.Output, ws.inter, ws.tmp, M, threads)
-		addNorm(x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
+	for li, L := range m.Layers {
+		// ws.qkv holds Q, K and V side by side: rows of 3H values.
+		if low != nil {
+			Q := low[li]
+			Q.qkv.apply(x, M, ws.qkv, 3*H, threads)
+			m.attention(is, ws, B, T, lens, threads)
+			Q.attnOut.apply(ws.ctx, M, ws.tmp, H, threads)
+			addNorm(is, x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
+			Q.inter.apply(x, M, ws.inter, I, threads)
+			parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
+			Q.out.apply(ws.inter, M, ws.tmp, H, threads)
+			addNorm(is, x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
+			continue
+		}
+		m.linearInto(is, L.Query, x, ws.qkv, 3*H, M, threads)
+		m.linearInto(is, L.Key, x, ws.qkv[H:], 3*H, M, threads)
+		m.linearInto(is, L.Value, x, ws.qkv[2*H:], 3*H, M, threads)
+		m.attention(is, ws, B, T, lens, threads)
+		m.linearInto(is, L.AttnOut, ws.ctx, ws.tmp, H, M, threads)
+		addNorm(is, x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
+		m.linearInto(is, L.Intermediate, x, ws.inter, I, M, threads)
+		parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
+		m.linearInto(is, L.Output, ws.inter, ws.tmp, H, M, threads)
+		addNorm(is, x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
 	}
 	return x
 }
 
-// linearInto computes out = in W^T + b for M rows.
-func (m *bert) linearInto(l *linear, in, out []float32, M, threads int) {
-	sgemmNT(M, l.out, l.in, in, l.in, raw(l.W), l.in, out, l.out, raw(l.B), threads)
+// linearInto computes out = in W^T + b for M rows (out rows ldc apart).
+func (m *bert) linearInto(is isa, l *linear, in, out []float32, ldc, M, threads int) {
+	sgemmNT(is, M, l.out, l.in, in, l.in, raw(l.W), l.in, out, ldc, raw(l.B), threads)
 }
 
 // attention computes the masked multi-head self-attention context of every real token,
 // one (sequence, head) pair per task.
-func (m *bert) attention(ws *workspace, B, T int, lens []int, threads int) {
+func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads int) {
 	H, d, nh := m.hidden, m.headDim, m.numHeads
 	scale := float32(1 / math.Sqrt(float64(d)))
 	tasks := B * nh
@@ -240,14 +321,14 @@ func (m *bert) attention(ws *workspace, B, T int, lens []int, threads int) {
 			for task := take(); task < tasks; task = take() {
 				b, h := task/nh, task%nh
 				n := lens[b]
-				base := b*T*H + h*d
-				q, k, v, ctx := ws.q[base:], ws.k[base:], ws.v[base:], ws.ctx[base:]
+				base := b*T*3*H + h*d
+				q, k, v, ctx := ws.qkv[base:], ws.qkv[base+H:], ws.qkv[base+2*H:], ws.ctx[b*T*H+h*d:]
 				s := sc[:n*n]
 				// scores = Q K^T over real tokens only: padded keys get probability 0 and
 				// padded queries are never read.
-				attnNT(n, n, d, q, H, k, H, s, n)
-				softmaxRows(s, n, n, scale)
-				sgemmNNSmall(n, d, n, s, n, v, H, ctx, H)
+				attnNT(is, n, n, d, q, 3*H, k, 3*H, s, n)
+				softmaxRows(is, s, n, n, scale)
+				sgemmNNSmall(is, n, d, n, s, n, v, 3*H, ctx, H)
 			}
 		}(ws.scores[w])
 	}
@@ -255,10 +336,10 @@ func (m *bert) attention(ws *workspace, B, T int, lens []int, threads int) {
 }
 
 // addNorm sets x = LayerNorm(x + y) row by row.
-func addNorm(x, y []float32, ln *layerNorm, H, M int, eps float32, threads int) {
+func addNorm(is isa, x, y []float32, ln *layerNorm, H, M int, eps float32, threads int) {
 	g, b := raw(ln.Gamma), raw(ln.Beta)
 	parallelRows(M, threads, func(r0, r1 int) {
-		addNormRows(x[r0*H:r1*H], y[r0*H:r1*H], g, b, r1-r0, H, eps)
+		addNormRows(is, x[r0*H:r1*H], y[r0*H:r1*H], g, b, r1-r0, H, eps)
 	})
 }
 

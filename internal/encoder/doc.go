@@ -15,10 +15,23 @@
 // autograd graph, so the forward pass computes directly on the parameter values: a batch's
 // sequences are sorted by length and cut into buckets, and each bucket goes through every layer as
 // matrix-matrix products, spread over Options.Threads goroutines. By default matrix products
-// pack B into 16-column panels and run an AVX2/FMA assembly micro-kernel (internal/simd; a
-// portable Go kernel on other CPUs), and GELU and the softmax's exp are vectorized the same way;
-// built with `-tags openblas` (cgo, Debian's libopenblas-dev) the products go to OpenBLAS
+// pack B into panels and run an assembly micro-kernel (internal/simd): AVX-512 (12x32 tiles) or
+// AVX2/FMA (6x16), chosen at run time from CPUID, with a portable Go kernel on other CPUs
+// (Options.Kernel forces one; the tests run every level the CPU has against the generic one).
+// Softmax, layer norm (fused with the residual add) and GELU are vectorized the same way. Built
+// with `-tags openblas` (cgo, Debian's libopenblas-dev) the float32 products go to OpenBLAS
 // instead and the element-wise steps to vectorized C. Both backends pass the same tests.
+//
+// Precision (Options.Precision). The Linear layers' products, most of the work, run in float32,
+// bfloat16 (weights rounded once at load, inputs per call, AVX512-BF16 dot products summed in
+// float32) or int8 (weights quantized per output channel once at load, inputs per row at run
+// time, AVX512-VNNI u8 x s8 dot products with the +128 offset compensated, int32 sums
+// rescaled to float32 with the bias in the kernel's store). Query, Key and Value are one
+// product in the lower precisions. Attention, softmax, layer norm, GELU and pooling stay
+// float32 in every precision. The default, PrecisionAuto, takes the fastest precision the CPU
+// runs whose pooled vectors of the agreement texts (AgreementTexts) all have cosine >= 0.99 to
+// float32's, measured once when the weights load; ModelID names any precision other than
+// float32 ("+int8"), so vectors of different precisions are never mixed.
 //
 // Verification: tools/torch_reference/make_fixture.py (/usr/bin/python3 with Debian's torch)
 // writes testdata/tiny-bert, a tiny random BERT in Hugging Face layout with the token ids,

@@ -58,6 +58,15 @@ type Options struct {
 	// small; larger batches give bigger matrix products (faster per text) but more memory
 	// (about BatchSize * MaxLength * intermediate_size * 4 bytes of activations).
 	BatchSize int
+	// Kernel forces the matrix kernels' instruction set: "avx512", "avx2" or "generic"; ""
+	// or "auto" (the default) is the best this CPU has (CPUID). A set the CPU lacks is
+	// ErrUnsupportedKernel. For tests and benchmarks; every set gives the same vectors to
+	// float32 rounding.
+	Kernel string
+	// Precision is the number format of the matrix products: PrecisionAuto (default),
+	// PrecisionFP32 or PrecisionInt8. A precision other than float32 gives different
+	// vectors (within the measured cosine), so ModelID names it.
+	Precision Precision
 }
 
 // Model is a loaded BERT-family encoder. It implements Encoder and is safe for concurrent use.
@@ -65,8 +74,10 @@ type Model struct {
 	tok    *Tokenizer
 	net    *bert
 	opts   Options
+	pl     plan
 	maxLen int
-	id     string
+	id     string // base id plus the precision suffix
+	base   string // "<name>@<8 hex>"
 	wsPool sync.Pool
 	cfg    Config
 	dim    int
@@ -174,7 +185,10 @@ func load(fsys fs.FS, name string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := newModel(name+"@"+hex.EncodeToString(h.Sum(nil))[:8], cfg, tok, net, folder.apply(opts))
+	m, err := newModel(name+"@"+hex.EncodeToString(h.Sum(nil))[:8], cfg, tok, net, folder.apply(opts))
+	if err != nil {
+		return nil, err
+	}
 	m.folder = folder
 	return m, nil
 }
@@ -282,7 +296,10 @@ func loadTokenizer(fsys fs.FS) (*Tokenizer, error) {
 // Dim is the length of every vector (the model's hidden size).
 func (m *Model) Dim() int { return m.dim }
 
-// ModelID names the model and its weights: "<name>@<first 8 hex of sha256 of the weights file>".
+// ModelID names the model, its weights and the precision of its vectors:
+// "<name>@<first 8 hex of sha256 of the weights file>" for float32, followed by "+int8" (or
+// another precision's name) otherwise, so that vectors of different precisions are never
+// mixed under one id.
 func (m *Model) ModelID() string { return m.id }
 
 // MaxLength is the effective token limit per text.
@@ -348,7 +365,7 @@ func (m *Model) run(ctx context.Context, texts []string, emit func(i int, hidden
 			}
 			bids[j] = row
 		}
-		hidden := m.net.forward(bids, lens, T, m.opts.Threads, ws)
+		hidden := m.net.forward(m.pl, bids, lens, T, m.opts.Threads, ws)
 		for j, i := range bucket {
 			emit(i, hidden[j*T*H:(j+1)*T*H], lens[j])
 		}
@@ -393,10 +410,13 @@ func normalize(v []float32) {
 }
 
 // WithOptions returns a model sharing m's weights and tokenizer with other options (for
-// example another thread count or token limit). It never fails today; the error is kept for
-// options that may need validation.
+// example another thread count or token limit). It fails for options the CPU cannot run
+// (Options.Kernel).
 func (m *Model) WithOptions(opts Options) (*Model, error) {
-	n := newModel(m.id, m.cfg, m.tok, m.net, m.folder.apply(opts))
+	n, err := newModel(m.base, m.cfg, m.tok, m.net, m.folder.apply(opts))
+	if err != nil {
+		return nil, err
+	}
 	n.folder = m.folder
 	return n, nil
 }

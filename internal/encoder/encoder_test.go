@@ -103,9 +103,11 @@ func TestMatchesPyTorch(t *testing.T) {
 		name string
 		load func() (*Model, error)
 	}{
-		{"safetensors-f32-dir", func() (*Model, error) { return Load(fixtureDir, Options{BatchSize: 5, Threads: 2}) }},
+		{"safetensors-f32-dir", func() (*Model, error) {
+			return Load(fixtureDir, Options{BatchSize: 5, Threads: 2, Precision: PrecisionFP32})
+		}},
 		{"pytorch-bin-f16-bert-prefix", func() (*Model, error) {
-			return LoadFS(fixtureFS(t, "model.safetensors"), Options{BatchSize: 64, Threads: 1})
+			return LoadFS(fixtureFS(t, "model.safetensors"), Options{BatchSize: 64, Threads: 1, Precision: PrecisionFP32})
 		}},
 		{"pytorch-bin-dir", func() (*Model, error) {
 			dir := t.TempDir()
@@ -118,10 +120,10 @@ func TestMatchesPyTorch(t *testing.T) {
 					return nil, err
 				}
 			}
-			return Load(dir, Options{BatchSize: 3})
+			return Load(dir, Options{BatchSize: 3, Precision: PrecisionFP32})
 		}},
 		{"tokenizer-json-only", func() (*Model, error) {
-			return LoadFS(fixtureFS(t, "vocab.txt", "tokenizer_config.json"), Options{BatchSize: 7, Threads: 3})
+			return LoadFS(fixtureFS(t, "vocab.txt", "tokenizer_config.json"), Options{BatchSize: 7, Threads: 3, Precision: PrecisionFP32})
 		}},
 	}
 	for _, l := range loaders {
@@ -177,7 +179,7 @@ func equalIDs(a, b []int32) bool {
 
 func TestCLSPoolingAndOptions(t *testing.T) {
 	ref := loadReference(t)
-	m, err := Load(fixtureDir, Options{Pooling: PoolCLS, MaxLength: 10})
+	m, err := Load(fixtureDir, Options{Pooling: PoolCLS, MaxLength: 10, Precision: PrecisionFP32})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +395,7 @@ func TestGemm(t *testing.T) {
 		}
 		return s
 	}
-	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 7}, {4, 4, 4}, {17, 33, 65}, {64, 96, 40}, {130, 7, 3}, {13, 37, 600}, {100, 48, 520}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 7}, {4, 4, 4}, {17, 33, 65}, {64, 96, 40}, {130, 7, 3}, {13, 37, 600}, {100, 48, 520}, {12, 32, 1}, {25, 70, 300}, {200, 100, 600}} {
 		m, n, k := sz[0], sz[1], sz[2]
 		a, b := fill(m*k), fill(n*k)
 		want := make([]float32, m*n)
@@ -407,12 +409,14 @@ func TestGemm(t *testing.T) {
 			}
 		}
 		for _, th := range []int{1, 3} {
-			c := fill(m * n) // garbage: the kernel must overwrite
-			sgemmNT(m, n, k, a, k, b, k, c, n, nil, th)
-			if d := maxAbsDiff(c, want); d > 1e-4 {
-				t.Errorf("sgemmNT %v threads %d: diff %g", sz, th, d)
+			for is := isaGeneric; is <= bestISA(); is++ {
+				c := fill(m * n) // garbage: the kernel must overwrite
+				sgemmNT(is, m, n, k, a, k, b, k, c, n, nil, th)
+				if d := maxAbsDiff(c, want); d > 1e-4 {
+					t.Errorf("sgemmNT %s %v threads %d: diff %g", is, sz, th, d)
+				}
 			}
-			c = fill(m * n)
+			c := fill(m * n)
 			goSgemmNT(m, n, k, a, k, b, k, c, n)
 			if d := maxAbsDiff(c, want); d > 1e-4 {
 				t.Errorf("goSgemmNT %v: diff %g", sz, d)
@@ -425,11 +429,16 @@ func TestGemm(t *testing.T) {
 				bt[p*n+j] = b[j*k+p]
 			}
 		}
-		for name, f := range map[string]func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int){"go": goSgemmNN, Backend: sgemmNNSmall} {
+		c := fill(m * n)
+		goSgemmNN(m, n, k, a, k, bt, n, c, n)
+		if d := maxAbsDiff(c, want); d > 1e-4 {
+			t.Errorf("NN go %v: diff %g", sz, d)
+		}
+		for is := isaGeneric; is <= bestISA(); is++ {
 			c := fill(m * n)
-			f(m, n, k, a, k, bt, n, c, n)
+			sgemmNNSmall(is, m, n, k, a, k, bt, n, c, n)
 			if d := maxAbsDiff(c, want); d > 1e-4 {
-				t.Errorf("NN %s %v: diff %g", name, sz, d)
+				t.Errorf("NN %s %s %v: diff %g", Backend, is, sz, d)
 			}
 		}
 	}
@@ -478,7 +487,9 @@ func TestLoadDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(m.ModelID(), "default@") || len(m.ModelID()) != len("default@")+8 {
+	// "default@<8 hex>", plus "+<precision>" when auto chose one below float32.
+	id, prec, _ := strings.Cut(m.ModelID(), "+")
+	if !strings.HasPrefix(id, "default@") || len(id) != len("default@")+8 || prec != map[bool]string{true: "", false: string(m.Precision())}[m.Precision() == PrecisionFP32] {
 		t.Errorf("ModelID %q", m.ModelID())
 	}
 	v, err := m.Encode(context.Background(), []string{"great phone", "很好"})
@@ -587,24 +598,30 @@ func TestDefaultModelMatchesPyTorch(t *testing.T) {
 	if len(ref.Cases) < 10 {
 		t.Fatalf("reference has %d cases, want >= 10", len(ref.Cases))
 	}
-	m, err := LoadDefault(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	texts := make([]string, len(ref.Cases))
 	for i, c := range ref.Cases {
 		texts[i] = c.Text
 	}
-	vecs, err := m.Encode(context.Background(), texts)
-	if err != nil {
-		t.Fatal(err)
+	// Every kernel level this CPU runs, forced in turn, matches the reference.
+	for is := isaGeneric; is <= bestISA(); is++ {
+		m, err := LoadDefault(Options{Kernel: is.String(), Precision: PrecisionFP32})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vecs, err := m.Encode(context.Background(), texts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range ref.Cases {
+			if ids := m.Tokenizer().Tokenize(c.Text, m.MaxLength()); !equalIDs(ids, c.IDs) {
+				t.Errorf("case %d: ids %v, want %v", i, ids, c.IDs)
+			}
+			if d := maxAbsDiff(vecs[i], c.Pooled); d > 1e-4 {
+				t.Errorf("%s: case %d %.30q: pooled vector differs by %.2e", is, i, c.Text, d)
+			}
+		}
 	}
-	for i, c := range ref.Cases {
-		if ids := m.Tokenizer().Tokenize(c.Text, m.MaxLength()); !equalIDs(ids, c.IDs) {
-			t.Errorf("case %d: ids %v, want %v", i, ids, c.IDs)
-		}
-		if d := maxAbsDiff(vecs[i], c.Pooled); d > 1e-4 {
-			t.Errorf("case %d %.30q: pooled vector differs by %.2e", i, c.Text, d)
-		}
+	if _, err := LoadDefault(Options{Kernel: "avx1024"}); !errors.Is(err, ErrUnsupportedKernel) {
+		t.Errorf("Kernel avx1024: err %v, want ErrUnsupportedKernel", err)
 	}
 }

@@ -62,7 +62,7 @@ func TestFetchedModelsMatchSentenceTransformers(t *testing.T) {
 			if len(ref.Cases) < 10 || !ref.Normalized {
 				t.Fatalf("reference has %d cases (want >= 10), normalized %v (want true)", len(ref.Cases), ref.Normalized)
 			}
-			m, err := Load(dir, Options{BatchSize: 4})
+			m, err := Load(dir, Options{BatchSize: 4, Precision: PrecisionFP32})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,9 +14,9 @@ import (
 
 // sgemmNT computes C = A B^T + bias (overwriting C; bias of length n added to every row, nil
 // for none) for A m x k, B n x k, spread over threads goroutines by row blocks.
-func sgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, bias []float32, threads int) {
+func sgemmNT(is isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, bias []float32, threads int) {
 	if threads <= 1 || m < 8 {
-		serialNT(m, n, k, a, lda, b, ldb, c, ldc)
+		serialNT(is, m, n, k, a, lda, b, ldb, c, ldc)
 		if bias != nil {
 			biasRowsStrided(c, bias, m, n, ldc)
 		}
@@ -31,7 +31,7 @@ func sgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float3
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			serialNT(r1-r0, n, k, a[r0*lda:], lda, b, ldb, c[r0*ldc:], ldc)
+			serialNT(is, r1-r0, n, k, a[r0*lda:], lda, b, ldb, c[r0*ldc:], ldc)
 			if bias != nil {
 				biasRowsStrided(c[r0*ldc:], bias, r1-r0, n, ldc)
 			}

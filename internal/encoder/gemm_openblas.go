@@ -122,7 +122,7 @@ func init() {
 
 func fp(s []float32) *C.float { return (*C.float)(unsafe.Pointer(&s[0])) }
 
-func serialNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func serialNT(_ isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -130,7 +130,7 @@ func serialNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float
 		1, fp(a), C.blasint(lda), fp(b), C.blasint(ldb), 0, fp(c), C.blasint(ldc))
 }
 
-func sgemmNNSmall(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func sgemmNNSmall(_ isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -138,17 +138,17 @@ func sgemmNNSmall(m, n, k int, a []float32, lda int, b []float32, ldb int, c []f
 		1, fp(a), C.blasint(lda), fp(b), C.blasint(ldb), 0, fp(c), C.blasint(ldc))
 }
 
-func attnNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	serialNT(m, n, k, a, lda, b, ldb, c, ldc)
+func attnNT(_ isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	serialNT(isaGeneric, m, n, k, a, lda, b, ldb, c, ldc)
 }
 
-func geluErfRows(xs []float32) {
+func geluErfRows(_ isa, xs []float32) {
 	if len(xs) > 0 {
 		C.ps_gelu_erf(fp(xs), C.long(len(xs)))
 	}
 }
 
-func softmaxRows(s []float32, rows, n int, scale float32) {
+func softmaxRows(_ isa, s []float32, rows, n int, scale float32) {
 	if rows > 0 && n > 0 {
 		C.ps_softmax_rows(fp(s), C.long(rows), C.long(n), C.float(scale))
 	}
@@ -160,7 +160,7 @@ func biasRows(y, b []float32, rows, n int) {
 	}
 }
 
-func addNormRows(x, y, g, b []float32, rows, n int, eps float32) {
+func addNormRows(_ isa, x, y, g, b []float32, rows, n int, eps float32) {
 	if rows == 0 || n == 0 {
 		return
 	}

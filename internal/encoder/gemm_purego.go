@@ -9,40 +9,55 @@ import (
 )
 
 // Backend names the matrix-product kernel this binary was built with.
-var Backend = map[bool]string{true: "purego+avx2", false: "purego"}[simd.HaveAVX2FMA]
+var Backend = "purego+" + bestISA().String()
 
-// The pure-Go backend uses the AVX2/FMA assembly micro-kernel when the CPU has it (amd64),
-// and portable Go loops otherwise or for products too small to pay for packing.
+// The pure-Go backend uses the AVX-512 or AVX2/FMA assembly micro-kernel the isa level allows
+// (chosen from CPUID unless Options.Kernel forces one), and portable Go loops otherwise or for
+// products too small to pay for packing.
 
-func serialNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	if simd.HaveAVX2FMA && m >= 6 && n >= 8 {
+func serialNT(is isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if is >= isaAVX512 && m >= 6 && n >= 16 {
+		packedGemm512(m, n, k, a, lda, b, 1, ldb, c, ldc)
+		return
+	}
+	if is >= isaAVX2 && m >= 6 && n >= 8 {
 		packedGemm(m, n, k, a, lda, b, 1, ldb, c, ldc)
 		return
 	}
 	goSgemmNT(m, n, k, a, lda, b, ldb, c, ldc)
 }
 
-func sgemmNNSmall(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	if simd.HaveAVX2FMA && m >= 6 && n >= 8 {
+func sgemmNNSmall(is isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if is >= isaAVX512 && m >= 6 && n >= 16 {
+		packedGemm512(m, n, k, a, lda, b, ldb, 1, c, ldc)
+		return
+	}
+	if is >= isaAVX2 && m >= 6 && n >= 8 {
 		packedGemm(m, n, k, a, lda, b, ldb, 1, c, ldc)
 		return
 	}
 	goSgemmNN(m, n, k, a, lda, b, ldb, c, ldc)
 }
 
-func attnNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	serialNT(m, n, k, a, lda, b, ldb, c, ldc)
+func attnNT(is isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	serialNT(is, m, n, k, a, lda, b, ldb, c, ldc)
 }
 
-func geluErfRows(xs []float32) {
-	if simd.HaveAVX2FMA {
+func geluErfRows(is isa, xs []float32) {
+	if is >= isaAVX2 {
 		xs = xs[simd.GeluErf(xs):]
 	}
 	geluErf(xs)
 }
 
-func softmaxRows(s []float32, rows, n int, scale float32) {
-	if !simd.HaveAVX2FMA || n < 8 {
+func softmaxRows(is isa, s []float32, rows, n int, scale float32) {
+	if is >= isaAVX512 {
+		for r := 0; r < rows; r++ {
+			simd.Softmax(s[r*n:(r+1)*n], scale)
+		}
+		return
+	}
+	if is < isaAVX2 || n < 8 {
 		for r := 0; r < rows; r++ {
 			softmaxScaled(s[r*n:(r+1)*n], scale)
 		}
@@ -79,7 +94,17 @@ func biasRows(y, b []float32, rows, n int) {
 	}
 }
 
-func addNormRows(x, y, g, b []float32, rows, n int, eps float32) {
+func addNormRows(is isa, x, y, g, b []float32, rows, n int, eps float32) {
+	if is >= isaAVX512 && n%16 == 0 && n > 0 {
+		for r := 0; r < rows; r++ {
+			var yr []float32
+			if y != nil {
+				yr = y[r*n : (r+1)*n]
+			}
+			simd.AddNorm(x[r*n:(r+1)*n], yr, g, b, eps)
+		}
+		return
+	}
 	for r := 0; r < rows; r++ {
 		row := x[r*n : (r+1)*n]
 		if y != nil {

@@ -68,11 +68,19 @@ func NewRandom(cfg Config, tok *Tokenizer, seed uint64, opts Options) (*Model, e
 	if err != nil {
 		return nil, err
 	}
-	return newModel(fmt.Sprintf("random-%d@00000000", seed), cfg, tok, net, opts), nil
+	return newModel(fmt.Sprintf("random-%d@00000000", seed), cfg, tok, net, opts)
 }
 
-func newModel(id string, cfg Config, tok *Tokenizer, net *bert, opts Options) *Model {
-	m := &Model{tok: tok, net: net, cfg: cfg, dim: cfg.HiddenSize, id: id, opts: opts}
+func newModel(id string, cfg Config, tok *Tokenizer, net *bert, opts Options) (*Model, error) {
+	is, err := parseISA(opts.Kernel)
+	if err != nil {
+		return nil, err
+	}
+	prec, err := parsePrecision(opts.Precision)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{tok: tok, net: net, cfg: cfg, dim: cfg.HiddenSize, base: id, opts: opts, pl: plan{isa: is, prec: PrecisionFP32}}
 	if m.opts.Threads <= 0 {
 		m.opts.Threads = runtime.NumCPU()
 	}
@@ -84,5 +92,13 @@ func newModel(id string, cfg Config, tok *Tokenizer, net *bert, opts Options) *M
 		m.maxLen = max(opts.MaxLength, 2)
 	}
 	m.wsPool.New = func() any { return new(workspace) }
-	return m
+	if prec == PrecisionAuto {
+		prec = m.autoPrecision()
+	}
+	m.pl.prec = prec
+	m.id = id
+	if prec != PrecisionFP32 {
+		m.id += "+" + string(prec)
+	}
+	return m, nil
 }

@@ -90,8 +90,8 @@ type Event struct {
 	ItemID    string
 	Category  string
 	ItemTitle string
-	Summary   string  // reviews only
-	Text      string  // reviews only (required there)
+	Summary   string  // reviews only: the review's title
+	Text      string  // reviews only: the body (a review needs a Summary or a Text, see HasReviewText)
 	Rating    float32 // reviews only, 1..5; 0 means none
 	TS        time.Time
 
@@ -124,4 +124,11 @@ func (e *Event) EncoderText() string {
 		b.WriteString(p)
 	}
 	return b.String()
+}
+
+// HasReviewText reports whether a review with this title (summary) and body carries any text. A
+// review needs one of the two: a title is text, so a review with a title and an empty body is a
+// review; one with neither is rejected by the consumer (and not produced by replay).
+func HasReviewText(summary, text string) bool {
+	return strings.TrimSpace(summary) != "" || strings.TrimSpace(text) != ""
 }

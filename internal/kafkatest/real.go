@@ -43,6 +43,10 @@ type RealOptions struct {
 	// PLAINTEXT listener stays: brokers talk to each other on it, and the harness's own
 	// readiness checks, Produce and Leaders use it.
 	SASLSSL *SASLSSLListener
+	// Props are extra broker settings (server.properties keys); they replace the harness's
+	// own values for the same keys. A test that needs retention to act within seconds sets
+	// log.retention.check.interval.ms here, for example.
+	Props map[string]string
 }
 
 // SASLSSLListener is a broker listener that speaks TLS and requires SASL authentication with
@@ -256,6 +260,17 @@ func (c *Real) properties(n *realNode, voters string) string {
 		{"unclean.leader.election.enable", "false"},
 	}
 	kv = append(kv, c.saslSSLProperties()...)
+	for _, k := range sortedKeys(c.o.Props) {
+		replaced := false
+		for i := range kv {
+			if kv[i][0] == k {
+				kv[i][1], replaced = c.o.Props[k], true
+			}
+		}
+		if !replaced {
+			kv = append(kv, [2]string{k, c.o.Props[k]})
+		}
+	}
 	var b strings.Builder
 	for _, p := range kv {
 		fmt.Fprintf(&b, "%s=%s\n", p[0], p[1])

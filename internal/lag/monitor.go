@@ -192,6 +192,12 @@ type Snapshot struct {
 	// MissingTopics lists monitored topics the broker does not know (not created yet). They
 	// are left out rather than failing the poll, so one missing topic does not blank the rest.
 	MissingTopics []string `json:"missing_topics,omitempty"`
+	// GroupUnknown: the broker does not know the group (no member ever joined it and it has
+	// no committed offset; often a mistyped --group). Status is then UNKNOWN.
+	GroupUnknown bool `json:"group_unknown,omitempty"`
+	// SkippedOffsets counts, over the partitions with Status LOSS, the offsets between the
+	// committed offset and the log start: records deleted before the group processed them.
+	SkippedOffsets int64 `json:"skipped_offsets,omitempty"`
 }
 
 type tp struct {
@@ -269,15 +275,18 @@ func (m *Monitor) Poll(ctx context.Context) (Snapshot, error) {
 		return Snapshot{}, fmt.Errorf("lag: list end offsets: %w", err)
 	}
 	committed := map[tp]int64{}
+	groupNotFound := false
 	resps, err := m.adm.FetchOffsets(ctx, m.group)
 	switch {
 	case errors.Is(err, kerr.GroupIDNotFound):
-		// Nothing committed yet.
+		groupNotFound = true // nothing committed yet
 	case err != nil:
 		return Snapshot{}, fmt.Errorf("lag: fetch committed offsets of %q: %w", m.group, err)
 	default:
 		if err := resps.Error(); err != nil && !errors.Is(err, kerr.GroupIDNotFound) {
 			return Snapshot{}, fmt.Errorf("lag: fetch committed offsets of %q: %w", m.group, err)
+		} else if err != nil {
+			groupNotFound = true
 		}
 		resps.Each(func(r kadm.OffsetResponse) {
 			if r.Err == nil {
@@ -287,7 +296,8 @@ func (m *Monitor) Poll(ctx context.Context) (Snapshot, error) {
 	}
 	snap := Snapshot{Group: m.group, State: "Unknown"}
 	owners := map[tp]string{}
-	if described, err := m.adm.DescribeGroups(ctx, m.group); err == nil {
+	described, derr := m.adm.DescribeGroups(ctx, m.group)
+	if derr == nil {
 		if d, ok := described[m.group]; ok && d.Err == nil {
 			snap.State, snap.Members = d.State, len(d.Members)
 			for _, mem := range d.Members {
@@ -309,6 +319,9 @@ func (m *Monitor) Poll(ctx context.Context) (Snapshot, error) {
 			snap.State = "Dead"
 		}
 	}
+	// A group the coordinator does not know ("Dead": no member, no offsets, or
+	// GROUP_ID_NOT_FOUND) and that has nothing committed is unknown to the broker.
+	snap.GroupUnknown = len(committed) == 0 && (groupNotFound || derr == nil && snap.State == "Dead")
 
 	for _, topic := range m.topics {
 		ps, ok := ends[topic]
@@ -464,7 +477,7 @@ func (m *Monitor) observe(snap *Snapshot, now time.Time, stamps map[tp]time.Time
 		if n := len(st.window); n > 0 && st.window[n-1].Committed != pl.Committed {
 			st.lastMove = now
 		}
-		st.window = append(st.window, Observation{At: now, Committed: pl.Committed, End: pl.End, Lag: pl.Lag})
+		st.window = append(st.window, Observation{At: now, Committed: pl.Committed, Start: pl.Start, End: pl.End, Lag: pl.Lag})
 		if len(st.window) > m.o.Window {
 			st.window = append(st.window[:0], st.window[len(st.window)-m.o.Window:]...)
 		}
@@ -491,6 +504,12 @@ func (m *Monitor) observe(snap *Snapshot, now time.Time, stamps map[tp]time.Time
 			snap.MaxAgeSeconds = max(snap.MaxAgeSeconds, pl.AgeSeconds)
 		}
 		snap.Status = snap.Status.Worse(pl.Status)
+		if pl.Status == LOSS && pl.Committed >= 0 && pl.Committed < pl.Start {
+			snap.SkippedOffsets += pl.Start - pl.Committed
+		}
+	}
+	if snap.GroupUnknown {
+		snap.Status = UNKNOWN
 	}
 	if !m.prevAt.IsZero() && dt > 0 {
 		snap.ConsumeRate = float64(consumed) / dt

@@ -449,12 +449,15 @@ func TestExportAndRender(t *testing.T) {
 		t.Fatalf("status OK = %v", v)
 	}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
-# HELP profilestream_consumer_group_status 1 for the consumer group's current lag status (OK, WARN, REWIND, STALL, STOP), 0 for the others.
+# HELP profilestream_consumer_group_status 1 for the consumer group's current lag status (OK, WARN, NOCOMMIT, REWIND, STALL, STOP, LOSS, UNKNOWN), 0 for the others.
 # TYPE profilestream_consumer_group_status gauge
+profilestream_consumer_group_status{group="profilestream-test",status="LOSS"} 0
+profilestream_consumer_group_status{group="profilestream-test",status="NOCOMMIT"} 0
 profilestream_consumer_group_status{group="profilestream-test",status="OK"} 1
 profilestream_consumer_group_status{group="profilestream-test",status="REWIND"} 0
 profilestream_consumer_group_status{group="profilestream-test",status="STALL"} 0
 profilestream_consumer_group_status{group="profilestream-test",status="STOP"} 0
+profilestream_consumer_group_status{group="profilestream-test",status="UNKNOWN"} 0
 profilestream_consumer_group_status{group="profilestream-test",status="WARN"} 0
 `), "profilestream_consumer_group_status"); err != nil {
 		t.Fatal(err)

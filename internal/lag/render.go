@@ -56,6 +56,17 @@ func RenderTable(w io.Writer, s Snapshot) error {
 	if err == nil && s.UnknownLagSeconds > 0 {
 		_, err = fmt.Fprintf(w, "lag_s unknown on %d partition(s): lag in seconds is interpolated on end offsets sampled over time, and their end offset has not moved since sampling began; keep the live view running or sample longer (--samples)\n", s.UnknownLagSeconds)
 	}
+	if err == nil && s.GroupUnknown {
+		_, err = fmt.Fprintf(w, "UNKNOWN: the broker does not know group %s (no member ever joined it, nothing committed): check --group against the workers' --group\n", s.Group)
+	}
+	if err == nil && s.SkippedOffsets > 0 {
+		_, err = fmt.Fprintf(w, "LOSS: %d offsets were deleted (retention or DeleteRecords) before the group processed them; their events are lost to the profiles (worker: error log and consumer_skipped_offsets_total)\n", s.SkippedOffsets)
+	} else if err == nil && s.Status == LOSS {
+		_, err = fmt.Fprintf(w, "LOSS: within the status window a committed offset was below its log start: records were deleted before the group processed them (worker: error log and consumer_skipped_offsets_total)\n")
+	}
+	if err == nil && s.Status == NOCOMMIT {
+		_, err = fmt.Fprintf(w, "NOCOMMIT: partitions with lag and no committed offset: the group has not finished a batch yet, its workers are not running, or --group names another group\n")
+	}
 	if err == nil && len(s.MissingTopics) > 0 {
 		_, err = fmt.Fprintf(w, "missing topics (not created yet): %s\n", strings.Join(s.MissingTopics, ", "))
 	}

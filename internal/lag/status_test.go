@@ -16,6 +16,13 @@ func win(t0 time.Time, pairs ...[2]int64) []Observation {
 	return obs
 }
 
+// withStart sets the log start offset of poll i.
+func withStart(obs []Observation, i int, start int64) []Observation {
+	obs[i].Start = start
+	obs[i].Lag = max(obs[i].End-max(obs[i].Committed, start), 0)
+	return obs
+}
+
 func TestEvaluate(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0.Add(4 * time.Second) // just after the 5th poll of a 5-poll window
@@ -38,7 +45,14 @@ func TestEvaluate(t *testing.T) {
 		{"growing but one dip is OK", win(t0, [2]int64{10, 20}, [2]int64{12, 30}, [2]int64{30, 31}, [2]int64{32, 50}, [2]int64{34, 60}), now, now, OK},
 		{"growing lag with window not full is OK", win(t0, [2]int64{10, 20}, [2]int64{12, 30}, [2]int64{14, 40}), now, now, OK},
 		{"stalled: offset still, lag > 0", win(t0, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 25}, [2]int64{10, 30}, [2]int64{10, 30}), t0, now, STALL},
-		{"stalled before the first commit", win(t0, [2]int64{-1, 20}, [2]int64{-1, 20}, [2]int64{-1, 20}, [2]int64{-1, 20}, [2]int64{-1, 20}), t0, now, STALL},
+		{"lag before the first commit is NOCOMMIT", win(t0, [2]int64{-1, 20}, [2]int64{-1, 20}, [2]int64{-1, 20}, [2]int64{-1, 20}, [2]int64{-1, 20}), t0, now, NOCOMMIT},
+		{"never committed, one poll (--once), is NOCOMMIT", win(t0, [2]int64{-1, 20}), t0, t0, NOCOMMIT},
+		{"never committed and nothing to do is OK", win(t0, [2]int64{-1, 0}), t0, t0, OK},
+		{"never committed for StopAfter is STOP", win(t0, [2]int64{-1, 20}), t0.Add(-2 * time.Minute), t0, STOP},
+		{"committed below the log start is LOSS", withStart(win(t0, [2]int64{10, 60}), 0, 30), now, now, LOSS},
+		{"LOSS stays in the window after the worker moved on", withStart(win(t0, [2]int64{10, 60}, [2]int64{40, 60}, [2]int64{60, 60}), 0, 30), now, now, LOSS},
+		{"LOSS beats REWIND", withStart(win(t0, [2]int64{50, 60}, [2]int64{10, 60}), 1, 30), now, now, LOSS},
+		{"committed at the log start is no loss", withStart(win(t0, [2]int64{30, 60}), 0, 30), now, now, OK},
 		{"still offset but window not full", win(t0, [2]int64{10, 20}, [2]int64{10, 20}), t0, now, OK},
 		{"still offset but moved inside window", win(t0, [2]int64{9, 20}, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 20}), t0.Add(time.Second), now, OK},
 		{"stopped: no move for StopAfter", win(t0, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 20}, [2]int64{10, 20}), t0.Add(-time.Minute), now, STOP},

@@ -40,6 +40,7 @@ type Metrics struct {
 	Rebalances         prometheus.Counter
 	AssignedPartitions prometheus.Gauge
 	CommitErrors       prometheus.Counter
+	SkippedOffsets     *prometheus.CounterVec // {topic}
 
 	PIIRedactions *prometheus.CounterVec // {type}
 
@@ -99,7 +100,8 @@ func New(reg prometheus.Registerer) *Metrics {
 
 		Rebalances:         counter("rebalances_total", "Consumer group generations joined (rebalances)."),
 		AssignedPartitions: gauge("assigned_partitions", "Partitions assigned to this worker."),
-		CommitErrors:       counter("commit_errors_total", "Failed Kafka offset commits (retried)."),
+		CommitErrors:       counter("commit_errors_total", "Kafka offset commits the broker refused or that failed (not retried: the next batch's commit supersedes it; after a rebalance the new owner re-reads and the store skips duplicates)."),
+		SkippedOffsets:     counterVec("consumer_skipped_offsets_total", "Offsets of input partitions deleted (retention, DeleteRecords) before the group processed them: events lost to the profiles.", "topic"),
 
 		PIIRedactions: counterVec("pii_redactions_total", "PII spans replaced by a placeholder, by type.", "type"),
 
@@ -133,7 +135,7 @@ func (m *Metrics) Collectors() []prometheus.Collector {
 		m.BatchSize, m.BatchDuration, m.StageQueueDepth,
 		m.EncodeDuration, m.EncodedTexts, m.EmbeddingCacheHits, m.EmbeddingCacheMiss, m.EmbeddingCacheBytes,
 		m.RedisDuration, m.RedisErrors,
-		m.Rebalances, m.AssignedPartitions, m.CommitErrors,
+		m.Rebalances, m.AssignedPartitions, m.CommitErrors, m.SkippedOffsets,
 		m.PIIRedactions,
 		m.SegmentMembers, m.SegmentChanges, m.CentroidVersion,
 		m.LagMessages, m.LagSeconds, m.LagMessageAge, m.LagPollErrors,
@@ -161,6 +163,7 @@ func (m *Metrics) Init(l Labels) {
 		m.EventsProcessed.WithLabelValues(t)
 		m.EventsDuplicate.WithLabelValues(t)
 		m.EventsErased.WithLabelValues(t)
+		m.SkippedOffsets.WithLabelValues(t)
 		for _, r := range l.Reasons {
 			m.EventsDeadLettered.WithLabelValues(t, r)
 		}

@@ -14,8 +14,11 @@
 // SSNs; netip parsing for IP addresses), so that look-alikes such as prices, dates, model
 // numbers and ISBNs survive. The files follow the families of detectors: web.go (emails, URLs),
 // ids.go (IBANs and national ids), orders.go, numbers.go (cards, IPs, phones), address_en.go and
-// address_zh.go, person_en.go and person_zh.go; detector.go lists them and scrubber.go ranks
-// overlapping candidates.
+// address_zh.go, person.go (the list of name finders: person_en.go and person_zh.go after a phrase,
+// names_en.go by the words around a name, handles.go); detector.go lists them all and scrubber.go
+// ranks overlapping candidates. Numbers written to dodge a filter (in words, in Chinese numerals,
+// with letters for digits, spaced out) are read by the number detectors on a digit view of the
+// text (digits.go).
 //
 // docs/privacy.md gives the measured recall and precision per type on the corpora in testdata
 // and what is known to pass.

@@ -71,8 +71,9 @@ var ambiguousNames = setOf("will mark grace joy may june april rose bill pat sue
 	"sunny tiffany mercedes harley porsche chanel bentley destiny heather ginny ben sam tom nick bob don sterling " +
 	"royal baker taylor cooper mason parker carter tucker gray grey august christian")
 
-// moreGivenNames extend givenNames with names from the many places reviewers come from.
-var moreGivenNames = setOf("josé tomás raúl beatriz lucía lucia sofía sofia carmen pablo javier diego alejandro miguel " +
+// moreGivenNames extend givenNames (person_en.go) with names from the many places reviewers
+// come from.
+const moreGivenNames = "josé tomás raúl beatriz lucía lucia sofía sofia carmen pablo javier diego alejandro miguel " +
 	"carlos luis jorge fernando manuel antonio francisco isabel elena marta paula inés ines joão joao pedro rafael " +
 	"gabriela camila valentina mateo santiago marisol guadalupe lupe rosario dolores consuelo esperanza catalina " +
 	"pierre amélie amelie chloé léa lea manon camille louis hugo théo theo antoine nicolas julien mathieu françois " +
@@ -92,26 +93,26 @@ var moreGivenNames = setOf("josé tomás raúl beatriz lucía lucia sofía sofia
 	"craig glenn lance marvin norman howard herbert lloyd leonard stanley bernard vernon cecil clifford " +
 	"mildred gladys edna ethel irene agnes beatrice harriet ivy mabel florence hazel edith eleanor esther " +
 	"nadia tanya sonia sonya katrina kristen kirsten lindsay lindsey kelsey chelsea whitney misty krystal " +
-	"jasmine aaliyah imani nia keanu kai leilani mei lin xiao jing yang hao wen ling fang hua chen")
+	"jasmine aaliyah imani nia keanu kai leilani mei lin xiao jing yang hao wen ling fang hua chen"
 
 // nameBrands are brands, labels and famous names that look like a person's name.
-var nameBrands = setOf("calvin klein|ralph lauren|tommy hilfiger|michael kors|kate spade|marc jacobs|tory burch|" +
-	"vera wang|hugo boss|steve madden|kenneth cole|anne klein|betsey johnson|jessica simpson|paul mitchell|john deere|" +
-	"jack daniels|jack daniel's|martha stewart|rachael ray|bobbi brown|estee lauder|estée lauder|mary kay|giorgio armani|" +
-	"christian dior|yves saint|louis vuitton|coco chanel|stella mccartney|levi strauss|tom ford|alexander mcqueen|" +
-	"oscar de|carolina herrera|jimmy choo|christian louboutin|sam edelman|cole haan|stuart weitzman|chuck taylor|" +
-	"betty crocker|duncan hines|orville redenbacher|sara lee|sherwin williams|joseph joseph|john frieda|jose cuervo|" +
-	"jim beam|johnnie walker|williams sonoma|philip morris|peter rabbit|winnie the|mickey mouse|minnie mouse|" +
-	"harry potter|sherlock holmes|jack reacher|james bond|peppa pig|paw patrol|hello kitty|tommy bahama|" +
-	"ben jerry|ben & jerry|dr martens|paul frank|kenneth jay|ann taylor|eddie bauer|lands end|l.l. bean|ll bean|" +
-	"liz claiborne|perry ellis|ted baker|karl lagerfeld|ralph lauren's|donna karan|vince camuto|nine west|" +
-	"charlotte tilbury|laura mercier|kylie jenner|kim kardashian|taylor swift|ed sheeran|elon musk|jeff bezos|" +
-	"steve jobs|bill gates|santa claus|father christmas|st patrick|saint patrick|st. patrick|jesus christ|mother nature|" +
-	"john wick|jason bourne|luke skywalker|darth vader|han solo|tony stark|peter parker|bruce wayne|clark kent|" +
-	"barbie|hot wheels|lego|nerf|fisher price|fisher-price|melissa doug|melissa & doug|thomas the|curious george|" +
-	"black decker|black+decker|weber|dyson|ninja|shark|breville|cuisinart|kitchenaid|instant pot|le creuset|" +
-	"tim hortons|papa john's|papa johns|trader joe's|trader joes|jimmy dean|marie callender's|newman's own|" +
-	"paul newman|jack link's|bob's red|annie's|amy's|wendy's|mcdonald's|dunkin|debbie meyer|kellogg's|" +
+var nameBrands = setOfSep("|", "calvin klein|ralph lauren|tommy hilfiger|michael kors|kate spade|marc jacobs|tory burch|"+
+	"vera wang|hugo boss|steve madden|kenneth cole|anne klein|betsey johnson|jessica simpson|paul mitchell|john deere|"+
+	"jack daniels|jack daniel's|martha stewart|rachael ray|bobbi brown|estee lauder|estée lauder|mary kay|giorgio armani|"+
+	"christian dior|yves saint|louis vuitton|coco chanel|stella mccartney|levi strauss|tom ford|alexander mcqueen|"+
+	"oscar de|carolina herrera|jimmy choo|christian louboutin|sam edelman|cole haan|stuart weitzman|chuck taylor|"+
+	"betty crocker|duncan hines|orville redenbacher|sara lee|sherwin williams|joseph joseph|john frieda|jose cuervo|"+
+	"jim beam|johnnie walker|williams sonoma|philip morris|peter rabbit|winnie the|mickey mouse|minnie mouse|"+
+	"harry potter|sherlock holmes|jack reacher|james bond|peppa pig|paw patrol|hello kitty|tommy bahama|"+
+	"ben jerry|ben & jerry|dr martens|paul frank|kenneth jay|ann taylor|eddie bauer|lands end|l.l. bean|ll bean|"+
+	"liz claiborne|perry ellis|ted baker|karl lagerfeld|ralph lauren's|donna karan|vince camuto|nine west|"+
+	"charlotte tilbury|laura mercier|kylie jenner|kim kardashian|taylor swift|ed sheeran|elon musk|jeff bezos|"+
+	"steve jobs|bill gates|santa claus|father christmas|st patrick|saint patrick|st. patrick|jesus christ|mother nature|"+
+	"john wick|jason bourne|luke skywalker|darth vader|han solo|tony stark|peter parker|bruce wayne|clark kent|"+
+	"barbie|hot wheels|lego|nerf|fisher price|fisher-price|melissa doug|melissa & doug|thomas the|curious george|"+
+	"black decker|black+decker|weber|dyson|ninja|shark|breville|cuisinart|kitchenaid|instant pot|le creuset|"+
+	"tim hortons|papa john's|papa johns|trader joe's|trader joes|jimmy dean|marie callender's|newman's own|"+
+	"paul newman|jack link's|bob's red|annie's|amy's|wendy's|mcdonald's|dunkin|debbie meyer|kellogg's|"+
 	"amazon|apple|samsung|google|sony|microsoft|nike|adidas|walmart|target|costco|ikea|alexa|siri|kindle|roku")
 
 // isNameBrand reports whether the words starting a candidate name are a brand or a famous name.
@@ -127,19 +128,15 @@ func isNameBrand(ws []string) bool {
 	return false
 }
 
-func init() {
-	for k := range moreGivenNames {
-		givenNames[k] = true
-	}
-	// nameBrands was written with '|' between entries, since entries hold spaces.
-	for k := range nameBrands {
-		delete(nameBrands, k)
-		for _, e := range strings.Split(k, "|") {
-			if e != "" {
-				nameBrands[e] = true
-			}
+// setOfSep is setOf for entries that hold spaces: they are separated by sep.
+func setOfSep(sep, entries string) map[string]bool {
+	m := map[string]bool{}
+	for _, e := range strings.Split(entries, sep) {
+		if e != "" {
+			m[e] = true
 		}
 	}
+	return m
 }
 
 // bookWords make a text a book (or film) review, where names are authors and characters.
@@ -276,7 +273,7 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 	}
 	titleCase := latin >= 5 && capitals*10 >= latin*6
 	allCaps := latin >= 3 && caps*10 >= latin*6
-	book := cnBook(t)
+	book := sc.isBook()
 	for _, b := range bookWords {
 		if strings.Contains(lo, b) {
 			book = true

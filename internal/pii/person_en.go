@@ -3,8 +3,6 @@ package pii
 import (
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // ---- names of people ----
@@ -27,7 +25,7 @@ var givenNames = setOf("james john robert michael william david richard joseph t
 	"martha madison teresa gloria sara janice ann kathryn abigail sophia frances jean alice judy isabella julia " +
 	"grace amber denise danielle marilyn beverly charlotte natalie theresa diana brittany doris kayla alexis " +
 	"lori marie ava mia chloe ella lily zoe kate jane sophie lucy amelia harper evelyn wei li ming hui yan jun " +
-	"priya raj rahul amit ahmed mohammed muhammad ali fatima omar hans klaus pierre jean marco giulia lars")
+	"priya raj rahul amit ahmed mohammed muhammad ali fatima omar hans klaus pierre jean marco giulia lars" + " " + moreGivenNames)
 
 // personIntro matches an English phrase that introduces a name, at the start of a window.
 var personIntro = regexp.MustCompile(`(?i)^(?:my\s+name\s+is|my\s+name's|name\s*:|signed\s*[,:]|signed\s+by|sincerely\s*,|regards\s*,|yours\s+truly\s*,|` +
@@ -209,82 +207,4 @@ func findSignOff(sc *scan, _ []window) [][2]int {
 		return nil
 	}
 	return [][2]int{{st, trimRightAny(t, st, en, ".")}}
-}
-
-// personDetectors find names after an introducing phrase (English and Chinese) and in a
-// sign-off.
-func personDetectors() []detector {
-	return []detector{
-		{typ: Person, prio: 11, win: atKeywords(personKeys, 60), anchored: true, find: findPersonEN},
-		{typ: Person, prio: 11, win: cnIntroWindows, anchored: true, find: findPersonZH},
-		{typ: Person, prio: 11, find: findSignOff},
-		{typ: Person, prio: 11, find: findNamesEN},
-		{typ: Person, prio: 11, win: cnHonorificWindows, anchored: true, find: findCNHonorific},
-		{typ: Person, prio: 11, win: cnAndWindows, anchored: true, find: findCNAnd},
-		{typ: Person, prio: 11, find: findCNSubject},
-		{typ: Person, prio: 11, win: handleWindows, anchored: true, find: findHandles},
-	}
-}
-
-// findHandles finds social-media handles, "@lily.bakes_22" and Weibo's "@吃货小王": an '@' that
-// does not continue a word (an email's), then letters, digits, '_', '.', '-'. A Chinese handle
-// runs on into the sentence, so it ends before a function word or verb ("@吃货小王有开箱视频").
-func findHandles(sc *scan, wins []window) [][2]int {
-	t := sc.text
-	var out [][2]int
-	for _, w := range wins {
-		at := w.start
-		if at > 0 && (isAlnum(t[at-1]) || strings.IndexByte("._%+-", t[at-1]) >= 0) {
-			continue
-		}
-		p := at + 1
-		han := 0
-		for p < len(t) {
-			r, size := utf8.DecodeRuneInString(t[p:])
-			if r < utf8.RuneSelf {
-				if !isAlnum(byte(r)) && r != '_' && r != '.' && r != '-' {
-					break
-				}
-			} else if r >= 0x4E00 && r <= 0x9FFF {
-				if han >= 2 && strings.ContainsRune(cnNameStop+"有发晒拍", r) {
-					break
-				}
-				han++
-			} else if !unicode.IsLetter(r) {
-				break
-			}
-			p += size
-			if p-at > 40 {
-				break
-			}
-		}
-		p = trimRightAny(t, at+1, p, ".-")
-		if n := utf8.RuneCountInString(t[at+1 : p]); n < 2 || han == 0 && n < 3 {
-			continue
-		}
-		// Not an email ("@gmail.com" after an obfuscated local part) and not a decorator or a
-		// version ("@2x", "@media").
-		h := strings.ToLower(t[at+1 : p])
-		if strings.Contains(h, ".") && knownTLDs[h[strings.LastIndexByte(h, '.')+1:]] || isDigit(h[0]) || handleWords[h] {
-			continue
-		}
-		out = append(out, [2]int{at, p})
-	}
-	return out
-}
-
-// handleWords follow '@' in text without naming anyone.
-var handleWords = setOf("all everyone here channel home work media import param return override")
-
-func handleWindows(sc *scan) []window {
-	var w []window
-	for off := 0; ; {
-		i := strings.IndexByte(sc.text[off:], '@')
-		if i < 0 {
-			return w
-		}
-		i += off
-		off = i + 1
-		w = append(w, window{i, i + 1})
-	}
 }

@@ -68,7 +68,7 @@ var cnHonorifics = setOf("先生 女士 小姐 大哥 大姐 师傅 老师 同�
 // findPersonZH finds "<intro>[：:]? <surname><1-2 given chars>" (see cnStrong, cnLabel, cnWeak).
 func findPersonZH(sc *scan, wins []window) [][2]int {
 	t := sc.text
-	book := cnBook(t)
+	book := sc.isBook()
 	var out [][2]int
 	for _, w := range wins {
 		for _, in := range cnIntro {
@@ -179,15 +179,16 @@ func cnIntroWindows(sc *scan) []window {
 // keySet finds where any of a set of keys starts, in one pass over the text: a key is looked
 // for only where a rune that starts some key stands.
 type keySet struct {
-	keys  []string
-	first *[1 << 10]uint64 // bit r: some key starts with rune r (keys start in the BMP)
+	first  *[1 << 10]uint64 // bit r: some key starts with rune r (keys start in the BMP)
+	byRune map[rune][]string
 }
 
 func newKeySet(keys ...string) keySet {
-	ks := keySet{keys: keys, first: new([1 << 10]uint64)}
+	ks := keySet{first: new([1 << 10]uint64), byRune: map[rune][]string{}}
 	for _, k := range keys {
 		r, _ := utf8.DecodeRuneInString(k)
 		ks.first[r>>6&(1<<10-1)] |= 1 << (r & 63)
+		ks.byRune[r] = append(ks.byRune[r], k)
 	}
 	return ks
 }
@@ -202,7 +203,7 @@ func (ks keySet) starts(t string) []int {
 		}
 		r, size := utf8.DecodeRuneInString(t[i:])
 		if r < 1<<16 && ks.first[r>>6]&(1<<(r&63)) != 0 {
-			for _, k := range ks.keys {
+			for _, k := range ks.byRune[r] {
 				if strings.HasPrefix(t[i:], k) {
 					out = append(out, i)
 					break
@@ -236,7 +237,7 @@ var cnHonorificTitles = []string{"师傅", "阿姨", "老师", "先生", "女士
 // name. The surname must be an unambiguous one and not end a longer word ("安装师傅" has none).
 func findCNHonorific(sc *scan, wins []window) [][2]int {
 	t := sc.text
-	if cnBook(t) {
+	if sc.isBook() {
 		return nil
 	}
 	var out [][2]int
@@ -297,7 +298,7 @@ var cnHonorificKeys = newKeySet(cnHonorificTitles...)
 // followed by a boundary.
 func findCNAnd(sc *scan, wins []window) [][2]int {
 	t := sc.text
-	if cnBook(t) {
+	if sc.isBook() {
 		return nil
 	}
 	var out [][2]int
@@ -389,11 +390,12 @@ var cnClauseOpeners = setOf("昨天 今天 明天 后来 然后 当时 刚才 �
 // clause, followed by what people do: "张伟说这个牌子很耐用".
 func findCNSubject(sc *scan, _ []window) [][2]int {
 	t := sc.text
-	if cnBook(t) {
+	verbs := cnSubjectVerbs.starts(t)
+	if len(verbs) == 0 || sc.isBook() {
 		return nil
 	}
 	var out [][2]int
-	for _, v := range cnSubjectVerbs.starts(t) {
+	for _, v := range verbs {
 		for _, back := range []int{9, 6} {
 			st := v - back
 			if st < 0 || !utf8.RuneStart(t[st]) {

@@ -12,6 +12,33 @@ type scan struct {
 	text     string
 	lower    string
 	clusters []cluster
+	book     int8 // cnBook of text: 0 not computed yet, 1 false, 2 true
+	letters  int8 // whether text holds an ASCII letter: 0 not computed yet, 1 no, 2 yes
+}
+
+// hasLetters reports whether the text holds an ASCII letter, computed once.
+func (sc *scan) hasLetters() bool {
+	if sc.letters == 0 {
+		sc.letters = 1
+		for i := 0; i < len(sc.text); i++ {
+			if isLetter(sc.text[i]) {
+				sc.letters = 2
+				break
+			}
+		}
+	}
+	return sc.letters == 2
+}
+
+// isBook returns cnBook(sc.text), computed once.
+func (sc *scan) isBook() bool {
+	if sc.book == 0 {
+		sc.book = 1
+		if cnBook(sc.text) {
+			sc.book = 2
+		}
+	}
+	return sc.book == 2
 }
 
 // cluster is a run of digits joined by at most two separator bytes (" -.()+/") between digits;
@@ -80,7 +107,11 @@ func (sc *scan) aroundClusters(minDigits, before, after int) []window {
 func (sc *scan) aroundStrings(keys []string, before, after int) []window {
 	var w []window
 	lo := sc.lowered()
+	letters := sc.hasLetters()
 	for _, k := range keys {
+		if !letters && k != "" && isLetter(k[0]) {
+			continue // most Chinese reviews: no ASCII letter, so no English keyword
+		}
 		for off := 0; ; {
 			i := strings.Index(lo[off:], k)
 			if i < 0 {

@@ -155,7 +155,10 @@ func checkSpans(t *testing.T, s *Scrubber, in string) {
 func TestScrubInvariants(t *testing.T) {
 	s := NewScrubber()
 	for _, in := range []string{"", "\xff", "\xffa\xffa\xff", "a@b.co", "a@b.co\xff", strings.Repeat("1", 1000),
-		strings.Repeat("a@b.co ", 50), strings.Repeat("::", 100), "[EMAIL][PHONE]", "1.1.1.1.1.1.1.1"} {
+		strings.Repeat("a@b.co ", 50), strings.Repeat("::", 100), "[EMAIL][PHONE]", "1.1.1.1.1.1.1.1",
+		strings.Repeat("one ", 300), strings.Repeat("一", 300), strings.Repeat("1 - ", 200), strings.Repeat("O1", 300),
+		"幺三九 八八七六 五四三二 and four one five 555 zero one nine two", "1 9 2 [.] 1 6 8 dot 4 0 . 1 2",
+		strings.Repeat("Jenna Okafor and I ", 100), strings.Repeat("同事张伟和李娜说", 100), strings.Repeat("@a_b ", 100)} {
 		checkScrubInvariants(t, s, in)
 	}
 }
@@ -169,6 +172,8 @@ func FuzzScrub(f *testing.F) {
 		"１３８\u00a01234\u30005678 ｊｏｈｎ＠ｑｑ．ｃｏｍ", "138–1234—5678 a\u200b@b.co", "㍱㉑ﬁ\u0301 name [at] 163 [dot] com",
 		"my name is Emily Johnson, 我叫王小明", "河北省保定市清苑区东闾乡南王庄村3组12户", "SSN 123-45-6789 de89 3704 0044 0532 0130 00",
 		"12 oak street apt 3, boston ma 02118 London NW1 6XE example.com/track?t=1",
+		"call five five five, two one two, four four nine one; 壹叁捌零零壹贰叁肆伍陆; (4l5) 555-0l98",
+		"My sister Jenna Okafor and I, 同事小王和李娜说, @lily.bakes_22, myblog dot com slash jenny",
 	} {
 		f.Add(seed)
 	}

@@ -209,7 +209,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, downstream.ErrNoSegment):
 		writeJSON(w, http.StatusNotFound, errBody{"no such segment"})
 	case errors.Is(err, apps.ErrNoSeeds):
-		writeJSON(w, http.StatusUnprocessableEntity, errBody{"no seed user has a profile with a vector"})
+		writeJSON(w, http.StatusUnprocessableEntity, errBody{"no seed user has a profile"})
 	case errors.Is(err, downstream.ErrNoKey):
 		writeJSON(w, http.StatusNotImplemented, errBody{"this server has no pseudonym key: look profiles up by pseudonym"})
 	case errors.Is(err, context.DeadlineExceeded):

@@ -58,6 +58,9 @@ type Config struct {
 	// Encoder is the model to use; nil loads ModelDir, or the bundled default when that is empty.
 	Encoder  encoder.Encoder
 	ModelDir string
+	// EncoderPrecision is the loaded encoder's precision (encoder.Options.Precision; the zero
+	// value is auto).
+	EncoderPrecision encoder.Precision
 	// CacheBytes bounds the embedding cache (default 64 MiB).
 	CacheBytes int64
 	// Store and Segments configure profiles and segments (ModelID/Dim are filled from the encoder).
@@ -136,10 +139,11 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 	if w.enc == nil {
 		var m *encoder.Model
 		var err error
+		opts := encoder.Options{Precision: cfg.EncoderPrecision}
 		if cfg.ModelDir == "" {
-			m, err = encoder.LoadDefault(encoder.Options{})
+			m, err = encoder.LoadDefault(opts)
 		} else {
-			m, err = encoder.Load(cfg.ModelDir, encoder.Options{})
+			m, err = encoder.Load(cfg.ModelDir, opts)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("worker: load encoder: %w", err)
@@ -187,8 +191,8 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		if cc.Dialer == nil {
 			cc.Dialer = cfg.KafkaSecurity.Dialer()
 		}
-		if cc.Transport == nil {
-			cc.Transport = cfg.KafkaSecurity.Transport()
+		if cc.ProducerOpts == nil {
+			cc.ProducerOpts = cfg.KafkaSecurity.FranzOpts()
 		}
 	}
 	if w.cons, err = consumer.New(cc, p, w.m, log); err != nil {
@@ -448,8 +452,9 @@ func (w *Worker) watchKafka(ctx context.Context) {
 	}
 }
 
-// Ready reports whether the worker has partitions assigned, Redis answers and none of its own
-// partitions is stalled (see consumer.Watchdog), and why not.
+// Ready reports whether the worker has partitions assigned, Redis answers, its offset commits
+// have not been failing for longer than the rebalance timeout (consumer.CommitsFailing) and
+// none of its own partitions is stalled (see consumer.Watchdog), and why not.
 func (w *Worker) Ready() (bool, string) {
 	w.readyMu.Lock()
 	ok, rerr, kerr := w.redisOK, w.redisErr, w.kafkaErr
@@ -464,6 +469,9 @@ func (w *Worker) Ready() (bool, string) {
 		return false, kerr.Error()
 	case parts == 0:
 		return false, "no partitions assigned"
+	}
+	if failing, d := w.cons.CommitsFailing(); failing {
+		return false, fmt.Sprintf("offset commits failing for %s, longer than the rebalance timeout: the group coordinator died or moved and the group has not found it again", d.Round(time.Second))
 	}
 	if w.watchdog != nil {
 		if stalled, which := w.watchdog.OwnStalled(); stalled {

@@ -121,7 +121,10 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	say("e2ebench: kfake on %s (%d partitions per topic), redis-server on %s; %d clicks, %d reviews, batch %d",
 		strings.Join(kc.Brokers(), ","), o.Partitions, proc.Addr, len(clicks), len(reviews), o.BatchSize)
 
-	w := replay.NewWriter(kc.Brokers())
+	w, err := replay.NewWriter(kc.Brokers())
+	if err != nil {
+		return res, err
+	}
 	for _, p := range []struct {
 		topic string
 		recs  []replay.Record
@@ -129,14 +132,12 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 		start := time.Now()
 		n, err := replay.Produce(ctx, w, p.recs, replay.Options{ClicksTopic: p.topic, ReviewsTopic: p.topic, KeyByUser: true})
 		if err != nil {
-			_ = w.Close()
+			w.Close()
 			return res, err
 		}
 		say("e2ebench: produced %d messages to %s in %.1fs (keyed by user)", n, p.topic, time.Since(start).Seconds())
 	}
-	if err := w.Close(); err != nil {
-		return res, err
-	}
+	w.Close()
 
 	// clicks: the real worker, then the null worker, on the same backlog (separate groups)
 	res.Clicks, err = runWorker(ctx, o, kc.Brokers(), proc.Addr, "e2e-clicks", "e2e.clicks", "e2e.clicks.none", "e2e1", out, true)

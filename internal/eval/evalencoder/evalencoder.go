@@ -49,6 +49,8 @@ type Options struct {
 	Seed     uint64 // seed for sampling, k-means and the random-weight model (default 1)
 	Threads  int    // encoder threads (0: all cores)
 	Langs    string // comma-separated languages to evaluate (default "en,zh")
+	// Precision is the encoder's precision (default: auto, what the worker uses).
+	Precision encoder.Precision
 }
 
 // DefaultOptions returns the settings `make eval-encoder` runs with.
@@ -64,11 +66,11 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 		fmt.Fprintf(w, "SKIP eval-encoder: shared data not found at %s (%v)\n", abs, err)
 		return nil
 	}
-	return run(ctx, w, o.DataDir, o.ModelDir, o.N, o.MaxLen, o.Restarts, o.Threads, o.Seed, strings.Split(o.Langs, ","))
+	return run(ctx, w, o.DataDir, o.ModelDir, o.N, o.MaxLen, o.Restarts, o.Threads, o.Seed, strings.Split(o.Langs, ","), o.Precision)
 }
 
-func run(ctx context.Context, w io.Writer, dataDir, modelDir string, n, maxLen, restarts, threads int, seed uint64, langs []string) error {
-	opts := encoder.Options{MaxLength: maxLen, Threads: threads}
+func run(ctx context.Context, w io.Writer, dataDir, modelDir string, n, maxLen, restarts, threads int, seed uint64, langs []string, prec encoder.Precision) error {
+	opts := encoder.Options{MaxLength: maxLen, Threads: threads, Precision: prec}
 	var def *encoder.Model
 	var err error
 	if modelDir == "" {

@@ -2,21 +2,22 @@
 // fusion weights (`go run ./cmd/simtune`). It folds the shared data sets through the real
 // profile store (a private redis-server, profilestore.Fold, reader.Scan): for every user with at
 // least three events, the history without the last event is one profile and the last event
-// alone is a one-event pseudo-user (owner retrieval: rank every history against it). Users are
-// split in two halves by a hash of the user id: weights and calibration are chosen on the
-// development half ("dev") only and reported on the other ("val"); neither is the held-out test
-// set of make eval-profiles.
+// alone is a one-event pseudo-user (owner retrieval: rank every history against it). Only the
+// DEV users of make eval-profiles' split rule are read (internal/eval/evalprofiles.SplitOf):
+// the weights are chosen on them, the TEST half is never looked at. Each set is calibrated as
+// (*reader.Reader).Scorer calibrates a deployment (a sample of its profiles).
 package simtune
 
 import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -44,7 +45,9 @@ type Config struct {
 	MaxUsers int      // per set, 0 = all
 	Encoder  encoder.Encoder
 	CacheDir string // embedding cache ("" = none)
-	Out      io.Writer
+	// Sketch sizes of the profile store (0 = its defaults).
+	TopCategories, TopTerms, TopItems int
+	Out                               io.Writer
 }
 
 type rawEvent struct {
@@ -177,11 +180,13 @@ func loadAmazon(path string) ([]rawEvent, error) {
 	return out, err
 }
 
-// dev reports whether a user is in the development half.
+// dev reports whether a user is in the development half: the split rule of make eval-profiles
+// (internal/eval/evalprofiles.SplitOf: the first 8 bytes of SHA-256("evalprofiles:" + user id),
+// big-endian, even). Only DEV users are folded, calibrated on and tuned on; TEST users are never
+// read here.
 func dev(user string) bool {
-	h := fnv.New32a()
-	h.Write([]byte("simtune:" + user))
-	return h.Sum32()%2 == 0
+	h := sha256.Sum256([]byte("evalprofiles:" + user))
+	return binary.BigEndian.Uint64(h[:8])%2 == 0
 }
 
 type pair struct{ query, hist *schema.Profile }
@@ -227,6 +232,19 @@ func Run(ctx context.Context, c Config) error {
 		if err := rd.Scan(ctx, func(p *schema.Profile) error { byPS[p.Pseudonym] = p; return nil }); err != nil {
 			return err
 		}
+		var bytes, keys int64
+		for ps := range byPS {
+			if !strings.HasPrefix(ps, "h.") || keys >= 200 {
+				continue
+			}
+			if n, err := rdb.MemoryUsage(ctx, schema.ProfileKey(prefix, ps)).Result(); err == nil {
+				bytes += n
+				keys++
+			}
+		}
+		if keys > 0 {
+			fmt.Fprintf(c.Out, "FIGURE simtune.%s.profile_bytes %d\n", name, bytes/keys)
+		}
 		sd := setData{name: name, sc: sc, split: map[bool][]pair{}, hists: map[bool][]*schema.Profile{}}
 		var users []string
 		for ps := range byPS {
@@ -244,7 +262,16 @@ func Run(ctx context.Context, c Config) error {
 			sd.split[d] = append(sd.split[d], pair{q, h})
 			sd.hists[d] = append(sd.hists[d], h)
 		}
-		fmt.Fprintf(c.Out, "%s: %d dev users, %d val users\n", name, len(sd.split[true]), len(sd.split[false]))
+		df, _ := rdb.HGetAll(ctx, schema.DFKey(prefix)).Result()
+		nUsers, _ := strconv.ParseFloat(df[schema.DFUsers], 64)
+		var maxRatio float64
+		for f, v := range df {
+			if n, _ := strconv.ParseFloat(v, 64); f != schema.DFUsers && n/nUsers > maxRatio {
+				maxRatio = n / nUsers
+			}
+		}
+		fmt.Fprintf(c.Out, "%s: %d DEV users; %d document-frequency fields, largest df/users %.2f\n",
+			name, len(sd.split[true]), len(df), maxRatio)
 		sets = append(sets, sd)
 	}
 	// per-part cosines of every (query, history) pair of each half
@@ -254,7 +281,7 @@ func Run(ctx context.Context, c Config) error {
 	mats := map[string]map[bool]*matrix{}
 	for _, s := range sets {
 		mats[s.name] = map[bool]*matrix{}
-		for _, d := range []bool{true, false} {
+		for _, d := range []bool{true} {
 			m := &matrix{}
 			for _, p := range s.split[d] {
 				row := make([]reader.Parts, len(s.hists[d]))
@@ -266,45 +293,21 @@ func Run(ctx context.Context, c Config) error {
 			mats[s.name][d] = m
 		}
 	}
-	// calibration: mean and std of each part over non-owner pairs of the dev halves
-	var cal reader.Calibration
-	var n reader.Parts
-	var sum, sq reader.Parts
-	for _, s := range sets {
-		m := mats[s.name][true]
-		for i, row := range m.parts {
-			for j, p := range row {
-				if i == j {
-					continue
-				}
-				for k, x := range p {
-					if !math.IsNaN(x) {
-						n[k]++
-						sum[k] += x
-						sq[k] += x * x
-					}
-				}
-			}
-		}
-	}
-	for k := range n {
-		if n[k] > 1 {
-			cal.Mean[k] = sum[k] / n[k]
-			cal.Std[k] = math.Sqrt(math.Max(sq[k]/n[k]-cal.Mean[k]*cal.Mean[k], 1e-12))
-		} else {
-			cal.Mean[k], cal.Std[k] = 0, 1
-		}
-	}
-	fmt.Fprintf(c.Out, "calibration (dev, non-owner pairs): mean %v std %v\n", fmtParts(cal.Mean), fmtParts(cal.Std))
 	// z-scores of every pair, flattened per set and half (NaN: missing part)
 	type zmat struct {
 		nq, nh int
 		z      [reader.NumParts][]float32
 	}
+	cals := map[string]reader.Calibration{}
+	for _, s := range sets {
+		cals[s.name] = s.sc.Calib
+		fmt.Fprintf(c.Out, "%s: calibration (reader.Scorer's sample of the set's profiles): mean %v std %v\n",
+			s.name, fmtParts(s.sc.Calib.Mean), fmtParts(s.sc.Calib.Std))
+	}
 	zs := map[string]map[bool]*zmat{}
 	for _, s := range sets {
 		zs[s.name] = map[bool]*zmat{}
-		for _, d := range []bool{true, false} {
+		for _, d := range []bool{true} {
 			m := mats[s.name][d]
 			zm := &zmat{nq: len(m.parts)}
 			if zm.nq > 0 {
@@ -314,9 +317,15 @@ func Run(ctx context.Context, c Config) error {
 				zm.z[k] = make([]float32, zm.nq*zm.nh)
 			}
 			for i, row := range m.parts {
+				// the set's calibration, as (*reader.Reader).Scorer samples it from the deployment
+				rc := cals[s.name]
 				for j, p := range row {
 					for k, x := range p {
-						zm.z[k][i*zm.nh+j] = float32((x - cal.Mean[k]) / cal.Std[k]) // NaN stays NaN
+						z := (x - rc.Mean[k]) / rc.Std[k] // NaN stays NaN
+						if math.IsInf(rc.Std[k], 1) && !math.IsNaN(x) {
+							z = 0
+						}
+						zm.z[k][i*zm.nh+j] = float32(z)
 					}
 				}
 			}
@@ -342,8 +351,7 @@ func Run(ctx context.Context, c Config) error {
 			return num / den
 		}
 		for i := 0; i < zm.nq; i++ {
-			// ties share the mean of their ranks: a part that cannot tell users apart scores as
-			// chance, not as a win
+			// ties count against the owner (as in make eval-profiles)
 			own := score(i, i)
 			greater, ties := 0, 0
 			for j := 0; j < zm.nh; j++ {
@@ -360,9 +368,7 @@ func Run(ctx context.Context, c Config) error {
 			if greater == 0 && ties == 0 {
 				top1++
 			}
-			for r := greater + 1; r <= greater+ties+1; r++ {
-				mrr += 1 / float64(r) / float64(ties+1)
-			}
+			mrr += 1 / float64(greater+ties+1)
 		}
 		if zm.nq == 0 {
 			return 0, 0
@@ -374,22 +380,36 @@ func Run(ctx context.Context, c Config) error {
 		var w reader.Weights
 		w[k] = 1
 		for _, s := range sets {
-			for _, d := range []bool{true, false} {
+			for _, d := range []bool{true} {
 				t1, mrr := eval(s.name, d, w)
 				fmt.Fprintf(c.Out, "FIGURE simtune.%s.%s.%s.owner_top1 %.3f\nFIGURE simtune.%s.%s.%s.owner_mrr %.3f\n",
 					s.name, half(d), k, t1, s.name, half(d), k, mrr)
 			}
 		}
 	}
-	// coordinate ascent over the weights (levels below), best mean MRR over the dev halves
-	levels := []float64{0, 0.25, 0.5, 1, 2, 4}
+	// coordinate ascent over the weights (levels below). The objective keeps every set at or
+	// above its best single part: the smallest ratio of the hybrid's dev MRR to the best single
+	// part's dev MRR over the sets, ties broken by the mean dev MRR.
+	bestPart := map[string]float64{}
+	for _, s := range sets {
+		for k := reader.Part(0); k < reader.NumParts; k++ {
+			var w reader.Weights
+			w[k] = 1
+			if _, mrr := eval(s.name, true, w); mrr > bestPart[s.name] {
+				bestPart[s.name] = mrr
+			}
+		}
+	}
+	levels := []float64{0, 0.25, 0.5, 1, 2, 4, 8}
 	devMRR := func(w reader.Weights) float64 {
 		var tot float64
+		worst := math.Inf(1)
 		for _, s := range sets {
 			_, mrr := eval(s.name, true, w)
 			tot += mrr
+			worst = math.Min(worst, mrr/bestPart[s.name])
 		}
-		return tot / float64(len(sets))
+		return worst + 0.01*tot/float64(len(sets))
 	}
 	bestW := reader.Weights{1, 1, 1, 1, 1}
 	best := devMRR(bestW)
@@ -408,16 +428,15 @@ func Run(ctx context.Context, c Config) error {
 			break
 		}
 	}
-	fmt.Fprintf(c.Out, "best weights on dev: %v (mean dev MRR %.3f)\n", bestW, best)
+	fmt.Fprintf(c.Out, "best weights on dev: %v (objective %.4f: worst ratio to the best single part + 0.01 x mean MRR)\n", bestW, best)
 	for _, s := range sets {
-		for _, d := range []bool{true, false} {
+		for _, d := range []bool{true} {
 			t1, mrr := eval(s.name, d, bestW)
 			fmt.Fprintf(c.Out, "FIGURE simtune.%s.%s.hybrid.owner_top1 %.3f\nFIGURE simtune.%s.%s.hybrid.owner_mrr %.3f\n",
 				s.name, half(d), t1, s.name, half(d), mrr)
 		}
 	}
-	fmt.Fprintf(c.Out, "reader.Weights%v\nreader.Calibration{Mean: reader.Parts%v, Std: reader.Parts%v}\n",
-		fmtParts(reader.Parts(bestW)), fmtParts(cal.Mean), fmtParts(cal.Std))
+	fmt.Fprintf(c.Out, "reader.Weights%v\n", fmtParts(reader.Parts(bestW)))
 	return nil
 }
 
@@ -445,7 +464,7 @@ func foldSet(ctx context.Context, c Config, rdb *redis.Client, prefix string, ra
 	}
 	var users []string
 	for u, evs := range by {
-		if len(evs) >= 3 {
+		if len(evs) >= 3 && dev(u) {
 			users = append(users, u)
 		}
 	}
@@ -474,8 +493,9 @@ func foldSet(ctx context.Context, c Config, rdb *redis.Client, prefix string, ra
 	if err := encodeAll(ctx, c, evs); err != nil {
 		return err
 	}
-	st, err := profilestore.New(rdb, profilestore.Options{Prefix: prefix, ModelID: c.Encoder.ModelID(), Dim: c.Encoder.Dim(),
-		HalfLife: 720 * time.Hour})
+	so := profilestore.Options{Prefix: prefix, ModelID: c.Encoder.ModelID(), Dim: c.Encoder.Dim(),
+		TopCategories: c.TopCategories, TopTerms: c.TopTerms, TopItems: c.TopItems}
+	st, err := profilestore.New(rdb, so)
 	if err != nil {
 		return err
 	}
