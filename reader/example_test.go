@@ -2,10 +2,12 @@ package reader_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 
+	"github.com/profilestream/profilestream/pseudonym"
 	"github.com/profilestream/profilestream/reader"
+	"github.com/profilestream/profilestream/schema"
 )
 
 func ExampleReader_Profile() {
@@ -35,26 +37,52 @@ func ExampleReader_Profile() {
 	// unit vector: [0.949 0.316 0.000]
 }
 
+// ExampleReader_ProfileByUserID is what a service in another module does: it holds the
+// writer's key ring (from the same secret store), finds a user's profile by raw id, and follows a
+// profile that a key rotation moved. It uses only reader, schema and pseudonym (the profile
+// hashes are written here by hand, in the layout of docs/schema.md, as the worker writes them).
 func ExampleReader_ProfileByUserID() {
-	rdb := freshRedis()
+	rdb := freshRedis() // in an app: redis.NewClient / redis.NewClusterClient
 	defer rdb.Close()
-	seedExample(rdb)
+	ctx := context.Background()
 
-	// In an app: privacy.NewPseudonymizer(ring).Candidates, with the shared key ring.
-	candidates := func(raw string) []string {
-		return []string{"k2." + strings.ToLower(raw), "k1." + strings.ToLower(raw)}
-	}
-	r, _ := reader.New(rdb, reader.Options{Pseudonymize: candidates})
-	p, err := r.ProfileByUserID(context.Background(), "Bob")
+	// The ring the workers use while rotating from key "k1" to "k2" (secrets: 32+ random bytes).
+	oldKey := pseudonym.Key{ID: "k1", Secret: []byte("an-old-secret-of-at-least-32-bytes")}
+	newKey := pseudonym.Key{ID: "k2", Secret: []byte("the-new-secret-of-at-least-32-bytes")}
+	ring, err := pseudonym.NewRing(newKey, oldKey)
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(p.Pseudonym, p.KeyID, p.Events)
-	_, err = r.ProfileByUserID(context.Background(), "Mallory")
-	fmt.Println(err)
+	// What the workers wrote: Alice still under the old key; Bob moved to the new key (his old
+	// hash is a tombstone that names the new pseudonym).
+	before, _ := pseudonym.NewRing(oldKey) // the ring before the rotation
+	write := func(ps string, fields ...string) {
+		rdb.HSet(ctx, schema.ProfileKey(schema.DefaultPrefix, ps), fields)
+	}
+	write(before.Pseudonym("", "alice"), schema.FieldSchema, "1", schema.FieldKeyID, "k1", schema.FieldEvents, "3", schema.FieldKindPrefix+"buy", "1")
+	write(ring.Pseudonym("", "bob"), schema.FieldSchema, "1", schema.FieldKeyID, "k2", schema.FieldEvents, "5")
+	write(before.Pseudonym("", "bob"), schema.FieldMovedTo, ring.Pseudonym("", "bob"))
+
+	r, err := reader.New(rdb, reader.Options{Keys: ring})
+	if err != nil {
+		panic(err)
+	}
+	for _, user := range []string{"alice", "bob", "mallory"} {
+		p, err := r.ProfileByUserID(ctx, user)
+		if err != nil {
+			fmt.Println(user, errors.Is(err, reader.ErrNotFound))
+			continue
+		}
+		fmt.Println(user, p.KeyID, p.Events, p.Kinds["buy"])
+	}
+	// Bob's old pseudonym leads to his profile under the new key.
+	p, _ := r.Profile(ctx, before.Pseudonym("", "bob"))
+	fmt.Println(p.Pseudonym == ring.Pseudonym("", "bob"), p.Events)
 	// Output:
-	// k1.bob k1 1
-	// reader: profile of user id: reader: profile not found
+	// alice k1 3 1
+	// bob k2 5 0
+	// mallory true
+	// true 5
 }
 
 func ExampleReader_Similar() {

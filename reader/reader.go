@@ -8,12 +8,15 @@
 // segment. The layout is the contract in docs/schema.md and package schema; this package decodes
 // it with schema's decoder into schema.Profile (Profile is an alias) and never writes.
 //
-// A profile is addressed by pseudonym, the keyed HMAC of the raw user id. An app that knows raw
-// ids passes Options.Pseudonymize, which returns the candidate pseudonyms of a raw id (the active
-// key first, then older keys while a key rotation is in progress); ProfileByUserID tries them in
-// order. Decayed quantities are stored as of the user's newest event; the Profile methods decay
-// them to any "now", so a user who went quiet fades without any write. Interests turns a profile
-// into what a person reads: top terms by TF-IDF, categories, items, recent interactions.
+// A profile is addressed by pseudonym, the keyed HMAC of the raw user id (package pseudonym).
+// An app that knows raw ids gives the Reader the shared key ring (Options.Keys, and the
+// namespace of its ids); ProfileByUserID then tries the user's pseudonym under each key, the
+// active key first, then older keys while a key rotation is in progress. A profile that a key
+// rotation moved to a new pseudonym is followed to it (the old hash carries the new pseudonym in
+// its "mv" field), so a reader never sees a moved profile as absent or twice. Decayed quantities
+// are stored as of the user's newest event; the Profile methods decay them to any "now", so a
+// user who went quiet fades without any write. Interests turns a profile into what a person
+// reads: top terms by TF-IDF, categories, items, recent interactions.
 //
 // Similarity compares two profiles: one hybrid of the dense, lexical, category, item and
 // behavioural parts (see Scorer, and docs/applications.md "Profile similarity"). Similar finds
@@ -36,6 +39,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/profilestream/profilestream/pseudonym"
 	"github.com/profilestream/profilestream/schema"
 )
 
@@ -46,10 +50,11 @@ var ErrNotFound = errors.New("reader: profile not found")
 type Options struct {
 	// Prefix of every key, as configured in the writer. Default "ps".
 	Prefix string
-	// Pseudonymize returns the candidate pseudonyms of a raw user id, the one under the active
-	// key first (privacy.Pseudonymizer.Candidates has this shape). Needed only by
-	// ProfileByUserID; nil makes ProfileByUserID fail.
-	Pseudonymize func(rawUserID string) []string
+	// Keys is the pseudonym key ring of the writer (the same keys, active first), and Namespace
+	// the pseudonym namespace of the raw ids ("" unless the writer was given one). Needed only
+	// by ProfileByUserID; nil makes ProfileByUserID fail.
+	Keys      *pseudonym.Ring
+	Namespace string
 	// ScanCount is the COUNT hint of the SCAN that Scan, Similar and Nearest run. Default 1000: larger pages mean
 	// fewer round trips and more memory per page.
 	ScanCount int64
@@ -89,26 +94,40 @@ type CategoryCount = schema.CategoryCount
 // Item is one recent item interaction (schema.RecentItem).
 type Item = schema.RecentItem
 
-// Profile returns the profile of a pseudonym, or an error wrapping ErrNotFound.
+// maxMoves bounds how many moves Profile follows (a rotation moves a profile once; a chain is
+// two rotations in quick succession).
+const maxMoves = 4
+
+// Profile returns the profile of a pseudonym, or an error wrapping ErrNotFound. A profile moved
+// by a key rotation is followed to its new pseudonym, which the returned Profile carries.
 func (r *Reader) Profile(ctx context.Context, pseudonym string) (*Profile, error) {
-	h, err := r.rdb.HGetAll(ctx, r.profileKey(pseudonym)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, err)
+	ps := pseudonym
+	for range maxMoves + 1 {
+		h, err := r.rdb.HGetAll(ctx, r.profileKey(ps)).Result()
+		if err != nil {
+			return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, err)
+		}
+		if len(h) == 0 {
+			break
+		}
+		if to := h[schema.FieldMovedTo]; to != "" {
+			ps = to // frozen or a tombstone: the data is (being) merged into the new pseudonym
+			continue
+		}
+		return Decode(ps, h)
 	}
-	if len(h) == 0 || h[schema.FieldMovedTo] != "" {
-		return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, ErrNotFound)
-	}
-	return Decode(pseudonym, h)
+	return nil, fmt.Errorf("reader: profile %q: %w", pseudonym, ErrNotFound)
 }
 
-// ProfileByUserID pseudonymizes a raw user id with Options.Pseudonymize and returns the profile
-// of the first candidate pseudonym that has one (active key first: during a key rotation the
-// profile may still live under an older key).
+// ProfileByUserID pseudonymizes a raw user id with Options.Keys (in Options.Namespace) and
+// returns the profile of the first candidate pseudonym that has one (active key first: during a
+// key rotation the profile may still live under an older key). The raw id never leaves the
+// process.
 func (r *Reader) ProfileByUserID(ctx context.Context, rawUserID string) (*Profile, error) {
-	if r.opts.Pseudonymize == nil {
-		return nil, errors.New("reader: ProfileByUserID needs Options.Pseudonymize")
+	if r.opts.Keys == nil {
+		return nil, errors.New("reader: ProfileByUserID needs Options.Keys")
 	}
-	for _, ps := range r.opts.Pseudonymize(rawUserID) {
+	for _, ps := range r.opts.Keys.Candidates(r.opts.Namespace, rawUserID) {
 		p, err := r.Profile(ctx, ps)
 		if err == nil {
 			return p, nil

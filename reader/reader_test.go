@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/profilestore"
 	"github.com/profilestream/profilestream/internal/redistest"
+	"github.com/profilestream/profilestream/pseudonym"
 	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
 )
@@ -129,36 +131,77 @@ func TestProfileByUserID(t *testing.T) {
 	rdb := freshRedis()
 	defer rdb.Close()
 	ctx := context.Background()
+	oldKey := pseudonym.Key{ID: "k1", Secret: []byte(strings.Repeat("o", 32))}
+	newKey := pseudonym.Key{ID: "k2", Secret: []byte(strings.Repeat("n", 32))}
+	before, _ := pseudonym.NewRing(oldKey)         // the writer's ring before the rotation
+	ring, err := pseudonym.NewRing(newKey, oldKey) // during the rotation: new key active
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := newStore(t, rdb, "m")
-	evs := randomEvents(2, 50, 2) // k1.u00, k1.u01
+	evs := randomEvents(2, 50, 2) // users u00, u01, pseudonymized under the old key
+	for i := range evs {
+		evs[i].Pseudonym = before.Pseudonym("", strings.TrimPrefix(evs[i].Pseudonym, "k1."))
+	}
 	if _, err := st.Fold(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
-	// k1.u01 moves to k2.u01 (key rotation); reads must follow
-	if err := st.Move(ctx, "k1.u01", "k2.u01"); err != nil {
+	// u01 moves to its new pseudonym (key rotation); reads must follow
+	oldU01, newU01 := before.Pseudonym("", "u01"), ring.Pseudonym("", "u01")
+	if err := st.Move(ctx, oldU01, newU01); err != nil {
 		t.Fatal(err)
 	}
-	cands := func(raw string) []string { return []string{"k2." + raw, "k1." + raw} }
-	r, _ := reader.New(rdb, reader.Options{Pseudonymize: cands})
 	for _, tc := range []struct {
-		raw, want string
-		err       error
+		name, ns, raw, want string
+		err                 error
 	}{
-		{"u00", "k1.u00", nil}, // not rotated yet: found under the old key
-		{"u01", "k2.u01", nil}, // rotated: found under the new key
-		{"u99", "", reader.ErrNotFound},
+		{"not rotated yet: found under the old key", "", "u00", before.Pseudonym("", "u00"), nil},
+		{"rotated: found under the new key", "", "u01", newU01, nil},
+		{"unknown user", "", "u99", "", reader.ErrNotFound},
+		{"another namespace is another user", "shop-b", "u00", "", reader.ErrNotFound},
 	} {
+		r, _ := reader.New(rdb, reader.Options{Keys: ring, Namespace: tc.ns})
 		p, err := r.ProfileByUserID(ctx, tc.raw)
 		if !errors.Is(err, tc.err) || (err == nil && p.Pseudonym != tc.want) {
-			t.Errorf("%s: got %v, %v; want %s, %v", tc.raw, p, err, tc.want, tc.err)
+			t.Errorf("%s: got %v, %v; want %s, %v", tc.name, p, err, tc.want, tc.err)
 		}
 	}
-	if _, err := r.Profile(ctx, "k1.u01"); !errors.Is(err, reader.ErrNotFound) {
-		t.Errorf("tombstone readable: %v", err)
+	// The old pseudonym's hash is a tombstone naming the new one: Profile follows it.
+	r, _ := reader.New(rdb, reader.Options{})
+	if p, err := r.Profile(ctx, oldU01); err != nil || p.Pseudonym != newU01 {
+		t.Errorf("Profile(old pseudonym) = %v, %v; want the moved profile %s", p, err, newU01)
 	}
-	r2, _ := reader.New(rdb, reader.Options{})
-	if _, err := r2.ProfileByUserID(ctx, "u00"); err == nil {
-		t.Error("ProfileByUserID without Pseudonymize did not fail")
+	if _, err := r.ProfileByUserID(ctx, "u00"); err == nil {
+		t.Error("ProfileByUserID without Keys did not fail")
+	}
+}
+
+// TestProfileFollowsMoves: a chain of moves is followed; a move to nowhere and a cycle end in
+// ErrNotFound.
+func TestProfileFollowsMoves(t *testing.T) {
+	rdb := freshRedis()
+	defer rdb.Close()
+	ctx := context.Background()
+	set := func(ps string, kv ...string) {
+		if err := rdb.HSet(ctx, schema.ProfileKey("ps", ps), kv).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("a", schema.FieldMovedTo, "b")
+	set("b", schema.FieldMovedTo, "c")
+	set("c", schema.FieldEvents, "7")
+	set("gone", schema.FieldMovedTo, "nobody")
+	set("x", schema.FieldMovedTo, "y")
+	set("y", schema.FieldMovedTo, "x")
+	r, _ := reader.New(rdb, reader.Options{})
+	for _, tc := range []struct {
+		from, want string
+		err        error
+	}{{"a", "c", nil}, {"c", "c", nil}, {"gone", "", reader.ErrNotFound}, {"x", "", reader.ErrNotFound}} {
+		p, err := r.Profile(ctx, tc.from)
+		if !errors.Is(err, tc.err) || (err == nil && (p.Pseudonym != tc.want || p.Events != 7)) {
+			t.Errorf("Profile(%s) = %+v, %v; want %s, %v", tc.from, p, err, tc.want, tc.err)
+		}
 	}
 }
 

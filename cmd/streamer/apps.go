@@ -26,7 +26,7 @@ func downstreamService(ctx context.Context, rf *redisFlags, kf *keyFlags, needKe
 		if err != nil {
 			return nil, nil, err
 		}
-		opts.Pseudonymize = pz.Candidates
+		opts.Keys, opts.Namespace = ring.Public(), pz.Namespace()
 	}
 	rdb, err := rf.client(ctx)
 	if err != nil {

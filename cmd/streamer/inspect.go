@@ -55,7 +55,7 @@ or the profile as JSON with --json (schema in docs/schema.md).`)
 		if err != nil {
 			return err
 		}
-		opts.Pseudonymize = pz.Candidates
+		opts.Keys, opts.Namespace = ring.Public(), pz.Namespace()
 	}
 	r, err := reader.New(rdb, opts)
 	if err != nil {

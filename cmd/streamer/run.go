@@ -20,6 +20,7 @@ It refuses to start without a pseudonym key.`)
 	rf := addRedisFlags(c)
 	kf := addKeyFlags(c)
 	lf := addLogFlags(c)
+	c.SetGroups(runGroups...)
 	if err := c.Parse(args); err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ readiness to /v1/health and the console. See docs/applications.md.`)
 		if err != nil {
 			return err
 		}
-		opts.Pseudonymize = pz.Candidates
+		opts.Keys, opts.Namespace = ring.Public(), pz.Namespace()
 	} else {
 		log.Warn().Msg("no pseudonym key: profiles can be looked up by pseudonym only")
 	}

@@ -58,9 +58,12 @@ panel("Time lag by partition", [(lags, "{{topic}}/{{partition}}")], unit="s", w=
       desc="now - the interpolated time at which the partition's end offset was the committed offset (sampled end offsets with wall-clock times, as kafka-lag-exporter does; extrapolated along the produce rate for offsets older than the samples). Gaps: unknown.")
 endrow()
 panel("Message age by partition (producer timestamps)", [(lagage, "{{topic}}/{{partition}}")], unit="s", w=12,
-      desc="now - the timestamp of the first unprocessed message. Trust it only when producers stamp with wall-clock time: replayed or backfilled data shows its original event time (years).")
+      desc="now - the timestamp of the first unprocessed message. Trust it only when producers stamp with wall-clock time (streamer replay does) or the topics use LogAppendTime (the compose broker does): a producer that stamps event times shows their age (years for a backfill).")
 panel("Lag poll errors / s", [(f'sum by (instance) (rate(profilestream_lag_poll_errors_total{{{I}}}[$__rate_interval]))', "{{instance}}")], unit="ops", w=12,
       desc="Failed polls of the group's lag from the broker; the worker retries with backoff and logs one line when they start failing and one when they recover.")
+endrow()
+panel("Events lost: offsets skipped below the log start (15m)", [(f'sum by (topic) (increase(profilestream_consumer_skipped_offsets_total{{{I}}}[15m]))', "{{topic}}")], w=24,
+      desc="Records the broker deleted (retention, DeleteRecords) before the group processed them; the worker skipped them and logged the range at error. Should be 0 (alert ProfilestreamEventsLost).")
 endrow()
 
 row("Throughput")

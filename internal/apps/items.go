@@ -107,9 +107,6 @@ func NewItemIndex(client redis.UniversalClient, opts ItemOptions) (*ItemIndex, e
 	return &ItemIndex{rdb: client, opts: o, rd: rd}, nil
 }
 
-// Options returns the options with defaults filled in.
-func (x *ItemIndex) Options() ItemOptions { return x.opts }
-
 // Cooccurring returns up to n items most often interacted with by users of itemID, with counts,
 // most frequent first.
 func (x *ItemIndex) Cooccurring(ctx context.Context, itemID string, n int) ([]redis.Z, error) {
@@ -257,16 +254,6 @@ func (x *ItemIndex) UserItems(ctx context.Context, pseudonym string) ([]string, 
 		return nil, fmt.Errorf("apps: user items: %w", err)
 	}
 	return ids, nil
-}
-
-// ForgetUser deletes the user's interacted-items set. Erasure does not need it
-// (profilestore.Eraser deletes the set with the profile, atomically); it clears a user's
-// exclusions without erasing the user.
-func (x *ItemIndex) ForgetUser(ctx context.Context, pseudonym string) error {
-	if err := x.rdb.Del(ctx, schema.UserItemsKey(x.opts.Prefix, pseudonym)).Err(); err != nil {
-		return fmt.Errorf("apps: forget user items: %w", err)
-	}
-	return nil
 }
 
 // decodeVector decodes a float32 blob; nil when it is empty or malformed.

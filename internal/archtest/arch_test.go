@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -195,9 +197,12 @@ func TestOneWayFlow(t *testing.T) {
 			t.Errorf("reader (public, for downstream apps) imports %s", d)
 		}
 	}
-	// schema is the read contract: standard library only, so every reader can use it.
-	for _, d := range code["schema"] {
-		t.Errorf("schema (the Redis read contract) imports %s; it must import no module package", d)
+	// schema is the read contract and pseudonym the one pseudonym function: standard library
+	// only, so every reader (in any module) can use them.
+	for _, pub := range []string{"schema", "pseudonym"} {
+		for _, d := range code[pub] {
+			t.Errorf("%s (public, for readers) imports %s; it must import no module package", pub, d)
+		}
 	}
 }
 
@@ -282,5 +287,85 @@ func TestWritePathImportsNoReadSide(t *testing.T) {
 				t.Errorf("%s (write path) imports the read-side package %s", p, d)
 			}
 		}
+	}
+}
+
+// TestFlowDiagram checks the prose of the data-flow diagram at the top of docs/architecture.md:
+// every stage it names is a package, and no stage imports a stage the diagram puts after it.
+func TestFlowDiagram(t *testing.T) {
+	root := repoRoot(t)
+	code := codeGraph(t, root)
+	b, err := os.ReadFile(filepath.Join(root, "docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "```\n")
+	end := strings.Index(doc[start+4:], "```") + start + 4
+	if start < 0 || end < start {
+		t.Fatal("architecture.md: no flow diagram (a ``` block) found")
+	}
+	stage := regexp.MustCompile(`(?m)^\s*-> (\S+)`)
+	var stages []string
+	for _, m := range stage.FindAllStringSubmatch(doc[start:end], -1) {
+		stages = append(stages, m[1])
+	}
+	if len(stages) < 5 {
+		t.Fatalf("flow diagram names %d stages (%v); want the pipeline's", len(stages), stages)
+	}
+	for i, p := range stages {
+		if _, ok := code[p]; !ok {
+			t.Errorf("flow diagram names %s, which is not a package", p)
+		}
+		for _, d := range code[p] {
+			if slices.Contains(stages[i+1:], d) {
+				t.Errorf("%s imports %s, which the flow diagram puts after it", p, d)
+			}
+		}
+	}
+}
+
+// TestImportClaims checks the prose claims of the package list in docs/architecture.md: a bullet
+// "- `pkg` (... imports nothing of the project ...)" or "(... imports only `a`, `b` of the
+// project ...)" must be true of the code (the names are those before "of the project").
+func TestImportClaims(t *testing.T) {
+	root := repoRoot(t)
+	code := codeGraph(t, root)
+	b, err := os.ReadFile(filepath.Join(root, "docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bullet := regexp.MustCompile("(?m)^- `([^`]+)` \\(([^)]*)\\)")
+	claims := 0
+	for _, m := range bullet.FindAllStringSubmatch(string(b), -1) {
+		pkg, note := m[1], m[2]
+		var want []string
+		switch {
+		case strings.Contains(note, "imports nothing of the project"):
+			want = []string{}
+		case strings.Contains(note, "imports only "):
+			only := note[strings.Index(note, "imports only "):]
+			if i := strings.Index(only, " of the project"); i >= 0 {
+				only = only[:i]
+			}
+			for _, n := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(only, -1) {
+				want = append(want, n[1])
+			}
+		default:
+			continue
+		}
+		claims++
+		got, ok := code[pkg]
+		if !ok {
+			t.Errorf("architecture.md makes an import claim about %s, which is not a package", pkg)
+			continue
+		}
+		sort.Strings(want)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("architecture.md says %s imports %s of the project; the code imports %s", pkg, show(want), show(got))
+		}
+	}
+	if claims == 0 {
+		t.Error("architecture.md makes no import claim this test can read; the pattern changed?")
 	}
 }

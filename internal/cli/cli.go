@@ -25,7 +25,19 @@ type Command struct {
 	Summary string // one line
 	Usage   string // "streamer run [flags]"
 	Details string // paragraphs after the usage line
+	groups  []Group
 }
+
+// Group is a titled set of flags, printed together in the help: a command with many flags
+// (streamer run) groups them by concern.
+type Group struct {
+	Title string
+	Flags []string // flag names without dashes, in the order the help lists them
+}
+
+// SetGroups makes PrintHelp list the flags group by group, in the order given; flags in no
+// group follow under "Other". It changes the help only, never parsing.
+func (c *Command) SetGroups(groups ...Group) { c.groups = groups }
 
 // NewCommand returns a flag set whose help lists env variables.
 func NewCommand(name, usage, summary, details string) *Command {
@@ -46,16 +58,42 @@ func (c *Command) PrintHelp(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "\nFlags (each also settable by its environment variable):\n")
+	if len(c.groups) == 0 {
+		c.VisitAll(func(f *flag.Flag) { c.printFlag(w, f) })
+		return
+	}
+	grouped := map[string]bool{}
+	for _, g := range c.groups {
+		fmt.Fprintf(w, "\n%s:\n", g.Title)
+		for _, name := range g.Flags {
+			if f := c.Lookup(name); f != nil && !grouped[name] {
+				grouped[name] = true
+				c.printFlag(w, f)
+			}
+		}
+	}
+	other := false
 	c.VisitAll(func(f *flag.Flag) {
-		def := f.DefValue
-		if def == "" {
-			def = `""`
+		if grouped[f.Name] {
+			return
 		}
-		fmt.Fprintf(w, "  --%s  (env %s, default %s)\n", f.Name, EnvName(c.Prefix, f.Name), def)
-		for _, line := range strings.Split(f.Usage, "\n") {
-			fmt.Fprintf(w, "        %s\n", line)
+		if !other {
+			fmt.Fprintf(w, "\nOther:\n")
+			other = true
 		}
+		c.printFlag(w, f)
 	})
+}
+
+func (c *Command) printFlag(w io.Writer, f *flag.Flag) {
+	def := f.DefValue
+	if def == "" {
+		def = `""`
+	}
+	fmt.Fprintf(w, "  --%s  (env %s, default %s)\n", f.Name, EnvName(c.Prefix, f.Name), def)
+	for _, line := range strings.Split(f.Usage, "\n") {
+		fmt.Fprintf(w, "        %s\n", line)
+	}
 }
 
 // Parse parses args, then fills every flag not given on the command line from its

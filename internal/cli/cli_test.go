@@ -50,3 +50,27 @@ func TestHelpListsEnv(t *testing.T) {
 		t.Fatal(buf.String())
 	}
 }
+
+func TestHelpGroups(t *testing.T) {
+	c := NewCommand("run", "streamer run [flags]", "Run the worker.", "")
+	c.Int("batch-size", 1, "b")
+	c.String("brokers", "", "k")
+	c.String("redis", "", "r")
+	c.Bool("pprof", false, "p")
+	c.SetGroups(Group{"Kafka", []string{"brokers", "batch-size"}}, Group{"Redis", []string{"redis", "no-such-flag"}})
+	var buf bytes.Buffer
+	c.PrintHelp(&buf)
+	var got []string
+	for _, line := range strings.Split(buf.String(), "\n") {
+		switch {
+		case strings.HasSuffix(line, ":") && !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "Flags"):
+			got = append(got, line)
+		case strings.HasPrefix(line, "  --"):
+			got = append(got, strings.Fields(line)[0])
+		}
+	}
+	want := "Kafka: --brokers --batch-size Redis: --redis Other: --pprof"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("help lists %q, want %q\n%s", strings.Join(got, " "), want, buf.String())
+	}
+}

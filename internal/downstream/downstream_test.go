@@ -24,7 +24,7 @@ func setup(t *testing.T, users int) (*dstest.World, *downstream.Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := downstream.New(w.Client, downstream.Options{Pseudonymize: w.Pz.Candidates, Now: func() time.Time { return end }})
+	s, err := downstream.New(w.Client, downstream.Options{Keys: w.Pz.Ring().Public(), Namespace: w.Pz.Namespace(), Now: func() time.Time { return end }})
 	if err != nil {
 		t.Fatal(err)
 	}

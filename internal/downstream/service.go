@@ -4,8 +4,8 @@
 // and a 2-D map of them. `streamer recommend|lookalike|churn` print its answers as tables
 // (Format*), and `streamer serve` (internal/serve) returns them as JSON.
 //
-// It only reads Redis. Raw user ids are pseudonymized in memory with Options.Pseudonymize and
-// never sent to Redis; no function of this package logs.
+// It only reads Redis. Raw user ids are pseudonymized in memory with Options.Keys and never
+// sent to Redis; no function of this package logs.
 package downstream
 
 import (
@@ -20,6 +20,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/apps"
 	"github.com/profilestream/profilestream/internal/online"
+	"github.com/profilestream/profilestream/pseudonym"
 	"github.com/profilestream/profilestream/reader"
 	"github.com/profilestream/profilestream/schema"
 )
@@ -37,9 +38,10 @@ var ErrNoSegment = errors.New("downstream: no such segment")
 type Options struct {
 	// Prefix of every key, as configured for the worker. Default "ps".
 	Prefix string
-	// Pseudonymize returns the candidate pseudonyms of a raw user id, active key first
-	// (privacy.Pseudonymizer.Candidates). Nil: raw-id lookups fail with ErrNoKey.
-	Pseudonymize func(raw string) []string
+	// Keys is the pseudonym key ring (active key first) and Namespace the pseudonym namespace
+	// of raw user ids, as reader.Options has them. Nil Keys: raw-id lookups fail with ErrNoKey.
+	Keys      *pseudonym.Ring
+	Namespace string
 	// TrendWindow is the window of a segment's trend (joins and leaves read from the
 	// segment-change stream). Default 1h.
 	TrendWindow time.Duration
@@ -78,7 +80,7 @@ func New(client redis.UniversalClient, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	rd, err := reader.New(client, reader.Options{Prefix: opts.Prefix, Pseudonymize: opts.Pseudonymize})
+	rd, err := reader.New(client, reader.Options{Prefix: opts.Prefix, Keys: opts.Keys, Namespace: opts.Namespace})
 	if err != nil {
 		return nil, fmt.Errorf("downstream: %w", err)
 	}
@@ -93,22 +95,22 @@ func New(client redis.UniversalClient, opts Options) (*Service, error) {
 func (s *Service) Reader() *reader.Reader { return s.rd }
 
 // CanResolve reports whether raw user ids can be pseudonymized.
-func (s *Service) CanResolve() bool { return s.opts.Pseudonymize != nil }
+func (s *Service) CanResolve() bool { return s.opts.Keys != nil }
 
 // Resolve pseudonymizes a raw user id: the first candidate pseudonym (active key first) that has
 // a profile, with found true; otherwise the pseudonym under the active key, with found false.
 func (s *Service) Resolve(ctx context.Context, raw string) (pseudonym string, found bool, err error) {
-	if s.opts.Pseudonymize == nil {
+	if s.opts.Keys == nil {
 		return "", false, ErrNoKey
 	}
-	cands := s.opts.Pseudonymize(raw)
+	cands := s.opts.Keys.Candidates(s.opts.Namespace, raw)
 	if len(cands) == 0 {
 		return "", false, ErrNoKey
 	}
 	for _, ps := range cands {
-		_, err := s.rd.Profile(ctx, ps)
+		p, err := s.rd.Profile(ctx, ps)
 		if err == nil {
-			return ps, true, nil
+			return p.Pseudonym, true, nil // a moved profile's new pseudonym
 		}
 		if !errors.Is(err, reader.ErrNotFound) {
 			return "", false, fmt.Errorf("downstream: resolve user id: %w", err)

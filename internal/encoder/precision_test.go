@@ -93,3 +93,40 @@ func TestAutoPrecision(t *testing.T) {
 		t.Errorf("fp32: precision %s id %q", f.Precision(), f.ModelID())
 	}
 }
+
+// TestInt8OutlierRows: a row whose largest value dwarfs the rest (see outlierRMS) is computed
+// in float32; ordinary rows stay int8 (close, but not equal, to float32).
+func TestInt8OutlierRows(t *testing.T) {
+	if !PrecisionInt8.Supported() {
+		t.Skip("no AVX512-VNNI on this CPU")
+	}
+	const M, n, k = 30, 40, 512 // k large enough that one outlier makes max/RMS > outlierRMS
+	w, b, x := make([]float32, n*k), make([]float32, n), make([]float32, M*k)
+	for i := range w {
+		w[i] = float32(math.Sin(float64(i)*0.7)) * 0.1
+	}
+	for i := range b {
+		b[i] = float32(i) * 0.01
+	}
+	for i := range x {
+		x[i] = float32(math.Cos(float64(i) * 1.3))
+	}
+	x[7*k+3] = 500 // row 7: one huge value
+	want := make([]float32, M*n)
+	goSgemmNT(M, n, k, x, k, w, k, want, n)
+	biasRows(want, b, M, n)
+	q := quantizeLinear(w, b, n, k)
+	for _, th := range []int{1, 2} {
+		got := make([]float32, M*n)
+		linearI8(q, x, M, got, n, th)
+		for r := 0; r < M; r++ {
+			d := maxAbsDiff(got[r*n:(r+1)*n], want[r*n:(r+1)*n])
+			if r == 7 && d > 1e-3 {
+				t.Errorf("threads %d: outlier row differs from float32 by %g", th, d)
+			}
+			if r != 7 && (d == 0 || d > 0.05) {
+				t.Errorf("threads %d: row %d differs from float32 by %g (want int8 rounding: > 0, < 0.05)", th, r, d)
+			}
+		}
+	}
+}

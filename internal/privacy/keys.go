@@ -8,17 +8,15 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/profilestream/profilestream/pseudonym"
 )
 
 // KeyEnv is the environment variable that conventionally holds the key ring spec.
 const KeyEnv = "STREAMER_PSEUDONYM_KEYS"
 
-// MinSecretLen is the minimum length of a key's secret in bytes (256 bits, the output size of
-// SHA-256; a shorter HMAC key gives less security than the hash).
-const MinSecretLen = 32
-
-// maxKeyIDLen is the longest key id; ids are short because every pseudonym carries one.
-const maxKeyIDLen = 16
+// MinSecretLen is the minimum length of a key's secret in bytes (pseudonym.MinSecretLen).
+const MinSecretLen = pseudonym.MinSecretLen
 
 // Errors returned by ParseKeyRing and LoadKeyRing, always wrapped with the offending entry's
 // position (never its secret). Test with errors.Is.
@@ -32,24 +30,16 @@ var (
 	ErrMalformedKey = errors.New("privacy: malformed pseudonym key")
 )
 
-// Key is one HMAC key. ID is short ([a-z0-9_-]{1,16}) and public: it is part of every
-// pseudonym made with the key. Secret is at least MinSecretLen bytes and never printed.
-type Key struct {
-	ID     string
-	Secret []byte
-}
-
-// String prints the key id only, so that a key that ends up in a log line leaks nothing.
-func (k Key) String() string { return k.ID + ":<redacted>" }
-
-// GoString is String, for %#v.
-func (k Key) GoString() string { return k.String() }
+// Key is one HMAC key (pseudonym.Key). ID is short ([a-z0-9_-]{1,16}) and public: it is part of
+// every pseudonym made with the key. Secret is at least MinSecretLen bytes and never printed.
+type Key = pseudonym.Key
 
 // KeyRing is an ordered set of keys: the first is active (new pseudonyms are made with it), the
 // others are older keys still read during a rotation's dual-read window. A KeyRing is immutable
 // after construction and safe for concurrent use.
 type KeyRing struct {
 	keys []Key
+	pub  *pseudonym.Ring // the same keys, for making pseudonyms
 }
 
 // NewKeyRing checks and copies keys into a ring; keys[0] becomes the active key.
@@ -73,8 +63,17 @@ func NewKeyRing(keys ...Key) (*KeyRing, error) {
 		}
 		r.keys = append(r.keys, Key{ID: k.ID, Secret: append([]byte(nil), k.Secret...)})
 	}
+	pub, err := pseudonym.NewRing(r.keys...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformedKey, err) // not reached: checked above
+	}
+	r.pub = pub
 	return r, nil
 }
+
+// Public returns the ring as package pseudonym's Ring: what package reader needs to look up
+// the profile of a raw user id.
+func (r *KeyRing) Public() *pseudonym.Ring { return r.pub }
 
 // ParseKeyRing parses a key ring spec.
 //
@@ -159,14 +158,8 @@ func decodeBase64(s string) ([]byte, error) {
 }
 
 func validKeyID(id string) error {
-	if id == "" || len(id) > maxKeyIDLen {
-		return fmt.Errorf("key id must be 1 to %d characters of [a-z0-9_-], has %d: %w", maxKeyIDLen, len(id), ErrMalformedKey)
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return fmt.Errorf("key id %q has character %q outside [a-z0-9_-]: %w", id, c, ErrMalformedKey)
-		}
+	if err := pseudonym.ValidKeyID(id); err != nil {
+		return fmt.Errorf("%w: %w", err, ErrMalformedKey)
 	}
 	return nil
 }

@@ -108,7 +108,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	defer func() { stopWorker(); <-done }()
 
 	// Wait until every event is folded and every user with text is in a segment.
-	svc, err := downstream.New(rds.Client(), downstream.Options{Pseudonymize: privacy.NewPseudonymizer(ring).Candidates})
+	svc, err := downstream.New(rds.Client(), downstream.Options{Keys: ring.Public()})
 	if err != nil {
 		t.Fatal(err)
 	}

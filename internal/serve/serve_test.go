@@ -49,7 +49,7 @@ func newRig(t *testing.T, mod func(*Config)) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := downstream.New(w.Client, downstream.Options{Pseudonymize: w.Pz.Candidates, Now: func() time.Time { return end }})
+	svc, err := downstream.New(w.Client, downstream.Options{Keys: w.Pz.Ring().Public(), Namespace: w.Pz.Namespace(), Now: func() time.Time { return end }})
 	if err != nil {
 		t.Fatal(err)
 	}

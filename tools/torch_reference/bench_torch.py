@@ -1,4 +1,5 @@
-"""PyTorch side of cmd/encbench: sentences/s of the plain BERT in bert_ref.py on given shapes.
+"""Sentences/s of the plain BERT in bert_ref.py on given shapes, with Debian's torch (a manual
+tool; `make bench` measures its peers with tools/peers/bench_peers.py instead).
 
     /usr/bin/python3 tools/torch_reference/bench_torch.py --cases minilm6:32:1,minilm6:128:2 \
         [--default-dir models/default] [--batch 64] [--min-seconds 2]

@@ -15,7 +15,7 @@ func TestRunWithoutPeers(t *testing.T) {
 	o := DefaultOptions()
 	o.Models, o.Lens, o.Threads, o.Rounds, o.MinSeconds, o.Batch = "default", "16", "1", 1, 0.01, 4
 	o.NoPeers = true
-	o.DefaultDir = "../../models/default"
+	o.DefaultDir = "../../../models/default"
 	var out bytes.Buffer
 	if err := Run(context.Background(), o, &out); err != nil {
 		t.Fatal(err)

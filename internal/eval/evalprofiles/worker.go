@@ -120,8 +120,7 @@ func (g *rig) runWorker(ctx context.Context, l *loaded, recs []replay.Record) (*
 
 	rdb := redis.NewClient(&redis.Options{Addr: g.redis})
 	defer rdb.Close()
-	rd, err := reader.New(rdb, reader.Options{Prefix: prefix,
-		Pseudonymize: func(raw string) []string { return g.pseudo.CandidatesIn("", raw) }})
+	rd, err := reader.New(rdb, reader.Options{Prefix: prefix, Keys: g.pseudo.Ring().Public()})
 	if err != nil {
 		return nil, 0, err
 	}

@@ -24,9 +24,9 @@ func KernelI8(groups int, a []int8, lda int, bp []uint8, c []float32, ldc int, r
 }
 
 // QuantizeRowI8 quantizes x symmetrically to dst (same length, a multiple of 16): scale is
-// max|x|/127 (0 for a zero row), dst[i] = round(x[i]/scale), and sum is the sum of dst.
-// Use it only when HaveAVX512 is true.
-func QuantizeRowI8(x []float32, dst []int8) (scale float32, sum int32) {
+// max|x|/127 (0 for a zero row), dst[i] = round(x[i]/scale), sum is the sum of dst and sumsq
+// the sum of their squares (127^2 n at most). Use it only when HaveAVX512 is true.
+func QuantizeRowI8(x []float32, dst []int8) (scale float32, sum, sumsq int32) {
 	n := len(x)
 	if n == 0 || n%16 != 0 || len(dst) < n {
 		panic("simd: QuantizeRowI8 needs a length that is a positive multiple of 16")
@@ -34,9 +34,10 @@ func QuantizeRowI8(x []float32, dst []int8) (scale float32, sum int32) {
 	m := absMax16(&x[0], n)
 	if m == 0 || m != m {
 		clear(dst[:n])
-		return 0, 0
+		return 0, 0, 0
 	}
-	return m / 127, quantI8(&x[0], n, 127/m, &dst[0])
+	sum = quantI8(&x[0], n, 127/m, &dst[0], &sumsq)
+	return m / 127, sum, sumsq
 }
 
 //go:noescape
@@ -46,4 +47,4 @@ func kernelI8(groups int, a *int8, lda int, bp *uint8, c *float32, ldc int, rs *
 func absMax16(x *float32, n int) float32
 
 //go:noescape
-func quantI8(x *float32, n int, inv float32, dst *int8) int32
+func quantI8(x *float32, n int, inv float32, dst *int8, sumsq *int32) int32

@@ -270,17 +270,18 @@ aloop:
 	VZEROUPPER
 	RET
 
-// func quantI8(x *float32, n int, inv float32, dst *int8) int32
+// func quantI8(x *float32, n int, inv float32, dst *int8, sumsq *int32) int32
 //
 // dst[i] = round-to-nearest-even(x[i] * inv) saturated to int8, for n floats (a positive
-// multiple of 16); returns the sum of the dst values.
-TEXT ·quantI8(SB), NOSPLIT, $0-36
+// multiple of 16); returns the sum of the dst values and stores the sum of their squares.
+TEXT ·quantI8(SB), NOSPLIT, $0-44
 	MOVQ         x+0(FP), SI
 	MOVQ         n+8(FP), CX
 	VBROADCASTSS inv+16(FP), Z3
 	MOVQ         dst+24(FP), DI
 	SHRQ         $4, CX
 	VPXORD       Z4, Z4, Z4
+	VPXORD       Z6, Z6, Z6
 
 qloop:
 	VMULPS    (SI), Z3, Z1
@@ -289,6 +290,8 @@ qloop:
 	VPMOVSDB  Z1, X1
 	VPMOVSXBD X1, Z1
 	VPADDD    Z1, Z4, Z4
+	VPMULLD   Z1, Z1, Z1
+	VPADDD    Z1, Z6, Z6
 	ADDQ      $64, SI
 	ADDQ      $16, DI
 	DECQ      CX
@@ -302,7 +305,18 @@ qloop:
 	VPSHUFD       $0xb1, X4, X5
 	VPADDD        X5, X4, X4
 	MOVL          X4, AX
-	MOVL          AX, ret+32(FP)
+	MOVL          AX, ret+40(FP)
+	VEXTRACTI32X8 $1, Z6, Y5
+	VPADDD        Y5, Y6, Y6
+	VEXTRACTI128  $1, Y6, X5
+	VPADDD        X5, X6, X6
+	VPSHUFD       $0x4e, X6, X5
+	VPADDD        X5, X6, X6
+	VPSHUFD       $0xb1, X6, X5
+	VPADDD        X5, X6, X6
+	MOVQ          sumsq+32(FP), DI
+	MOVL          X6, AX
+	MOVL          AX, (DI)
 	VZEROUPPER
 	RET
 

@@ -33,7 +33,7 @@ func KernelI8(groups int, a []int8, lda int, bp []uint8, c []float32, ldc int, r
 }
 
 // QuantizeRowI8 is not available off amd64.
-func QuantizeRowI8(x []float32, dst []int8) (scale float32, sum int32) {
+func QuantizeRowI8(x []float32, dst []int8) (scale float32, sum, sumsq int32) {
 	panic("simd: QuantizeRowI8 needs amd64 with AVX-512")
 }
 

@@ -148,22 +148,26 @@ func TestQuantizeRowI8(t *testing.T) {
 	}
 	x[5] = -4.5 // the largest magnitude, negative
 	q := make([]int8, 48)
-	scale, sum := QuantizeRowI8(x, q)
+	scale, sum, sumsq := QuantizeRowI8(x, q)
 	if math.Abs(float64(scale)-4.5/127) > 1e-7 {
 		t.Fatalf("scale %v, want %v", scale, 4.5/127)
 	}
-	var want int32
+	var want, wantSq int32
 	for i, v := range x {
 		w := int8(math.RoundToEven(float64(v / scale)))
 		if d := int(q[i]) - int(w); d < -1 || d > 1 {
 			t.Fatalf("q[%d] = %d, want %d", i, q[i], w)
 		}
 		want += int32(q[i])
+		wantSq += int32(q[i]) * int32(q[i])
+	}
+	if sumsq != wantSq {
+		t.Fatalf("sumsq %d, want %d", sumsq, wantSq)
 	}
 	if q[5] != -127 || sum != want {
 		t.Fatalf("q[5] %d (want -127), sum %d (want %d)", q[5], sum, want)
 	}
-	if s, n := QuantizeRowI8(make([]float32, 16), q); s != 0 || n != 0 {
+	if s, n, _ := QuantizeRowI8(make([]float32, 16), q); s != 0 || n != 0 {
 		t.Fatalf("zero row: scale %v sum %d", s, n)
 	}
 }
