@@ -98,4 +98,3 @@ func (a *Audiences) LookAlikeSegment(ctx context.Context, segment, n int) ([]Sco
 	return a.LookAlike(ctx, m, n)
 }
 
-func (a *Audiences) profileKey(ps string) string { return schema.ProfileKey(a.opts.Prefix, ps) }
