@@ -97,4 +97,3 @@ func (a *Audiences) LookAlikeSegment(ctx context.Context, segment, n int) ([]Sco
 	}
 	return a.LookAlike(ctx, m, n)
 }
-
