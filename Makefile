@@ -4,7 +4,7 @@ PYTHON    ?= /usr/bin/python3
 BIN       := bin/streamer
 FUZZTIME  ?= 5s
 
-.PHONY: all build deps-kafka demo model test test-short fuzz lint lint-fresh bench chaos eval-encoder eval-segments eval-apps eval-profiles eval-scrub \
+.PHONY: all build deps-kafka demo model test test-short fuzz lint lint-fresh demo-fresh bench chaos eval-encoder eval-segments eval-apps eval-profiles eval-scrub \
         python-tools compose-config deps clean
 
 all: build
@@ -33,7 +33,7 @@ MODELS ?= all-minilm-l6-v2 bge-small-zh-v1.5
 model: build
 	@for m in $(MODELS); do $(BIN) model fetch $$m || exit 1; done
 
-## test: make lint, then every test (unit, integration against private redis-servers and embedded
+## test: make lint and make demo on an empty module cache (lint-fresh, demo-fresh), then every test (unit, integration against private redis-servers and embedded
 ## Kafka, end-to-end, the short chaos run, the scrubber's evaluation), and short fuzz runs.
 ## The second go test runs the end-to-end and chaos tests (and kafkatest's own) against Apache
 ## Kafka (PROFILESTREAM_KAFKA=real, jars from scripts/kafka.sh); the first runs them on kfake.
@@ -42,6 +42,7 @@ model: build
 REAL_SECURE_TESTS = TestWorkerOverTLSAndSASL|TestWorkerRefusedNotReady|TestKafkaSASLSSL|TestKafkaRefused|TestRunWithRefusedCredentials|TestToolsWithRefusedCredentials|TestToolsOverTLSAndSASL
 test: deps deps-kafka
 	$(MAKE) lint-fresh
+	$(MAKE) demo-fresh
 	$(GO) test -count=1 -timeout 20m ./...
 	PROFILESTREAM_KAFKA=real $(GO) test -count=1 -timeout 15m -run 'TestEndToEnd|TestChaos$$|TestBackfillRetention|TestLossIsNotSilent|TestKafkaGoGroup|TestRealCluster|$(REAL_SECURE_TESTS)' \
 	  ./internal/kafkatest/ ./internal/consumer/ ./internal/worker/ ./internal/chaos/ ./internal/secure/ ./cmd/streamer/
@@ -63,17 +64,16 @@ fuzz:
 lint:
 	@GO=$(GO) scripts/lint.sh
 
-## lint-fresh: make lint on an empty module cache (a new temporary GOMODCACHE, removed afterwards),
-## as a newcomer's first run sees it: the go command's `go: downloading` lines must not count as
-## findings. make test runs it instead of make lint. Modules already in the usual cache are read
-## from there (GOPROXY=file://...), then from the configured proxy, so only the first run of a
-## machine downloads; -trimpath lets the build cache serve the checkers' compiles across runs.
+## lint-fresh: make lint on an empty, temporary module cache (scripts/fresh-cache.sh), as a
+## newcomer's first run sees it: the go command's `go: downloading` lines must not count as
+## findings. make test runs it instead of make lint.
 lint-fresh:
-	@mc=$$(mktemp -d); warm=$$($(GO) env GOMODCACHE)/cache/download; proxy=$$($(GO) env GOPROXY); \
-	  [ -d "$$warm" ] && proxy="file://$$warm,$$proxy"; \
-	  echo "lint-fresh: GOMODCACHE=$$mc (empty)"; rc=0; \
-	  GOMODCACHE=$$mc GOPROXY=$$proxy GOFLAGS="$$GOFLAGS -modcacherw -trimpath" GO=$(GO) scripts/lint.sh || rc=$$?; \
-	  rm -rf "$$mc"; exit $$rc
+	@GO=$(GO) scripts/fresh-cache.sh scripts/lint.sh
+
+## demo-fresh: make demo on an empty, temporary module cache: what a newcomer's first `make demo`
+## needs beyond Go (make test runs it).
+demo-fresh:
+	@GO=$(GO) scripts/fresh-cache.sh $(MAKE) --no-print-directory demo
 
 ## bench: performance figures, each as a ratio against a reference measured in the same run.
 ## The encoder's peers (PyTorch, ONNX Runtime) come from PyPI into a venv under
