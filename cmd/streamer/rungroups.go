@@ -16,7 +16,7 @@ var runGroups = []cli.Group{
 		"redis-tls-server-name", "redis-username", "redis-password-file"}},
 	{Title: "Privacy", Flags: []string{"pseudonym-keys", "pseudonym-key-file", "pseudonym-namespace", "pseudonym-namespace-topic"}},
 	{Title: "Model and profiles", Flags: []string{"model-dir", "encoder-precision", "embedding-cache-mb", "decayed-float16", "profile-cache",
-		"half-life", "weight-view", "weight-cart", "weight-fav", "weight-buy", "weight-review", "top-categories"}},
+		"half-life", "weight-view", "weight-cart", "weight-fav", "weight-buy", "weight-review", "migrate-settings", "top-categories"}},
 	{Title: "Segments", Flags: []string{"k", "k-min", "k-max", "segment-refit-interval", "segment-margin",
 		"centroid-merge-interval", "sweep-rate", "no-segments"}},
 	{Title: "Process", Flags: []string{"metrics-addr", "pprof", "log-level", "log-format"}},
