@@ -191,7 +191,7 @@ before after above below to from up down in out on off over under again further 
 all any both each few more most other some such no nor not only own same so than too very can will just don should now
 is are was were be been being have has had having do does did doing i me my myself we our ours ourselves you your yours
 yourself yourselves he him his himself she her hers herself it its itself they them their theirs themselves what which
-who whom this that these those am would could also get got one use used it's im ive dont didnt doesnt isnt wasnt`) {
+who whom this that these those am would could also get got one use used it's im ive dont didnt doesnt isnt wasnt id cant wont thats youre theyre arent wouldnt couldnt shouldnt`) {
 		m[w] = true
 	}
 	return m
