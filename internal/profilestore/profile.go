@@ -262,18 +262,7 @@ func encodeChanges(p *schema.Profile, ch *change) []interface{} {
 // appendCatsJSON appends [{"c":"<category>","n":<count>},...] (what json.Marshal of []catJSON
 // gives, without reflection).
 func appendCatsJSON(b []byte, cs []schema.CategoryCount) []byte {
-	b = append(b, '[')
-	for i, c := range cs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"c":`...)
-		b = appendJSONString(b, c.Category)
-		b = append(b, `,"n":`...)
-		b = strconv.AppendFloat(b, c.Count, 'g', -1, 64)
-		b = append(b, '}')
-	}
-	return append(b, ']')
+	return appendNamedWeights(b, `{"c":`, cs, 64, func(c schema.CategoryCount) (string, float64) { return c.Category, c.Count })
 }
 
 // appendItemsJSON appends [{"i":"<item>","k":"<kind>","t":<ms>},...].
