@@ -86,25 +86,21 @@ func testLossIsNotSilent(t *testing.T, mode kafkatest.Mode) {
 			}
 		}
 	}
-	waitFor := func(what string, cond func() bool) {
+	await := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(90 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) || ctx.Err() != nil {
-				t.Fatalf("waiting for %s: gave up after 90 s\n%s", what, logs.tail(30))
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		defer cancel()
+		waitFor(wctx, t, what+" (90 s)", cond, func() string { return "\n" + logs.tail(30) })
 	}
 
 	// A member joins but commits nothing (paused): NOCOMMIT, not OK.
 	a, recA, stopA := run(nil, true)
-	waitFor("the first member to own the partition", func() bool { return a.AssignedPartitions() > 0 })
+	await("the first member to own the partition", func() bool { return a.AssignedPartitions() > 0 })
 	if s := poll(); s.Status != lag.NOCOMMIT || s.GroupUnknown {
 		t.Fatalf("group joined, nothing committed, lag %d: status %s (unknown %v), want NOCOMMIT", s.TotalLag, s.Status, s.GroupUnknown)
 	}
 	a.Resume()
-	waitFor("the first 100 events to be committed", func() bool { s := poll(); return recA.count() == 100 && s.TotalLag == 0 })
+	await("the first 100 events to be committed", func() bool { s := poll(); return recA.count() == 100 && s.TotalLag == 0 })
 	stopA()
 	if s := poll(); s.Status != lag.OK {
 		t.Fatalf("caught up: status %s", s.Status)
@@ -138,8 +134,8 @@ func testLossIsNotSilent(t *testing.T, mode kafkatest.Mode) {
 		t.Fatalf("skipped offsets at start = %v, want 0", v)
 	}
 	_, recB, stopB := run(m, false)
-	waitFor("the 50 remaining events", func() bool { return recB.count() == 50 })
-	waitFor("the skipped offsets to be counted", func() bool { return testutil.ToFloat64(m.SkippedOffsets.WithLabelValues("clicks")) == 50 })
+	await("the 50 remaining events", func() bool { return recB.count() == 50 })
+	await("the skipped offsets to be counted", func() bool { return testutil.ToFloat64(m.SkippedOffsets.WithLabelValues("clicks")) == 50 })
 	stopB()
 	if !logs.has(`"level":"error","topic":"clicks","partition":0,"skipped_from":100,"skipped_to":149,"skipped":50`) {
 		t.Fatalf("no error line naming clicks/0 and the skipped range 100..149:\n%s", logs.tail(30))
@@ -223,23 +219,19 @@ func TestCommitsFailingReported(t *testing.T) {
 		produceClicks(ctx, t, kc, 10, 1)
 		n += 10
 	}
-	waitFor := func(what string, cond func() bool) {
+	await := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s\n%s", what, logs.tail(20))
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		waitFor(wctx, t, what+" (60 s)", cond, func() string { return "\n" + logs.tail(20) })
 	}
 	feed()
-	waitFor("the first events", func() bool { return rec.count() == n })
+	await("the first events", func() bool { return rec.count() == n })
 	refuse.Store(true)
 	start := time.Now()
 	for time.Since(start) < 3*time.Second {
 		feed()
-		waitFor("events while commits are refused", func() bool { return rec.count() == n })
+		await("events while commits are refused", func() bool { return rec.count() == n })
 		if failing, d := c.CommitsFailing(); failing && time.Since(start) < 2*time.Second {
 			t.Fatalf("failing after %s (%s), before the rebalance timeout", time.Since(start), d)
 		}
@@ -249,5 +241,5 @@ func TestCommitsFailingReported(t *testing.T) {
 	}
 	refuse.Store(false)
 	feed()
-	waitFor("a successful commit to clear it", func() bool { f, _ := c.CommitsFailing(); return !f })
+	await("a successful commit to clear it", func() bool { f, _ := c.CommitsFailing(); return !f })
 }
