@@ -42,6 +42,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -71,13 +72,20 @@ type Options struct {
 	// the index off (every query scans every profile, exact and O(users)). A query's Probes or
 	// Exact option overrides it.
 	NearestProbes int
+	// ScorerTTL is how long NearestProfile (and so Similar and look-alike audiences) reuses the
+	// Scorer it loaded: the document-frequency hash and a calibration over 200 profiles, a read
+	// that grows with the vocabulary. A longer TTL means fewer reads per query and IDF and
+	// calibration that lag the store by up to the TTL (both drift slowly). 0 means one minute; a
+	// negative value loads a Scorer for every call. (*Reader).Scorer always loads a fresh one.
+	ScorerTTL time.Duration
 }
 
 // Reader reads profiles and segments. It is safe for concurrent use.
 type Reader struct {
-	rdb  redis.UniversalClient
-	opts Options
-	cent centroidCache // the segment centroids of the index (index.go)
+	rdb    redis.UniversalClient
+	opts   Options
+	cent   centroidCache // the segment centroids of the index (index.go)
+	scorer scorerCache   // NearestProfile's Scorer, reused for ScorerTTL (similarity.go)
 }
 
 // New returns a Reader on client (a *redis.Client, *redis.ClusterClient or *redis.Ring).
@@ -93,6 +101,9 @@ func New(client redis.UniversalClient, opts Options) (*Reader, error) {
 	}
 	if opts.NearestProbes == 0 {
 		opts.NearestProbes = DefaultNearestProbes
+	}
+	if opts.ScorerTTL == 0 {
+		opts.ScorerTTL = time.Minute
 	}
 	return &Reader{rdb: client, opts: opts}, nil
 }

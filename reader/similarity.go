@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/profilestream/profilestream/schema"
 )
@@ -138,6 +140,34 @@ func (r *Reader) Scorer(ctx context.Context) (*Scorer, error) {
 		return nil, err
 	}
 	s.Calibrate(sample)
+	return s, nil
+}
+
+// scorerCache holds the Scorer NearestProfile reuses for Options.ScorerTTL.
+type scorerCache struct {
+	mu sync.Mutex
+	s  *Scorer
+	at time.Time
+}
+
+// sharedScorer returns NearestProfile's Scorer: the cached one while it is younger than
+// Options.ScorerTTL, else a new one from Scorer (one load at a time; the others wait for it).
+// The cached Scorer is only read, never handed to callers, who may change a Scorer's Weights.
+func (r *Reader) sharedScorer(ctx context.Context) (*Scorer, error) {
+	if r.opts.ScorerTTL < 0 {
+		return r.Scorer(ctx)
+	}
+	c := &r.scorer
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.s != nil && time.Since(c.at) < r.opts.ScorerTTL {
+		return c.s, nil
+	}
+	s, err := r.Scorer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.s, c.at = s, time.Now()
 	return s, nil
 }
 
@@ -356,7 +386,7 @@ func (p Parts) String() string {
 }
 
 // NearestProfile returns the k profiles most similar to q by the hybrid Similarity (with a
-// Scorer loaded once per call: document frequencies and calibration), most similar first; skip (may be nil) leaves users
+// Scorer of Options.ScorerTTL: document frequencies and calibration), most similar first; skip (may be nil) leaves users
 // out. q need not be stored: a one-event profile, or Combine of a seed set. Similar and
 // look-alike audiences use it. The candidates come from the segment index by default (the
 // members of the Options.NearestProbes segments nearest to q's lifetime vector, read with
@@ -367,7 +397,7 @@ func (r *Reader) NearestProfile(ctx context.Context, q *Profile, k int, skip fun
 	if q == nil || k <= 0 {
 		return nil, nil
 	}
-	sc, err := r.Scorer(ctx)
+	sc, err := r.sharedScorer(ctx)
 	if err != nil {
 		return nil, err
 	}
