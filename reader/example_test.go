@@ -34,7 +34,7 @@ func ExampleReader_Profile() {
 	// segment: 0 recent item: b1 buy
 	// top category: books 2.667
 	// days since last event: 26, activity now: 4.312
-	// unit vector: [0.949 0.316 0.000]
+	// unit vector: [0.949 0.314 0.000]
 }
 
 // ExampleReader_ProfileByUserID is what a service in another module does: it holds the
@@ -99,7 +99,7 @@ func ExampleReader_Similar() {
 		fmt.Printf("%s %.3f\n", n.Pseudonym, n.Similarity)
 	}
 	// Output:
-	// k1.bob 2.879
+	// k1.bob 2.880
 	// k1.carol -1.887
 }
 

@@ -59,19 +59,13 @@ func newStore(t *testing.T, rdb redis.UniversalClient, model string) *profilesto
 	return st
 }
 
-// TestContract checks that reader decodes every field exactly as profilestore wrote it, with the
-// decayed mean stored as float32 (the default) and as float16 (Options.DecayedFloat16).
+// TestContract checks that reader decodes every field exactly as profilestore wrote it (layout 2:
+// Q8 vectors, binary lists).
 func TestContract(t *testing.T) {
-	for _, f16 := range []bool{false, true} {
-		t.Run(fmt.Sprintf("float16=%v", f16), func(t *testing.T) { testContract(t, f16) })
-	}
-}
-
-func testContract(t *testing.T, f16 bool) {
 	rdb := freshRedis()
 	defer rdb.Close()
 	ctx := context.Background()
-	st, err := profilestore.New(rdb, profilestore.Options{ModelID: "m", Dim: dim, DecayedFloat16: f16})
+	st, err := profilestore.New(rdb, profilestore.Options{ModelID: "m", Dim: dim})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +116,10 @@ func testContract(t *testing.T, f16 bool) {
 	if n != 20 {
 		t.Fatalf("scanned %d profiles", n)
 	}
-	if blob, _ := rdb.HGet(ctx, schema.ProfileKey("ps", "k1.u03"), "dvec").Result(); f16 && len(blob) != 2*dim || !f16 && len(blob) != 4*dim {
-		t.Fatalf("dvec blob of %d bytes with float16=%v, dim %d", len(blob), f16, dim)
+	for _, f := range []string{schema.FieldVector, schema.FieldDecayedVector} {
+		if blob, _ := rdb.HGet(ctx, schema.ProfileKey("ps", "k1.u03"), f).Result(); len(blob) != schema.Q8Len(dim) {
+			t.Fatalf("%s blob of %d bytes, dim %d: not Q8", f, len(blob), dim)
+		}
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 // Field names of the profile hash at ProfileKey (docs/schema.md gives each one's encoding and
 // meaning). Names ending in ':' are prefixes followed by a variable part.
 const (
-	FieldSchema         = "schema" // int: layout version (Version)
+	FieldSchema         = "schema" // int: profile layout version (ProfileSchema; 1 when absent)
 	FieldVersion        = "ver"    // int: bumped by every fold write (compare-and-set token)
 	FieldCreationID     = "cid"    // string: random id set when the hash is created
 	FieldKeyID          = "kid"    // string: id of the pseudonymization key
@@ -20,9 +20,9 @@ const (
 	FieldHalfLife       = "hl"     // ms: half-life of the decayed quantities
 	FieldEvents         = "n"      // int: events folded
 	FieldKindPrefix     = "n:"     // n:<kind> int: events per kind
-	FieldVector         = "vec"    // vector: lifetime action-weighted mean embedding
+	FieldVector         = "vec"    // vector (Q8; layout 1: float32): lifetime action-weighted mean embedding
 	FieldVectorWeight   = "vw"     // float: total weight of vec
-	FieldDecayedVector  = "dvec"   // vector (float32 or float16): time-decayed mean
+	FieldDecayedVector  = "dvec"   // vector (Q8; layout 1: float32 or float16): time-decayed mean
 	FieldDecayedWeight  = "dw"     // float: decayed weight of dvec as of dts
 	FieldActivity       = "act"    // float: decayed action weight of all events as of dts
 	FieldDecayedAt      = "dts"    // ms: reference time of the decayed quantities
@@ -31,8 +31,8 @@ const (
 	FieldFirstSeen      = "first"  // ms: oldest event time
 	FieldLastSeen       = "last"   // ms: newest event time
 	FieldUpdatedAt      = "upd"    // ms: wall-clock time of the last write
-	FieldCategories     = "cats"   // JSON [{"c":<category>,"n":<count>}], highest first
-	FieldRecentItems    = "items"  // JSON [{"i":<item>,"k":<kind>,"t":<ms>}], newest first
+	FieldCategories     = "cats"   // binary list (layout 1: JSON [{"c":<category>,"n":<count>}]), highest first
+	FieldRecentItems    = "items"  // binary list (layout 1: JSON [{"i":<item>,"k":<kind>,"t":<ms>}]), newest first
 	FieldSegment        = "seg"    // int: segment, -1 or absent when unassigned
 	FieldSegmentDist    = "segd"   // float: cosine distance to the centroid at assignment
 	FieldSegmentVersion = "segv"   // int: centroid version of the assignment
@@ -142,7 +142,7 @@ func ParseMS(s string) (time.Time, error) {
 func DecodeProfile(h map[string]string) (*Profile, error) {
 	p := &Profile{Kinds: map[string]int64{}, Watermarks: map[string]int64{}, Segment: -1}
 	var err error
-	var dvec string
+	var vec, dvec string
 	for f, v := range h {
 		switch {
 		case f == FieldSchema:
@@ -169,11 +169,11 @@ func DecodeProfile(h map[string]string) (*Profile, error) {
 				p.Kinds[f[len(FieldKindPrefix):]] = n
 			}
 		case f == FieldVector:
-			p.Vector, err = DecodeVector([]byte(v))
+			vec = v // by the layout, once "schema" and "dim" are known
 		case f == FieldVectorWeight:
 			p.VectorWeight, err = strconv.ParseFloat(v, 64)
 		case f == FieldDecayedVector:
-			dvec = v // float32 or float16, told apart by length once "dim" is known
+			dvec = v // by the layout; in layout 1 float32 or float16, told apart by length once "dim" is known
 		case f == FieldDecayedWeight:
 			p.DecayedWeight, err = strconv.ParseFloat(v, 64)
 		case f == FieldActivity:
@@ -191,6 +191,13 @@ func DecodeProfile(h map[string]string) (*Profile, error) {
 		case f == FieldUpdatedAt:
 			p.UpdatedAt, err = ParseMS(v)
 		case f == FieldCategories:
+			if isBinaryList(v) {
+				p.Categories = []CategoryCount{}
+				err = DecodeNamedWeightsBinary([]byte(v), func(c string, n float64) {
+					p.Categories = append(p.Categories, CategoryCount{c, n})
+				})
+				break
+			}
 			var cs []struct {
 				C string  `json:"c"`
 				N float64 `json:"n"`
@@ -202,6 +209,10 @@ func DecodeProfile(h map[string]string) (*Profile, error) {
 				}
 			}
 		case f == FieldRecentItems:
+			if isBinaryList(v) {
+				p.RecentItems, err = DecodeRecentItemsBinary([]byte(v))
+				break
+			}
 			var is []struct {
 				I string `json:"i"`
 				K string `json:"k"`
@@ -214,6 +225,13 @@ func DecodeProfile(h map[string]string) (*Profile, error) {
 				}
 			}
 		case f == FieldTerms:
+			if isBinaryList(v) {
+				p.Terms = []TermWeight{}
+				err = DecodeNamedWeightsBinary([]byte(v), func(t string, n float64) {
+					p.Terms = append(p.Terms, TermWeight{t, n})
+				})
+				break
+			}
 			var ts []struct {
 				T string  `json:"t"`
 				N float64 `json:"n"`
@@ -225,6 +243,13 @@ func DecodeProfile(h map[string]string) (*Profile, error) {
 				}
 			}
 		case f == FieldItemSketch:
+			if isBinaryList(v) {
+				p.ItemSketch = []ItemWeight{}
+				err = DecodeNamedWeightsBinary([]byte(v), func(i string, n float64) {
+					p.ItemSketch = append(p.ItemSketch, ItemWeight{i, n})
+				})
+				break
+			}
 			var is []struct {
 				I string  `json:"i"`
 				N float64 `json:"n"`
@@ -258,8 +283,24 @@ func DecodeProfile(h map[string]string) (*Profile, error) {
 			return nil, fmt.Errorf("schema: field %q: %w", f, err)
 		}
 	}
+	if p.Schema >= 2 {
+		if p.Vector, err = DecodeVectorQ8([]byte(vec), p.Dim); err != nil {
+			return nil, fmt.Errorf("schema: field %q: %w", FieldVector, err)
+		}
+		if p.DecayedMean, err = DecodeVectorQ8([]byte(dvec), p.Dim); err != nil {
+			return nil, fmt.Errorf("schema: field %q: %w", FieldDecayedVector, err)
+		}
+		return p, nil
+	}
+	if p.Vector, err = DecodeVector([]byte(vec)); err != nil {
+		return nil, fmt.Errorf("schema: field %q: %w", FieldVector, err)
+	}
 	if p.DecayedMean, p.DecayedF16, err = DecodeDecayedVector([]byte(dvec), p.Dim); err != nil {
 		return nil, fmt.Errorf("schema: field %q: %w", FieldDecayedVector, err)
 	}
 	return p, nil
 }
+
+// isBinaryList reports whether a list field holds the binary encoding of layout 2 (JSON starts
+// with '[').
+func isBinaryList(v string) bool { return len(v) > 0 && v[0] == ListFormatBinary }

@@ -168,7 +168,7 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.StringVar(&f.modelDir, "model-dir", "", "Hugging Face model folder (config.json, vocab.txt, model.safetensors or pytorch_model.bin); empty = the bundled default model")
 	c.StringVar(&f.encoderPrecision, "encoder-precision", "auto", "number format of the encoder's matrix products: fp32, bf16 (AVX512-BF16), int8 (AVX512-VNNI), or auto = the fastest this CPU runs whose measured agreement with fp32 holds; profiles record it in their model id, so a change re-starts their vectors")
 	c.IntVar(&f.cacheMB, "embedding-cache-mb", 64, "embedding cache size in MiB (repeated texts such as item titles are encoded once)")
-	c.BoolVar(&f.dvecF16, "decayed-float16", false, "store the decayed mean vector (dvec) as float16: ~900 bytes less per profile at 384 dims; readers and vector indexes must take FLOAT16 (docs/schema.md)")
+	c.BoolVar(&f.dvecF16, "decayed-float16", false, "no effect since profile layout 2, which stores vec and dvec as Q8 (docs/schema.md, Layouts); kept for existing configurations")
 	c.IntVar(&f.profileCache, "profile-cache", 4096, "profiles kept in memory (about 8*dim bytes each) so that a fold writes without reading first; size it to the users of the worker's partitions (negative = off)")
 	dw := schema.DefaultActionWeights()
 	c.DurationVar(&f.halfLife, "half-life", schema.DefaultHalfLife, "half-life of the time-decayed profile vector and category counts")

@@ -1,45 +1,45 @@
 package profilestore
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/profilestream/profilestream/schema"
 )
 
-type catJSON struct {
-	C string  `json:"c"`
-	N float64 `json:"n"`
-}
-
-type itemJSON struct {
-	I string `json:"i"`
-	K string `json:"k"`
-	T int64  `json:"t"`
-}
-
-func TestJSONFieldsRoundTrip(t *testing.T) {
+// TestListFieldsRoundTrip: the binary list fields of layout 2 decode (schema.DecodeProfile)
+// to what was encoded, for any name bytes (quotes, control bytes, invalid UTF-8, empty).
+func TestListFieldsRoundTrip(t *testing.T) {
 	for _, name := range []string{"books", `a "quoted" \ name`, "tab\tnew\nline\x01", "日本語 <b>&", "bad\xffutf8", ""} {
 		cats := []schema.CategoryCount{{Category: name, Count: 1.5}, {Category: "x", Count: 1e-7}}
-		var cj []catJSON
-		if err := json.Unmarshal(appendCatsJSON(nil, cats), &cj); err != nil {
+		items := []schema.RecentItem{
+			{ItemID: name, Kind: "buy", TS: time.UnixMilli(1234567).UTC()},
+			{ItemID: "b", Kind: "other", TS: time.UnixMilli(1234000).UTC()},
+			{ItemID: "c", Kind: "view", TS: time.UnixMilli(1234000).UTC()},
+		}
+		terms := []schema.TermWeight{{Term: name, Weight: 0.25}}
+		bitems := []schema.ItemWeight{{ItemID: name, Weight: 3}}
+		p, err := schema.DecodeProfile(map[string]string{
+			schema.FieldSchema: "2", schema.FieldCategories: string(catsBin(cats)),
+			schema.FieldRecentItems: string(itemsBin(items)), schema.FieldTerms: string(termsBin(terms)),
+			schema.FieldItemSketch: string(itemSketchBin(bitems)),
+		})
+		if err != nil {
 			t.Fatalf("%q: %v", name, err)
 		}
-		want := name
-		if name == "bad\xffutf8" {
-			want = "bad\ufffdutf8"
+		if len(p.Categories) != 2 || p.Categories[0] != cats[0] || p.Categories[1].Count != float64(float32(1e-7)) {
+			t.Fatalf("%q: categories %+v", name, p.Categories)
 		}
-		if cj[0].C != want || cj[0].N != 1.5 || cj[1].N != 1e-7 {
-			t.Fatalf("%q: got %+v", name, cj)
+		if len(p.RecentItems) != 3 {
+			t.Fatalf("%q: items %+v", name, p.RecentItems)
 		}
-		items := []schema.RecentItem{{ItemID: name, Kind: "buy", TS: time.UnixMilli(1234567)}}
-		var ij []itemJSON
-		if err := json.Unmarshal(appendItemsJSON(nil, items), &ij); err != nil {
-			t.Fatalf("%q: %v", name, err)
+		for i, it := range items {
+			if g := p.RecentItems[i]; g.ItemID != it.ItemID || g.Kind != it.Kind || !g.TS.Equal(it.TS) {
+				t.Fatalf("%q: item %d %+v, want %+v", name, i, g, it)
+			}
 		}
-		if ij[0].I != want || ij[0].K != "buy" || ij[0].T != 1234567 {
-			t.Fatalf("%q: got %+v", name, ij)
+		if len(p.Terms) != 1 || p.Terms[0] != terms[0] || len(p.ItemSketch) != 1 || p.ItemSketch[0] != bitems[0] {
+			t.Fatalf("%q: sketches %+v %+v", name, p.Terms, p.ItemSketch)
 		}
 	}
 }

@@ -536,7 +536,7 @@ func TestTokenOfDeletedProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Events != 20 || p.Schema != schema.Version || p.ModelID == "" || p.CreationID == "" || p.Dim != testDim {
+	if p.Events != 20 || p.Schema != schema.ProfileSchema || p.ModelID == "" || p.CreationID == "" || p.Dim != testDim {
 		t.Fatalf("not a complete fresh profile: %+v", p)
 	}
 }

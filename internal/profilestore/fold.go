@@ -350,7 +350,7 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *ch
 		ch.countDF(schema.DFUsers)
 		next = &schema.Profile{
 			Pseudonym:  u.pseudonym,
-			Schema:     schema.Version,
+			Schema:     schema.ProfileSchema,
 			CreationID: newCreationID(),
 			Kinds:      map[string]int64{},
 			Watermarks: map[string]int64{},
@@ -363,7 +363,15 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *ch
 	for _, k := range event.Kinds {
 		ch.kinds[k] = next.Kinds[k.String()]
 	}
-	next.Schema = schema.Version
+	if next.Schema != schema.ProfileSchema {
+		// An older layout: every field whose encoding changed is rewritten by this write.
+		next.Schema = schema.ProfileSchema
+		ch.vec = ch.vec || next.Vector != nil || next.DecayedMean != nil
+		ch.cats = ch.cats || len(next.Categories) > 0
+		ch.items = ch.items || len(next.RecentItems) > 0
+		ch.terms = ch.terms || len(next.Terms) > 0
+		ch.bitems = ch.bitems || len(next.ItemSketch) > 0
+	}
 	if next.ModelID != s.opts.ModelID || next.Dim != s.opts.Dim {
 		// Embeddings of different models do not mix: start the vectors afresh.
 		next.Vector, next.VectorWeight, next.DecayedMean, next.DecayedWeight = nil, 0, nil, 0
@@ -371,10 +379,7 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *ch
 		ch.vec = true
 	}
 	next.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
-	if next.DecayedF16 != s.opts.DecayedFloat16 {
-		next.DecayedF16 = s.opts.DecayedFloat16
-		ch.vec = ch.vec || next.DecayedMean != nil // rewrite it in the configured encoding
-	}
+	next.DecayedF16 = false // layout 2 stores both vectors as Q8
 	for _, e := range u.events {
 		k := wmKey(e)
 		if wm, ok := next.Watermarks[k]; ok && e.Offset <= wm {
@@ -390,9 +395,6 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *ch
 		}
 		s.foldOne(next, e, ch)
 		applied++
-	}
-	if next.DecayedF16 && ch.vec {
-		roundF16(next.DecayedMean) // what is stored is what stays in memory
 	}
 	if ch.bvec {
 		keepInF16Range(next.BehaviorVector)

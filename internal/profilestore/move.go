@@ -179,8 +179,8 @@ func (s *Store) merge(dst, src *schema.Profile, to string) *schema.Profile {
 	} else {
 		m = cloneProfile(dst)
 	}
-	m.Schema = schema.Version
-	m.DecayedF16 = s.opts.DecayedFloat16
+	m.Schema = schema.ProfileSchema
+	m.DecayedF16 = false
 	m.HalfLife = time.Duration(s.opts.HalfLife.Milliseconds()) * time.Millisecond
 	if m.ModelID != s.opts.ModelID || m.Dim != s.opts.Dim {
 		m.Vector, m.VectorWeight, m.DecayedMean, m.DecayedWeight = nil, 0, nil, 0

@@ -103,12 +103,9 @@ type Options struct {
 	// always uses the script, because a transaction cannot span slots.
 	UseScript bool
 
-	// DecayedFloat16 stores the decayed mean ("dvec") as little-endian IEEE 754 half floats (2
-	// bytes per dimension) instead of float32: about 900 bytes less per profile at 384 dims, at
-	// about 3 significant decimal digits (the mean kept in memory is rounded the same way, so
-	// every fold starts from what is stored). Readers tell the encodings apart by length
-	// (2*dim or 4*dim bytes); a Redis vector index on "dvec" must then be of type FLOAT16.
-	// The lifetime mean ("vec") stays float32. Default false.
+	// DecayedFloat16 has no effect since profile layout 2 (schema.ProfileSchema), which stores
+	// both means as Q8 (4+dim bytes; docs/schema.md, "Layouts"). In layout 1 it stored the
+	// decayed mean as float16; such profiles are still read, and rewritten by their next fold.
 	DecayedFloat16 bool
 
 	// MaxRetries bounds how often Fold re-reads and recomputes users whose compare-and-set

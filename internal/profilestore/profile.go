@@ -1,14 +1,11 @@
 package profilestore
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"time"
-	"unicode/utf8"
-	"unsafe"
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/schema"
@@ -42,28 +39,49 @@ func cloneProfile(p *schema.Profile) *schema.Profile {
 	return &q
 }
 
-// dvecBlob returns the decayed mean as stored: float32, or float16 with Options.DecayedFloat16.
-func dvecBlob(p *schema.Profile) []byte {
-	if p.DecayedF16 {
-		return schema.EncodeVectorF16(p.DecayedMean)
+// The value encoders of the profile fields whose encoding layout 2 (schema.ProfileSchema)
+// changed: Q8 vectors and binary lists (codecs in package schema). The cached profile keeps the
+// unrounded values; a profile read back from Redis continues from the stored ones.
+
+// vecSeed is the seed of the stochastic rounding of a profile's vectors: a hash of the
+// pseudonym, the event count and which vector, so that a write is reproducible.
+func vecSeed(p *schema.Profile, which uint64) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(p.Pseudonym); i++ {
+		h = (h ^ uint64(p.Pseudonym[i])) * 1099511628211
 	}
-	return vectorBlob(p.DecayedMean)
+	return h ^ uint64(p.Events)*0x9e3779b97f4a7c15 ^ which
 }
 
-// vectorBlob returns v as a little-endian float32 blob for a write. On a little-endian machine
-// it is v's memory itself (no copy): the caller must not modify v until the write is done; Fold
-// never does (a folded state is copied before the next fold changes it).
-func vectorBlob(v []float32) []byte {
-	if !littleEndian || len(v) == 0 {
-		return schema.EncodeVector(v)
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
+func vecQ8(p *schema.Profile) []byte {
+	return schema.EncodeVectorQ8(make([]byte, 0, schema.Q8Len(len(p.Vector))), p.Vector, vecSeed(p, 1))
 }
 
-var littleEndian = func() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}()
+func dvecQ8(p *schema.Profile) []byte {
+	return schema.EncodeVectorQ8(make([]byte, 0, schema.Q8Len(len(p.DecayedMean))), p.DecayedMean, vecSeed(p, 2))
+}
+
+func catsBin(cs []schema.CategoryCount) []byte {
+	return schema.AppendNamedWeightsBinary(make([]byte, 0, 1+16*len(cs)), len(cs), func(i int) (string, float64) {
+		return cs[i].Category, cs[i].Count
+	})
+}
+
+func itemsBin(is []schema.RecentItem) []byte {
+	return schema.AppendRecentItemsBinary(make([]byte, 0, 8+20*len(is)), is)
+}
+
+func termsBin(ts []schema.TermWeight) []byte {
+	return schema.AppendNamedWeightsBinary(make([]byte, 0, 1+12*len(ts)), len(ts), func(i int) (string, float64) {
+		return ts[i].Term, ts[i].Weight
+	})
+}
+
+func itemSketchBin(is []schema.ItemWeight) []byte {
+	return schema.AppendNamedWeightsBinary(make([]byte, 0, 1+16*len(is)), len(is), func(i int) (string, float64) {
+		return is[i].ItemID, is[i].Weight
+	})
+}
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 func fmtInt(i int64) string     { return strconv.FormatInt(i, 10) }
@@ -83,8 +101,10 @@ func encodeFields(p, base *schema.Profile) []interface{} {
 	a := make([]interface{}, 0, 48)
 	add := func(k string, v interface{}) { a = append(a, k, v) }
 	nb := base == nil
-	if nb || base.Schema != schema.Version {
-		add(schema.FieldSchema, strconv.Itoa(schema.Version))
+	// A stored profile of another layout gets every field whose encoding differs rewritten.
+	re := nb || base.Schema != schema.ProfileSchema
+	if re {
+		add(schema.FieldSchema, strconv.Itoa(schema.ProfileSchema))
 	}
 	if nb || base.CreationID != p.CreationID {
 		add(schema.FieldCreationID, p.CreationID)
@@ -113,14 +133,14 @@ func encodeFields(p, base *schema.Profile) []interface{} {
 	// as zero; it saves the ~40 bytes of Redis memory each field costs). Vector fields of an
 	// existing profile are written as an empty blob when a reset after a model change emptied
 	// them, so that the old model's vectors are overwritten.
-	if (nb && p.Vector != nil) || (!nb && !sameVector(base.Vector, p.Vector)) {
-		add(schema.FieldVector, vectorBlob(p.Vector))
+	if (re && p.Vector != nil) || (!nb && !sameVector(base.Vector, p.Vector)) {
+		add(schema.FieldVector, vecQ8(p))
 	}
 	if (nb && p.VectorWeight != 0) || (!nb && base.VectorWeight != p.VectorWeight) {
 		add(schema.FieldVectorWeight, fmtFloat(p.VectorWeight))
 	}
-	if (nb && p.DecayedMean != nil) || (!nb && !sameVector(base.DecayedMean, p.DecayedMean)) {
-		add(schema.FieldDecayedVector, dvecBlob(p))
+	if (re && p.DecayedMean != nil) || (!nb && !sameVector(base.DecayedMean, p.DecayedMean)) {
+		add(schema.FieldDecayedVector, dvecQ8(p))
 	}
 	if (nb && p.DecayedWeight != 0) || (!nb && base.DecayedWeight != p.DecayedWeight) {
 		add(schema.FieldDecayedWeight, fmtFloat(p.DecayedWeight))
@@ -144,17 +164,17 @@ func encodeFields(p, base *schema.Profile) []interface{} {
 	if nb || !base.UpdatedAt.Equal(p.UpdatedAt) {
 		add(schema.FieldUpdatedAt, ms(p.UpdatedAt))
 	}
-	if (nb && len(p.Categories) > 0) || (!nb && !sameCategories(base.Categories, p.Categories)) {
-		add(schema.FieldCategories, appendCatsJSON(make([]byte, 0, 2+48*len(p.Categories)), p.Categories))
+	if (re && len(p.Categories) > 0) || (!nb && !sameCategories(base.Categories, p.Categories)) {
+		add(schema.FieldCategories, catsBin(p.Categories))
 	}
-	if (nb && len(p.RecentItems) > 0) || (!nb && !sameItems(base.RecentItems, p.RecentItems)) {
-		add(schema.FieldRecentItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
+	if (re && len(p.RecentItems) > 0) || (!nb && !sameItems(base.RecentItems, p.RecentItems)) {
+		add(schema.FieldRecentItems, itemsBin(p.RecentItems))
 	}
-	if (nb && len(p.Terms) > 0) || (!nb && !sameTerms(base.Terms, p.Terms)) {
-		a = append(a, schema.FieldTerms, appendTermsJSON(make([]byte, 0, 2+24*len(p.Terms)), p.Terms))
+	if (re && len(p.Terms) > 0) || (!nb && !sameTerms(base.Terms, p.Terms)) {
+		add(schema.FieldTerms, termsBin(p.Terms))
 	}
-	if (nb && len(p.ItemSketch) > 0) || (!nb && !sameItemSketch(base.ItemSketch, p.ItemSketch)) {
-		a = append(a, schema.FieldItemSketch, appendItemSketchJSON(make([]byte, 0, 2+24*len(p.ItemSketch)), p.ItemSketch))
+	if (re && len(p.ItemSketch) > 0) || (!nb && !sameItemSketch(base.ItemSketch, p.ItemSketch)) {
+		add(schema.FieldItemSketch, itemSketchBin(p.ItemSketch))
 	}
 	if (nb && p.BehaviorVector != nil) || (!nb && !sameVector(base.BehaviorVector, p.BehaviorVector)) {
 		a = append(a, schema.FieldBehaviorVector, schema.EncodeVectorF16(p.BehaviorVector))
@@ -210,8 +230,8 @@ func encodeChanges(p *schema.Profile, ch *change) []interface{} {
 		}
 	}
 	if ch.vec {
-		add(schema.FieldVector, vectorBlob(p.Vector))
-		add(schema.FieldDecayedVector, dvecBlob(p))
+		add(schema.FieldVector, vecQ8(p))
+		add(schema.FieldDecayedVector, dvecQ8(p))
 	}
 	if o.VectorWeight != p.VectorWeight {
 		add(schema.FieldVectorWeight, fmtFloat(p.VectorWeight))
@@ -239,16 +259,16 @@ func encodeChanges(p *schema.Profile, ch *change) []interface{} {
 		add(schema.FieldUpdatedAt, ms(p.UpdatedAt))
 	}
 	if ch.cats {
-		add(schema.FieldCategories, appendCatsJSON(make([]byte, 0, 2+48*len(p.Categories)), p.Categories))
+		add(schema.FieldCategories, catsBin(p.Categories))
 	}
 	if ch.items {
-		add(schema.FieldRecentItems, appendItemsJSON(make([]byte, 0, 2+56*len(p.RecentItems)), p.RecentItems))
+		add(schema.FieldRecentItems, itemsBin(p.RecentItems))
 	}
 	if ch.terms {
-		add(schema.FieldTerms, appendTermsJSON(make([]byte, 0, 2+24*len(p.Terms)), p.Terms))
+		add(schema.FieldTerms, termsBin(p.Terms))
 	}
 	if ch.bitems {
-		add(schema.FieldItemSketch, appendItemSketchJSON(make([]byte, 0, 2+24*len(p.ItemSketch)), p.ItemSketch))
+		add(schema.FieldItemSketch, itemSketchBin(p.ItemSketch))
 	}
 	if ch.bvec {
 		add(schema.FieldBehaviorVector, schema.EncodeVectorF16(p.BehaviorVector))
@@ -257,64 +277,6 @@ func encodeChanges(p *schema.Profile, ch *change) []interface{} {
 		add(schema.FieldWatermarkPfx+k, fmtInt(p.Watermarks[k]))
 	}
 	return a
-}
-
-// appendCatsJSON appends [{"c":"<category>","n":<count>},...] (what json.Marshal of []catJSON
-// gives, without reflection).
-func appendCatsJSON(b []byte, cs []schema.CategoryCount) []byte {
-	return appendNamedWeights(b, `{"c":`, cs, 64, func(c schema.CategoryCount) (string, float64) { return c.Category, c.Count })
-}
-
-// appendItemsJSON appends [{"i":"<item>","k":"<kind>","t":<ms>},...].
-func appendItemsJSON(b []byte, is []schema.RecentItem) []byte {
-	b = append(b, '[')
-	for i, it := range is {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"i":`...)
-		b = appendJSONString(b, it.ItemID)
-		b = append(b, `,"k":`...)
-		b = appendJSONString(b, it.Kind)
-		b = append(b, `,"t":`...)
-		b = strconv.AppendInt(b, it.TS.UnixMilli(), 10)
-		b = append(b, '}')
-	}
-	return append(b, ']')
-}
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 falls back to encoding/json.
-func appendJSONString(b []byte, s string) []byte {
-	plain := true // printable ASCII without quote or backslash: copied as is
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		b = append(b, '"')
-		b = append(b, s...)
-		return append(b, '"')
-	}
-	if !utf8.ValidString(s) {
-		j, _ := json.Marshal(s)
-		return append(b, j...)
-	}
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
 }
 
 func sameVector(a, b []float32) bool {

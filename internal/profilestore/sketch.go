@@ -2,7 +2,6 @@ package profilestore
 
 import (
 	"sort"
-	"strconv"
 
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/schema"
@@ -142,35 +141,6 @@ func (ch *change) countDF(field string) {
 		ch.df = map[string]int64{}
 	}
 	ch.df[field]++
-}
-
-// appendTermsJSON appends [{"t":"<term>","n":<weight>},...].
-func appendTermsJSON(b []byte, ts []schema.TermWeight) []byte {
-	return appendNamedWeights(b, `{"t":`, ts, 32, func(t schema.TermWeight) (string, float64) { return t.Term, t.Weight })
-}
-
-// appendItemSketchJSON appends [{"i":"<item>","n":<weight>},...].
-func appendItemSketchJSON(b []byte, is []schema.ItemWeight) []byte {
-	return appendNamedWeights(b, `{"i":`, is, 32, func(it schema.ItemWeight) (string, float64) { return it.ItemID, it.Weight })
-}
-
-// appendNamedWeights appends [<open>"<name>","n":<weight>},...] for the small JSON arrays of
-// weighted names a profile keeps (categories, terms, items), without reflection; bits is the
-// precision the weight is printed with (strconv.AppendFloat).
-func appendNamedWeights[T any](b []byte, open string, xs []T, bits int, nw func(T) (string, float64)) []byte {
-	b = append(b, '[')
-	for i, x := range xs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		name, w := nw(x)
-		b = append(b, open...)
-		b = appendJSONString(b, name)
-		b = append(b, `,"n":`...)
-		b = strconv.AppendFloat(b, w, 'g', -1, bits)
-		b = append(b, '}')
-	}
-	return append(b, ']')
 }
 
 func sameTerms(a, b []schema.TermWeight) bool {

@@ -147,10 +147,10 @@ func sameProfiles(t testing.TB, want, got map[string]*schema.Profile) {
 			if len(a[0]) != len(a[1]) {
 				t.Fatalf("profile %s: %s length %d vs %d", k, name, len(a[0]), len(a[1]))
 			}
-			for i := range a[0] {
-				if math.Abs(float64(a[0][i]-a[1][i])) > 1e-5 {
-					t.Fatalf("profile %s: %s[%d] want %v got %v", k, name, i, a[0][i], a[1][i])
-				}
+			// Q8 vectors (layout 2), rounded on every write: a batching or cache state other
+			// than the reference's rounds differently; the drift must stay tiny.
+			if c, r := vecCosine(a[0], a[1]); c < 0.999 || math.Abs(r-1) > 0.03 {
+				t.Fatalf("profile %s: %s cosine %v norm ratio %v to the reference", k, name, c, r)
 			}
 		}
 		sameSketches(t, k, w, g)
@@ -164,7 +164,7 @@ func sameProfiles(t testing.TB, want, got map[string]*schema.Profile) {
 		}
 		for i, c := range w.Categories {
 			d := g.Categories[i]
-			if c.Category != d.Category || math.Abs(c.Count-d.Count) > 1e-9*math.Max(1, c.Count) {
+			if c.Category != d.Category || math.Abs(c.Count-d.Count) > 1e-6*math.Max(1, c.Count) { // float32 in Redis
 				t.Fatalf("profile %s: category %d want %+v got %+v", k, i, c, d)
 			}
 		}
@@ -208,15 +208,15 @@ func TestFoldAndGet(t *testing.T) {
 	if p.Events != 3 || p.Kinds[event.KindView.String()] != 1 || p.Kinds[event.KindBuy.String()] != 1 || p.Kinds[event.KindReview.String()] != 1 {
 		t.Fatalf("counts %+v", p)
 	}
-	if p.KeyID != "k1" || p.ModelID != "test-model" || p.Dim != testDim || p.Schema != schema.Version || p.Version != 1 {
+	if p.KeyID != "k1" || p.ModelID != "test-model" || p.Dim != testDim || p.Schema != schema.ProfileSchema || p.Version != 1 {
 		t.Fatalf("meta %+v", p)
 	}
-	// lifetime mean: view weight 1 on v1, buy weight 4 on v2 -> (0.2, 0.8)
-	if math.Abs(float64(p.Vector[0])-0.2) > 1e-6 || math.Abs(float64(p.Vector[1])-0.8) > 1e-6 {
+	// lifetime mean: view weight 1 on v1, buy weight 4 on v2 -> (0.2, 0.8), within a Q8 step
+	if math.Abs(float64(p.Vector[0])-0.2) > 0.8/127 || math.Abs(float64(p.Vector[1])-0.8) > 0.8/127 {
 		t.Fatalf("vector %v", p.Vector)
 	}
 	// decayed: the view is one half-life older than the buy -> weights 0.5 and 4
-	if math.Abs(float64(p.DecayedMean[0])-0.5/4.5) > 1e-6 || math.Abs(p.DecayedWeight-4.5) > 1e-9 {
+	if math.Abs(float64(p.DecayedMean[0])-0.5/4.5) > 1.0/127 || math.Abs(p.DecayedWeight-4.5) > 1e-9 {
 		t.Fatalf("decayed %v %v", p.DecayedMean, p.DecayedWeight)
 	}
 	if !p.DecayedAt.Equal(t0.Add(720*time.Hour)) || !p.FirstSeen.Equal(t0) || !p.LastSeen.Equal(t0.Add(720*time.Hour)) {
@@ -367,4 +367,19 @@ func sameSketches(t testing.TB, k string, w, g *schema.Profile) {
 	if dd > 1e-4*nn {
 		t.Fatalf("profile %s: bvec %v, want %v", k, g.BehaviorVector, w.BehaviorVector)
 	}
+}
+
+// vecCosine returns the cosine of a and b and the ratio of their norms (|b|/|a|); 1, 1 for two
+// empty vectors.
+func vecCosine(a, b []float32) (cos, ratio float64) {
+	var d, na, nb float64
+	for i := range a {
+		d += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	if na == 0 && nb == 0 {
+		return 1, 1
+	}
+	return d / math.Sqrt(na*nb), math.Sqrt(nb / na)
 }
