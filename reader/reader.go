@@ -309,21 +309,23 @@ func (r *Reader) scanVectors(ctx context.Context, c *redis.Client, fn func(ps, m
 func (r *Reader) fetchVectors(ctx context.Context, pipe redis.Pipeliner, keys []string, fn func(ps, model string, dim int, v []float32)) error {
 	cmds := make([]*redis.SliceCmd, len(keys))
 	for i, k := range keys {
-		cmds[i] = pipe.HMGet(ctx, k, schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo)
+		cmds[i] = pipe.HMGet(ctx, k, schema.FieldVector, schema.FieldModel, schema.FieldDim, schema.FieldMovedTo, schema.FieldSchema)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return err
 	}
 	for i, k := range keys {
 		vals := cmds[i].Val()
-		if len(vals) != 4 || vals[3] != nil {
+		if len(vals) != 5 || vals[3] != nil {
 			continue
 		}
 		vs, _ := vals[0].(string)
 		model, _ := vals[1].(string)
 		ds, _ := vals[2].(string)
 		dim, _ := strconv.Atoi(ds)
-		v, err := schema.DecodeVector([]byte(vs))
+		ls, _ := vals[4].(string)
+		layout, _ := strconv.Atoi(ls)
+		v, err := schema.DecodeLifetimeVector(layout, []byte(vs), dim)
 		if err != nil || v == nil {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -62,18 +63,31 @@ func EncodeVectorQ8(b []byte, v []float32, seed uint64) []byte {
 		}
 		return b
 	}
-	inv := 1 / float64(s)
+	inv := 1 / s
+	// Dither: 16 bits of a splitmix64 stream per value, four values per draw; floor(y+u) via
+	// truncation of y+u+128 (always positive for |y| <= 127).
 	state := seed
-	for _, x := range v {
-		state += 0x9e3779b97f4a7c15
-		z := state
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-		z ^= z >> 31
-		u := float64(z>>11) / (1 << 53)
-		q := math.Floor(float64(x)*inv + u)
-		q = math.Max(-127, math.Min(127, q))
-		b = append(b, byte(int8(q)))
+	var z uint64
+	n := len(b)
+	b = slices.Grow(b, len(v))[:n+len(v)]
+	out := b[n:]
+	for i, x := range v {
+		if i&3 == 0 {
+			state += 0x9e3779b97f4a7c15
+			z = state
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+			z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+			z ^= z >> 31
+		}
+		u := float32(uint16(z)) * (1.0 / 65536)
+		z >>= 16
+		q := int32(x*inv+u+128) - 128
+		if q > 127 {
+			q = 127
+		} else if q < -127 {
+			q = -127
+		}
+		out[i] = byte(int8(q))
 	}
 	return b
 }
@@ -244,4 +258,14 @@ func DecodeRecentItemsBinary(b []byte) ([]RecentItem, error) {
 		out = append(out, RecentItem{ItemID: id, Kind: kind, TS: time.UnixMilli(t).UTC()})
 	}
 	return out, nil
+}
+
+// DecodeLifetimeVector decodes a profile's "vec" field given its "schema" field (layout; 0 when
+// absent) and "dim": Q8 in layout 2, float32 before. For readers that fetch single fields
+// (HMGET) instead of the whole hash.
+func DecodeLifetimeVector(layout int, b []byte, dim int) ([]float32, error) {
+	if layout >= 2 {
+		return DecodeVectorQ8(b, dim)
+	}
+	return DecodeVector(b)
 }

@@ -258,11 +258,12 @@ func itemText(category, title string) string {
 }
 
 // Observe records a batch of events in one pipeline: each item's popularity, category and vector,
-// and each user's interacted items. Events without an item id are ignored. Observe is
-// at-least-once: a batch observed twice (a redelivery) counts its popularity twice; that
-// inflates the popularity of the redelivered items a little and is not corrected (exactly-once
-// would need per-partition watermarks per item, which popularity does not warrant). Vectors and
-// user item sets are idempotent.
+// and each user's interacted items. Events without an item id are ignored. Observe itself
+// counts what it is given: a batch observed twice counts its popularity twice. The worker
+// therefore observes only the events its fold applied (profilestore.FoldResult.Folded), which
+// the profiles' watermarks make exactly once, so a redelivered batch adds nothing; what is lost
+// is a crash between the fold and Observe (at most once). Vectors and user item sets are
+// idempotent.
 func (x *Writer) Observe(ctx context.Context, events []event.Event) error {
 	type itemAcc struct {
 		logw       float64 // log2 of the batch's popularity contribution

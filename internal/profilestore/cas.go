@@ -56,16 +56,26 @@ type casWrite struct {
 	expVer, expCID string
 	cid            string // the profile's creation id after the write
 	fields         []interface{}
+	df             map[string]int64 // document-frequency counts of the write (schema.DFKey fields)
 }
 
 // writeCAS runs the compare-and-set writes in one pipeline and returns one result per write
-// (new version, -1 conflict, -2 erased, -3 moved). Writes are grouped per Redis Cluster slot
+// (new version, -1 conflict, -2 erased, -3 moved), and whether the document-frequency counts of
+// the successful writes were added in the same atomic steps (the transaction path) or are left
+// to the caller (the script path). Writes are grouped per Redis Cluster slot
 // (all together on a non-cluster server, one per user on a Ring) and chunked to
 // Options.ScriptBatch users per script call.
-func (s *Store) writeCAS(ctx context.Context, ws []casWrite) ([]int64, error) {
+func (s *Store) writeCAS(ctx context.Context, ws []casWrite) ([]int64, bool, error) {
 	if c, ok := s.rdb.(*redis.Client); ok && !s.opts.UseScript {
-		return s.writeTx(ctx, c, ws)
+		out, err := s.writeTx(ctx, c, ws)
+		return out, true, err
 	}
+	out, err := s.writeScript(ctx, ws)
+	return out, false, err
+}
+
+// writeScript is writeCAS with casManyScript.
+func (s *Store) writeScript(ctx context.Context, ws []casWrite) ([]int64, error) {
 	groups := map[int][]int{}
 	var order []int
 	for i, w := range ws {
@@ -203,25 +213,50 @@ end
 return res
 `
 
-// undoScript runs last in the transaction: for every user that fenceScript refused (listed in
+// undoScript runs last in the transaction. For every user that fenceScript refused (listed in
 // the undo list KEYS[1]) it deletes what the queued HSETs wrote, puts the stored profile back
 // and deletes the version token the transaction wrote (the next write falls back to reading
-// the hash). In the steady state (nothing refused) it is one EXISTS. The keys it restores were
-// declared to fenceScript in the same transaction; only the single-server path uses it.
+// the hash); in the steady state (nothing refused) that is one EXISTS. Then it adds the
+// document-frequency counts of the users whose write went through to the DF hash KEYS[2]
+// (schema.DFKey): ARGV holds, per user with counts, the profile key, the number n of counted
+// fields and n field/count pairs; the counts of a refused user are left out, equal fields of
+// several users are summed into one HINCRBY. So the counts land in the same atomic step as the
+// profile write: a redelivered batch (a duplicate) counts nothing, a crash loses nothing. The keys it restores were declared to fenceScript in
+// the same transaction; only the single-server path uses it.
 const undoScript = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local l = redis.call('LRANGE', KEYS[1], 0, -1)
-for i = 1, #l, 3 do
-  local k, a, vk = l[i], l[i+1], l[i+2]
-  redis.call('DEL', k, vk)
-  if redis.call('TYPE', a)['ok'] == 'hash' then
-    redis.call('RENAME', a, k)
-  else
-    redis.call('DEL', a)
+local refused = {}
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local l = redis.call('LRANGE', KEYS[1], 0, -1)
+  for i = 1, #l, 3 do
+    local k, a, vk = l[i], l[i+1], l[i+2]
+    refused[k] = true
+    redis.call('DEL', k, vk)
+    if redis.call('TYPE', a)['ok'] == 'hash' then
+      redis.call('RENAME', a, k)
+    else
+      redis.call('DEL', a)
+    end
   end
+  redis.call('DEL', KEYS[1])
 end
-redis.call('DEL', KEYS[1])
-return #l / 3
+-- document frequencies last: an error here (a DF key of the wrong type) leaves the undo done
+if #ARGV > 0 then
+  local sum, order = {}, {}
+  local a = 1
+  while a <= #ARGV do
+    local k, n = ARGV[a], tonumber(ARGV[a+1])
+    if not refused[k] then
+      for j = 0, n - 1 do
+        local f, c = ARGV[a+2+2*j], tonumber(ARGV[a+3+2*j])
+        if not sum[f] then sum[f] = 0; order[#order+1] = f end
+        sum[f] = sum[f] + c
+      end
+    end
+    a = a + 2 + 2 * n
+  end
+  for _, f in ipairs(order) do redis.call('HINCRBY', KEYS[2], f, sum[f]) end
+end
+return 0
 `
 
 // writeTx is writeCAS on a single (non-cluster) server: one MULTI/EXEC per chunk of users,
@@ -296,7 +331,17 @@ func (s *Store) writeTxChunk(ctx context.Context, c *redis.Client, ws []casWrite
 				}
 			}
 		}
-		p.Eval(ctx, undoScript, []string{undo})
+		var dfArgs []interface{}
+		for _, w := range ws {
+			if len(w.df) == 0 {
+				continue
+			}
+			dfArgs = append(dfArgs, s.key(w.pseudonym), len(w.df))
+			for f, n := range w.df {
+				dfArgs = append(dfArgs, f, n)
+			}
+		}
+		p.Eval(ctx, undoScript, []string{undo, schema.DFKey(s.opts.Prefix)}, dfArgs...)
 		return nil
 	})
 	if err != nil {

@@ -28,6 +28,10 @@ type FoldResult struct {
 	ErasedByTopic     map[string]int
 	// Updated has one entry per user whose profile this call changed, in first-seen order.
 	Updated []Updated
+	// Folded holds the events this call folded (Applied of them; not the duplicates, erased or
+	// rejected ones), with the pseudonym they were folded under (a moved profile's new one):
+	// what the item index observes, so that a redelivered batch adds no popularity again.
+	Folded []event.Event
 }
 
 // Updated is what online needs of a user whose profile changed.
@@ -61,6 +65,7 @@ type pendingWrite struct {
 	expVer  string
 	expCID  string
 	applied int
+	fresh   []event.Event // the events folded (copies)
 	dups    topicCounts
 }
 
@@ -119,7 +124,8 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 			if u.base != nil {
 				w.expVer, w.expCID = fmtInt(u.base.Version), u.base.CreationID
 			}
-			w.next, w.ch, w.applied, w.dups = s.apply(u, now)
+			w.next, w.ch, w.fresh, w.dups = s.apply(u, now)
+			w.applied = len(w.fresh)
 			if w.applied == 0 {
 				res.duplicates(w.dups)
 				if u.fromCache {
@@ -136,9 +142,9 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 		cw := make([]casWrite, len(writes))
 		for i, w := range writes {
 			cw[i] = casWrite{pseudonym: w.u.pseudonym, expVer: w.expVer, expCID: w.expCID, cid: w.next.CreationID,
-				fields: encodeChanges(w.next, w.ch)}
+				fields: encodeChanges(w.next, w.ch), df: w.ch.df}
 		}
-		results, err := s.writeCAS(ctx, cw)
+		results, dfDone, err := s.writeCAS(ctx, cw)
 		if err != nil {
 			for _, w := range writes {
 				s.cache.remove(w.u.pseudonym)
@@ -160,10 +166,13 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 				pending = append(pending, w.u)
 			default:
 				w.next.Version = v
-				for f, n := range w.ch.df {
-					df[f] += n
+				if !dfDone {
+					for f, n := range w.ch.df {
+						df[f] += n
+					}
 				}
 				res.Applied += w.applied
+				res.Folded = append(res.Folded, w.fresh...)
 				res.duplicates(w.dups)
 				// Read everything online needs before the profile goes back into the cache,
 				// where SetSegments or another Fold may change it.
@@ -187,10 +196,11 @@ func (s *Store) Fold(ctx context.Context, events []event.Event) (FoldResult, err
 }
 
 // countDF adds the counts of what entered the sketches of written profiles to the global
-// document-frequency hash (schema.DFKey), one HINCRBY per field in one pipeline. It runs after
-// the profile writes and is not part of their atomic step: a crash in between loses these
-// counts (a redelivery is a duplicate and counts nothing), so document frequencies may be
-// slightly low, never counted twice for one event.
+// document-frequency hash (schema.DFKey), one HINCRBY per field in one pipeline: the Lua
+// compare-and-set path's (Redis Cluster) way; the single-server transaction counts them inside
+// its atomic step (undoScript). Here it runs after the profile writes and is not part of their
+// atomic step: a crash in between loses these counts (a redelivery is a duplicate and counts
+// nothing), so document frequencies may be slightly low, never counted twice for one event.
 func (s *Store) countDF(ctx context.Context, df map[string]int64) error {
 	if len(df) == 0 {
 		return nil
@@ -328,7 +338,7 @@ type change struct {
 // the profile and what changed. u.base must be owned by the caller: taken out of the cache or
 // freshly read. When no event is new (all at or below their watermarks) the profile is left
 // untouched and applied is 0.
-func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *change, applied int, dups topicCounts) {
+func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *change, fresh []event.Event, dups topicCounts) {
 	if u.base != nil {
 		fresh := false
 		for _, e := range u.events {
@@ -341,7 +351,7 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *ch
 			for _, e := range u.events {
 				dups = dups.add(e.Topic, 1)
 			}
-			return u.base, nil, 0, dups
+			return u.base, nil, nil, dups
 		}
 	}
 	ch = &change{}
@@ -394,14 +404,14 @@ func (s *Store) apply(u *userBatch, now time.Time) (next *schema.Profile, ch *ch
 			next.KeyID = keyIDOf(e, s.opts.KeyID)
 		}
 		s.foldOne(next, e, ch)
-		applied++
+		fresh = append(fresh, *e)
 	}
 	if ch.bvec {
 		keepInF16Range(next.BehaviorVector)
 		roundF16(next.BehaviorVector) // stored as float16
 	}
 	next.UpdatedAt = now
-	return next, ch, applied, dups
+	return next, ch, fresh, dups
 }
 
 func wmKey(e *event.Event) string { return e.Topic + ":" + strconv.Itoa(e.Partition) }

@@ -126,9 +126,11 @@ func (p *pipeline) Apply(ctx context.Context, b *consumer.Batch) error {
 		p.m.SegmentChanges.Add(float64(or.Moved))
 	}
 	// The item index: popularity, item vectors and each user's item set (fenced by the erasure
-	// ledger like the fold). At-least-once: a redelivered batch adds its popularity again.
-	if p.items != nil {
-		if err := p.redis(ctx, "items", func(ctx context.Context) error { return p.items.Observe(ctx, b.Events) }); err != nil {
+	// ledger like the fold), fed with the events this fold applied only: a redelivered batch
+	// (all duplicates) adds no popularity again. At most once: a crash between the fold and
+	// this step, or a fold that failed after writing some users, loses those events' popularity.
+	if p.items != nil && len(res.Folded) > 0 {
+		if err := p.redis(ctx, "items", func(ctx context.Context) error { return p.items.Observe(ctx, res.Folded) }); err != nil {
 			return err
 		}
 	}
