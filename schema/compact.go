@@ -15,8 +15,8 @@ import (
 // keeps the float32/float16 vectors and JSON lists, and DecodeProfile reads both.
 //
 // Q8 vector: a little-endian float32 scale s followed by dim signed bytes q_i; the value is
-// q_i*s (s = max|x_i|/127, so |q_i| <= 127). Rounding is stochastic (unbiased), driven by a
-// seed, so that a running mean re-quantized on every write drifts as a random walk instead of
+// q_i*s (s = max|x_i|/127, so |q_i| <= 127). Rounding is stochastic (unbiased: a fixed table
+// of uniform dithers read from an offset a seed picks), so that a running mean re-quantized on every write drifts as a random walk instead of
 // freezing once its per-event change falls below half a step (measured in
 // internal/profilestore's TestQ8Drift).
 //
@@ -64,23 +64,15 @@ func EncodeVectorQ8(b []byte, v []float32, seed uint64) []byte {
 		return b
 	}
 	inv := 1 / s
-	// Dither: 16 bits of a splitmix64 stream per value, four values per draw; floor(y+u) via
-	// truncation of y+u+128 (always positive for |y| <= 127).
-	state := seed
-	var z uint64
+	// floor(y+u) with u from a fixed table of uniform dithers, read from an offset the seed
+	// picks: unbiased over writes, and no random number generation per value. Truncation of
+	// y+u+128 (always positive for |y| <= 127) is the floor.
 	n := len(b)
 	b = slices.Grow(b, len(v))[:n+len(v)]
 	out := b[n:]
+	off := int(splitmix(seed) & (ditherLen - 1))
 	for i, x := range v {
-		if i&3 == 0 {
-			state += 0x9e3779b97f4a7c15
-			z = state
-			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-			z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-			z ^= z >> 31
-		}
-		u := float32(uint16(z)) * (1.0 / 65536)
-		z >>= 16
+		u := q8Dither[(off+i)&(ditherLen-1)]
 		q := int32(x*inv+u+128) - 128
 		if q > 127 {
 			q = 127
@@ -90,6 +82,24 @@ func EncodeVectorQ8(b []byte, v []float32, seed uint64) []byte {
 		out[i] = byte(int8(q))
 	}
 	return b
+}
+
+const ditherLen = 4096
+
+// q8Dither holds uniform values in [0, 1), fixed at start-up (read only).
+var q8Dither = func() (d [ditherLen]float32) {
+	state := uint64(0x5eed)
+	for i := range d {
+		state += 0x9e3779b97f4a7c15
+		d[i] = float32(splitmix(state)>>40) / (1 << 24)
+	}
+	return d
+}()
+
+func splitmix(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }
 
 // DecodeVectorQ8 parses a Q8 vector of dim values; an empty blob is a nil vector.

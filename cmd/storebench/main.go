@@ -24,7 +24,7 @@ func main() {
 	flag.IntVar(&o.Partitions, "partitions", o.Partitions, "Kafka partitions the events come from")
 	flag.BoolVar(&o.RoundRobin, "round-robin", o.RoundRobin, "spread each user's events over all partitions (producers without a key) instead of one partition per user (keyed by user, the producer contract of docs/events.md)")
 	flag.BoolVar(&o.Float16, "float16", o.Float16, "store the decayed mean as float16 (profilestore.Options.DecayedFloat16)")
-	flag.IntVar(&o.ListpackValue, "hash-max-listpack-value", o.ListpackValue, "start redis-server with this hash-max-listpack-value (0: the server default, 64); 2048 keeps whole profiles in the compact listpack encoding")
+	flag.IntVar(&o.ListpackValue, "hash-max-listpack-value", o.ListpackValue, "start redis-server with this hash-max-listpack-value (0: the server default, 64); the default is the deployments' setting, which keeps whole profiles in the compact listpack encoding")
 	flag.Int64Var(&o.Seed, "seed", o.Seed, "random seed")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "write a CPU profile of the benchmark process to this file")
 	flag.Parse()

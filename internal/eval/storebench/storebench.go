@@ -52,14 +52,21 @@ type Options struct {
 	Partitions    int    // Kafka partitions the events come from (default 8)
 	RoundRobin    bool   // spread each user's events over all partitions instead of one partition per user
 	Float16       bool   // store the decayed mean as float16 (profilestore.Options.DecayedFloat16)
-	ListpackValue int    // redis-server's hash-max-listpack-value (0: the server default, 64)
+	ListpackValue int    // redis-server's hash-max-listpack-value (default 512, the deployments' setting; 0: the server default, 64)
 	Seed          int64  // random seed (default 1)
 	CPUProfile    string // write a CPU profile of this process to this file (default none)
 }
 
+// RecommendedListpackValue is the hash-max-listpack-value the profile Redis runs with
+// (docker-compose.yml, docs/operations.md): every value of a layout-2 profile at 384 dimensions
+// (a Q8 vector is 388 bytes) fits, so a whole profile stays one compact listpack instead of a
+// hashtable with ~40 bytes of overhead per field.
+const RecommendedListpackValue = 512
+
 // DefaultOptions returns the settings `make bench` runs with.
 func DefaultOptions() Options {
-	return Options{Dim: 384, Users: 5000, Updates: 20000, Batch: 500, Rounds: 3, Partitions: 8, Seed: 1}
+	return Options{Dim: 384, Users: 5000, Updates: 20000, Batch: 500, Rounds: 3, Partitions: 8, Seed: 1,
+		ListpackValue: RecommendedListpackValue}
 }
 
 // Run starts a private redis-server, measures every variant and writes the report and its FIGURE
@@ -268,6 +275,9 @@ func run(ctx context.Context, w io.Writer, dim, users, updates, batch, rounds, p
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Fprintf(w, "load average during the run: %s", load)
 	}
+	if err := commandStats(ctx, w, rdb); err != nil {
+		return err
+	}
 
 	// memory per profile
 	var keys []string
@@ -306,6 +316,7 @@ func run(ctx context.Context, w io.Writer, dim, users, updates, batch, rounds, p
 	raw := float64(4 * dim)
 	fmt.Fprintf(w, "memory sampled over %d profiles (each holds 2 vectors: lifetime and decayed mean)\n", len(keys))
 	figure(w, "store.bytes_per_profile", per, "bytes", "MEMORY USAGE per profile")
+	figure(w, "store.hash_max_listpack_value", float64(listpackValue), "bytes", "the server's hash-max-listpack-value in this run (0: the default, 64)")
 	figure(w, "store.raw_vector_bytes", raw, "bytes", "raw bytes of one float32 vector")
 	figure(w, "store.profile_vs_raw_vector_ratio", per/raw, "", "profile bytes / raw vector bytes")
 	if len(keys) > 100 {
@@ -383,6 +394,46 @@ func fieldCosts(ctx context.Context, w io.Writer, rdb *redis.Client, keys []stri
 		}
 	}
 	fmt.Fprintf(w, "  fields sum %.0f bytes; the rest is the key and the hash itself\n", float64(sum)/float64(len(keys)))
+	return nil
+}
+
+// commandStats prints where redis-server's time went over the whole run (every variant, the
+// warm-up included): INFO commandstats, the commands with the most total time first.
+func commandStats(ctx context.Context, w io.Writer, rdb *redis.Client) error {
+	info, err := rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return err
+	}
+	type stat struct {
+		name        string
+		calls, usec float64
+	}
+	var st []stat
+	for _, l := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(l), ":")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") {
+			continue
+		}
+		s := stat{name: strings.TrimPrefix(name, "cmdstat_")}
+		for _, kv := range strings.Split(rest, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			switch k {
+			case "calls":
+				s.calls, _ = strconv.ParseFloat(v, 64)
+			case "usec":
+				s.usec, _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		st = append(st, s)
+	}
+	sort.Slice(st, func(i, j int) bool { return st[i].usec > st[j].usec })
+	fmt.Fprintf(w, "redis-server time by command over the whole run (INFO commandstats):\n")
+	for i, s := range st {
+		if i == 10 {
+			break
+		}
+		fmt.Fprintf(w, "  %-12s %10.0f calls %8.2f µs/call %8.0f ms total\n", s.name, s.calls, s.usec/max(s.calls, 1), s.usec/1000)
+	}
 	return nil
 }
 
