@@ -333,6 +333,13 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		gazGiven := !known && gzFirst == gazSure
 		last := strings.ToLower(words[n-1])
 		lastSure := n >= 2 && gz.surname[last] == gazSure
+		for _, r := range run {
+			if r.caps {
+				// Words in capitals are emphasis or a product ("RAZER MAMBA"): the lists do not
+				// vouch for them.
+				gazGiven, lastSure = false, false
+			}
+		}
 		if !known && gzFirst == gazWordToo {
 			first = strings.ToLower(w.w) // "King", "Grace": ambiguous below
 		}
@@ -353,9 +360,11 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 			ok = true
 		case phrase:
 			// "Thanks Gretchen", "Rebecca Thornton and I": one word must be a known given name.
-			ok = n >= 2 || (known || gazGiven) && !ambiguous
+			// Two words: one of them in the name lists ("thanks to Spider Farms" is a shop).
+			inLists := known || gzFirst != gazNone || gz.surname[last] != gazNone
+			ok = n >= 2 && inLists || (known || gazGiven) && !ambiguous
 		case allCaps:
-			ok = (known || gazGiven && lastSure) && n >= 2 && !ambiguous
+			ok = known && n >= 2 && !ambiguous
 		case titleCase:
 			ok = (known || gazGiven && lastSure) && n >= 2 && !ambiguous && verb
 		case known && n >= 2:

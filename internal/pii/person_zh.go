@@ -245,7 +245,7 @@ func findCNHonorific(sc *scan, wins []window) [][2]int {
 	for _, w := range wins {
 		// w.start is the title; the surname is the rune before it.
 		r, size := utf8.DecodeLastRuneInString(t[:w.start])
-		if st := cnFullNameBefore(t, w.start); st >= 0 {
+		if st := cnFullNameBefore(t, w.start); st >= 0 && cnLongTitle(t[w.start:]) {
 			out = append(out, [2]int{st, w.start}) // "王建国师傅": the name, the title stays
 			continue
 		}
@@ -283,6 +283,17 @@ func findCNHonorific(sc *scan, wins []window) [][2]int {
 	return out
 }
 
+// cnLongTitle reports whether t starts with a title of two characters or more ("师傅", not "总"
+// of "总是" or "哥" of "小哥").
+func cnLongTitle(t string) bool {
+	for _, h := range cnHonorificTitles {
+		if utf8.RuneCountInString(h) >= 2 && strings.HasPrefix(t, h) {
+			return true
+		}
+	}
+	return false
+}
+
 // cnFullNameBefore returns the start of a full name (an unambiguous surname and one or two given
 // characters) that ends at e and opens a clause ("王建国师傅", "，李伟经理"), or -1.
 func cnFullNameBefore(t string, e int) int {
@@ -302,7 +313,7 @@ func cnFullNameBefore(t string, e int) int {
 				ok = false
 			}
 		}
-		if !ok || cnNotNames[t[st:e]] || cnBrands[t[st:e]] || cnHonorifics[given] || cnWordsEndingInSurname[t[st:e]] {
+		if !ok || strings.HasPrefix(given, t[st:st+size]) || cnNotNames[t[st:e]] || cnBrands[t[st:e]] || cnHonorifics[given] || cnWordsEndingInSurname[t[st:e]] {
 			continue
 		}
 		pr, ps := utf8.DecodeLastRuneInString(t[:st])
