@@ -35,8 +35,15 @@ func checkUKPostcode(t string, st, en int) (int, int, bool) {
 			return 0, 0, false
 		}
 	}
+	if m := ukStreetBefore.FindStringIndex(t[max(0, st-80):st]); m != nil {
+		st = max(0, st-80) + m[0] // "Flat 7, 19 Queensway, Leeds LS1 4AB"
+	}
 	return st, en, true
 }
+
+// ukStreetBefore is a house number and a street name (any word: "Queensway", "Hanover Gardens")
+// right before a post town and postcode, optionally after a flat.
+var ukStreetBefore = regexp.MustCompile(`(?:\b(?:Flat|Apt|Apartment|Unit)\s*[A-Za-z0-9]{1,4},\s*)?\b\d{1,4}[A-Za-z]?\s+(?:[A-Z][a-z]+\s){0,3}[A-Z][a-z]+,\s*$`)
 
 // English street suffixes (lower-case alternatives for the case-insensitive detector).
 const enSuffixCI = `(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|way|parkway|pkwy|highway|hwy|circle|cir|square|sq|crescent|close|trail|alley|plaza|gardens|grove|mews)`
@@ -146,8 +153,11 @@ var quantityWords = setOf("minute minutes min mins hour hours hr hrs day days we
 func hasQuantityWord(s string) bool {
 	f := strings.Fields(s)
 	for i, w := range f {
-		if i == 0 || i == len(f)-1 {
-			continue // the number and the suffix
+		if i == 0 {
+			continue // the number
+		}
+		if streetSuffixes[strings.ToLower(strings.Trim(w, ",."))] {
+			return false // the street name ends here: "New York" after it is a city
 		}
 		if quantityWords[strings.ToLower(strings.Trim(w, ",."))] {
 			return true
@@ -162,12 +172,12 @@ func hasQuantityWord(s string) bool {
 func addressDetectors() []detector {
 	enName := `(?:[A-Z][a-z]+|[A-Z]{2,}|\d{1,3}(?:st|nd|rd|th))`
 	enSuffix := `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Crescent|Close|Trail|Alley|Plaza|Gardens|Grove|Mews|Loop)`
-	enAddr := `(?:\b(?:Flat|Apt|Apartment|Unit|Suite|Room)\.?\s*#?\s*[A-Za-z0-9-]{1,6},?\s+)?\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:` + enName + `\s+){1,4}` + enSuffix +
+	enAddr := `(?:\b(?:Flat|Apt|Apartment|Unit|Suite|Room)\.?\s*#?\s*[A-Za-z0-9-]{1,6},?\s+)?\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:(?:` + enName + `\s+){1,4}` + enSuffix + `|Broadway)` +
 		`\b\.?(?:\s+(?:NE|NW|SE|SW|N|S|E|W|North|South|East|West)\b\.?)?` +
 		`(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Flat|Room|Rm|Floor|Fl)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\b|,?\s*#\s*[A-Za-z0-9-]{1,6}\b)?` +
-		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*` + ukPostcode + `\b|` +
+		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*[A-Z]{2,3}\s+(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b|,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*` + ukPostcode + `\b|` +
 		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3}){0,2},\s*` + hkRegion + `)?`
-	poBox := `\bP\.?\s?O\.?\s?Box\s+\d{1,6}\b`
+	poBox := `\bP\.?\s?O\.?\s?Box\s+\d{1,6}\b(?:,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*[A-Z]{2,3}\s+(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b)?`
 	return []detector{
 		{typ: Address, prio: 10, win: nearStrings([]string{"dorm", "hall ", "residence", "block ", "building ", "bldg"}, 0, 60), re: dormAddr,
 			check: func(t string, st, en int) (int, int, bool) { return st, en, bounded(t, st, en) }},
@@ -189,7 +199,14 @@ func addressDetectors() []detector {
 		{typ: Address, prio: 10, win: streetWindows, find: findAddrCI},
 		{typ: Address, prio: 10, win: ukPostcodeWindows, re: ukTownPostcode, check: checkUKPostcode},
 		{typ: Address, prio: 10, win: cnVillageWindows, find: findCNVillage},
-		{typ: Address, prio: 10, win: nearStrings([]string{"box"}, 8, 12), re: regexp.MustCompile(poBox)},
+		{typ: Address, prio: 10, win: nearStrings([]string{"box"}, 8, 60), re: regexp.MustCompile(poBox)},
+		{typ: Address, prio: 10, win: nearStrings(deStreetKeys, 40, 40), re: deAddr,
+			check: func(t string, st, en int) (int, int, bool) {
+				// "-weg", "-ring", "-damm", "-laan", "-vej" end ordinary words too ("Spring 2"):
+				// without a postcode and town only the unambiguous street words count.
+				m := deAddr.FindStringSubmatch(t[st:en])
+				return st, en, m != nil && (m[2] != "" || deSureStreet.MatchString(m[1]))
+			}},
 		{typ: Address, prio: 10, win: cnAddressWindows, find: findCNAddress},
 	}
 }
@@ -221,6 +238,18 @@ func houseNumbers(sc *scan) []window {
 	}
 	return w
 }
+
+// deAddr is a German, Dutch or Scandinavian street address: the street word glued to its name
+// and the number after it, optionally a postcode and town ("Hauptstraße 12, 10115 Berlin",
+// "Keizersgracht 123, 1015 CJ Amsterdam").
+var deAddr = regexp.MustCompile(`\b(\p{Lu}[\p{L}\-]*(?:straße|strasse|str\.|gasse|allee|platz|weg|ring|damm|ufer|chaussee|straat|laan|gracht|plein|vej|gatan|gata|veien))\s+\d{1,4}[a-z]?\b` +
+	`(,?\s+\d{4,5}(?:\s?[A-Z]{2})?\s+\p{Lu}[\p{L}\-]+)?`)
+
+// deSureStreet are the street words that end no ordinary English or German word.
+var deSureStreet = regexp.MustCompile(`(?:straße|strasse|str\.|gasse|allee|straat|gracht|gatan)$`)
+
+var deStreetKeys = []string{"straße", "strasse", "str.", "gasse", "allee", "platz", "weg ", "ring ", "damm ", "ufer ", "chaussee",
+	"straat", "laan ", "gracht", "plein ", "vej ", "gatan", "gata ", "veien "}
 
 // hkRegion ends a Hong Kong address.
 const hkRegion = `(?:Kowloon|Hong Kong(?: Island)?|HK|New Territories|N\.T\.|Lantau(?: Island)?)\b`
