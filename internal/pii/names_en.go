@@ -54,7 +54,7 @@ var personVerbs = setOf("said says told tells asked asks replied replies answere
 // nameVerbs follow a single known given name as its subject ("Priya bought", "Marcus ordered");
 // personVerbs and these.
 var nameVerbs = setOf("bought ordered tried returned received opened installed reviewed wore uses used likes liked " +
-	"enjoys enjoyed plays played needs needed found finds says")
+	"enjoys enjoyed plays played needs needed found finds says had has fixed delivered brought sent dropped")
 
 // nameParticles join the parts of a family name.
 var nameParticles = setOf("de la del della di da das dos du van von der den ter ten le bin ibn al el y")
@@ -372,6 +372,9 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		case gazGiven && lastSure:
 			// "Yolanda Pierce", "Geoffrey Pemberton": both parts in the lists.
 			ok = true
+		case gazGiven && n >= 2 && (verb || i+n < len(ws) && nameGap(t, en, ws[i+n].start) && nameVerbs[strings.ToLower(ws[i+n].w)]):
+			// "Łukasz Wójcik delivered it": a listed given name, a family name, what people do.
+			ok = true
 		case n >= 2 && lastSure && !gz.words[strings.ToLower(w.w)] && gz.surname[strings.ToLower(w.w)] == gazNone:
 			// "Nkechi Okonkwo": a given name the lists miss, a family name they hold.
 			ok = gzFirst == gazNone || verb
@@ -384,13 +387,13 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		}
 		if ok {
 			out = append(out, [2]int{st, en})
-		} else if n >= 2 && !book && !titleCase && !allCaps {
+		} else if (n >= 2 || (known || gazGiven) && !ambiguous) && !book && !titleCase && !allCaps {
 			joinable = append(joinable, [2]int{st, en})
 		}
 		i += n - 1
 	}
-	// Two names joined by "and": "Nkechi Okonkwo and Femi Adebayo", one found, the other a run of
-	// two or three name-like words.
+	// Two names joined by "and": "Nkechi Okonkwo and Femi Adebayo", "Ahmed and Fatima", one found,
+	// the other a run of two or three name-like words or a listed given name.
 	for _, c := range joinable {
 		for _, f := range out {
 			if joinedByAnd(t[min(f[1], c[1]):max(f[0], c[0])]) && (f[1] <= c[0] || c[1] <= f[0]) {

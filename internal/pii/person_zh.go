@@ -46,7 +46,7 @@ var cnIntro = []struct {
 	// Roles: a courier, an agent or a relative named in a review.
 	{"快递员", cnRole}, {"快递小哥", cnRole}, {"配送员", cnRole}, {"送货员", cnRole}, {"外卖员", cnRole},
 	{"骑手", cnRole}, {"客服", cnRole}, {"店主", cnRole}, {"店长", cnRole}, {"老板", cnRole}, {"司机", cnRole},
-	{"师傅", cnRole}, {"经理", cnRole}, {"导购", cnRole}, {"小姐姐", cnRole}, {"小哥哥", cnRole}, {"我爸", cnWeak}, {"我妈", cnWeak}, {"我老公", cnWeak},
+	{"师傅", cnRole}, {"阿姨", cnRole}, {"叔叔", cnRole}, {"经理", cnRole}, {"导购", cnRole}, {"小姐姐", cnRole}, {"小哥哥", cnRole}, {"我爸", cnWeak}, {"我妈", cnWeak}, {"我老公", cnWeak},
 	{"我老婆", cnWeak}, {"我儿子", cnWeak}, {"我女儿", cnWeak}, {"我朋友", cnWeak}, {"我同事", cnWeak},
 	// Relatives, friends and people met: a name after them is a person's.
 	{"同事", cnRelation}, {"闺蜜", cnRelation}, {"宝宝", cnRelation}, {"宝贝", cnRelation}, {"表姐", cnRelation},
@@ -146,6 +146,9 @@ func findPersonZH(sc *scan, wins []window) [][2]int {
 			}
 			if end < 0 && (kind == cnStrong || kind == cnRole && len(ends) == 2) {
 				end = ends[len(ends)-1]
+				if len(ends) == 2 && cnWordAfterName[t[ends[0]:min(len(t), ends[1]+3)]] {
+					end = ends[0] // "李雪服务很好": the name is 李雪, 服务 the word after it
+				}
 			}
 			if end > 0 && !cnBrands[t[p:end]] {
 				out = append(out, [2]int{p, end})
@@ -155,6 +158,10 @@ func findPersonZH(sc *scan, wins []window) [][2]int {
 	}
 	return out
 }
+
+// cnWordAfterName are words that often follow a name in a review ("服务很好", "态度很差"):
+// a given name does not swallow their first character.
+var cnWordAfterName = setOf("服务 态度 人很 说话 耐心 热情 专业 送货 发货 安装 介绍 推荐 回复 解答 处理 帮忙 帮我 很好 非常 特别 超级 真的 工作 速度 效率")
 
 // cnNameBoundary reports whether a name may end at i.
 func cnNameBoundary(t string, i int) bool {
@@ -487,7 +494,7 @@ func cnNickname(t string, p, kind int) int {
 	if !cnNameBoundary(t, e) {
 		// After a role or relation, "小周" or "老李" is a name whatever follows ("客服小周耐心解释"),
 		// unless it starts a word ("小王子").
-		if nr, _ := utf8.DecodeRuneInString(t[e:]); kind < cnRole || r0 == r1 || strings.ContainsRune("子儿们家头", nr) {
+		if nr, _ := utf8.DecodeRuneInString(t[e:]); kind < cnRole || strings.ContainsRune("子儿们家头", nr) {
 			return 0
 		}
 	}
