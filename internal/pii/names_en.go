@@ -150,6 +150,21 @@ var bookWords = []string{"book", "novel", "author", "chapter", "story", "series"
 	"actress", "episode", "season", "album", "song", "singer", "band", "dvd", "concert", "documentary", "interview",
 	"music", "cd "}
 
+// bookEN reports whether the text is about a book, a film or music (its names are authors and
+// characters).
+func bookEN(sc *scan) bool {
+	if sc.isBook() {
+		return true
+	}
+	lo := sc.lowered()
+	for _, b := range bookWords {
+		if strings.Contains(lo, b) {
+			return true
+		}
+	}
+	return false
+}
+
 // nameWordEN is one word of the text: its byte range, and its shape.
 type nameWordEN struct {
 	start, end int
@@ -277,13 +292,7 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 	}
 	titleCase := latin >= 5 && capitals*10 >= latin*6
 	allCaps := latin >= 3 && caps*10 >= latin*6
-	book := sc.isBook()
-	for _, b := range bookWords {
-		if strings.Contains(lo, b) {
-			book = true
-			break
-		}
-	}
+	book := bookEN(sc)
 	var out, joinable [][2]int
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
