@@ -274,23 +274,30 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		return nil
 	}
 	lo := sc.lowered()[:len(t)]
-	capitals, caps, latin := 0, 0, 0
+	// Title Case is judged on the words that are no listed name: in "Financing app: Bethany
+	// Becker, never again" the capitals of the name are no sign of a headline.
+	gz := names()
+	capitals, caps, latin, plain := 0, 0, 0, 0
 	for _, w := range ws {
 		if hanOrCJK(w.w) {
 			continue
 		}
 		latin++
-		if w.capital {
-			capitals++
-		}
 		if w.caps {
 			caps++
+		}
+		if l := strings.ToLower(w.w); gz.given[l] == gazSure || gz.surname[l] == gazSure {
+			continue
+		}
+		plain++
+		if w.capital {
+			capitals++
 		}
 	}
 	if latin == 0 {
 		return nil
 	}
-	titleCase := latin >= 5 && capitals*10 >= latin*6
+	titleCase := plain >= 5 && capitals*10 >= plain*6
 	allCaps := latin >= 3 && caps*10 >= latin*6
 	book := bookEN(sc)
 	var out, joinable [][2]int
@@ -316,6 +323,15 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		if n == 0 {
 			continue
 		}
+		if n >= 3 {
+			// "Buyer Harriet Lindgren": a word the lists do not know before a listed given name is
+			// a label, not the start of the name.
+			l0, l1 := strings.ToLower(w.w), strings.ToLower(ws[i+1].w)
+			if !givenNames[l0] && gz.given[l0] == gazNone && gz.surname[l0] == gazNone && (givenNames[l1] || gz.given[l1] == gazSure) &&
+				!nameParticles[ws[i+1].w] {
+				continue
+			}
+		}
 		run := ws[i : i+n]
 		words := make([]string, n)
 		for k, r := range run {
@@ -334,7 +350,6 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		known := givenNames[first] || givenNames[strings.ToLower(w.w)]
 		// The gazetteer: a given name of its lists (gazGiven, not one of the hand-written
 		// givenNames), and a family name of its lists ending the run (lastSure).
-		gz := names()
 		gzFirst := gz.given[strings.ToLower(w.w)]
 		if gzFirst == gazNone {
 			gzFirst = gz.given[first]
