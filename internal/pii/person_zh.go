@@ -502,6 +502,6 @@ func cnNickname(t string, p, kind int) int {
 }
 
 // cnNotNicknames are doubled characters that are words, not pet names.
-var cnNotNicknames = setOf("乖乖 天天 常常 刚刚 渐渐 慢慢 好好 偷偷 悄悄 默默 高高 大大 小小 早早 久久 满满 多多少 " +
+var cnNotNicknames = setOf("快快 乖乖 天天 常常 刚刚 渐渐 慢慢 好好 偷偷 悄悄 默默 高高 大大 小小 早早 久久 满满 多多少 " +
 	"明明 白白 轻轻 静静 紧紧 稍稍 仅仅 往往 处处 时时 样样 个个 人人 家家 事事 哈哈 呵呵 嘻嘻 嘿嘿 谢谢 试试 看看 想想 " +
 	"等等 说说 走走 玩玩 尝尝 爸爸 妈妈 哥哥 姐姐 弟弟 妹妹 爷爷 奶奶 宝宝 叔叔 阿阿 姥姥 舅舅 婆婆 公公")
