@@ -35,8 +35,8 @@ func (s *Scrubber) idDetectors() []detector {
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, digitBounded(t, st, en) && ssnValid(digitsOf(t[st:en]))
 			}},
-		{typ: SSN, prio: 4, win: atKeywords([]string{"ssn", "social security", "ss#", "ss #", "soc sec", "soc. sec"}, 60), anchored: true,
-			re: regexp.MustCompile(`(?i)^(?:ssns?\b|social\s+security(?:\s+(?:number|no\b\.?|num\b|#|card))?|ss\s?#|soc\.?\s*sec\.?(?:\s*(?:no\b\.?|#))?)(?:\s*(?:is\b|was\b|:|#|=|-|of\b))*\s*(\d{3}[ .\-]?\d{2}[ .\-]?\d{4})`), group: 1,
+		{typ: SSN, prio: 4, win: atKeywords([]string{"ssn", "social security", "ss#", "ss #", "soc sec", "soc. sec", "social", "社会安全号", "社保号"}, 60), anchored: true,
+			re: regexp.MustCompile(`(?i)^(?:ssns?\b|social\s+security(?:\s+(?:number|no\b\.?|num\b|#|card))?|social(?:\s+(?:no\b\.?|number|#))?|社会安全号(?:码)?|社保号(?:码)?|ss\s?#|soc\.?\s*sec\.?(?:\s*(?:no\b\.?|#))?)(?:\s*(?:is\b|was\b|:|：|#|=|-|of\b|是|为))*\s*(\d{3}[ .\-]?\d{2}[ .\-]?\d{4})`), group: 1,
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, digitBounded(t, st, en) && ssnValid(digitsOf(t[st:en]))
 			}},

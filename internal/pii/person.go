@@ -14,5 +14,6 @@ func personDetectors() []detector {
 		{typ: Person, prio: 11, win: cnAndWindows, anchored: true, find: findCNAnd},
 		{typ: Person, prio: 11, find: findCNSubject},
 		{typ: Person, prio: 11, win: handleWindows, anchored: true, find: findHandles},
+		{typ: Person, prio: 11, win: atKeywords(wechatKeys, 48), anchored: true, re: wechatID, group: 1, check: checkWechatID},
 	}
 }
