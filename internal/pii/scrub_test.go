@@ -257,6 +257,8 @@ var hostileUnits = []struct{ name, unit string }{
 	{"slashes", "a.com/"},
 	{"streets", "12 oak street "},
 	{"postcodes", "London NW1 6XE "},
+	{"addrlist", "address: Block 1, A 2, "},
+	{"gazetteer", "Thanks Yolanda Pierce and "},
 	{"fullwidth", "１２３＠ｂ．ｃｏ　–"},
 	{"zerowidth", "1\u200b2\u200b3\u200b"},
 }
