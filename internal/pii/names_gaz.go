@@ -20,7 +20,7 @@ import (
 // A name that is also an everyday word ("grace", "king", "brown") is marked '~' in its list: it
 // counts only where the rules ask for less doubt (see findNamesEN).
 
-//go:embed gazetteer/given.txt gazetteer/surname.txt gazetteer/words.txt
+//go:embed gazetteer/given.txt gazetteer/surname.txt gazetteer/words.txt gazetteer/given_han.txt
 var gazetteerFiles embed.FS
 
 // gazName is what a list says about a lower-case word.
@@ -36,6 +36,7 @@ const (
 type gazetteer struct {
 	given, surname map[string]gazName
 	words          map[string]bool
+	givenHan       map[rune]bool // characters of Chinese given names
 }
 
 // names returns the gazetteer, read from the embedded files on first use.
@@ -43,6 +44,12 @@ var names = sync.OnceValue(func() *gazetteer {
 	g := &gazetteer{given: readGaz("gazetteer/given.txt"), surname: readGaz("gazetteer/surname.txt"), words: map[string]bool{}}
 	for w := range readGaz("gazetteer/words.txt") {
 		g.words[w] = true
+	}
+	g.givenHan = map[rune]bool{}
+	for w := range readGaz("gazetteer/given_han.txt") {
+		for _, r := range w + modernGivenHan {
+			g.givenHan[r] = true
+		}
 	}
 	return g
 })
@@ -68,3 +75,9 @@ func readGaz(name string) map[string]gazName {
 func (g *gazetteer) everyday(l string) bool {
 	return g.words[l] && g.given[l] == gazNone && g.surname[l] == gazNone
 }
+
+// modernGivenHan are characters of Chinese given names common since the 1990s that faker's
+// lists (older names) lack; written by hand from the lists of most frequent given names.
+const modernGivenHan = "涵怡萱桐远晓雯然轩诺诗梓紫曦若可佳熙博嘉璇琪瑶婧琦毅凯勋昊皓煜铭泽瀚奕晗萌悦蕾薇娇颖倩婕妮珺柔芮岚伊依" +
+	"宝贝乐航宸睿锦程逸晨希沐辰馨妍雅琳婉蓓露丹彤菲静雪娟丽敏杰伟强磊军洋勇艳涛明超秀霞平刚桂英华玉萍红玲芬燕彬鹏辉浩宇子欣思" +
+	"建国志德海波东林斌峰亮成龙飞宁阳新文立春秋冬梅兰竹菊莲凤琴芳娜婷佩"

@@ -17,6 +17,7 @@ Outputs (lower case, one per line, sorted):
               (grace, june, king): names_gaz.go needs more evidence for it
   surname.txt family names (census top TOP_SURNAMES by frequency, faker's); everyday words and
               places marked '~' (brown, young, london)
+  given_han.txt the characters of faker's Chinese given names (one line)
   words.txt   everyday words (written in lower case in reviews at least MIN_LOWER times) and
               the place names: no evidence of a name on their own
 
@@ -97,6 +98,16 @@ def main():
                 places.update(w.lower() for w in n.split())
     given = {g for g in given if len(g) >= 2 and not re.search(r"[\u2e80-\uffff]", g) and g not in places}
     given_out = sorted(g if g not in everyday else "~" + g for g in given)
+    # Characters of Chinese given names (faker zh_CN and zh_TW), for names_gaz.go's cnGivenChar.
+    han = set()
+    for loc in ("zh_CN", "zh_TW"):
+        p = importlib.import_module("faker.providers.person." + loc).Provider
+        for a in ("first_names", "first_names_male", "first_names_female"):
+            v = getattr(p, a, ())
+            for n in (v if isinstance(v, (list, tuple, dict)) else ()):
+                han.update(n)
+    with open(os.path.join(out, "given_han.txt"), "w") as fh:
+        fh.write("".join(sorted(han)) + "\n")
     sur_out = sorted(s if s not in everyday and s not in places else "~" + s for s in surnames if len(s) >= 2)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "given.txt"), "w") as fh:
