@@ -272,11 +272,11 @@ func addressDetectors() []detector {
 				return st, trimRightAny(t, st, en, "."), true
 			}},
 		{typ: Address, prio: 10, win: streetWindows, find: findAddrCI},
-		{typ: Address, prio: 10, win: atKeywords(addrListKeys, 140), anchored: true, find: findAddrList},
+		{typ: Address, prio: 10, win: withDigits(1, atKeywords(addrListKeys, 140)), anchored: true, find: findAddrList},
 		{typ: Address, prio: 10, win: ukPostcodeWindows, re: ukTownPostcode, check: checkUKPostcode},
 		{typ: Address, prio: 10, win: cnVillageWindows, find: findCNVillage},
 		{typ: Address, prio: 10, win: nearStrings([]string{"box"}, 8, 60), re: regexp.MustCompile(poBox)},
-		{typ: Address, prio: 10, win: nearStrings(deStreetKeys, 40, 40), re: deAddr,
+		{typ: Address, prio: 10, win: withDigits(1, nearStrings(deStreetKeys, 40, 40)), re: deAddr,
 			check: func(t string, st, en int) (int, int, bool) {
 				// "-weg", "-ring", "-damm", "-laan", "-vej" end ordinary words too ("Spring 2"):
 				// without a postcode and town only the unambiguous street words count.

@@ -35,7 +35,7 @@ func (s *Scrubber) idDetectors() []detector {
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, digitBounded(t, st, en) && ssnValid(digitsOf(t[st:en]))
 			}},
-		{typ: SSN, prio: 4, win: atKeywords([]string{"ssn", "social security", "ss#", "ss #", "soc sec", "soc. sec", "social", "社会安全号", "社保号"}, 60), anchored: true,
+		{typ: SSN, prio: 4, win: withDigits(9, atKeywords([]string{"ssn", "social security", "ss#", "ss #", "soc sec", "soc. sec", "social", "社会安全号", "社保号"}, 60)), anchored: true,
 			re: regexp.MustCompile(`(?i)^(?:ssns?\b|social\s+security(?:\s+(?:number|no\b\.?|num\b|#|card))?|social(?:\s+(?:no\b\.?|number|#))?|社会安全号(?:码)?|社保号(?:码)?|ss\s?#|soc\.?\s*sec\.?(?:\s*(?:no\b\.?|#))?)(?:\s*(?:is\b|was\b|:|：|#|=|-|of\b|是|为))*\s*(\d{3}[ .\-]?\d{2}[ .\-]?\d{4})`), group: 1,
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, digitBounded(t, st, en) && ssnValid(digitsOf(t[st:en]))
@@ -54,7 +54,7 @@ func (s *Scrubber) idDetectors() []detector {
 			check: func(t string, st, en int) (int, int, bool) { return st, en, bounded(t, st, en) || t[en-1] == ')' }},
 		// Keywords that name a national id for certain (no product has an "NRIC"): the id wins over
 		// a phone number of the same digits ("SIN 046 454 286").
-		{typ: NatID, prio: 4, win: atKeywords(strongIDKeys, 60), anchored: true,
+		{typ: NatID, prio: 4, win: withDigits(5, atKeywords(strongIDKeys, 60)), anchored: true,
 			re: regexp.MustCompile(`(?i)^(?:national\s+id(?:entity)?(?:\s+card)?|nric|fin\b|sin\b|social\s+insurance|ni\s+(?:number|no\b\.?)|cpf|curp|pesel|bsn\b|personnummer|pan\s+(?:card|no\b\.?|number)|tin\s+(?:no\b\.?|number)|tax\s+id|drivers?'?\s+licen[cs]e|driving\s+licen[cs]e|身分[证證]|台胞[证證]|通行[证證]|驾驶证|驾照|社保卡|医保卡)` +
 				`(?:\s*(?:no\b\.?|number|num\b|#|号码|號碼|号|號))?(?:\s*(?:is\b|was\b|:|：|#|=|是|为|為))*\s*([A-Z0-9](?:[A-Z0-9]|[ .\-/]\d){5,24}(?:\([0-9A-Z]\))?)`), group: 1,
 			check: checkContextID},

@@ -286,8 +286,10 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		if w.caps {
 			caps++
 		}
-		if l := strings.ToLower(w.w); gz.given[l] == gazSure || gz.surname[l] == gazSure {
-			continue
+		if w.capital {
+			if l := strings.ToLower(w.w); gz.given[l] == gazSure || gz.surname[l] == gazSure {
+				continue
+			}
 		}
 		plain++
 		if w.capital {

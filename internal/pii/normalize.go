@@ -101,8 +101,8 @@ func normRune(r rune, enc string) (string, bool) {
 	case r == 0x2018 || r == 0x2019 || r == 0x02BC || r == 0x2032:
 		return "'", true // curly apostrophes: "I’m", "O’Brien"
 	case r >= 0x4E00 && r <= 0x9FFF, r >= 0x3400 && r <= 0x4DBF, r >= 0x3001 && r <= 0x3002:
-		if s, ok := tradToSimp[r]; ok {
-			return s, true // "號", "樓", "區": the address and id detectors read simplified Chinese
+		if r >= 0x4E00 && r <= 0x9FFF && tradBits[(r-0x4E00)>>6]&(1<<((r-0x4E00)&63)) != 0 {
+			return tradToSimp[r], true // "號", "樓", "區": the address and id detectors read simplified Chinese
 		}
 		return enc, false // CJK ideographs, 、。: no compatibility form (fast path for Chinese text)
 	case r == 0xFF0C || r == 0xFF01 || r == 0xFF1B || r == 0xFF1A || r == 0xFF1F:
@@ -193,4 +193,14 @@ var tradToSimp = func() map[rune]string {
 		m[rs[i]] = string(rs[i+1])
 	}
 	return m
+}()
+
+// tradBits marks the runes of tradToSimp (a bit per ideograph), so that ordinary Chinese text
+// costs a bit test per rune, not a map lookup.
+var tradBits = func() *[(0x9FFF - 0x4E00 + 64) / 64]uint64 {
+	var b [(0x9FFF - 0x4E00 + 64) / 64]uint64
+	for r := range tradToSimp {
+		b[(r-0x4E00)>>6] |= 1 << ((r - 0x4E00) & 63)
+	}
+	return &b
 }()

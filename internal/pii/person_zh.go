@@ -523,7 +523,7 @@ const cnGivenEnd = "挑试一天很拿取选这那"
 // addressed ("何雨桐，谢谢你的推荐"); what follows must end a name. Not in reviews of books or films.
 func findCNGivenName(sc *scan, _ []window) [][2]int {
 	t := sc.text
-	if sc.isBook() || cnBook(t) {
+	if sc.isBook() {
 		return nil
 	}
 	gz := names()
