@@ -54,7 +54,8 @@ var cnIntro = []struct {
 	{"室友", cnRelation}, {"舍友", cnRelation}, {"邻居", cnRelation}, {"姐姐", cnRelation}, {"哥哥", cnRelation},
 	{"妹妹", cnRelation}, {"弟弟", cnRelation}, {"老公", cnRelation}, {"老婆", cnRelation}, {"男朋友", cnRelation},
 	{"女朋友", cnRelation}, {"男友", cnRelation}, {"女友", cnRelation}, {"朋友", cnRelation}, {"同学", cnRelation},
-	{"儿子", cnRelation}, {"女儿", cnRelation}, {"孩子", cnRelation}, {"闺女", cnRelation}, {"感谢", cnRelation},
+	{"儿子", cnRelation}, {"妈妈", cnRelation}, {"爸爸", cnRelation}, {"老妈", cnRelation}, {"老爸", cnRelation},
+	{"爷爷", cnRelation}, {"奶奶", cnRelation}, {"外婆", cnRelation}, {"姥姥", cnRelation}, {"婆婆", cnRelation}, {"女儿", cnRelation}, {"孩子", cnRelation}, {"闺女", cnRelation}, {"感谢", cnRelation},
 	{"谢谢", cnRelation}, {"多谢", cnRelation}, {"我和", cnRelation}, {"我跟", cnRelation}, {"和我", cnRelation},
 }
 
@@ -244,6 +245,10 @@ func findCNHonorific(sc *scan, wins []window) [][2]int {
 	for _, w := range wins {
 		// w.start is the title; the surname is the rune before it.
 		r, size := utf8.DecodeLastRuneInString(t[:w.start])
+		if st := cnFullNameBefore(t, w.start); st >= 0 && cnLongTitle(t[w.start:]) {
+			out = append(out, [2]int{st, w.start}) // "王建国师傅": the name, the title stays
+			continue
+		}
 		if size == 0 || !strings.ContainsRune(cnSafeSurnames, r) {
 			continue
 		}
@@ -276,6 +281,47 @@ func findCNHonorific(sc *scan, wins []window) [][2]int {
 		out = append(out, [2]int{st, en})
 	}
 	return out
+}
+
+// cnLongTitle reports whether t starts with a title of two characters or more ("师傅", not "总"
+// of "总是" or "哥" of "小哥").
+func cnLongTitle(t string) bool {
+	for _, h := range cnHonorificTitles {
+		if utf8.RuneCountInString(h) >= 2 && strings.HasPrefix(t, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// cnFullNameBefore returns the start of a full name (an unambiguous surname and one or two given
+// characters) that ends at e and opens a clause ("王建国师傅", "，李伟经理"), or -1.
+func cnFullNameBefore(t string, e int) int {
+	for _, back := range []int{9, 6} {
+		st := e - back
+		if st < 0 || !utf8.RuneStart(t[st]) {
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(t[st:])
+		if !strings.ContainsRune(cnSafeSurnames, r) {
+			continue
+		}
+		given := t[st+size : e]
+		ok := true
+		for _, g := range given {
+			if g < 0x4E00 || g > 0x9FFF || strings.ContainsRune(cnNameStop, g) || strings.ContainsRune(cnSingle, g) && len(given) == size {
+				ok = false
+			}
+		}
+		if !ok || strings.HasPrefix(given, t[st:st+size]) || cnNotNames[t[st:e]] || cnBrands[t[st:e]] || cnHonorifics[given] || cnWordsEndingInSurname[t[st:e]] {
+			continue
+		}
+		pr, ps := utf8.DecodeLastRuneInString(t[:st])
+		if ps == 0 || pr < 0x4E00 || pr > 0x9FFF || strings.ContainsRune("，。！？、；：", pr) || st >= 6 && cnClauseOpeners[t[st-6:st]] {
+			return st
+		}
+	}
+	return -1
 }
 
 // cnWordsEndingInSurname are words whose last character is a surname, so that a title after
@@ -405,7 +451,7 @@ func findCNSubject(sc *scan, _ []window) [][2]int {
 				continue
 			}
 			pr, ps := utf8.DecodeLastRuneInString(t[:st])
-			opener := ps == 0 || pr < 0x4E00 || pr > 0x9FFF || strings.ContainsRune("，。！？、；：", pr)
+			opener := ps == 0 || pr < 0x4E00 || pr > 0x9FFF || strings.ContainsRune("，。！？、；：是", pr)
 			if !opener && st >= 6 && cnClauseOpeners[t[st-6:st]] {
 				opener = true
 			}
@@ -439,7 +485,11 @@ func cnNickname(t string, p, kind int) int {
 		return 0
 	}
 	if !cnNameBoundary(t, e) {
-		return 0
+		// After a role or relation, "小周" or "老李" is a name whatever follows ("客服小周耐心解释"),
+		// unless it starts a word ("小王子").
+		if nr, _ := utf8.DecodeRuneInString(t[e:]); kind < cnRole || r0 == r1 || strings.ContainsRune("子儿们家头", nr) {
+			return 0
+		}
 	}
 	return e
 }
