@@ -218,6 +218,7 @@ func newBert(cfg Config, w weightSet) (*bert, error) {
 type workspace struct {
 	x, qkv, ctx, tmp, inter []float32
 	scores                  [][]float32 // one T x T scratch per worker
+	attn                    []attnScratch
 }
 
 func grow(s []float32, n int) []float32 {
@@ -298,11 +299,6 @@ func (m *bert) linearInto(is isa, l *linear, in, out []float32, ldc, M, threads 
 func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads int) {
 	H, d, nh := m.hidden, m.headDim, m.numHeads
 	scale := float32(1 / math.Sqrt(float64(d)))
-	tasks := B * nh
-	workers := min(threads, tasks)
-	if len(ws.scores) < workers {
-		ws.scores = make([][]float32, workers)
-	}
 	var wg sync.WaitGroup
 	var next int64
 	var mu sync.Mutex
@@ -312,6 +308,29 @@ func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads in
 		n := int(next)
 		next++
 		return n
+	}
+	if is >= isaAVX512 && T <= kBlock512 && d <= kBlock512 && (threads <= 1 || B >= 2*threads) {
+		// One sequence per task (attentionSeq512), when there are enough sequences to share.
+		workers := min(threads, B)
+		if len(ws.attn) < workers {
+			ws.attn = make([]attnScratch, workers)
+		}
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(sc *attnScratch) {
+				defer wg.Done()
+				for b := take(); b < B; b = take() {
+					m.attentionSeq512(ws, sc, b, T, lens[b], scale)
+				}
+			}(&ws.attn[w])
+		}
+		wg.Wait()
+		return
+	}
+	tasks := B * nh
+	workers := min(threads, tasks)
+	if len(ws.scores) < workers {
+		ws.scores = make([][]float32, workers)
 	}
 	for w := 0; w < workers; w++ {
 		ws.scores[w] = grow(ws.scores[w], T*T)

@@ -225,7 +225,7 @@ func packedGemm(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int, c 
 				for i := i0; i < i1; i += mr {
 					rows := min(mr, i1-i)
 					ap, la := &a[i*lda+k0], lda
-					if rows < mr {
+					if rows < mr && (i+mr-1)*lda+k0+kc > len(a) { // else read in place, as packedGemm512 does
 						if apad == nil {
 							apad = make([]float32, mr*kBlock)
 						}

@@ -29,6 +29,9 @@ type qlinear struct {
 	colScale []float32
 	bias     []float32 // panels*32 (zero past n)
 	wf, bf   []float32 // the float32 weights and bias, for outlier rows
+
+	packOnce sync.Once
+	wpack    []float32 // wf packed for gemmPacked512, made at the first outlier row
 }
 
 // outlierRMS flags an input row whose quantized values have a root mean square below
@@ -114,13 +117,26 @@ func linearI8(q *qlinear, in []float32, M int, out []float32, ldc int, threads i
 	if len(rows) == 0 {
 		return
 	}
+	q.recomputeFP32(rows, in, out, ldc, threads)
+}
+
+// recomputeFP32 sets the given output rows to in W^T + b in float32, with the weights packed
+// for the AVX-512 kernel once, at the layer's first outlier row (so that a few rows per batch
+// do not pay for packing the whole matrix; the packed copy is as large as the float32 weights).
+func (q *qlinear) recomputeFP32(rows []int, in, out []float32, ldc, threads int) {
+	q.packOnce.Do(func() { q.wpack = packB512(q.wf, q.n, q.k) })
 	k, n := q.k, q.n
 	buf := make([]float32, len(rows)*(k+n))
 	x, y := buf[:len(rows)*k], buf[len(rows)*k:]
 	for i, r := range rows {
 		copy(x[i*k:(i+1)*k], in[r*k:(r+1)*k])
 	}
-	sgemmNT(bestISA(), len(rows), n, k, x, k, q.wf, k, y, n, q.bf, threads)
+	parallelRows(len(rows), min(threads, len(rows)/12), func(r0, r1 int) {
+		gemmPacked512(r1-r0, n, k, x[r0*k:], k, q.wpack, y[r0*n:], n)
+		if q.bf != nil {
+			biasRows(y[r0*n:], q.bf, r1-r0, n)
+		}
+	})
 	for i, r := range rows {
 		copy(out[r*ldc:r*ldc+n], y[i*n:(i+1)*n])
 	}
