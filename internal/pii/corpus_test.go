@@ -492,7 +492,7 @@ func TestScrubUntuned(t *testing.T) {
 }
 
 // untunedFloor is the regression floor for the untuned set.
-var untunedFloor = struct{ recall, precision float64 }{0.74, 0.96}
+var untunedFloor = struct{ recall, precision float64 }{0.79, 0.96}
 
 // coveredByAny reports whether spans of any type cover [st, en) entirely.
 func coveredByAny(st, en int, found []Span) bool {
