@@ -60,17 +60,18 @@ type bert struct {
 	agree   map[Precision]agreementResult
 }
 
-// lowLinear is a Linear layer in a precision below float32: out = in W^T + b for M rows.
+// lowLinear is a Linear layer in a precision below float32: out = in W^T + b for M rows, then
+// epi (nil for none) on each finished block of rows.
 type lowLinear interface {
-	apply(in []float32, M int, out []float32, ldc, threads int)
+	apply(in []float32, M int, out []float32, ldc, threads int, epi epilogue)
 }
 
-func (q *qlinear) apply(in []float32, M int, out []float32, ldc, threads int) {
-	linearI8(q, in, M, out, ldc, threads)
+func (q *qlinear) apply(in []float32, M int, out []float32, ldc, threads int, epi epilogue) {
+	linearI8(q, in, M, out, ldc, threads, epi)
 }
 
-func (q *blinear) apply(in []float32, M int, out []float32, ldc, threads int) {
-	linearBF16(q, in, M, out, ldc, threads)
+func (q *blinear) apply(in []float32, M int, out []float32, ldc, threads int, epi epilogue) {
+	linearBF16(q, in, M, out, ldc, threads, epi)
 }
 
 // qlayer is one encoder layer's Linear layers in a lower precision; Query, Key and Value are
@@ -261,37 +262,39 @@ func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, w
 		addNormRows(is, x[r0*H:r1*H], nil, g, be, r1-r0, H, m.eps)
 	})
 
+	// The epilogues of the layers' products: the activation right after the intermediate
+	// product's bias, and x = LayerNorm(x + y) right after the products that feed the two
+	// residual connections, each on a block of rows while it is in cache (no separate passes).
+	act := func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) }
+	addNormEpi := func(ln *layerNorm) epilogue {
+		g, b := raw(ln.Gamma), raw(ln.Beta)
+		return func(r0, r1 int) { addNormRows(is, x[r0*H:r1*H], ws.tmp[r0*H:r1*H], g, b, r1-r0, H, m.eps) }
+	}
 	for li, L := range m.Layers {
 		// ws.qkv holds Q, K and V side by side: rows of 3H values.
 		if low != nil {
 			Q := low[li]
-			Q.qkv.apply(x, M, ws.qkv, 3*H, threads)
+			Q.qkv.apply(x, M, ws.qkv, 3*H, threads, nil)
 			m.attention(is, ws, B, T, lens, threads)
-			Q.attnOut.apply(ws.ctx, M, ws.tmp, H, threads)
-			addNorm(is, x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
-			Q.inter.apply(x, M, ws.inter, I, threads)
-			parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
-			Q.out.apply(ws.inter, M, ws.tmp, H, threads)
-			addNorm(is, x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
+			Q.attnOut.apply(ws.ctx, M, ws.tmp, H, threads, addNormEpi(L.AttnNorm))
+			Q.inter.apply(x, M, ws.inter, I, threads, act)
+			Q.out.apply(ws.inter, M, ws.tmp, H, threads, addNormEpi(L.OutNorm))
 			continue
 		}
-		m.linearInto(is, L.Query, x, ws.qkv, 3*H, M, threads)
-		m.linearInto(is, L.Key, x, ws.qkv[H:], 3*H, M, threads)
-		m.linearInto(is, L.Value, x, ws.qkv[2*H:], 3*H, M, threads)
+		m.linearInto(is, L.Query, x, ws.qkv, 3*H, M, threads, nil)
+		m.linearInto(is, L.Key, x, ws.qkv[H:], 3*H, M, threads, nil)
+		m.linearInto(is, L.Value, x, ws.qkv[2*H:], 3*H, M, threads, nil)
 		m.attention(is, ws, B, T, lens, threads)
-		m.linearInto(is, L.AttnOut, ws.ctx, ws.tmp, H, M, threads)
-		addNorm(is, x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
-		m.linearInto(is, L.Intermediate, x, ws.inter, I, M, threads)
-		parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
-		m.linearInto(is, L.Output, ws.inter, ws.tmp, H, M, threads)
-		addNorm(is, x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
+		m.linearInto(is, L.AttnOut, ws.ctx, ws.tmp, H, M, threads, addNormEpi(L.AttnNorm))
+		m.linearInto(is, L.Intermediate, x, ws.inter, I, M, threads, act)
+		m.linearInto(is, L.Output, ws.inter, ws.tmp, H, M, threads, addNormEpi(L.OutNorm))
 	}
 	return x
 }
 
-// linearInto computes out = in W^T + b for M rows (out rows ldc apart).
-func (m *bert) linearInto(is isa, l *linear, in, out []float32, ldc, M, threads int) {
-	sgemmNT(is, M, l.out, l.in, in, l.in, raw(l.W), l.in, out, ldc, raw(l.B), threads)
+// linearInto computes out = in W^T + b for M rows (out rows ldc apart), then epi.
+func (m *bert) linearInto(is isa, l *linear, in, out []float32, ldc, M, threads int, epi epilogue) {
+	sgemmNT(is, M, l.out, l.in, in, l.in, raw(l.W), l.in, out, ldc, raw(l.B), threads, epi)
 }
 
 // attention computes the masked multi-head self-attention context of every real token,
@@ -352,14 +355,6 @@ func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads in
 		}(ws.scores[w])
 	}
 	wg.Wait()
-}
-
-// addNorm sets x = LayerNorm(x + y) row by row.
-func addNorm(is isa, x, y []float32, ln *layerNorm, H, M int, eps float32, threads int) {
-	g, b := raw(ln.Gamma), raw(ln.Beta)
-	parallelRows(M, threads, func(r0, r1 int) {
-		addNormRows(is, x[r0*H:r1*H], y[r0*H:r1*H], g, b, r1-r0, H, eps)
-	})
 }
 
 func layerNormRow(row, g, b []float32, eps float32) {

@@ -85,66 +85,66 @@ type i8Scratch struct {
 	rs   []float32
 	rc   []int32
 	tile [i8MR * i8NR]float32
+
+	flagged []int     // a block's rows with outliers
+	fp      []float32 // recomputeFP32's scratch
 }
 
 var i8Pool = sync.Pool{New: func() any { return new(i8Scratch) }}
 
+// epilogue finishes output rows [r0, r1) of a Linear product while they are still in cache
+// (the activation, or the residual add and layer norm that follow the layer); nil for none.
+type epilogue func(r0, r1 int)
+
 // linearI8 computes out = in W^T + b for M rows (in rows q.k floats apart, out rows ldc apart)
-// on the int8 kernel, spread over threads goroutines by row blocks of 12.
-// Rows with outliers (see outlierRMS) are recomputed in float32, all in one product.
-func linearI8(q *qlinear, in []float32, M int, out []float32, ldc int, threads int) {
+// on the int8 kernel, spread over threads goroutines by row blocks of 12, and runs epi on each
+// finished block of rows. Rows with outliers (see outlierRMS) are recomputed in float32 in
+// their block, before its epilogue.
+func linearI8(q *qlinear, in []float32, M int, out []float32, ldc int, threads int, epi epilogue) {
 	tiles := (M + i8MR - 1) / i8MR
 	chunks := max(1, min(threads, tiles))
-	flagged := make([][]int, chunks)
 	if chunks == 1 {
-		flagged[0] = linearI8Rows(q, in, 0, M, out, ldc, nil)
-	} else {
-		var wg sync.WaitGroup
-		for c := 0; c < chunks; c++ {
-			r0, r1 := c*tiles/chunks*i8MR, min(M, (c+1)*tiles/chunks*i8MR)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				flagged[c] = linearI8Rows(q, in, r0, r1, out, ldc, nil)
-			}()
-		}
-		wg.Wait()
-	}
-	var rows []int
-	for _, f := range flagged {
-		rows = append(rows, f...)
-	}
-	if len(rows) == 0 {
+		linearI8Rows(q, in, 0, M, out, ldc, epi)
 		return
 	}
-	q.recomputeFP32(rows, in, out, ldc, threads)
+	var wg sync.WaitGroup
+	for c := 0; c < chunks; c++ {
+		r0, r1 := c*tiles/chunks*i8MR, min(M, (c+1)*tiles/chunks*i8MR)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			linearI8Rows(q, in, r0, r1, out, ldc, epi)
+		}()
+	}
+	wg.Wait()
 }
 
 // recomputeFP32 sets the given output rows to in W^T + b in float32, with the weights packed
 // for the AVX-512 kernel once, at the layer's first outlier row (so that a few rows per batch
 // do not pay for packing the whole matrix; the packed copy is as large as the float32 weights).
-func (q *qlinear) recomputeFP32(rows []int, in, out []float32, ldc, threads int) {
+// buf is scratch, returned grown.
+func (q *qlinear) recomputeFP32(rows []int, in, out []float32, ldc int, buf []float32) []float32 {
 	q.packOnce.Do(func() { q.wpack = packB512(q.wf, q.n, q.k) })
 	k, n := q.k, q.n
-	buf := make([]float32, len(rows)*(k+n))
-	x, y := buf[:len(rows)*k], buf[len(rows)*k:]
+	// attnSlack spare rows: the kernel reads a partial row tile in place.
+	buf = grow(buf, (len(rows)+attnSlack)*k+len(rows)*n)
+	x, y := buf[:(len(rows)+attnSlack)*k], buf[(len(rows)+attnSlack)*k:]
 	for i, r := range rows {
 		copy(x[i*k:(i+1)*k], in[r*k:(r+1)*k])
 	}
-	parallelRows(len(rows), min(threads, len(rows)/12), func(r0, r1 int) {
-		gemmPacked512(r1-r0, n, k, x[r0*k:], k, q.wpack, y[r0*n:], n)
-		if q.bf != nil {
-			biasRows(y[r0*n:], q.bf, r1-r0, n)
-		}
-	})
+	gemmPacked512(len(rows), n, k, x, k, q.wpack, y, n)
+	if q.bf != nil {
+		biasRows(y, q.bf, len(rows), n)
+	}
 	for i, r := range rows {
 		copy(out[r*ldc:r*ldc+n], y[i*n:(i+1)*n])
 	}
+	return buf
 }
 
-// linearI8Rows computes rows [r0, r1) and appends to flagged (returned) the rows with outliers,
-// whose output the caller recomputes.
-func linearI8Rows(q *qlinear, in []float32, r0, r1 int, out []float32, ldc int, flagged []int) []int {
+// linearI8Rows computes rows [r0, r1), block by block: int8 products, float32 for the rows
+// with outliers, then epi.
+func linearI8Rows(q *qlinear, in []float32, r0, r1 int, out []float32, ldc int, epi epilogue) {
 	const rowBlock = 4 * i8MR
 	s := i8Pool.Get().(*i8Scratch)
 	defer i8Pool.Put(s)
@@ -162,6 +162,7 @@ func linearI8Rows(q *qlinear, in []float32, r0, r1 int, out []float32, ldc int, 
 	for b0 := r0; b0 < r1; b0 += rowBlock {
 		b1 := min(r1, b0+rowBlock)
 		rows := b1 - b0
+		flagged := s.flagged[:0]
 		for r := 0; r < rows; r++ {
 			x := in[(b0+r)*k : (b0+r+1)*k]
 			if kp != k {
@@ -200,6 +201,12 @@ func linearI8Rows(q *qlinear, in []float32, r0, r1 int, out []float32, ldc int, 
 				}
 			}
 		}
+		if len(flagged) > 0 {
+			s.fp = q.recomputeFP32(flagged, in, out, ldc, s.fp)
+		}
+		s.flagged = flagged
+		if epi != nil {
+			epi(b0, b1)
+		}
 	}
-	return flagged
 }

@@ -124,7 +124,7 @@ func TestInt8OutlierRows(t *testing.T) {
 	q := quantizeLinear(w, b, n, k)
 	for _, th := range []int{1, 2} {
 		got := make([]float32, M*n)
-		linearI8(q, x, M, got, n, th)
+		linearI8(q, x, M, got, n, th, nil)
 		for r := 0; r < M; r++ {
 			d := maxAbsDiff(got[r*n:(r+1)*n], want[r*n:(r+1)*n])
 			if outlier[r] && d > 1e-3 {
