@@ -229,6 +229,28 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
+// perSequence reports whether attention runs one sequence per task (attentionSeq512): on
+// AVX-512, for lengths and head sizes within one packed block, when there are enough sequences
+// to share among the threads.
+func (m *bert) perSequence(is isa, B, T, threads int) bool {
+	return is >= isaAVX512 && T <= kBlock512 && m.headDim <= kBlock512 && (threads <= 1 || B >= 2*threads)
+}
+
+// seqGroup is how many sequences of T tokens one fused Q/K/V + attention task takes: enough rows
+// for the int8/bf16 kernels' row blocks (48 rows, whole tiles of 12 where it can) while their
+// Q, K and V (rows of 3H floats) stay within 512 KiB, half an L2 cache, but no fewer tasks
+// than 2 per thread.
+func seqGroup(B, T, H, threads int) int {
+	G := 1
+	for G < 12 && (G*T < 48 || G*T%12 != 0) && (G+1)*T*3*H*4 <= 512<<10 {
+		G++
+	}
+	if threads > 1 {
+		G = min(G, max(1, B/(2*threads)))
+	}
+	return G
+}
+
 // forward runs the bucket of sequences ids (each padded to length T, lens[i] real tokens) and
 // returns the last hidden states, B*T rows of H values (rows past a sequence's length are
 // unspecified).
@@ -274,8 +296,15 @@ func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, w
 		// ws.qkv holds Q, K and V side by side: rows of 3H values.
 		if low != nil {
 			Q := low[li]
-			Q.qkv.apply(x, M, ws.qkv, 3*H, threads, nil)
-			m.attention(is, ws, B, T, lens, threads)
+			if m.perSequence(is, B, T, threads) {
+				// Fused: each attention task computes its own sequences' Q, K and V first.
+				m.attention(is, ws, B, T, lens, threads, func(r0, r1 int) {
+					Q.qkv.apply(x[r0*H:r1*H], r1-r0, ws.qkv[r0*3*H:], 3*H, 1, nil)
+				})
+			} else {
+				Q.qkv.apply(x, M, ws.qkv, 3*H, threads, nil)
+				m.attention(is, ws, B, T, lens, threads, nil)
+			}
 			Q.attnOut.apply(ws.ctx, M, ws.tmp, H, threads, addNormEpi(L.AttnNorm))
 			Q.inter.apply(x, M, ws.inter, I, threads, act)
 			Q.out.apply(ws.inter, M, ws.tmp, H, threads, addNormEpi(L.OutNorm))
@@ -284,7 +313,7 @@ func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, w
 		m.linearInto(is, L.Query, x, ws.qkv, 3*H, M, threads, nil)
 		m.linearInto(is, L.Key, x, ws.qkv[H:], 3*H, M, threads, nil)
 		m.linearInto(is, L.Value, x, ws.qkv[2*H:], 3*H, M, threads, nil)
-		m.attention(is, ws, B, T, lens, threads)
+		m.attention(is, ws, B, T, lens, threads, nil)
 		m.linearInto(is, L.AttnOut, ws.ctx, ws.tmp, H, M, threads, addNormEpi(L.AttnNorm))
 		m.linearInto(is, L.Intermediate, x, ws.inter, I, M, threads, act)
 		m.linearInto(is, L.Output, ws.inter, ws.tmp, H, M, threads, addNormEpi(L.OutNorm))
@@ -299,7 +328,10 @@ func (m *bert) linearInto(is isa, l *linear, in, out []float32, ldc, M, threads 
 
 // attention computes the masked multi-head self-attention context of every real token,
 // one (sequence, head) pair per task.
-func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads int) {
+//
+// qkv, when not nil, computes Q, K and V for rows [r0, r1) on one goroutine; attention calls it
+// before it reads those rows.
+func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads int, qkv func(r0, r1 int)) {
 	H, d, nh := m.hidden, m.headDim, m.numHeads
 	scale := float32(1 / math.Sqrt(float64(d)))
 	var wg sync.WaitGroup
@@ -312,9 +344,15 @@ func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads in
 		next++
 		return n
 	}
-	if is >= isaAVX512 && T <= kBlock512 && d <= kBlock512 && (threads <= 1 || B >= 2*threads) {
-		// One sequence per task (attentionSeq512), when there are enough sequences to share.
-		workers := min(threads, B)
+	if m.perSequence(is, B, T, threads) {
+		// One group of sequences per task (attentionSeq512); with qkv, the task first computes
+		// the group's rows of Q, K and V, so that attention reads them from cache.
+		G := 1
+		if qkv != nil {
+			G = seqGroup(B, T, H, threads)
+		}
+		groups := (B + G - 1) / G
+		workers := min(threads, groups)
 		if len(ws.attn) < workers {
 			ws.attn = make([]attnScratch, workers)
 		}
@@ -322,13 +360,22 @@ func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads in
 			wg.Add(1)
 			go func(sc *attnScratch) {
 				defer wg.Done()
-				for b := take(); b < B; b = take() {
-					m.attentionSeq512(ws, sc, b, T, lens[b], scale)
+				for g := take(); g < groups; g = take() {
+					b0, b1 := g*G, min(B, (g+1)*G)
+					if qkv != nil {
+						qkv(b0*T, b1*T)
+					}
+					for b := b0; b < b1; b++ {
+						m.attentionSeq512(ws, sc, b, T, lens[b], scale)
+					}
 				}
 			}(&ws.attn[w])
 		}
 		wg.Wait()
 		return
+	}
+	if qkv != nil {
+		qkv(0, B*T)
 	}
 	tasks := B * nh
 	workers := min(threads, tasks)
