@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/profilestream/profilestream/internal/behavior"
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
@@ -135,6 +136,8 @@ type workerFlags struct {
 	sweepRate                            int
 	kMin, kMax                           int
 	refitEvery                           time.Duration
+	behaviorEvery                        time.Duration
+	behaviorProfiles                     int
 	noSegments                           bool
 	metricsAddr                          string
 	pprof                                bool
@@ -184,6 +187,8 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.IntVar(&f.kMin, "k-min", online.DefaultKMin, "lower bound of the automatic k (--k 0)")
 	c.IntVar(&f.kMax, "k-max", online.DefaultKMax, "upper bound of the automatic k (--k 0)")
 	c.DurationVar(&f.refitEvery, "segment-refit-interval", 10*time.Minute, "how often segments are re-clustered on a sample of users' current vectors (negative = never)")
+	c.DurationVar(&f.behaviorEvery, "behavior-refit-interval", 10*time.Minute, "how often one worker refits the learned behaviour table (category and item embeddings from their co-occurrence in profiles; docs/schema.md) on a sample of profiles (negative = never: behaviour is compared by hashing only)")
+	c.IntVar(&f.behaviorProfiles, "behavior-fit-profiles", 20000, "profiles one behaviour-table refit reads (SCAN order)")
 	c.Float64Var(&f.margin, "segment-margin", 0.05, "hysteresis: a user moves only to a segment closer by this cosine distance")
 	c.DurationVar(&f.mergeEvery, "centroid-merge-interval", 5*time.Second, "how often local centroid updates are merged into the shared centroids in Redis")
 	c.IntVar(&f.sweepRate, "sweep-rate", 200, "users per second the background sweep re-assigns after centroids move")
@@ -216,6 +221,7 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 			KMin: f.kMin, KMax: f.kMax, RefitInterval: f.refitEvery,
 		},
 		DisableSegments: f.noSegments,
+		Behavior:        behavior.Options{Interval: f.behaviorEvery, MaxProfiles: f.behaviorProfiles},
 		MigrateSettings: f.migrateSettings,
 		MetricsAddr:     f.metricsAddr,
 		Pprof:           f.pprof,

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/profilestream/profilestream/internal/behavior"
 	"github.com/profilestream/profilestream/internal/consumer"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/itemindex"
@@ -68,6 +70,10 @@ type Config struct {
 	Segments online.Options
 	// DisableSegments turns segment assignment off.
 	DisableSegments bool
+	// Behavior configures the learned behaviour table (internal/behavior): every
+	// Behavior.Interval one worker of the deployment (whichever takes the lock) refits it from a
+	// sample of profiles; negative Interval = never. Its Prefix is the store's.
+	Behavior behavior.Options
 	// MigrateSettings lets the worker start when the settings stored in Redis
 	// (schema.SettingsKey: weights, half-lives, model, ...) differ from its own, and replaces
 	// them; without it such a worker refuses to start (Run returns ErrSettingsDiffer).
@@ -97,6 +103,7 @@ type Worker struct {
 	cache    *encoder.Cache
 	store    *profilestore.Store
 	segments *online.Model
+	behavior *behavior.Runner
 	items    *itemindex.Writer
 	cons     *consumer.Consumer
 	m        *metrics.Metrics
@@ -176,6 +183,9 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 			return nil, fmt.Errorf("worker: %w", err)
 		}
 	}
+	bo := cfg.Behavior
+	bo.Prefix = so.Prefix
+	w.behavior = behavior.NewRunner(w.rdb, bo, fmt.Sprintf("%d:%d", os.Getpid(), time.Now().UnixNano()))
 	// The item index (recommendations) is fed after each fold; its Prefix is the store's.
 	if w.items, err = itemindex.New(w.rdb, itemindex.Options{Prefix: so.Prefix, ModelID: w.enc.ModelID(), Encoder: w.cache,
 		ActionWeights: w.store.Options().ActionWeights, HalfLife: itemindex.DefaultHalfLife}); err != nil {
@@ -297,6 +307,19 @@ func (w *Worker) Run(ctx context.Context) error {
 		})
 		bgLoops.Go(bg, "segment metrics", func(ctx context.Context) error { w.watchSegments(ctx, 5*time.Second); return nil })
 	}
+	bgLoops.Go(bg, "behaviour table refit", func(ctx context.Context) error {
+		return w.behavior.Run(ctx, func(res behavior.Result, err error) {
+			switch {
+			case errors.Is(err, behavior.ErrTooFew):
+				w.log.Debug().Int("profiles", res.Profiles).Msg("behaviour table: too few ids to fit yet")
+			case err != nil:
+				w.log.Warn().Err(err).Msg("behaviour table refit failed; retried at the next interval")
+			default:
+				w.log.Info().Int64("version", res.Meta.Version).Int("ids", res.Meta.IDs).Int("profiles", res.Profiles).
+					Dur("took", res.Took).Msg("behaviour table refitted")
+			}
+		})
+	})
 	if mon != nil {
 		interval := w.cfg.LagInterval
 		if interval == 0 {

@@ -30,6 +30,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/profilestream/profilestream/internal/behavior"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/profilestore"
@@ -47,7 +48,10 @@ type Config struct {
 	CacheDir string // embedding cache ("" = none)
 	// Sketch sizes of the profile store (0 = its defaults).
 	TopCategories, TopTerms, TopItems int
-	Out                               io.Writer
+	// NoBehaviorTable leaves the learned behaviour table out (the behaviour part compares the
+	// stored hashed vectors).
+	NoBehaviorTable bool
+	Out             io.Writer
 }
 
 type rawEvent struct {
@@ -219,6 +223,13 @@ func Run(ctx context.Context, c Config) error {
 		prefix := "s" + strconv.Itoa(i)
 		if err := foldSet(ctx, c, rdb, prefix, raw); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
+		}
+		if !c.NoBehaviorTable {
+			res, err := behavior.Refit(ctx, rdb, behavior.Options{Prefix: prefix})
+			if err != nil {
+				return fmt.Errorf("%s: behaviour table: %w", name, err)
+			}
+			fmt.Fprintf(c.Out, "%s: behaviour table v%d: %d ids from %d profiles in %s\n", name, res.Meta.Version, res.Meta.IDs, res.Profiles, res.Took.Round(time.Millisecond))
 		}
 		rd, err := reader.New(rdb, reader.Options{Prefix: prefix})
 		if err != nil {
