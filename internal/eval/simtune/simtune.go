@@ -256,6 +256,20 @@ func Run(ctx context.Context, c Config) error {
 		if keys > 0 {
 			fmt.Fprintf(c.Out, "FIGURE simtune.%s.profile_bytes %d\n", name, bytes/keys)
 		}
+		// the bytes of the sketches the behaviour part reads (field values only, exact)
+		var catBytes, itemBytes, hists int64
+		for ps := range byPS {
+			if !strings.HasPrefix(ps, "h.") {
+				continue
+			}
+			k := schema.ProfileKey(prefix, ps)
+			catBytes += rdb.HStrLen(ctx, k, schema.FieldCategories).Val()
+			itemBytes += rdb.HStrLen(ctx, k, schema.FieldItemSketch).Val()
+			hists++
+		}
+		if hists > 0 {
+			fmt.Fprintf(c.Out, "FIGURE simtune.%s.cats_bytes %d\nFIGURE simtune.%s.bitems_bytes %d\n", name, catBytes/hists, name, itemBytes/hists)
+		}
 		sd := setData{name: name, sc: sc, split: map[bool][]pair{}, hists: map[bool][]*schema.Profile{}}
 		var users []string
 		for ps := range byPS {
