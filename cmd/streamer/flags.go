@@ -10,6 +10,7 @@ import (
 	"github.com/profilestream/profilestream/internal/behavior"
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/consumer"
+	"github.com/profilestream/profilestream/internal/embedtable"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/online"
@@ -123,6 +124,7 @@ type workerFlags struct {
 	modelDir                             string
 	encoderPrecision                     string
 	cacheMB                              int
+	embTableEntries                      int64
 	profileCache                         int
 	dvecF16                              bool
 	halfLife                             time.Duration
@@ -171,6 +173,7 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.StringVar(&f.modelDir, "model-dir", "", "Hugging Face model folder (config.json, vocab.txt, model.safetensors or pytorch_model.bin); empty = the bundled default model")
 	c.StringVar(&f.encoderPrecision, "encoder-precision", "auto", "number format of the encoder's matrix products: fp32, bf16 (AVX512-BF16), int8 (AVX512-VNNI), or auto = the fastest this CPU runs whose measured agreement with fp32 holds; profiles record it in their model id, so a change re-starts their vectors")
 	c.IntVar(&f.cacheMB, "embedding-cache-mb", 64, "embedding cache size in MiB (repeated texts such as item titles are encoded once)")
+	c.Int64Var(&f.embTableEntries, "embedding-table-entries", embedtable.DefaultMaxEntries, "bound of the shared embedding table of short texts (category names, titles) in Redis: a text is encoded once per deployment, not once per worker start (negative = off)")
 	c.BoolVar(&f.dvecF16, "decayed-float16", false, "store the decayed mean vector (dvec) as float16: ~900 bytes less per profile at 384 dims; readers and vector indexes must take FLOAT16 (docs/schema.md)")
 	c.IntVar(&f.profileCache, "profile-cache", 4096, "profiles kept in memory (about 8*dim bytes each) so that a fold writes without reading first; size it to the users of the worker's partitions (negative = off)")
 	dw := schema.DefaultActionWeights()
@@ -221,6 +224,7 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 			KMin: f.kMin, KMax: f.kMax, RefitInterval: f.refitEvery,
 		},
 		DisableSegments: f.noSegments,
+		EmbeddingTable:  embedtable.Options{MaxEntries: f.embTableEntries},
 		Behavior:        behavior.Options{Interval: f.behaviorEvery, MaxProfiles: f.behaviorProfiles},
 		MigrateSettings: f.migrateSettings,
 		MetricsAddr:     f.metricsAddr,

@@ -15,7 +15,7 @@ var runGroups = []cli.Group{
 	{Title: "Redis TLS and ACL user", Flags: []string{"redis-tls", "redis-tls-ca", "redis-tls-cert", "redis-tls-key",
 		"redis-tls-server-name", "redis-username", "redis-password-file"}},
 	{Title: "Privacy", Flags: []string{"pseudonym-keys", "pseudonym-key-file", "pseudonym-namespace", "pseudonym-namespace-topic"}},
-	{Title: "Model and profiles", Flags: []string{"model-dir", "encoder-precision", "embedding-cache-mb", "decayed-float16", "profile-cache",
+	{Title: "Model and profiles", Flags: []string{"model-dir", "encoder-precision", "embedding-cache-mb", "embedding-table-entries", "decayed-float16", "profile-cache",
 		"half-life", "weight-view", "weight-cart", "weight-fav", "weight-buy", "weight-review", "top-categories", "migrate-settings",
 		"behavior-refit-interval", "behavior-fit-profiles"}},
 	{Title: "Segments", Flags: []string{"k", "k-min", "k-max", "segment-refit-interval", "segment-margin",

@@ -27,6 +27,7 @@ import (
 
 	"github.com/profilestream/profilestream/internal/behavior"
 	"github.com/profilestream/profilestream/internal/consumer"
+	"github.com/profilestream/profilestream/internal/embedtable"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/lag"
@@ -70,6 +71,10 @@ type Config struct {
 	Segments online.Options
 	// DisableSegments turns segment assignment off.
 	DisableSegments bool
+	// EmbeddingTable configures the shared embedding table of short texts (internal/embedtable:
+	// category names and titles encoded once per deployment, not once per worker start);
+	// EmbeddingTable.MaxEntries < 0 turns it off. Its Prefix is the store's.
+	EmbeddingTable embedtable.Options
 	// Behavior configures the learned behaviour table (internal/behavior): every
 	// Behavior.Interval one worker of the deployment (whichever takes the lock) refits it from a
 	// sample of profiles; negative Interval = never. Its Prefix is the store's.
@@ -101,6 +106,7 @@ type Worker struct {
 	rdb      redis.UniversalClient
 	enc      encoder.Encoder
 	cache    *encoder.Cache
+	table    *embedtable.Table // nil: off
 	store    *profilestore.Store
 	segments *online.Model
 	behavior *behavior.Runner
@@ -174,6 +180,13 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 	if w.store, err = profilestore.New(w.rdb, so); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
+	if cfg.EmbeddingTable.MaxEntries >= 0 {
+		// the in-process cache in front of the shared table in front of the model
+		to := cfg.EmbeddingTable
+		to.Prefix = w.store.Options().Prefix
+		w.table = embedtable.New(w.rdb, w.enc, to)
+		w.cache = encoder.NewCache(w.table, cfg.CacheBytes)
+	}
 	if !cfg.DisableSegments {
 		rd, err := reader.New(w.rdb, reader.Options{Prefix: w.store.Options().Prefix})
 		if err != nil {
@@ -192,7 +205,7 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	p := &pipeline{
-		privacy: privacy.NewStage(privacy.NewPseudonymizer(cfg.Keys), pii.NewScrubber(), cfg.Namespaces), enc: w.enc, cache: w.cache,
+		privacy: privacy.NewStage(privacy.NewPseudonymizer(cfg.Keys), pii.NewScrubber(), cfg.Namespaces), enc: w.enc, cache: w.cache, table: w.table,
 		store: w.store, segments: w.segments, items: w.items, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
 	}
 	cc := cfg.Consumer
