@@ -282,7 +282,9 @@ func summary(ctx context.Context, out io.Writer, w *worker.Worker, rates map[str
 	fmt.Fprintf(out, "events: %d clicks, %d reviews valid; %d folded, %d redeliveries skipped, %d dead-lettered\n",
 		t.Clicks, t.Reviews, t.Applied, t.Duplicates, t.DeadLettered)
 	cs := w.CacheStats()
-	fmt.Fprintf(out, "embedding cache: %d hits, %d misses (%d texts encoded by the transformer)\n", cs.Hits, cs.Misses, cs.Misses)
+	ts := w.EmbeddingTableStats()
+	fmt.Fprintf(out, "embedding cache: %d hits, %d misses; %d found in the shared embedding table in Redis, %d texts encoded by the transformer\n",
+		cs.Hits, cs.Misses, ts.Hits, cs.Misses-ts.Hits)
 	r, err := reader.New(rdb, reader.Options{Prefix: prefix})
 	if err != nil {
 		return err

@@ -248,6 +248,14 @@ func (w *Worker) Totals() TotalsSnapshot { return w.totals.snapshot() }
 // CacheStats returns the embedding cache's counters.
 func (w *Worker) CacheStats() encoder.CacheStats { return w.cache.Stats() }
 
+// EmbeddingTableStats returns the shared embedding table's counters (zero when it is off).
+func (w *Worker) EmbeddingTableStats() embedtable.Stats {
+	if w.table == nil {
+		return embedtable.Stats{}
+	}
+	return w.table.Stats()
+}
+
 // MetricsAddr returns the address the HTTP server listens on ("" before Run or when off).
 func (w *Worker) MetricsAddr() string {
 	w.readyMu.Lock()
