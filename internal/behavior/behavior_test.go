@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/profilestream/profilestream/internal/redistest"
 	"github.com/profilestream/profilestream/schema"
 )
@@ -90,17 +92,9 @@ func TestFitTooFew(t *testing.T) {
 	}
 }
 
-// TestRefitPublishesVersionsAndOneWorkerRefits: Refit reads the stored profiles' sketches and
-// publishes version 1, then 2; Load returns the whole table; of two runners only the one that
-// takes the lock refits within an interval.
-func TestRefitPublishesVersionsAndOneWorkerRefits(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rdb := redistest.Start(t).Client()
-	const prefix = "bt"
-	if tab, err := Load(ctx, rdb, prefix); err != nil || tab != nil {
-		t.Fatalf("empty store: table %v, err %v", tab, err)
-	}
+// seedProfiles stores the sketches of groupDocs(3, 10, 3) as 30 profiles.
+func seedProfiles(ctx context.Context, t *testing.T, rdb redis.UniversalClient, prefix string) {
+	t.Helper()
 	for i, d := range groupDocs(3, 10, 3) {
 		var cats, items string
 		for _, id := range d {
@@ -115,6 +109,36 @@ func TestRefitPublishesVersionsAndOneWorkerRefits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestRefitOnCluster: the profiles spread over the nodes are all read, and the table is
+// published (staging key and table in one slot).
+func TestRefitOnCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rdb := redistest.StartCluster(t).Client()
+	seedProfiles(ctx, t, rdb, "bt")
+	res, err := Refit(ctx, rdb, Options{Prefix: "bt"})
+	if err != nil || res.Profiles != 30 || res.Meta.Version != 1 {
+		t.Fatalf("refit on the cluster: %+v, err %v", res, err)
+	}
+	if tab, err := Load(ctx, rdb, "bt"); err != nil || tab.Len() != res.Meta.IDs {
+		t.Fatalf("load: %d ids, err %v", tab.Len(), err)
+	}
+}
+
+// TestRefitPublishesVersionsAndOneWorkerRefits: Refit reads the stored profiles' sketches and
+// publishes version 1, then 2; Load returns the whole table; of two runners only the one that
+// takes the lock refits within an interval.
+func TestRefitPublishesVersionsAndOneWorkerRefits(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rdb := redistest.Start(t).Client()
+	const prefix = "bt"
+	if tab, err := Load(ctx, rdb, prefix); err != nil || tab != nil {
+		t.Fatalf("empty store: table %v, err %v", tab, err)
+	}
+	seedProfiles(ctx, t, rdb, prefix)
 	for want := int64(1); want <= 2; want++ {
 		res, err := Refit(ctx, rdb, Options{Prefix: prefix})
 		if err != nil {

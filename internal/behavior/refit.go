@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -49,10 +50,18 @@ type Result struct {
 // ReadDocs reads the ids of up to max profiles (SCAN of schema.ProfileScanPattern, then HMGET
 // of "cats" and "bitems", pipelined per SCAN page).
 func ReadDocs(ctx context.Context, rdb redis.UniversalClient, prefix string, max int) ([]Doc, error) {
-	var docs []Doc
+	var (
+		mu   sync.Mutex // ForEachMaster scans the nodes concurrently
+		docs []Doc
+	)
+	full := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(docs) >= max
+	}
 	scan := func(ctx context.Context, c *redis.Client) error {
 		var cursor uint64
-		for len(docs) < max {
+		for !full() {
 			keys, next, err := c.Scan(ctx, cursor, schema.ProfileScanPattern(prefix), 500).Result()
 			if err != nil {
 				return fmt.Errorf("behavior: scan profiles: %w", err)
@@ -68,9 +77,6 @@ func ReadDocs(ctx context.Context, rdb redis.UniversalClient, prefix string, max
 				}
 			}
 			for _, cmd := range cmds {
-				if len(docs) >= max {
-					break
-				}
 				vals, err := cmd.Result()
 				if err != nil {
 					continue
@@ -93,7 +99,11 @@ func ReadDocs(ctx context.Context, rdb redis.UniversalClient, prefix string, max
 					d = append(d, schema.BehaviorItemPrefix+it.ItemID)
 				}
 				if len(d) > 1 {
-					docs = append(docs, d)
+					mu.Lock()
+					if len(docs) < max {
+						docs = append(docs, d)
+					}
+					mu.Unlock()
 				}
 			}
 			cursor = next
