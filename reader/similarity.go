@@ -95,10 +95,12 @@ var (
 // zero Scorer is not usable: use NewScorer or (*Reader).Scorer. A Scorer is safe for
 // concurrent use.
 type Scorer struct {
-	df      map[string]float64 // schema.DFKey field -> count
-	users   float64
-	Weights Weights
-	Calib   Calibration
+	df    map[string]float64 // schema.DFKey field -> count
+	users float64
+	// behavior is the learned behaviour table (nil: the stored hashed "bvec" is compared).
+	behavior *schema.BehaviorTable
+	Weights  Weights
+	Calib    Calibration
 }
 
 // NewScorer returns a Scorer with the document-frequency hash df (the fields of schema.DFKey as
@@ -128,6 +130,13 @@ func (r *Reader) Scorer(ctx context.Context) (*Scorer, error) {
 		return nil, fmt.Errorf("reader: document frequencies: %w", err)
 	}
 	s := NewScorer(df)
+	bt, err := r.rdb.HGetAll(ctx, schema.BehaviorTableKey(r.opts.Prefix)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("reader: behaviour table: %w", err)
+	}
+	if s.behavior, err = schema.DecodeBehaviorTable(bt); err != nil {
+		return nil, fmt.Errorf("reader: %w", err)
+	}
 	var sample []*Profile
 	err = r.Scan(ctx, func(p *Profile) error {
 		if len(sample) >= calibrationSample {
@@ -276,8 +285,29 @@ func (s *Scorer) Parts(a, b *schema.Profile) Parts {
 	p[PartLexical] = s.lexicalCosine(a, b)
 	p[PartCategory] = s.categoryCosine(a, b)
 	p[PartItem] = itemCosine(a, b)
-	p[PartBehavior] = vecCosine(a.BehaviorVector, b.BehaviorVector)
+	p[PartBehavior] = s.behaviorCosine(a, b)
 	return p
+}
+
+// WithBehaviorTable sets the learned behaviour table the behaviour part projects profiles with
+// (nil: the stored hashed vectors "bvec" are compared). (*Reader).Scorer loads the published one.
+func (s *Scorer) WithBehaviorTable(t *schema.BehaviorTable) *Scorer {
+	s.behavior = t
+	return s
+}
+
+// BehaviorTable returns the learned behaviour table the Scorer uses (nil: none).
+func (s *Scorer) BehaviorTable() *schema.BehaviorTable { return s.behavior }
+
+// behaviorCosine compares the behavioural vectors: with a learned table, both profiles'
+// sketches projected with it (schema.BehaviorTable.ProfileVector, categories weighted by IDF);
+// without, the stored hashed vectors.
+func (s *Scorer) behaviorCosine(a, b *schema.Profile) float64 {
+	if s.behavior == nil {
+		return vecCosine(a.BehaviorVector, b.BehaviorVector)
+	}
+	idf := func(c string) float64 { return s.IDF(schema.DFCategoryPrefix + c) }
+	return vecCosine(s.behavior.ProfileVector(a, idf), s.behavior.ProfileVector(b, idf))
 }
 
 // IDF returns the IDF of a schema.DFKey field ("t:<term>", "c:<category>"); 1 without statistics.

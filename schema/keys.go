@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"hash/fnv"
 	"strconv"
 	"strings"
 )
@@ -105,4 +106,14 @@ const (
 var ItemFields = []string{
 	ItemFieldCategory, ItemFieldTitle, ItemFieldVector, ItemFieldModel, ItemFieldDim,
 	ItemFieldSource, ItemFieldVectorCount, ItemFieldLast,
+}
+
+// EmbeddingTableKey returns the key of the shared embedding table of one encoder model:
+// "<prefix>:v1:emb:{<FNV-1a 64 of the model id, hex>}", a hash from the 8-byte xxhash64 of a
+// short normalized text to its float16 vector (internal/embedtable). The model id is in the
+// key, so vectors of two models (or two precisions of one) never mix.
+func EmbeddingTableKey(prefix, modelID string) string {
+	h := fnv.New64a()
+	h.Write([]byte(modelID))
+	return base(prefix) + "emb:{" + strconv.FormatUint(h.Sum64(), 16) + "}"
 }

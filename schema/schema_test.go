@@ -36,6 +36,11 @@ func keyPatterns() map[string]string {
 		"SettingsKey":         schema.SettingsKey(pf),
 		"LagTableKey":         lag.TableKey(pf, group),
 		"DFKey":               schema.DFKey(pf),
+		"BehaviorTableKey":    schema.BehaviorTableKey(pf),
+		"BehaviorStagingKey":  schema.BehaviorTableStagingKey(pf),
+		"BehaviorLockKey":     schema.BehaviorTableLockKey(pf),
+		// the model id is hashed into the key; the doc names it <model>
+		"EmbeddingTableKey": regexp.MustCompile(`emb:\{[0-9a-f]+\}$`).ReplaceAllString(schema.EmbeddingTableKey(pf, "m"), "emb:{<model>}"),
 	}
 }
 

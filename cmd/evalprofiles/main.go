@@ -23,7 +23,7 @@ func main() {
 	flag.StringVar(&o.ModelDir, "model-dir", o.ModelDir, "the worker's --model-dir (default: the bundled default model)")
 	flag.StringVar(&split, "split", split, "users to evaluate: test (the held-out half, for reporting) or dev (the half to tune on)")
 	flag.IntVar(&o.MaxUsers, "max-users", o.MaxUsers, "at most this many users per data set, the first in hash order (0 = all)")
-	flag.StringVar(&o.Only, "only", o.Only, "comma-separated data sets (amazon_5core, amazon_multicat, taobao, chinese; default all)")
+	flag.StringVar(&o.Only, "only", o.Only, "comma-separated data sets (amazon_5core, amazon_multicat, taobao, rees46, chinese; default all)")
 	flag.IntVar(&o.Bootstrap, "bootstrap", o.Bootstrap, "bootstrap resamples of the owner MRR interval")
 	flag.Uint64Var(&o.Seed, "seed", o.Seed, "seed of k-means, the bootstrap and the random baseline")
 	flag.IntVar(&o.Partitions, "partitions", o.Partitions, "partitions of every topic")

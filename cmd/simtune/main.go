@@ -26,6 +26,7 @@ func main() {
 	topCats := flag.Int("top-categories", 0, "profilestore TopCategories (0 = its default)")
 	topTerms := flag.Int("top-terms", 0, "profilestore TopTerms (0 = its default)")
 	topItems := flag.Int("top-items", 0, "profilestore TopItems (0 = its default)")
+	noBTab := flag.Bool("no-behavior-table", false, "compare the stored hashed behaviour vectors instead of fitting the learned behaviour table")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -42,7 +43,7 @@ func main() {
 	}
 	cache, _ := os.UserCacheDir()
 	err = simtune.Run(ctx, simtune.Config{DataDir: *dataDir, Sets: strings.Split(*sets, ","), MaxUsers: *maxUsers,
-		TopCategories: *topCats, TopTerms: *topTerms, TopItems: *topItems,
+		TopCategories: *topCats, TopTerms: *topTerms, TopItems: *topItems, NoBehaviorTable: *noBTab,
 		Encoder: enc, CacheDir: filepath.Join(cache, "profilestream"), Out: os.Stdout})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "simtune:", err)

@@ -7,8 +7,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/profilestream/profilestream/internal/behavior"
 	"github.com/profilestream/profilestream/internal/cli"
 	"github.com/profilestream/profilestream/internal/consumer"
+	"github.com/profilestream/profilestream/internal/embedtable"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/online"
@@ -122,6 +124,7 @@ type workerFlags struct {
 	modelDir                             string
 	encoderPrecision                     string
 	cacheMB                              int
+	embTableEntries                      int64
 	profileCache                         int
 	dvecF16                              bool
 	halfLife                             time.Duration
@@ -135,6 +138,8 @@ type workerFlags struct {
 	sweepRate                            int
 	kMin, kMax                           int
 	refitEvery                           time.Duration
+	behaviorEvery                        time.Duration
+	behaviorProfiles                     int
 	noSegments                           bool
 	metricsAddr                          string
 	pprof                                bool
@@ -168,6 +173,7 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.StringVar(&f.modelDir, "model-dir", "", "Hugging Face model folder (config.json, vocab.txt, model.safetensors or pytorch_model.bin); empty = the bundled default model")
 	c.StringVar(&f.encoderPrecision, "encoder-precision", "auto", "number format of the encoder's matrix products: fp32, bf16 (AVX512-BF16), int8 (AVX512-VNNI), or auto = the fastest this CPU runs whose measured agreement with fp32 holds; profiles record it in their model id, so a change re-starts their vectors")
 	c.IntVar(&f.cacheMB, "embedding-cache-mb", 64, "embedding cache size in MiB (repeated texts such as item titles are encoded once)")
+	c.Int64Var(&f.embTableEntries, "embedding-table-entries", embedtable.DefaultMaxEntries, "bound of the shared embedding table of short texts (category names, titles) in Redis: a text is encoded once per deployment, not once per worker start (negative = off)")
 	c.BoolVar(&f.dvecF16, "decayed-float16", false, "no effect since profile layout 2, which stores vec and dvec as Q8 (docs/schema.md, Layouts); kept for existing configurations")
 	c.IntVar(&f.profileCache, "profile-cache", 4096, "profiles kept in memory (about 8*dim bytes each) so that a fold writes without reading first; size it to the users of the worker's partitions (negative = off)")
 	dw := schema.DefaultActionWeights()
@@ -184,6 +190,8 @@ func addWorkerFlags(c *cli.Command, withKafka bool, metricsDefault string) *work
 	c.IntVar(&f.kMin, "k-min", online.DefaultKMin, "lower bound of the automatic k (--k 0)")
 	c.IntVar(&f.kMax, "k-max", online.DefaultKMax, "upper bound of the automatic k (--k 0)")
 	c.DurationVar(&f.refitEvery, "segment-refit-interval", 10*time.Minute, "how often segments are re-clustered on a sample of users' current vectors (negative = never)")
+	c.DurationVar(&f.behaviorEvery, "behavior-refit-interval", 10*time.Minute, "how often one worker refits the learned behaviour table (category and item embeddings from their co-occurrence in profiles; docs/schema.md) on a sample of profiles (negative = never: behaviour is compared by hashing only)")
+	c.IntVar(&f.behaviorProfiles, "behavior-fit-profiles", 20000, "profiles one behaviour-table refit reads (SCAN order)")
 	c.Float64Var(&f.margin, "segment-margin", 0.05, "hysteresis: a user moves only to a segment closer by this cosine distance")
 	c.DurationVar(&f.mergeEvery, "centroid-merge-interval", 5*time.Second, "how often local centroid updates are merged into the shared centroids in Redis")
 	c.IntVar(&f.sweepRate, "sweep-rate", 200, "users per second the background sweep re-assigns after centroids move")
@@ -216,6 +224,8 @@ func (f *workerFlags) config(r *redisFlags) worker.Config {
 			KMin: f.kMin, KMax: f.kMax, RefitInterval: f.refitEvery,
 		},
 		DisableSegments: f.noSegments,
+		EmbeddingTable:  embedtable.Options{MaxEntries: f.embTableEntries},
+		Behavior:        behavior.Options{Interval: f.behaviorEvery, MaxProfiles: f.behaviorProfiles},
 		MigrateSettings: f.migrateSettings,
 		MetricsAddr:     f.metricsAddr,
 		Pprof:           f.pprof,

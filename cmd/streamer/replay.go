@@ -19,8 +19,9 @@ import (
 func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := cli.NewCommand("replay", "streamer replay [flags] FILE...", "Produce data files into Kafka.", `
 Reads each FILE (gzip or plain) in one of the formats of ../shared/data, detected from its first
-line: Amazon review JSON lines, the Taobao UserBehavior CSV (clicks), or the Chinese
-cat,label,review CSV (synthetic user ids; see docs/events.md). Reviews go to --reviews-topic,
+line: Amazon review JSON lines, the Taobao UserBehavior CSV (clicks), the REES46 e-commerce CSV
+(clicks with readable category codes and brands), or the Chinese cat,label,review CSV
+(synthetic user ids; see docs/events.md). Reviews go to --reviews-topic,
 clicks to --clicks-topic. It is the backfill tool and the load generator: --rate caps events per
 second, --speedup replays at the original pace divided by the factor.
 
@@ -92,8 +93,12 @@ writes only what is missing.`)
 		n, err := replay.Produce(ctx, w, recs, replay.Options{ClicksTopic: *clicks, ReviewsTopic: *reviews,
 			KeyByUser: *keyed, Rate: *rate, SpeedUp: *speedup, Resume: *resume})
 		total += n
-		fmt.Fprintf(stdout, "%s: %s, %d events produced, %d unparseable lines skipped, %d reviews without title or text skipped\n",
+		fmt.Fprintf(stdout, "%s: %s, %d events produced, %d unparseable lines skipped, %d reviews without title or text skipped",
 			path, format, n, skipped.Unparseable, skipped.NoText)
+		if skipped.Removed > 0 {
+			fmt.Fprintf(stdout, ", %d remove_from_cart rows skipped", skipped.Removed)
+		}
+		fmt.Fprintln(stdout)
 		if err != nil {
 			return err
 		}

@@ -5,10 +5,10 @@ package sample
 import "embed"
 
 // FS holds the sample files: amazon-reviews.jsonl.gz, amazon-multicat.jsonl.gz,
-// taobao-clicks.csv.gz and chinese-reviews.csv.gz.
+// taobao-clicks.csv.gz, rees46-clicks.csv.gz and chinese-reviews.csv.gz.
 //
 //go:embed *.gz
 var FS embed.FS
 
 // Files lists the sample files in the order the demo replays them.
-var Files = []string{"taobao-clicks.csv.gz", "amazon-multicat.jsonl.gz", "amazon-reviews.jsonl.gz", "chinese-reviews.csv.gz"}
+var Files = []string{"taobao-clicks.csv.gz", "rees46-clicks.csv.gz", "amazon-multicat.jsonl.gz", "amazon-reviews.jsonl.gz", "chinese-reviews.csv.gz"}

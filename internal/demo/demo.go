@@ -68,7 +68,7 @@ var phases = []struct {
 	name  string
 	files []string
 }{
-	{"clicks", []string{"taobao-clicks.csv.gz"}},
+	{"clicks", []string{"taobao-clicks.csv.gz", "rees46-clicks.csv.gz"}},
 	{"reviews", []string{"amazon-multicat.jsonl.gz", "amazon-reviews.jsonl.gz", "chinese-reviews.csv.gz"}},
 }
 
@@ -282,7 +282,9 @@ func summary(ctx context.Context, out io.Writer, w *worker.Worker, rates map[str
 	fmt.Fprintf(out, "events: %d clicks, %d reviews valid; %d folded, %d redeliveries skipped, %d dead-lettered\n",
 		t.Clicks, t.Reviews, t.Applied, t.Duplicates, t.DeadLettered)
 	cs := w.CacheStats()
-	fmt.Fprintf(out, "embedding cache: %d hits, %d misses (%d texts encoded by the transformer)\n", cs.Hits, cs.Misses, cs.Misses)
+	ts := w.EmbeddingTableStats()
+	fmt.Fprintf(out, "embedding cache: %d hits, %d misses; %d found in the shared embedding table in Redis, %d texts encoded by the transformer\n",
+		cs.Hits, cs.Misses, ts.Hits, cs.Misses-ts.Hits)
 	r, err := reader.New(rdb, reader.Options{Prefix: prefix})
 	if err != nil {
 		return err
@@ -291,11 +293,41 @@ func summary(ctx context.Context, out io.Writer, w *worker.Worker, rates map[str
 	if err != nil {
 		return err
 	}
+	if err := writeWordedClicker(ctx, out, r); err != nil {
+		return err
+	}
 	if err := downstream.WriteSegments(ctx, out, rdb, prefix); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nFIGURE demo.events_per_s.clicks %.1f\n", rates["clicks"])
 	fmt.Fprintf(out, "FIGURE demo.events_per_s.reviews %.1f\n", rates["reviews"])
 	fmt.Fprintf(out, "FIGURE demo.profiles %d\n", profiles)
+	return nil
+}
+
+// writeWordedClicker prints the most active click-only profile whose top category is words
+// rather than an id (in the sample: a REES46 shopper, whose categories are codes such as
+// electronics.smartphone and whose brands are terms), to show interests a person can read from
+// clicks alone.
+func writeWordedClicker(ctx context.Context, out io.Writer, r *reader.Reader) error {
+	var best *reader.Profile
+	err := r.Scan(ctx, func(p *reader.Profile) error {
+		if p.Kinds["review"] > 0 || len(p.Categories) == 0 || schema.IsOpaqueID(p.Categories[0].Category) {
+			return nil
+		}
+		if best == nil || p.Events > best.Events || (p.Events == best.Events && p.Pseudonym < best.Pseudonym) {
+			best = p
+		}
+		return nil
+	})
+	if err != nil || best == nil {
+		return err
+	}
+	in, err := r.Interests(ctx, best, best.LastSeen, 5)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nThe most active shopper of a click stream with readable categories and brands (REES46 sample, clicks only):\n\n")
+	downstream.WriteProfile(out, best, in, best.LastSeen)
 	return nil
 }

@@ -32,8 +32,9 @@ func TestRunSmallSample(t *testing.T) {
 		t.Fatalf("demo: %v\noutput:\n%s\nlog:\n%s", err, out.String(), log.String())
 	}
 	s := out.String()
-	for _, want := range []string{"phase clicks done: 40 events", "phase reviews done: 120 events", "== Summary ==",
-		"events: 40 clicks, 120 reviews valid; 160 folded", "Three example profiles", "removed at exit"} {
+	for _, want := range []string{"phase clicks done: 80 events", "phase reviews done: 120 events", "== Summary ==",
+		"events: 80 clicks, 120 reviews valid; 200 folded", "Three example profiles", "removed at exit",
+		"readable categories and brands (REES46 sample, clicks only)"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
@@ -42,7 +43,7 @@ func TestRunSmallSample(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no FIGURE demo.profiles line:\n%s", s)
 	}
-	if n, _ := strconv.Atoi(m[1]); n < 10 || n > 160 {
-		t.Errorf("demo built %d profiles from 160 events", n)
+	if n, _ := strconv.Atoi(m[1]); n < 10 || n > 200 {
+		t.Errorf("demo built %d profiles from 200 events", n)
 	}
 }

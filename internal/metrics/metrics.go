@@ -32,6 +32,7 @@ type Metrics struct {
 	EncodedTexts        prometheus.Counter
 	EmbeddingCacheHits  prometheus.Counter
 	EmbeddingCacheMiss  prometheus.Counter
+	EmbeddingTableHits  prometheus.Counter
 	EmbeddingCacheBytes prometheus.Gauge
 
 	RedisDuration *prometheus.HistogramVec // {op}
@@ -89,9 +90,10 @@ func New(reg prometheus.Registerer) *Metrics {
 
 		EncodeDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "encode_duration_seconds",
 			Help: "Encoder latency per batch of texts (cache misses only).", Buckets: latency}),
-		EncodedTexts:        counter("encoded_texts_total", "Texts run through the transformer (cache misses)."),
+		EncodedTexts:        counter("encoded_texts_total", "Texts run through the transformer (misses of the in-process cache not found in the shared embedding table)."),
 		EmbeddingCacheHits:  counter("embedding_cache_hits_total", "Embedding cache hits."),
 		EmbeddingCacheMiss:  counter("embedding_cache_misses_total", "Embedding cache misses."),
+		EmbeddingTableHits:  counter("embedding_table_hits_total", "Short texts found in the shared embedding table in Redis (encoded by another worker or an earlier start, not by the transformer)."),
 		EmbeddingCacheBytes: gauge("embedding_cache_bytes", "Bytes held by the embedding cache."),
 
 		RedisDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "redis_duration_seconds",
@@ -133,7 +135,7 @@ func (m *Metrics) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.EventsConsumed, m.EventsProcessed, m.EventsDeadLettered, m.EventsDuplicate, m.EventsErased, m.Erasures,
 		m.BatchSize, m.BatchDuration, m.StageQueueDepth,
-		m.EncodeDuration, m.EncodedTexts, m.EmbeddingCacheHits, m.EmbeddingCacheMiss, m.EmbeddingCacheBytes,
+		m.EncodeDuration, m.EncodedTexts, m.EmbeddingCacheHits, m.EmbeddingCacheMiss, m.EmbeddingTableHits, m.EmbeddingCacheBytes,
 		m.RedisDuration, m.RedisErrors,
 		m.Rebalances, m.AssignedPartitions, m.CommitErrors, m.SkippedOffsets,
 		m.PIIRedactions,

@@ -9,6 +9,12 @@
 // Formats, detected from the file's first line:
 //   - Amazon review JSON lines (user_id, item_id, rating, ts, category, summary, text, item_title);
 //   - the Taobao UserBehavior CSV (user, item, category, behavior, ts; no header);
+//   - the REES46 e-commerce CSV (header event_time,event_type,product_id,category_id,
+//     category_code,brand,price,user_id,user_session): clicks whose category is the readable
+//     category_code ("electronics.smartphone"), or the numeric category_id when it has none, and
+//     whose item title is the brand (words: the encoder and the lexical sketch read it); view,
+//     cart and purchase become view, cart and buy; remove_from_cart is not an interest and is
+//     skipped (Skipped.Removed);
 //   - the Chinese online_shopping_10_cats CSV (header cat,label,review). It has no user ids: each
 //     row gets a synthetic one, zh-<category>-<n>, four consecutive reviews of a category per user,
 //     and its sentiment label becomes a rating (1 -> 5, 0 -> 1).
@@ -62,6 +68,7 @@ const (
 	FormatAmazonJSONL Format = "amazon-jsonl"
 	FormatTaobaoCSV   Format = "taobao-csv"
 	FormatChineseCSV  Format = "chinese-csv"
+	FormatREES46CSV   Format = "rees46-csv"
 )
 
 // Skipped counts the lines of a file that Read did not turn into records, by why.
@@ -72,10 +79,13 @@ type Skipped struct {
 	// worker would reject them (missing_text), so replay does not produce them. A review with a
 	// title and an empty body is a review and is produced.
 	NoText int
+	// Removed counts REES46 remove_from_cart rows: they parse, but taking an item out of the
+	// cart is not an interest, so no event is produced.
+	Removed int
 }
 
 // Total is every line skipped.
-func (s Skipped) Total() int { return s.Unparseable + s.NoText }
+func (s Skipped) Total() int { return s.Unparseable + s.NoText + s.Removed }
 
 // Read parses a whole file (gzip or plain) into records, in file order. Lines it cannot use are
 // counted in skipped, by reason, and not produced: replay feeds clean data; malformed input is
@@ -95,6 +105,9 @@ func Read(r io.Reader) (recs []Record, format Format, skipped Skipped, err error
 	case bytes.HasPrefix(bytes.TrimSpace(first), []byte("{")):
 		recs, skipped, err = readAmazon(br)
 		return recs, FormatAmazonJSONL, skipped, err
+	case bytes.HasPrefix(bytes.TrimPrefix(first, []byte("\ufeff")), []byte("event_time,event_type,product_id,")):
+		recs, skipped, err = readREES46(br)
+		return recs, FormatREES46CSV, skipped, err
 	case bytes.HasPrefix(bytes.TrimPrefix(first, []byte("\ufeff")), []byte("cat,label,review")):
 		recs, skipped, err = readChinese(br)
 		return recs, FormatChineseCSV, skipped, err
@@ -141,11 +154,52 @@ func readAmazon(r *bufio.Reader) ([]Record, Skipped, error) {
 }
 
 type clickRow struct {
-	UserID   string `json:"user_id"`
-	ItemID   string `json:"item_id"`
-	Action   string `json:"action"`
-	Category string `json:"category"`
-	TS       int64  `json:"ts"`
+	UserID    string `json:"user_id"`
+	ItemID    string `json:"item_id"`
+	Action    string `json:"action"`
+	Category  string `json:"category"`
+	ItemTitle string `json:"item_title,omitempty"`
+	TS        int64  `json:"ts"`
+}
+
+// rees46Actions maps REES46 event types to click actions ("" = skipped as Removed).
+var rees46Actions = map[string]string{"view": "view", "cart": "cart", "purchase": "buy", "remove_from_cart": ""}
+
+func readREES46(r *bufio.Reader) ([]Record, Skipped, error) {
+	var out []Record
+	var skipped Skipped
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	for row := 0; ; row++ {
+		f, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if row == 0 && err == nil && len(f) > 0 && strings.TrimPrefix(f[0], "\ufeff") == "event_time" {
+			continue // the header
+		}
+		if err != nil || len(f) != 9 || f[7] == "" || f[2] == "" {
+			skipped.Unparseable++
+			continue
+		}
+		action, known := rees46Actions[f[1]]
+		ts, terr := time.Parse("2006-01-02 15:04:05 MST", f[0])
+		if !known || terr != nil {
+			skipped.Unparseable++
+			continue
+		}
+		if action == "" {
+			skipped.Removed++
+			continue
+		}
+		cat := f[4]
+		if cat == "" {
+			cat = f[3]
+		}
+		v, _ := json.Marshal(clickRow{UserID: f[7], ItemID: f[2], Category: cat, ItemTitle: f[5], Action: action, TS: ts.Unix()})
+		out = append(out, Record{Kind: Click, UserID: f[7], TS: ts.UTC(), Value: v})
+	}
+	return out, skipped, nil
 }
 
 func readTaobao(r *bufio.Reader) ([]Record, Skipped, error) {

@@ -19,6 +19,7 @@ func TestReadSampleFormats(t *testing.T) {
 		{"amazon-reviews.jsonl.gz", FormatAmazonJSONL, Review, 2000},
 		{"amazon-multicat.jsonl.gz", FormatAmazonJSONL, Review, 1000},
 		{"chinese-reviews.csv.gz", FormatChineseCSV, Review, 1400},
+		{"rees46-clicks.csv.gz", FormatREES46CSV, Click, 2000},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -57,6 +58,15 @@ func TestReadSkipsByReason(t *testing.T) {
 		}, "\n"), 2, Skipped{Unparseable: 2, NoText: 1}},
 		{"chinese", "cat,label,review\n书籍,1,好书\n书籍,0,\n书籍,1\n", 1, Skipped{Unparseable: 1, NoText: 1}},
 		{"taobao", "1,2,3,pv,1511544070\n1,2,3,pv\n1,2,3,pv,soon\n", 1, Skipped{Unparseable: 2}},
+		{"rees46", strings.Join([]string{
+			"event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\r",
+			"2019-10-01 00:00:00 UTC,view,1,2053013552326770905,electronics.smartphone,samsung,1.00,7,s\r",
+			"2019-10-01 00:00:01 UTC,purchase,2,2053013552326770905,,,1.00,7,s\r",
+			"2019-10-01 00:00:02 UTC,remove_from_cart,2,2053013552326770905,,,1.00,7,s\r",
+			"2019-10-01 00:00:03 UTC,wishlist,2,2053013552326770905,,,1.00,7,s\r",
+			"yesterday,view,2,2053013552326770905,,,1.00,7,s\r",
+			"2019-10-01 00:00:04 UTC,view,2,3,,,1.00,,s\r",
+		}, "\n"), 2, Skipped{Unparseable: 3, Removed: 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,7 +76,18 @@ func TestReadSkipsByReason(t *testing.T) {
 			}
 		})
 	}
-	recs, _, _, _ := Read(strings.NewReader(`{"user_id":"a","item_id":"i","rating":5,"ts":1,"summary":"Five Stars","text":""}`))
+	// REES46: the readable category code is the category (the numeric id when there is none),
+	// the brand is the item title, purchase is buy.
+	recs, _, _, _ := Read(strings.NewReader(tests[len(tests)-1].in))
+	for i, want := range []string{
+		`{"user_id":"7","item_id":"1","action":"view","category":"electronics.smartphone","item_title":"samsung","ts":1569888000}`,
+		`{"user_id":"7","item_id":"2","action":"buy","category":"2053013552326770905","ts":1569888001}`,
+	} {
+		if string(recs[i].Value) != want || recs[i].Kind != Click || recs[i].UserID != "7" {
+			t.Fatalf("REES46 record %d: %s (kind %d, user %q), want %s", i, recs[i].Value, recs[i].Kind, recs[i].UserID, want)
+		}
+	}
+	recs, _, _, _ = Read(strings.NewReader(`{"user_id":"a","item_id":"i","rating":5,"ts":1,"summary":"Five Stars","text":""}`))
 	var m map[string]any
 	if err := json.Unmarshal(recs[0].Value, &m); err != nil || m["summary"] != "Five Stars" {
 		t.Fatalf("title-only review produced as %s (%v)", recs[0].Value, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/profilestream/profilestream/internal/consumer"
+	"github.com/profilestream/profilestream/internal/embedtable"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/metrics"
@@ -25,6 +26,7 @@ type pipeline struct {
 	privacy  *privacy.Stage
 	enc      encoder.Encoder
 	cache    *encoder.Cache
+	table    *embedtable.Table // the shared embedding table behind cache (nil: none)
 	store    *profilestore.Store
 	segments *online.Model
 	items    *itemindex.Writer
@@ -61,15 +63,26 @@ func (p *pipeline) Prepare(ctx context.Context, b *consumer.Batch) error {
 		return nil
 	}
 	h0, m0 := p.cache.Stats().Hits, p.cache.Stats().Misses
+	var t0 uint64
+	if p.table != nil {
+		t0 = p.table.Stats().Hits
+	}
 	start := time.Now()
 	vecs, err := p.cache.Encode(ctx, texts)
 	if err != nil {
 		return fmt.Errorf("encode %d texts: %w", len(texts), err)
 	}
 	st := p.cache.Stats()
+	var tableHits uint64
+	if p.table != nil {
+		tableHits = p.table.Stats().Hits - t0
+		p.m.EmbeddingTableHits.Add(float64(tableHits))
+	}
 	if miss := st.Misses - m0; miss > 0 {
-		p.m.EncodeDuration.Observe(time.Since(start).Seconds())
-		p.m.EncodedTexts.Add(float64(miss))
+		if miss > tableHits {
+			p.m.EncodeDuration.Observe(time.Since(start).Seconds())
+			p.m.EncodedTexts.Add(float64(miss - tableHits))
+		}
 		p.m.EmbeddingCacheMiss.Add(float64(miss))
 	}
 	p.m.EmbeddingCacheHits.Add(float64(st.Hits - h0))

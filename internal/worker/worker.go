@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"sync"
 	"time"
 
@@ -24,7 +25,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/profilestream/profilestream/internal/behavior"
 	"github.com/profilestream/profilestream/internal/consumer"
+	"github.com/profilestream/profilestream/internal/embedtable"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/itemindex"
 	"github.com/profilestream/profilestream/internal/lag"
@@ -68,6 +71,14 @@ type Config struct {
 	Segments online.Options
 	// DisableSegments turns segment assignment off.
 	DisableSegments bool
+	// EmbeddingTable configures the shared embedding table of short texts (internal/embedtable:
+	// category names and titles encoded once per deployment, not once per worker start);
+	// EmbeddingTable.MaxEntries < 0 turns it off. Its Prefix is the store's.
+	EmbeddingTable embedtable.Options
+	// Behavior configures the learned behaviour table (internal/behavior): every
+	// Behavior.Interval one worker of the deployment (whichever takes the lock) refits it from a
+	// sample of profiles; negative Interval = never. Its Prefix is the store's.
+	Behavior behavior.Options
 	// MigrateSettings lets the worker start when the settings stored in Redis
 	// (schema.SettingsKey: weights, half-lives, model, ...) differ from its own, and replaces
 	// them; without it such a worker refuses to start (Run returns ErrSettingsDiffer).
@@ -95,8 +106,10 @@ type Worker struct {
 	rdb      redis.UniversalClient
 	enc      encoder.Encoder
 	cache    *encoder.Cache
+	table    *embedtable.Table // nil: off
 	store    *profilestore.Store
 	segments *online.Model
+	behavior *behavior.Runner
 	items    *itemindex.Writer
 	cons     *consumer.Consumer
 	m        *metrics.Metrics
@@ -167,6 +180,13 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 	if w.store, err = profilestore.New(w.rdb, so); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
+	if cfg.EmbeddingTable.MaxEntries >= 0 {
+		// the in-process cache in front of the shared table in front of the model
+		to := cfg.EmbeddingTable
+		to.Prefix = w.store.Options().Prefix
+		w.table = embedtable.New(w.rdb, w.enc, to)
+		w.cache = encoder.NewCache(w.table, cfg.CacheBytes)
+	}
 	if !cfg.DisableSegments {
 		rd, err := reader.New(w.rdb, reader.Options{Prefix: w.store.Options().Prefix})
 		if err != nil {
@@ -176,13 +196,16 @@ func New(cfg Config, log zerolog.Logger) (*Worker, error) {
 			return nil, fmt.Errorf("worker: %w", err)
 		}
 	}
+	bo := cfg.Behavior
+	bo.Prefix = so.Prefix
+	w.behavior = behavior.NewRunner(w.rdb, bo, fmt.Sprintf("%d:%d", os.Getpid(), time.Now().UnixNano()))
 	// The item index (recommendations) is fed after each fold; its Prefix is the store's.
 	if w.items, err = itemindex.New(w.rdb, itemindex.Options{Prefix: so.Prefix, ModelID: w.enc.ModelID(), Encoder: w.cache,
 		ActionWeights: w.store.Options().ActionWeights, HalfLife: itemindex.DefaultHalfLife}); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	p := &pipeline{
-		privacy: privacy.NewStage(privacy.NewPseudonymizer(cfg.Keys), pii.NewScrubber(), cfg.Namespaces), enc: w.enc, cache: w.cache,
+		privacy: privacy.NewStage(privacy.NewPseudonymizer(cfg.Keys), pii.NewScrubber(), cfg.Namespaces), enc: w.enc, cache: w.cache, table: w.table,
 		store: w.store, segments: w.segments, items: w.items, m: w.m, log: log, retry: cfg.Retry, totals: w.totals,
 	}
 	cc := cfg.Consumer
@@ -224,6 +247,14 @@ func (w *Worker) Totals() TotalsSnapshot { return w.totals.snapshot() }
 
 // CacheStats returns the embedding cache's counters.
 func (w *Worker) CacheStats() encoder.CacheStats { return w.cache.Stats() }
+
+// EmbeddingTableStats returns the shared embedding table's counters (zero when it is off).
+func (w *Worker) EmbeddingTableStats() embedtable.Stats {
+	if w.table == nil {
+		return embedtable.Stats{}
+	}
+	return w.table.Stats()
+}
 
 // MetricsAddr returns the address the HTTP server listens on ("" before Run or when off).
 func (w *Worker) MetricsAddr() string {
@@ -297,6 +328,19 @@ func (w *Worker) Run(ctx context.Context) error {
 		})
 		bgLoops.Go(bg, "segment metrics", func(ctx context.Context) error { w.watchSegments(ctx, 5*time.Second); return nil })
 	}
+	bgLoops.Go(bg, "behaviour table refit", func(ctx context.Context) error {
+		return w.behavior.Run(ctx, func(res behavior.Result, err error) {
+			switch {
+			case errors.Is(err, behavior.ErrTooFew):
+				w.log.Debug().Int("profiles", res.Profiles).Msg("behaviour table: too few ids to fit yet")
+			case err != nil:
+				w.log.Warn().Err(err).Msg("behaviour table refit failed; retried at the next interval")
+			default:
+				w.log.Info().Int64("version", res.Meta.Version).Int("ids", res.Meta.IDs).Int("profiles", res.Profiles).
+					Dur("took", res.Took).Msg("behaviour table refitted")
+			}
+		})
+	})
 	if mon != nil {
 		interval := w.cfg.LagInterval
 		if interval == 0 {

@@ -35,6 +35,7 @@ var Datasets = []Dataset{
 	{Name: "amazon_5core", File: "amazon-reviews-5core/reviews.jsonl.gz", Owner: true, Labels: true},
 	{Name: "amazon_multicat", File: "amazon-reviews-2023-multicat/reviews.jsonl.gz", Owner: true, Labels: true},
 	{Name: "taobao", File: "taobao-userbehavior/UserBehavior.head-slice.csv.gz", Owner: true, Clicks: true},
+	{Name: "rees46", File: "rees46-ecommerce/rees46-2019-Oct.head-slice.csv.gz", Owner: true, Clicks: true},
 	{Name: "chinese", File: "online-shopping-10-cats/online_shopping_10_cats.csv.gz", Labels: true, Blind: true},
 }
 

@@ -27,7 +27,7 @@
 // # Tasks
 //
 //   - Owner retrieval (data sets with real users: Amazon 5-core, Amazon 2023 multi-category,
-//     Taobao clicks). Time split: each user's last event (by time) is replayed as a separate
+//     Taobao clicks, REES46 clicks). Time split: each user's last event (by time) is replayed as a separate
 //     one-event pseudo-user with another user id ("evalq-" + id) after every history event; the
 //     worker builds the user's history profile from the other events. Every history profile is
 //     ranked by similarity to each pseudo-user; owner_top1 is the share of pseudo-users whose
@@ -50,13 +50,19 @@
 // profile has to find the category in the text, as the baseline does (Dataset.Blind). On the
 // Amazon sets the category and item id are real shop data and stay: there the category part
 // (and the default, which fuses it) sees the label itself on the category tasks. Taobao categories are numeric ids
-// with thousands of values, so only owner retrieval is measured there.
+// with thousands of values, so only owner retrieval is measured there. REES46 clicks carry
+// readable category codes (electronics.smartphone) and brands (the item title: the dense and
+// lexical parts see them); the slice is under three hours, so a user's history and last click are
+// minutes apart, and only owner retrieval is measured (its TF-IDF baseline is over categories,
+// as for Taobao).
 //
 // # Representations
 //
 //   - default: what the worker stores and reader scores with by default: reader's Scorer (from
-//     (*reader.Reader).Scorer, with the document frequencies the worker kept in this run), its
-//     fusion of the parts both profiles have;
+//     (*reader.Reader).Scorer, with the document frequencies the worker kept in this run and the
+//     behaviour table internal/behavior fits once on the stored profiles after the worker
+//     stopped, as a deployment's worker does every --behavior-refit-interval), its fusion of the
+//     parts both profiles have;
 //   - each part of that similarity alone (reader.Parts: dense, lexical, category, item,
 //     behavior), a part one of the two profiles lacks counting as 0. The category part sees the
 //     label itself on the category tasks (the label is the majority category), so its p1, p5

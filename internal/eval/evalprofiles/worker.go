@@ -17,6 +17,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/profilestream/profilestream/internal/behavior"
 	"github.com/profilestream/profilestream/internal/lag"
 	"github.com/profilestream/profilestream/internal/privacy"
 	"github.com/profilestream/profilestream/internal/redisproc"
@@ -120,6 +121,14 @@ func (g *rig) runWorker(ctx context.Context, l *loaded, recs []replay.Record) (*
 
 	rdb := redis.NewClient(&redis.Options{Addr: g.redis})
 	defer rdb.Close()
+	// The behaviour table a deployment's worker refits every --behavior-refit-interval, fitted
+	// once on what this worker stored (the run is shorter than one interval).
+	if res, err := behavior.Refit(ctx, rdb, behavior.Options{Prefix: prefix}); err == nil {
+		fmt.Fprintf(g.out, "eval-profiles: %s: behaviour table v%d: %d ids from %d profiles in %.1fs\n",
+			name, res.Meta.Version, res.Meta.IDs, res.Profiles, res.Took.Seconds())
+	} else if !errors.Is(err, behavior.ErrTooFew) {
+		return nil, 0, fmt.Errorf("evalprofiles: %s: behaviour table: %w", name, err)
+	}
 	rd, err := reader.New(rdb, reader.Options{Prefix: prefix, Keys: g.pseudo.Ring().Public()})
 	if err != nil {
 		return nil, 0, err

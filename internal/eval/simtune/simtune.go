@@ -30,6 +30,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/profilestream/profilestream/internal/behavior"
 	"github.com/profilestream/profilestream/internal/encoder"
 	"github.com/profilestream/profilestream/internal/event"
 	"github.com/profilestream/profilestream/internal/profilestore"
@@ -47,7 +48,10 @@ type Config struct {
 	CacheDir string // embedding cache ("" = none)
 	// Sketch sizes of the profile store (0 = its defaults).
 	TopCategories, TopTerms, TopItems int
-	Out                               io.Writer
+	// NoBehaviorTable leaves the learned behaviour table out (the behaviour part compares the
+	// stored hashed vectors).
+	NoBehaviorTable bool
+	Out             io.Writer
 }
 
 type rawEvent struct {
@@ -220,6 +224,13 @@ func Run(ctx context.Context, c Config) error {
 		if err := foldSet(ctx, c, rdb, prefix, raw); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		if !c.NoBehaviorTable {
+			res, err := behavior.Refit(ctx, rdb, behavior.Options{Prefix: prefix})
+			if err != nil {
+				return fmt.Errorf("%s: behaviour table: %w", name, err)
+			}
+			fmt.Fprintf(c.Out, "%s: behaviour table v%d: %d ids from %d profiles in %s\n", name, res.Meta.Version, res.Meta.IDs, res.Profiles, res.Took.Round(time.Millisecond))
+		}
 		rd, err := reader.New(rdb, reader.Options{Prefix: prefix})
 		if err != nil {
 			return err
@@ -244,6 +255,20 @@ func Run(ctx context.Context, c Config) error {
 		}
 		if keys > 0 {
 			fmt.Fprintf(c.Out, "FIGURE simtune.%s.profile_bytes %d\n", name, bytes/keys)
+		}
+		// the bytes of the sketches the behaviour part reads (field values only, exact)
+		var catBytes, itemBytes, hists int64
+		for ps := range byPS {
+			if !strings.HasPrefix(ps, "h.") {
+				continue
+			}
+			k := schema.ProfileKey(prefix, ps)
+			catBytes += rdb.HStrLen(ctx, k, schema.FieldCategories).Val()
+			itemBytes += rdb.HStrLen(ctx, k, schema.FieldItemSketch).Val()
+			hists++
+		}
+		if hists > 0 {
+			fmt.Fprintf(c.Out, "FIGURE simtune.%s.cats_bytes %d\nFIGURE simtune.%s.bitems_bytes %d\n", name, catBytes/hists, name, itemBytes/hists)
 		}
 		sd := setData{name: name, sc: sc, split: map[bool][]pair{}, hists: map[bool][]*schema.Profile{}}
 		var users []string
