@@ -99,3 +99,39 @@ func TestInterestsRankTermsByTFIDF(t *testing.T) {
 		t.Fatalf("String:\n%s", s)
 	}
 }
+
+// TestPerLanguageWeights: two mostly-Chinese profiles are fused with CJKWeights, any other pair
+// with Weights.
+func TestPerLanguageWeights(t *testing.T) {
+	prof := func(vec []float32, terms ...string) *schema.Profile {
+		p := &schema.Profile{ModelID: "m", Vector: vec}
+		for _, x := range terms {
+			p.Terms = append(p.Terms, schema.TermWeight{Term: x, Weight: 1})
+		}
+		return p
+	}
+	s := reader.NewScorer(nil)
+	s.Calib = reader.Calibration{Std: reader.Parts{1, 1, 1, 1, 1}}
+	s.Weights = reader.Weights{reader.PartDense: 1}
+	s.CJKWeights = reader.Weights{reader.PartLexical: 1}
+	// dense vectors orthogonal, words shared: the dense part says 0, the lexical part 1
+	tests := []struct {
+		name string
+		a, b *schema.Profile
+		lang schema.Language
+		want float64
+	}{
+		{"chinese pair: lexical", prof([]float32{1, 0}, "质量", "不错"), prof([]float32{0, 1}, "质量", "不错"), schema.LangCJK, 1},
+		{"english pair: dense", prof([]float32{1, 0}, "guitar"), prof([]float32{0, 1}, "guitar"), schema.LangOther, 0},
+		{"mixed pair: dense", prof([]float32{1, 0}, "质量"), prof([]float32{0, 1}, "guitar", "质量"), schema.LangOther, 0},
+		{"chinese and no words: dense", prof([]float32{1, 0}, "质量"), prof([]float32{1, 0}), schema.LangOther, 1},
+	}
+	for _, tc := range tests {
+		if got := reader.PairLanguage(tc.a, tc.b); got != tc.lang {
+			t.Errorf("%s: PairLanguage = %v, want %v", tc.name, got, tc.lang)
+		}
+		if got := s.Similarity(tc.a, tc.b); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("%s: Similarity = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -253,3 +253,32 @@ func TestSettingsRoundTripAndDiff(t *testing.T) {
 		t.Fatalf("empty hash: %v %v", err, empty.Diff(schema.DefaultSettings()))
 	}
 }
+
+func TestProfileLanguage(t *testing.T) {
+	tw := func(kv ...any) []schema.TermWeight {
+		var out []schema.TermWeight
+		for i := 0; i < len(kv); i += 2 {
+			out = append(out, schema.TermWeight{Term: kv[i].(string), Weight: kv[i+1].(float64)})
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		terms []schema.TermWeight
+		want  schema.Language
+	}{
+		{"no terms", nil, schema.LangOther},
+		{"english", tw("guitar", 1.0, "strings", 0.5), schema.LangOther},
+		{"chinese", tw("质量", 1.0, "不错", 0.5), schema.LangCJK},
+		{"mostly chinese", tw("质量", 1.0, "iphone", 0.4), schema.LangCJK},
+		{"mostly english", tw("质量", 0.4, "iphone", 1.0), schema.LangOther},
+		{"half and half", tw("质量", 1.0, "iphone", 1.0), schema.LangOther},
+		{"japanese", tw("カメラ", 1.0), schema.LangCJK},
+	}
+	for _, tc := range tests {
+		p := &schema.Profile{Terms: tc.terms}
+		if got := p.Language(); got != tc.want {
+			t.Errorf("%s: schema.Language() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

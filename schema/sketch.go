@@ -227,3 +227,33 @@ func splitmix64(x uint64) uint64 {
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 	return x ^ (x >> 31)
 }
+
+// Language is the script family of a profile's words, as the similarity weighs them
+// (reader.Scorer's per-language fusion weights).
+type Language int
+
+const (
+	// LangOther: words mostly in alphabets (English and other Latin-script text), or no words.
+	LangOther Language = iota
+	// LangCJK: words mostly Chinese, Japanese or Korean (character bigrams).
+	LangCJK
+)
+
+// Language returns LangCJK when more than half the weight of the profile's lexical sketch is on
+// Chinese, Japanese or Korean terms, else LangOther (also for a profile without terms).
+func (p *Profile) Language() Language {
+	var cjk, all float64
+	for _, t := range p.Terms {
+		all += t.Weight
+		for _, r := range t.Term {
+			if isCJK(r) {
+				cjk += t.Weight
+			}
+			break
+		}
+	}
+	if all > 0 && cjk > all/2 {
+		return LangCJK
+	}
+	return LangOther
+}

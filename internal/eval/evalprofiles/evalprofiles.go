@@ -384,15 +384,15 @@ func representations(l *loaded, p *profiles, seed uint64) []repr {
 			}
 		}
 	}
-	fused := func(x reader.Parts) float64 {
+	fused := func(x reader.Parts, a, b *reader.Profile) float64 {
 		if allNaN(x) {
 			return 0
 		}
-		return p.scorer.Fuse(x)
+		return p.scorer.FuseWith(x, p.scorer.WeightsFor(a, b))
 	}
 	out := []repr{{name: "default",
-		hh: NewSimMatrix(n, n, func(i, j int) float64 { return fused(pp.hh[i*n+j]) }),
-		qh: NewSimMatrix(n, n, func(i, j int) float64 { return fused(pp.qh[i*n+j]) })}}
+		hh: NewSimMatrix(n, n, func(i, j int) float64 { return fused(pp.hh[i*n+j], p.hist[i], p.hist[j]) }),
+		qh: NewSimMatrix(n, n, func(i, j int) float64 { return fused(pp.qh[i*n+j], p.query[i], p.hist[j]) })}}
 	for k := range reader.NumParts {
 		part := func(x reader.Parts) float64 {
 			if math.IsNaN(x[k]) {

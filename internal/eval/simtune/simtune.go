@@ -55,9 +55,16 @@ type Config struct {
 }
 
 type rawEvent struct {
-	user string
-	ev   event.Event
+	user  string
+	label string // the user's category for label sets (labelSets), else ""
+	ev    event.Event
 }
+
+// labelSets are the sets without owner retrieval (no real users): the Chinese reviews, whose
+// pseudo-users are four consecutive reviews of one category and carry only text. They are measured
+// by neighbour-category P@1 between history profiles (as make eval-profiles does), every event
+// folded into the history.
+var labelSets = map[string]bool{"chinese": true}
 
 var loaders = map[string]func(dir string) ([]rawEvent, error){
 	"taobao": loadTaobao,
@@ -67,7 +74,8 @@ var loaders = map[string]func(dir string) ([]rawEvent, error){
 	"amazon_2023": func(d string) ([]rawEvent, error) {
 		return loadAmazon(filepath.Join(d, "amazon-reviews-2023-multicat/reviews.jsonl.gz"))
 	},
-	"rees46": loadREES46,
+	"rees46":  loadREES46,
+	"chinese": loadChinese,
 }
 
 // SetNames lists the data sets Run knows.
@@ -112,7 +120,7 @@ func loadTaobao(dir string) ([]rawEvent, error) {
 		if !ok || err != nil {
 			return nil
 		}
-		out = append(out, rawEvent{f[0], event.Event{Kind: k, ItemID: f[1], Category: f[2], TS: time.Unix(ts, 0).UTC()}})
+		out = append(out, rawEvent{user: f[0], ev: event.Event{Kind: k, ItemID: f[1], Category: f[2], TS: time.Unix(ts, 0).UTC()}})
 		return nil
 	})
 	return out, err
@@ -156,7 +164,55 @@ func loadREES46(dir string) ([]rawEvent, error) {
 		if cat == "" {
 			cat = rec[3]
 		}
-		out = append(out, rawEvent{rec[7], event.Event{Kind: k, ItemID: rec[2], Category: cat, ItemTitle: rec[5], TS: ts.UTC()}})
+		out = append(out, rawEvent{user: rec[7], ev: event.Event{Kind: k, ItemID: rec[2], Category: cat, ItemTitle: rec[5], TS: ts.UTC()}})
+	}
+	return out, nil
+}
+
+// loadChinese reads the Chinese online_shopping_10_cats reviews as replay does (internal/replay:
+// a pseudo-user zh-<category>-<n> of four consecutive reviews of a category, a minute apart),
+// blind as make eval-profiles produces them: no category and no item id, only the text.
+func loadChinese(dir string) ([]rawEvent, error) {
+	f, err := os.Open(filepath.Join(dir, "online-shopping-10-cats/online_shopping_10_cats.csv.gz"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(zr)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	perCat := map[string]int{}
+	var out []rawEvent
+	for row := 0; ; {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil || len(rec) != 3 {
+			continue
+		}
+		if row == 0 && strings.TrimPrefix(rec[0], "\ufeff") == "cat" {
+			row++
+			continue
+		}
+		row++
+		text := strings.TrimPrefix(rec[2], "\ufeff")
+		if !event.HasReviewText("", text) {
+			continue
+		}
+		n := perCat[rec[0]]
+		perCat[rec[0]]++
+		rating := float32(1)
+		if rec[1] == "1" {
+			rating = 5
+		}
+		out = append(out, rawEvent{user: fmt.Sprintf("zh-%s-%d", rec[0], n/4), label: rec[0],
+			ev: event.Event{Kind: event.KindReview, Text: text, Rating: rating, TS: base.Add(time.Duration(row) * time.Minute)}})
 	}
 	return out, nil
 }
@@ -177,7 +233,7 @@ func loadAmazon(path string) ([]rawEvent, error) {
 		if err := json.Unmarshal([]byte(l), &r); err != nil {
 			return nil
 		}
-		out = append(out, rawEvent{r.User, event.Event{Kind: event.KindReview, ItemID: r.Item, Category: r.Category,
+		out = append(out, rawEvent{user: r.User, ev: event.Event{Kind: event.KindReview, ItemID: r.Item, Category: r.Category,
 			ItemTitle: r.Title, Summary: r.Summary, Text: r.Text, Rating: r.Rating, TS: time.Unix(r.TS, 0).UTC()}})
 		return nil
 	})
@@ -209,6 +265,8 @@ func Run(ctx context.Context, c Config) error {
 		sc    *reader.Scorer
 		split map[bool][]pair // dev -> (query, owner history) per user
 		hists map[bool][]*schema.Profile
+		// labels of hists[true] (label sets: measured by neighbour-category P@1, not owner MRR)
+		labels []string
 	}
 	var sets []setData
 	for i, name := range c.Sets {
@@ -278,8 +336,20 @@ func Run(ctx context.Context, c Config) error {
 			}
 		}
 		sort.Strings(users)
+		label := map[string]string{}
+		for _, r := range raw {
+			if r.label != "" {
+				label[r.user] = r.label
+			}
+		}
 		for _, u := range users {
 			q, h := byPS["q."+u], byPS["h."+u]
+			if labelSets[name] && h != nil && dev(u) {
+				sd.split[true] = append(sd.split[true], pair{h, h})
+				sd.hists[true] = append(sd.hists[true], h)
+				sd.labels = append(sd.labels, label[u])
+				continue
+			}
 			if q == nil || h == nil {
 				continue
 			}
@@ -302,18 +372,24 @@ func Run(ctx context.Context, c Config) error {
 	// per-part cosines of every (query, history) pair of each half
 	type matrix struct {
 		parts [][]reader.Parts // [query][history]
+		cjk   [][]bool         // the pair is fused with CJKWeights (reader.Scorer.WeightsFor)
 	}
 	mats := map[string]map[bool]*matrix{}
+	labels := map[string][]string{}
 	for _, s := range sets {
 		mats[s.name] = map[bool]*matrix{}
+		labels[s.name] = s.labels
 		for _, d := range []bool{true} {
 			m := &matrix{}
 			for _, p := range s.split[d] {
 				row := make([]reader.Parts, len(s.hists[d]))
+				cjk := make([]bool, len(s.hists[d]))
 				for j, h := range s.hists[d] {
 					row[j] = s.sc.Parts(p.query, h)
+					cjk[j] = reader.PairLanguage(p.query, h) == schema.LangCJK
 				}
 				m.parts = append(m.parts, row)
+				m.cjk = append(m.cjk, cjk)
 			}
 			mats[s.name][d] = m
 		}
@@ -322,6 +398,7 @@ func Run(ctx context.Context, c Config) error {
 	type zmat struct {
 		nq, nh int
 		z      [reader.NumParts][]float32
+		cjk    []bool
 	}
 	cals := map[string]reader.Calibration{}
 	for _, s := range sets {
@@ -341,6 +418,10 @@ func Run(ctx context.Context, c Config) error {
 			for k := range zm.z {
 				zm.z[k] = make([]float32, zm.nq*zm.nh)
 			}
+			zm.cjk = make([]bool, zm.nq*zm.nh)
+			for i, row := range m.cjk {
+				copy(zm.cjk[i*zm.nh:], row)
+			}
 			for i, row := range m.parts {
 				// the set's calibration, as (*reader.Reader).Scorer samples it from the deployment
 				rc := cals[s.name]
@@ -358,9 +439,14 @@ func Run(ctx context.Context, c Config) error {
 			mats[s.name][d] = nil
 		}
 	}
-	eval := func(set string, d bool, w reader.Weights) (top1, mrr float64) {
+	// ws[0]: Weights, ws[1]: CJKWeights (pairs of two mostly-CJK profiles)
+	eval := func(set string, d bool, ws [2]reader.Weights) (top1, mrr float64) {
 		zm := zs[set][d]
 		score := func(i, j int) float64 {
+			w := ws[0]
+			if zm.cjk[i*zm.nh+j] {
+				w = ws[1]
+			}
 			var num, den float64
 			for k := range zm.z {
 				x := zm.z[k][i*zm.nh+j]
@@ -374,6 +460,26 @@ func Run(ctx context.Context, c Config) error {
 				return 0
 			}
 			return num / den
+		}
+		if labels[set] != nil {
+			// label set: neighbour-category P@1 between history profiles (returned in both values)
+			lab := labels[set]
+			var p1 float64
+			for i := 0; i < zm.nq; i++ {
+				best, bj := math.Inf(-1), -1
+				for j := 0; j < zm.nh; j++ {
+					if sc := score(i, j); j != i && sc > best {
+						best, bj = sc, j
+					}
+				}
+				if bj >= 0 && lab[bj] == lab[i] {
+					p1++
+				}
+			}
+			if zm.nq == 0 {
+				return 0, 0
+			}
+			return p1 / float64(zm.nq), p1 / float64(zm.nq)
 		}
 		for i := 0; i < zm.nq; i++ {
 			// ties count against the owner (as in make eval-profiles)
@@ -406,9 +512,8 @@ func Run(ctx context.Context, c Config) error {
 		w[k] = 1
 		for _, s := range sets {
 			for _, d := range []bool{true} {
-				t1, mrr := eval(s.name, d, w)
-				fmt.Fprintf(c.Out, "FIGURE simtune.%s.%s.%s.owner_top1 %.3f\nFIGURE simtune.%s.%s.%s.owner_mrr %.3f\n",
-					s.name, half(d), k, t1, s.name, half(d), k, mrr)
+				t1, mrr := eval(s.name, d, [2]reader.Weights{w, w})
+				figures(c.Out, s.name, half(d), k.String(), labels[s.name] != nil, t1, mrr)
 			}
 		}
 	}
@@ -420,13 +525,13 @@ func Run(ctx context.Context, c Config) error {
 		for k := reader.Part(0); k < reader.NumParts; k++ {
 			var w reader.Weights
 			w[k] = 1
-			if _, mrr := eval(s.name, true, w); mrr > bestPart[s.name] {
+			if _, mrr := eval(s.name, true, [2]reader.Weights{w, w}); mrr > bestPart[s.name] {
 				bestPart[s.name] = mrr
 			}
 		}
 	}
 	levels := []float64{0, 0.25, 0.5, 1, 2, 4, 8}
-	devMRR := func(w reader.Weights) float64 {
+	devMRR := func(w [2]reader.Weights) float64 {
 		var tot float64
 		worst := math.Inf(1)
 		for _, s := range sets {
@@ -436,14 +541,15 @@ func Run(ctx context.Context, c Config) error {
 		}
 		return worst + 0.01*tot/float64(len(sets))
 	}
-	bestW := reader.Weights{1, 1, 1, 1, 1}
+	// Weights and CJKWeights together: a set's pairs use one or the other (reader.PairLanguage)
+	bestW := [2]reader.Weights{{1, 1, 1, 1, 1}, {1, 1, 1, 1, 1}}
 	best := devMRR(bestW)
 	for round := 0; round < 3; round++ {
 		improved := false
-		for k := range bestW {
+		for k := range 2 * int(reader.NumParts) {
 			for _, l := range levels {
 				w := bestW
-				w[k] = l
+				w[k/int(reader.NumParts)][k%int(reader.NumParts)] = l
 				if v := devMRR(w); v > best+1e-9 {
 					best, bestW, improved = v, w, true
 				}
@@ -457,12 +563,22 @@ func Run(ctx context.Context, c Config) error {
 	for _, s := range sets {
 		for _, d := range []bool{true} {
 			t1, mrr := eval(s.name, d, bestW)
-			fmt.Fprintf(c.Out, "FIGURE simtune.%s.%s.hybrid.owner_top1 %.3f\nFIGURE simtune.%s.%s.hybrid.owner_mrr %.3f\n",
-				s.name, half(d), t1, s.name, half(d), mrr)
+			figures(c.Out, s.name, half(d), "hybrid", labels[s.name] != nil, t1, mrr)
 		}
 	}
-	fmt.Fprintf(c.Out, "reader.Weights%v\n", fmtParts(reader.Parts(bestW)))
+	fmt.Fprintf(c.Out, "reader.Weights%v (DefaultWeights)\nreader.Weights%v (DefaultCJKWeights)\n",
+		fmtParts(reader.Parts(bestW[0])), fmtParts(reader.Parts(bestW[1])))
 	return nil
+}
+
+// figures prints a representation's FIGURE lines: owner top-1 and MRR, or P@1 for a label set.
+func figures(w io.Writer, set, half, repr string, label bool, top1, mrr float64) {
+	if label {
+		fmt.Fprintf(w, "FIGURE simtune.%s.%s.%s.p1 %.3f\n", set, half, repr, top1)
+		return
+	}
+	fmt.Fprintf(w, "FIGURE simtune.%s.%s.%s.owner_top1 %.3f\nFIGURE simtune.%s.%s.%s.owner_mrr %.3f\n",
+		set, half, repr, top1, set, half, repr, mrr)
 }
 
 func half(d bool) string {
@@ -484,8 +600,10 @@ func fmtParts(p reader.Parts) string {
 // ("q.<user>").
 func foldSet(ctx context.Context, c Config, rdb *redis.Client, prefix string, raw []rawEvent) error {
 	by := map[string][]event.Event{}
+	labelled := false
 	for _, r := range raw {
 		by[r.user] = append(by[r.user], r.ev)
+		labelled = labelled || r.label != ""
 	}
 	var users []string
 	for u, evs := range by {
@@ -506,7 +624,7 @@ func foldSet(ctx context.Context, c Config, rdb *redis.Client, prefix string, ra
 		sort.SliceStable(es, func(i, j int) bool { return es[i].TS.Before(es[j].TS) })
 		for i, e := range es {
 			e.Pseudonym = "h." + u
-			if i == len(es)-1 {
+			if i == len(es)-1 && !labelled {
 				e.Pseudonym = "q." + u
 			}
 			evs = append(evs, e)
