@@ -17,6 +17,7 @@ import (
 	"encoding/csv"
 	"encoding/gob"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -283,11 +284,17 @@ func Run(ctx context.Context, c Config) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		if !c.NoBehaviorTable {
+			// A set without ids (the Chinese reviews) has no table, as a deployment without
+			// categories or items has none.
 			res, err := behavior.Refit(ctx, rdb, behavior.Options{Prefix: prefix})
-			if err != nil {
+			switch {
+			case err == nil:
+				fmt.Fprintf(c.Out, "%s: behaviour table v%d: %d ids from %d profiles in %s\n", name, res.Meta.Version, res.Meta.IDs, res.Profiles, res.Took.Round(time.Millisecond))
+			case errors.Is(err, behavior.ErrTooFew):
+				fmt.Fprintf(c.Out, "%s: no behaviour table (%v)\n", name, err)
+			default:
 				return fmt.Errorf("%s: behaviour table: %w", name, err)
 			}
-			fmt.Fprintf(c.Out, "%s: behaviour table v%d: %d ids from %d profiles in %s\n", name, res.Meta.Version, res.Meta.IDs, res.Profiles, res.Took.Round(time.Millisecond))
 		}
 		rd, err := reader.New(rdb, reader.Options{Prefix: prefix})
 		if err != nil {
