@@ -126,7 +126,21 @@ func (s *Store) foldSketches(p *schema.Profile, e *event.Event, dw float64, ch *
 	}
 	if s.opts.TopTerms > 0 {
 		if text := lexicalText(e); text != "" {
-			for t, w := range schema.Terms(text) {
+			// In a fixed order (heaviest first, then by term), so that which terms a full
+			// sketch keeps does not depend on Go's map order.
+			tw := schema.Terms(text)
+			keys := make([]string, 0, len(tw))
+			for t := range tw {
+				keys = append(keys, t)
+			}
+			sort.Slice(keys, func(i, j int) bool {
+				if tw[keys[i]] != tw[keys[j]] {
+					return tw[keys[i]] > tw[keys[j]]
+				}
+				return keys[i] < keys[j]
+			})
+			for _, t := range keys {
+				w := tw[t]
 				if s.addTerm(p, t, dw*w) {
 					ch.countDF(schema.DFTermPrefix + t)
 				}
