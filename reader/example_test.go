@@ -99,8 +99,8 @@ func ExampleReader_Similar() {
 		fmt.Printf("%s %.3f\n", n.Pseudonym, n.Similarity)
 	}
 	// Output:
-	// k1.bob 2.880
-	// k1.carol -1.887
+	// k1.bob 2.070
+	// k1.carol -1.942
 }
 
 func ExampleReader_SegmentMembers() {

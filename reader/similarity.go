@@ -71,14 +71,18 @@ type Calibration struct {
 }
 
 // DefaultWeights are the fusion weights the package ships, measured with `go run ./cmd/simtune
-// -data ../shared/data -max-users 1200` (docs/applications.md, "Profile similarity") on the DEV
+// -data ../shared/data -sets amazon_5core,amazon_2023,taobao,chinese -max-users 1200` (it chooses
+// DefaultCJKWeights in the same run; docs/applications.md, "Profile similarity") on the DEV
 // users of make eval-profiles' split only: owner retrieval (the user's last event as a one-event
 // profile, ranked against every user's history) on Amazon 5-core, Amazon 2023 multi-category and
 // Taobao clicks, each set calibrated as (*Reader).Scorer calibrates a deployment; the weights
 // maximize the worst ratio of the hybrid's MRR to the best single part's over the three sets.
-// DEV owner MRR, hybrid against the best single part: 5-core 0.238 (lexical 0.221), 2023 0.621
-// (dense 0.441), Taobao 0.328 (category 0.303). The behavioural vector and the item sketch get a
-// small weight: alone they trail the category part on Taobao (0.182, 0.237) and add little.
+// DEV owner MRR, hybrid against the best single part, with the learned behaviour table
+// (internal/behavior) fitted on each set's profiles as a deployment's worker fits it: 5-core 0.243
+// (lexical 0.219), 2023 0.639 (dense 0.441), Taobao 0.410 (behaviour 0.410). The behaviour part
+// (the sketches projected with the learned table) gets the weight of the dense and lexical parts:
+// it is the strongest part on click-only data; the category part adds little beside it and the
+// item sketch nothing on DEV (weight 0: it still serves Interests and the recommender).
 //
 // DefaultCJKWeights fuse two mostly-Chinese/Japanese/Korean profiles (PairLanguage): chosen by
 // the same simtune run with the Chinese reviews added (`-sets
@@ -88,13 +92,13 @@ type Calibration struct {
 //
 // DefaultCalibration is what Similarity uses without corpus statistics (a Scorer from
 // NewScorer; (*Reader).Scorer calibrates on the deployment's own profiles instead): the mean of
-// the three sets' calibrations in the same run.
+// the sets' calibrations in the same run (each part over the sets that have it).
 var (
-	DefaultWeights     = Weights{1, 1, 1, 0.03125, 0.03125}
+	DefaultWeights     = Weights{1, 1, 0.03125, 0, 1}
 	DefaultCJKWeights  = Weights{1, 0, 0.125, 0.125, 0.125}
 	DefaultCalibration = Calibration{
-		Mean: Parts{0.5745, 0.0190, 0.1214, 0.0010, 0.0655},
-		Std:  Parts{0.1688, 0.0490, 0.2519, 0.0207, 0.2102},
+		Mean: Parts{0.5874, 0.0197, 0.1166, 0.0014, 0.1110},
+		Std:  Parts{0.1632, 0.0542, 0.2454, 0.0252, 0.2241},
 	}
 )
 

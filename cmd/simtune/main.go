@@ -19,7 +19,7 @@ import (
 
 func main() {
 	dataDir := flag.String("data", "../shared/data", "folder of the shared data sets")
-	sets := flag.String("sets", "amazon_5core,amazon_2023,taobao", "comma-separated data sets: "+strings.Join(simtune.SetNames(), ", "))
+	sets := flag.String("sets", "amazon_5core,amazon_2023,taobao,chinese", "comma-separated data sets: "+strings.Join(simtune.SetNames(), ", "))
 	maxUsers := flag.Int("max-users", 1500, "users per set (0 = all)")
 	modelDir := flag.String("model", "", "encoder model folder; empty = the bundled model")
 	maxLen := flag.Int("max-tokens", 128, "encoder: tokens per text")
