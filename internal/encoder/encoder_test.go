@@ -411,9 +411,26 @@ func TestGemm(t *testing.T) {
 		for _, th := range []int{1, 3} {
 			for is := isaGeneric; is <= bestISA(); is++ {
 				c := fill(m * n) // garbage: the kernel must overwrite
-				sgemmNT(is, m, n, k, a, k, b, k, c, n, nil, th)
+				sgemmNT(is, m, n, k, a, k, b, k, c, n, nil, th, nil)
 				if d := maxAbsDiff(c, want); d > 1e-4 {
 					t.Errorf("sgemmNT %s %v threads %d: diff %g", is, sz, th, d)
+				}
+			}
+			// A inside a larger buffer, followed by rows of NaN: kernels may read rows past m
+			// in place but must not let them reach C.
+			const extra = 20
+			big := make([]float32, (m+extra)*(k+3))
+			for i := range big {
+				big[i] = float32(math.NaN())
+			}
+			for i := 0; i < m; i++ {
+				copy(big[i*(k+3):], a[i*k:(i+1)*k])
+			}
+			for is := isaGeneric; is <= bestISA(); is++ {
+				c := fill(m * n)
+				sgemmNT(is, m, n, k, big, k+3, b, k, c, n, nil, th, nil)
+				if d := maxAbsDiff(c, want); !(d <= 1e-4) {
+					t.Errorf("sgemmNT %s %v threads %d, A in a larger buffer: diff %g", is, sz, th, d)
 				}
 			}
 			c := fill(m * n)

@@ -8,11 +8,7 @@ import "github.com/profilestream/profilestream/internal/encoder/internal/simd"
 // (zero-padded), so that the kernel reads it with unit stride while 12 rows of A pass over it.
 // Partial tiles (fewer than 12 rows or 32 columns) go through scratch tiles.
 func packedGemm512(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int, c []float32, ldc int) {
-	const (
-		kBlock   = 256
-		rowBlock = 96
-		mr, nr   = 12, 32
-	)
+	const nr = nr512
 	if m == 0 || n == 0 {
 		return
 	}
@@ -30,7 +26,32 @@ func packedGemm512(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int,
 		*bufp = make([]float32, bSize)
 	}
 	packed := (*bufp)[:bSize]
-	packB(packed, n, k, b, bsP, bsJ, kBlock, nr)
+	packB(packed, n, k, b, bsP, bsJ, kBlock512, nr512)
+	gemmPacked512(m, n, k, a, lda, packed, c, ldc)
+}
+
+const (
+	kBlock512 = 256 // rows of B per packed block
+	nr512     = 32  // columns of a packed panel
+)
+
+// packB512 returns the packed layout of B^T for W in PyTorch layout (n x k), as
+// gemmPacked512 reads it: a Linear layer's weights packed once.
+func packB512(w []float32, n, k int) []float32 {
+	packed := make([]float32, (n+nr512-1)/nr512*k*nr512)
+	packB(packed, n, k, w, 1, k, kBlock512, nr512)
+	return packed
+}
+
+// gemmPacked512 computes C = A B (overwriting C) for A m x k (rows lda apart) and B packed by
+// packB with kBlock512 and nr512.
+func gemmPacked512(m, n, k int, a []float32, lda int, packed []float32, c []float32, ldc int) {
+	const (
+		kBlock   = kBlock512
+		rowBlock = 96
+		mr, nr   = 12, nr512
+	)
+	panels := (n + nr - 1) / nr
 	var tile [mr * nr]float32
 	var apad []float32
 	for i0 := 0; i0 < m; i0 += rowBlock {
@@ -48,7 +69,10 @@ func packedGemm512(m, n, k int, a []float32, lda int, b []float32, bsP, bsJ int,
 				for i := i0; i < i1; i += mr {
 					rows := min(mr, i1-i)
 					ap, la := a[i*lda+k0:], lda
-					if rows < mr {
+					if rows < mr && (i+mr-1)*lda+k0+kc > len(a) {
+						// A partial tile at the end of a's backing: copy its rows. Elsewhere
+						// the kernel reads the rows past m in place (every output row depends
+						// on its own A row only, and rows past m go to the scratch tile).
 						if apad == nil {
 							apad = make([]float32, mr*kBlock)
 						}
@@ -107,6 +131,40 @@ func packB(dst []float32, n, k int, b []float32, bsP, bsJ, kBlock, nr int) {
 				for p := 0; p < kc; p++ {
 					d[p*nr+jj] = src[p*bsP]
 				}
+			}
+		}
+	}
+}
+
+// packNT packs B^T for B n x k (rows ldb apart, k <= kBlock512) into panels of nr512 columns,
+// as gemmPacked512 reads it, columns past n zero: the keys of one attention head, four at a
+// time so that each packed row gets four adjacent stores.
+func packNT(dst, b []float32, ldb, n, k int) {
+	const nr = nr512
+	panels := (n + nr - 1) / nr
+	dst = dst[:panels*k*nr]
+	for jp := 0; jp < panels; jp++ {
+		d := dst[jp*k*nr : (jp+1)*k*nr]
+		j0 := jp * nr
+		w := min(nr, n-j0)
+		if w < nr {
+			clear(d)
+		}
+		jj := 0
+		for ; jj+4 <= w; jj += 4 {
+			s0 := b[(j0+jj)*ldb:][:k]
+			s1 := b[(j0+jj+1)*ldb:][:k]
+			s2 := b[(j0+jj+2)*ldb:][:k]
+			s3 := b[(j0+jj+3)*ldb:][:k]
+			for p := range s0 {
+				r := d[p*nr+jj : p*nr+jj+4 : p*nr+jj+4]
+				r[0], r[1], r[2], r[3] = s0[p], s1[p], s2[p], s3[p]
+			}
+		}
+		for ; jj < w; jj++ {
+			s := b[(j0+jj)*ldb:][:k]
+			for p, v := range s {
+				d[p*nr+jj] = v
 			}
 		}
 	}
