@@ -21,7 +21,7 @@ func main() {
 	flag.Uint64Var(&o.Seed, "seed", o.Seed, "random seed (look-alike seeds)")
 	flag.StringVar(&o.Text, "text", o.Text, "review text to encode: summary (the review title; the body only when there is no title) or full (title and body, as the pipeline does)")
 	flag.IntVar(&o.MaxLen, "max-len", o.MaxLen, "encoder MaxLength in tokens (0: the model's maximum)")
-	flag.BoolVar(&o.Grid, "grid", o.Grid, "also run a grid of blend weights (PopularityWeight x CategoryWeight), printed as ours_p<wp>_c<wc>")
+	flag.BoolVar(&o.Grid, "grid", o.Grid, "also run a grid of Recommend's blend weights on the DEV users (the figures are the TEST users')")
 	flag.StringVar(&o.Only, "only", o.Only, "comma-separated data sets to run (amazon_5core, amazon_multicat, taobao; default all)")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "write a CPU profile to this file")
 	flag.IntVar(&o.StreamPerUser, "stream-per-user", o.StreamPerUser, "Taobao (prequential evaluation): test events per user, the user's last new-item interactions")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"sync"
 	"time"
 
@@ -128,6 +129,9 @@ type Item struct {
 	// Score is the sorted-set score, log2 of the decayed popularity in time-free form.
 	Score float64
 
+	// profile is the item as a profile, for the hybrid similarity (see ItemProfile).
+	profile *schema.Profile
+
 	prior  float64 // popularityPrior relative to the snapshot's top item
 	catIdx int     // index of Category in the snapshot's category list
 	vecIdx int     // index of Vector among the snapshot's distinct vectors (-1: none)
@@ -167,11 +171,32 @@ func itemFromHMGet(id string, score float64, v []interface{}) *Item {
 	return it
 }
 
+// ItemProfile returns the item as a profile, so that the one similarity of profiles
+// (reader.Scorer) compares a user with it: the item vector as the dense part (of the item's
+// model), its category as the category part and the terms of its title (schema.Terms) as the
+// lexical part. An item without a title has no lexical part, one without a vector no dense part.
+func ItemProfile(it *Item) *schema.Profile {
+	p := &schema.Profile{Pseudonym: "item:" + it.ID, ModelID: it.ModelID, Vector: it.Vector}
+	if it.Category != "" {
+		p.Categories = []schema.CategoryCount{{Category: it.Category, Count: 1}}
+	}
+	if it.Title != "" {
+		for t, w := range schema.Terms(it.Title) {
+			p.Terms = append(p.Terms, schema.TermWeight{Term: t, Weight: w})
+		}
+		sort.Slice(p.Terms, func(i, j int) bool { return p.Terms[i].Term < p.Terms[j].Term })
+	}
+	return p
+}
+
 // snapshot is the in-memory copy of the index that Recommend searches.
 type snapshot struct {
-	items []*Item // by score, highest first
-	byID  map[string]*Item
-	cats  map[string]int // category -> Item.catIdx
+	// scorer is the deployment's reader.Scorer (document frequencies, calibration) as of the
+	// snapshot's load.
+	scorer *reader.Scorer
+	items  []*Item // by score, highest first
+	byID   map[string]*Item
+	cats   map[string]int // category -> Item.catIdx
 	// vecs are the distinct item vectors: items with the same text (e.g. the same category
 	// and no title) share one, and Recommend computes each cosine once.
 	vecs [][]float32
@@ -183,7 +208,11 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("apps: refresh items: %w", err)
 	}
-	s := &snapshot{items: make([]*Item, 0, len(zs)), byID: make(map[string]*Item, len(zs)), cats: map[string]int{}}
+	sc, err := x.rd.Scorer(ctx)
+	if err != nil {
+		return fmt.Errorf("apps: refresh items: %w", err)
+	}
+	s := &snapshot{scorer: sc, items: make([]*Item, 0, len(zs)), byID: make(map[string]*Item, len(zs)), cats: map[string]int{}}
 	vecNo := map[string]int{}
 	const chunk = 1000
 	for i := 0; i < len(zs); i += chunk {
@@ -219,6 +248,7 @@ func (x *ItemIndex) Refresh(ctx context.Context) error {
 				}
 				it.vecIdx, it.Vector = v, s.vecs[v]
 			}
+			it.profile = ItemProfile(it)
 			s.items = append(s.items, it)
 			s.byID[it.ID] = it
 		}

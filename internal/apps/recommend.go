@@ -17,7 +17,8 @@ import (
 
 // Sources of a Recommendation.
 const (
-	// SourceProfile: ranked by similarity to the user's time-decayed profile vector.
+	// SourceProfile: ranked by the hybrid similarity of the user's profile to the items' profiles,
+	// blended with popularity, category affinity and co-occurrence.
 	SourceProfile = "profile"
 	// SourcePopular: the user has no usable vector (unknown user, no text yet, or a vector of
 	// another encoder model) and no item with co-occurrences: the most popular items.
@@ -32,6 +33,8 @@ const (
 	DefaultPopularityWeight = 0.3
 	DefaultCategoryWeight   = 0.5
 	DefaultCooccurWeight    = 2
+	DefaultProfileWeight    = 1
+	DefaultCooccurRecency   = 0.5
 )
 
 // RecommendOptions tune one Recommend call. The zero value asks for 10 items, any category, no
@@ -61,6 +64,16 @@ type RecommendOptions struct {
 	// relative to the best candidate, in [0,1]. 0 means DefaultCooccurWeight (2: collaborative
 	// evidence outranks content, content and popularity order the rest), negative turns it off.
 	CooccurWeight float64
+	// CooccurRecency discounts the co-occurrences of the user's older items: the list of the
+	// n-th newest item (n = 1, 2, ...) counts n^-CooccurRecency. 0 means DefaultCooccurRecency
+	// (0.5, measured on the DEV users of make eval-apps), negative counts every item the same.
+	CooccurRecency float64
+	// ProfileWeight weighs the profile term: the hybrid similarity (reader.Scorer, the one
+	// similarity of profiles: dense, lexical with IDF, categories with IDF) of the user's profile
+	// to the item's profile (ItemProfile: the item's vector, its category, the terms of its
+	// title), a z-score against random pairs of users mapped to [-1, 1] (z/3, clipped). 0 means
+	// DefaultProfileWeight (measured on the DEV users of make eval-apps), negative turns it off.
+	ProfileWeight float64
 }
 
 // ScoredItem is one recommended item.
@@ -69,7 +82,7 @@ type ScoredItem struct {
 	Category string  `json:"category,omitempty"`
 	Title    string  `json:"title,omitempty"`
 	Score    float64 `json:"score"`      // the ranking score (blend for "profile", popularity for "popular")
-	Cosine   float64 `json:"cosine"`     // cosine to the user's decayed vector (0 for "popular")
+	Cosine   float64 `json:"cosine"`     // the profile term: hybrid similarity of the user's profile to the item's, in [-1, 1] (0 for "popular")
 	Popular  float64 `json:"popularity"` // decayed popularity at Now
 }
 
@@ -80,17 +93,22 @@ type Recommendation struct {
 	Items     []ScoredItem `json:"items"`
 }
 
-// Recommend returns up to K items for a user: the items whose vectors are nearest (cosine) to
-// the user's time-decayed mean embedding, blended with a popularity prior and the user's
-// category affinity:
+// Recommend returns up to K items for a user: the items whose profiles are most similar to the
+// user's profile by the hybrid similarity (reader.Scorer: the item's vector, title terms and
+// category against the user's lifetime vector, lexical sketch and categories), blended with a
+// popularity prior, the user's decayed category affinity and the item's co-occurrence with the
+// user's newest items:
 //
-//	score = cos(user, item) + PopularityWeight*prior(item) + CategoryWeight*share(user, category(item))
+//	score = ProfileWeight*sim(user, item) + PopularityWeight*prior(item)
+//	        + CategoryWeight*share(user, category(item)) + CooccurWeight*cooccur(user, item)
 //
 // excluding the user's items (the profile's recent items and the index's interacted-items set),
-// optionally filtered by category and re-ranked by MMR. Items without a vector of the profile's
-// model are not scored; when fewer than K items could be scored, the rest is filled with
-// popular items. A user with no profile or no vector gets popular items (Source "popular").
-// Cost: O(items x dim) over the in-memory copy of the index.
+// optionally filtered by category and re-ranked by MMR. A profile part the two do not share
+// (another model's vectors, an item without a title) is left out of the similarity, as
+// reader.Scorer does; when fewer than K items could be scored, the rest is filled with popular
+// items. A user with no profile, or a profile with nothing comparable and no item with
+// co-occurrences, gets popular items (Source "popular").
+// Cost: O(items x (dim + sketch sizes)) over the in-memory copy of the index.
 func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o RecommendOptions) (Recommendation, error) {
 	if o.K <= 0 {
 		o.K = 10
@@ -98,7 +116,13 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 	if o.Now.IsZero() {
 		o.Now = x.opts.Now()
 	}
-	wp, wc, wco := o.PopularityWeight, o.CategoryWeight, o.CooccurWeight
+	wp, wc, wco, wprof, rec0 := o.PopularityWeight, o.CategoryWeight, o.CooccurWeight, o.ProfileWeight, o.CooccurRecency
+	if wprof == 0 {
+		wprof = DefaultProfileWeight
+	}
+	if rec0 == 0 {
+		rec0 = DefaultCooccurRecency
+	}
 	if wp == 0 {
 		wp = DefaultPopularityWeight
 	}
@@ -108,7 +132,7 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 	if wco == 0 {
 		wco = DefaultCooccurWeight
 	}
-	wp, wc, wco = math.Max(wp, 0), math.Max(wc, 0), math.Max(wco, 0)
+	wp, wc, wco, wprof, rec0 = math.Max(wp, 0), math.Max(wc, 0), math.Max(wco, 0), math.Max(wprof, 0), math.Max(rec0, 0)
 	if x.opts.MaxCooccur <= 0 || x.opts.MaxUserItems <= 0 {
 		wco = 0
 	}
@@ -141,23 +165,22 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 	}
 	var co map[string]float64 // item -> co-occurrence in [0,1]
 	if wco > 0 && len(mine) > 0 {
-		if co, err = x.cooccurScores(ctx, mine[:min(len(mine), x.opts.CooccurRecent)], exclude); err != nil {
+		if co, err = x.cooccurScores(ctx, mine[:min(len(mine), x.opts.CooccurRecent)], exclude, rec0); err != nil {
 			return rec, fmt.Errorf("apps: recommend: %w", err)
 		}
 	}
 	keep := func(it *Item) bool {
 		return !exclude[it.ID] && (o.Category == "" || it.Category == o.Category)
 	}
-	var u []float32
-	if prof != nil && prof.ModelID == x.opts.ModelID { // items of another model have no Vector in the snapshot
-		u = schema.Normalize(prof.DecayedMean)
-	}
-	if u == nil && len(co) == 0 {
+	// The profile term needs a profile with some comparable part (a vector of the index's model,
+	// terms or categories).
+	useProf := wprof > 0 && prof != nil && ((prof.ModelID == x.opts.ModelID && len(prof.Vector) > 0) || len(prof.Terms) > 0 || len(prof.Categories) > 0)
+	if !useProf && len(co) == 0 {
 		rec.Items = x.popular(snap, keep, o.K, o.Now, nil)
 		return rec, nil
 	}
 	rec.Source = SourceProfile
-	if u == nil {
+	if !useProf {
 		rec.Source = SourceCooccur
 	}
 
@@ -179,29 +202,20 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 		pool = 10 * o.K
 	}
 	h := &candHeap{}
-	cosines := make([]float64, len(snap.vecs))
-	for i := range cosines {
-		cosines[i] = math.NaN()
-	}
 	for _, it := range snap.items {
-		if o.Category != "" && it.Category != o.Category {
+		if o.Category != "" && it.Category != o.Category || exclude[it.ID] {
 			continue
 		}
-		hasVec := u != nil && it.vecIdx >= 0 && len(it.Vector) == len(u)
 		cob := co[it.ID]
-		if !hasVec && cob == 0 {
+		if !useProf && cob == 0 {
 			continue
 		}
-		var cs float64
-		if hasVec {
-			cs = cosines[it.vecIdx]
-			if math.IsNaN(cs) {
-				cs = dot(u, it.Vector)
-				cosines[it.vecIdx] = cs
-			}
+		var sim float64
+		if useProf {
+			sim = profileTerm(snap.scorer.Similarity(prof, it.profile))
 		}
-		c := cand{it: it, cos: cs}
-		c.score = c.cos + wp*it.prior + wc*share[it.catIdx] + wco*cob
+		c := cand{it: it, cos: sim}
+		c.score = wprof*sim + wp*it.prior + wc*share[it.catIdx] + wco*cob
 		if h.Len() == pool && !candLess((*h)[0], c) {
 			continue
 		}
@@ -237,10 +251,17 @@ func (x *ItemIndex) Recommend(ctx context.Context, pseudonym string, o Recommend
 	return rec, nil
 }
 
-// cooccurScores reads the co-occurrence lists of the user's items (one pipeline) and returns, per
-// candidate item not excluded, the summed count log-scaled relative to the best candidate:
+// profileTerm bounds the hybrid similarity (a z-score against random pairs of users) to [-1, 1]:
+// z/3, clipped, so that no single part's outlier outweighs the other terms of the blend.
+func profileTerm(z float64) float64 {
+	return math.Max(-1, math.Min(1, z/3))
+}
+
+// cooccurScores reads the co-occurrence lists of the user's items (one pipeline; mine newest
+// first) and returns, per candidate item not excluded, the count summed over the lists, the n-th
+// list's counts weighted n^-recency, log-scaled relative to the best candidate:
 // log2(1+c)/log2(1+max c), in (0,1].
-func (x *ItemIndex) cooccurScores(ctx context.Context, mine []string, exclude map[string]bool) (map[string]float64, error) {
+func (x *ItemIndex) cooccurScores(ctx context.Context, mine []string, exclude map[string]bool, recency float64) (map[string]float64, error) {
 	pipe := x.rdb.Pipeline()
 	cmds := make([]*redis.ZSliceCmd, len(mine))
 	for i, id := range mine {
@@ -251,13 +272,14 @@ func (x *ItemIndex) cooccurScores(ctx context.Context, mine []string, exclude ma
 	}
 	sum := map[string]float64{}
 	var best float64
-	for _, c := range cmds {
+	for n, c := range cmds {
+		r := math.Pow(float64(n+1), -recency)
 		for _, z := range c.Val() {
 			id, _ := z.Member.(string)
 			if id == "" || exclude[id] {
 				continue
 			}
-			sum[id] += z.Score
+			sum[id] += r * z.Score
 			best = math.Max(best, sum[id])
 		}
 	}

@@ -92,8 +92,22 @@ try {
   check("lookup by raw id shows the profile", prof.includes(pseudonym) && /events\s*\d+/.test(prof), prof.slice(0, 160));
   check("the profile shows the user's segment", /segment\s*\d+ · \S/.test(prof));
   check("the profile shows a churn risk", /churn risk\s*[01]\.\d{3}/.test(prof));
-  check("the profile shows readable interests: top terms and categories with weights",
-    /top terms\s*\S+ \(\d+\.\d{2}\)/.test(prof) && /top categories\s*\S+ \(\d+\.\d\)/.test(prof), prof.slice(0, 400));
+  // Interests as a marketer reads them: each row of top terms, categories and items is
+  // "<name> <share>%", the shares of one list add up to about 100 (never all 0%, whatever the
+  // time the weights are decayed to), the names are words, not ids.
+  const interest = await page.$$eval("#profile dt", (dts) => Object.fromEntries(dts.map((dt) => [dt.textContent.trim(),
+    [...dt.nextElementSibling.querySelectorAll(".bars > div")].map((d) => d.textContent.trim())])));
+  const shares = (rows) => rows.map((r) => { const m = /^(.+?) (<?\d+)%$/.exec(r); return m ? [m[1], Number(m[2].replace("<", ""))] : null; });
+  const readable = (name, min, words) => {
+    const rows = shares(interest[name] || []);
+    const sum = rows.reduce((a, r) => a + (r ? r[1] : 0), 0);
+    const ok = rows.length >= min && rows.every((r) => r !== null && (!words || /\p{L}{2}/u.test(r[0]))) && sum >= 90 && sum <= 110 && rows[0][1] > 0;
+    check(`the profile shows readable ${name} with their shares`, ok, (interest[name] || []).join(" | "));
+  };
+  readable("top terms", 3, true);
+  readable("top categories", 1, true);
+  readable("top items", 1, false);
+  check("the profile shows the recent items with their kind and time", /recent items\s*\S+ \(\w+, \d{4}-\d\d-\d\d/.test(prof), prof.slice(-200));
   const recRows = await page.locator("#recs tbody tr").count();
   check("recommendations are listed", recRows > 0, `${recRows} items; ${await page.textContent("#recs-source")}`);
   const laRows = await page.locator("#lookalikes tbody tr").count();

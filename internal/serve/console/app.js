@@ -177,13 +177,21 @@ async function lookup(kind, id) {
   $("user").hidden = false;
 }
 
-// bars draws weighted entries as a small bar chart: label (weight).
-function bars(entries, label, weight, digits) {
-  const box = el("div", {});
-  const max = Math.max(1e-9, ...entries.map(weight));
-  for (const e of entries) {
-    box.append(el("div", {}, el("span", { class: "bar", style: `width:${Math.round(80 * weight(e) / max)}px` }), ` ${label(e)} (${fmt(weight(e), digits)})`));
-  }
+// bars draws weighted entries as a small bar chart: label (share). The share is the entry's
+// part of the listed entries' total weight, in percent: the decayed weights themselves depend on
+// the time they are decayed to (a user last seen months ago has every weight near 0), their
+// shares do not. The raw weight is in the tooltip.
+function bars(entries, label, weight) {
+  const box = el("div", { class: "bars" });
+  const ws = entries.map((e) => Math.max(0, weight(e) || 0));
+  const sum = ws.reduce((a, b) => a + b, 0), max = Math.max(...ws, 0);
+  entries.forEach((e, i) => {
+    const share = sum > 0 ? (100 * ws[i]) / sum : 0;
+    const pct = share >= 1 ? `${Math.round(share)}%` : share > 0 ? "<1%" : "0%";
+    box.append(el("div", { title: `weight ${ws[i].toPrecision(3)}` },
+      el("span", { class: "bar", style: `width:${max > 0 ? Math.max(2, Math.round((80 * ws[i]) / max)) : 0}px` }),
+      ` ${label(e)} `, el("span", { class: "share" }, pct)));
+  });
   return entries.length ? box : "-";
 }
 
@@ -199,10 +207,10 @@ function renderProfile(p, interests, churn) {
     ? el("span", {}, el("span", { class: "swatch", style: "background:" + color(p.segment) }), `${p.segment} · ${segLabels[p.segment] || ""}`)
     : "unassigned";
   row("segment", seg);
-  // interests: weights decayed to now; terms ranked by TF-IDF
-  row("top terms", bars((interests.terms || []).slice(0, 8), (t) => t.term, (t) => t.score, 2));
-  row("top categories", bars((interests.categories || p.categories || []).slice(0, 5), (c) => c.category, (c) => c.count, 1));
-  row("top items", bars((interests.items || []).slice(0, 5), (it) => it.item, (it) => it.weight, 1));
+  // interests: shares of the weights decayed to now; terms ranked by TF-IDF
+  row("top terms", bars((interests.terms || []).slice(0, 8), (t) => t.term, (t) => t.score));
+  row("top categories", bars((interests.categories || p.categories || []).slice(0, 5), (c) => c.category.replaceAll("_", " "), (c) => c.count));
+  row("top items", bars((interests.items || []).slice(0, 5), (it) => it.item, (it) => it.weight));
   if (p.rating_count > 0) row("mean rating", `${fmt(p.rating_sum / p.rating_count)} of ${p.rating_count}`);
   row("churn risk", `${fmt(churn.risk, 3)} (7 days, at ${day(churn.at)})`);
   const recent = (interests.recent || p.recent_items || []).slice(0, 5).map((it) => `${it.item} (${it.kind}, ${day(it.ts)})`).join(", ");
