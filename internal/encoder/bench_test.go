@@ -67,7 +67,7 @@ func BenchmarkGemm(b *testing.B) {
 		for is := isaGeneric; is <= bestISA(); is++ {
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, is), func(b *testing.B) {
 				for b.Loop() {
-					sgemmNT(is, m, n, k, x, k, w, k, c, n, nil, 1)
+					sgemmNT(is, m, n, k, x, k, w, k, c, n, nil, 1, nil)
 				}
 				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

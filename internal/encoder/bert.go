@@ -60,17 +60,18 @@ type bert struct {
 	agree   map[Precision]agreementResult
 }
 
-// lowLinear is a Linear layer in a precision below float32: out = in W^T + b for M rows.
+// lowLinear is a Linear layer in a precision below float32: out = in W^T + b for M rows, then
+// epi (nil for none) on each finished block of rows.
 type lowLinear interface {
-	apply(in []float32, M int, out []float32, ldc, threads int)
+	apply(in []float32, M int, out []float32, ldc, threads int, epi epilogue)
 }
 
-func (q *qlinear) apply(in []float32, M int, out []float32, ldc, threads int) {
-	linearI8(q, in, M, out, ldc, threads)
+func (q *qlinear) apply(in []float32, M int, out []float32, ldc, threads int, epi epilogue) {
+	linearI8(q, in, M, out, ldc, threads, epi)
 }
 
-func (q *blinear) apply(in []float32, M int, out []float32, ldc, threads int) {
-	linearBF16(q, in, M, out, ldc, threads)
+func (q *blinear) apply(in []float32, M int, out []float32, ldc, threads int, epi epilogue) {
+	linearBF16(q, in, M, out, ldc, threads, epi)
 }
 
 // qlayer is one encoder layer's Linear layers in a lower precision; Query, Key and Value are
@@ -228,6 +229,28 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
+// perSequence reports whether attention runs one sequence per task (attentionSeq512): on
+// AVX-512, for lengths and head sizes within one packed block, when there are enough sequences
+// to share among the threads.
+func (m *bert) perSequence(is isa, B, T, threads int) bool {
+	return is >= isaAVX512 && T <= kBlock512 && m.headDim <= kBlock512 && (threads <= 1 || B >= 2*threads)
+}
+
+// seqGroup is how many sequences of T tokens one fused Q/K/V + attention task takes: enough rows
+// for the int8/bf16 kernels' row blocks (48 rows, whole tiles of 12 where it can) while their
+// Q, K and V (rows of 3H floats) stay within 512 KiB, half an L2 cache, but no fewer tasks
+// than 2 per thread.
+func seqGroup(B, T, H, threads int) int {
+	G := 1
+	for G < 12 && (G*T < 48 || G*T%12 != 0) && (G+1)*T*3*H*4 <= 512<<10 {
+		G++
+	}
+	if threads > 1 {
+		G = min(G, max(1, B/(2*threads)))
+	}
+	return G
+}
+
 // forward runs the bucket of sequences ids (each padded to length T, lens[i] real tokens) and
 // returns the last hidden states, B*T rows of H values (rows past a sequence's length are
 // unspecified).
@@ -261,42 +284,54 @@ func (m *bert) forward(pl plan, ids [][]int32, lens []int, T int, threads int, w
 		addNormRows(is, x[r0*H:r1*H], nil, g, be, r1-r0, H, m.eps)
 	})
 
+	// The epilogues of the layers' products: the activation right after the intermediate
+	// product's bias, and x = LayerNorm(x + y) right after the products that feed the two
+	// residual connections, each on a block of rows while it is in cache (no separate passes).
+	act := func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) }
+	addNormEpi := func(ln *layerNorm) epilogue {
+		g, b := raw(ln.Gamma), raw(ln.Beta)
+		return func(r0, r1 int) { addNormRows(is, x[r0*H:r1*H], ws.tmp[r0*H:r1*H], g, b, r1-r0, H, m.eps) }
+	}
 	for li, L := range m.Layers {
 		// ws.qkv holds Q, K and V side by side: rows of 3H values.
 		if low != nil {
 			Q := low[li]
-			Q.qkv.apply(x, M, ws.qkv, 3*H, threads)
-			m.attention(is, ws, B, T, lens, threads)
-			Q.attnOut.apply(ws.ctx, M, ws.tmp, H, threads)
-			addNorm(is, x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
-			Q.inter.apply(x, M, ws.inter, I, threads)
-			parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
-			Q.out.apply(ws.inter, M, ws.tmp, H, threads)
-			addNorm(is, x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
+			if m.perSequence(is, B, T, threads) {
+				// Fused: each attention task computes its own sequences' Q, K and V first.
+				m.attention(is, ws, B, T, lens, threads, func(r0, r1 int) {
+					Q.qkv.apply(x[r0*H:r1*H], r1-r0, ws.qkv[r0*3*H:], 3*H, 1, nil)
+				})
+			} else {
+				Q.qkv.apply(x, M, ws.qkv, 3*H, threads, nil)
+				m.attention(is, ws, B, T, lens, threads, nil)
+			}
+			Q.attnOut.apply(ws.ctx, M, ws.tmp, H, threads, addNormEpi(L.AttnNorm))
+			Q.inter.apply(x, M, ws.inter, I, threads, act)
+			Q.out.apply(ws.inter, M, ws.tmp, H, threads, addNormEpi(L.OutNorm))
 			continue
 		}
-		m.linearInto(is, L.Query, x, ws.qkv, 3*H, M, threads)
-		m.linearInto(is, L.Key, x, ws.qkv[H:], 3*H, M, threads)
-		m.linearInto(is, L.Value, x, ws.qkv[2*H:], 3*H, M, threads)
-		m.attention(is, ws, B, T, lens, threads)
-		m.linearInto(is, L.AttnOut, ws.ctx, ws.tmp, H, M, threads)
-		addNorm(is, x, ws.tmp, L.AttnNorm, H, M, m.eps, threads)
-		m.linearInto(is, L.Intermediate, x, ws.inter, I, M, threads)
-		parallelRows(M, threads, func(r0, r1 int) { m.act(is, ws.inter[r0*I:r1*I]) })
-		m.linearInto(is, L.Output, ws.inter, ws.tmp, H, M, threads)
-		addNorm(is, x, ws.tmp, L.OutNorm, H, M, m.eps, threads)
+		m.linearInto(is, L.Query, x, ws.qkv, 3*H, M, threads, nil)
+		m.linearInto(is, L.Key, x, ws.qkv[H:], 3*H, M, threads, nil)
+		m.linearInto(is, L.Value, x, ws.qkv[2*H:], 3*H, M, threads, nil)
+		m.attention(is, ws, B, T, lens, threads, nil)
+		m.linearInto(is, L.AttnOut, ws.ctx, ws.tmp, H, M, threads, addNormEpi(L.AttnNorm))
+		m.linearInto(is, L.Intermediate, x, ws.inter, I, M, threads, act)
+		m.linearInto(is, L.Output, ws.inter, ws.tmp, H, M, threads, addNormEpi(L.OutNorm))
 	}
 	return x
 }
 
-// linearInto computes out = in W^T + b for M rows (out rows ldc apart).
-func (m *bert) linearInto(is isa, l *linear, in, out []float32, ldc, M, threads int) {
-	sgemmNT(is, M, l.out, l.in, in, l.in, raw(l.W), l.in, out, ldc, raw(l.B), threads)
+// linearInto computes out = in W^T + b for M rows (out rows ldc apart), then epi.
+func (m *bert) linearInto(is isa, l *linear, in, out []float32, ldc, M, threads int, epi epilogue) {
+	sgemmNT(is, M, l.out, l.in, in, l.in, raw(l.W), l.in, out, ldc, raw(l.B), threads, epi)
 }
 
 // attention computes the masked multi-head self-attention context of every real token,
 // one (sequence, head) pair per task.
-func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads int) {
+//
+// qkv, when not nil, computes Q, K and V for rows [r0, r1) on one goroutine; attention calls it
+// before it reads those rows.
+func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads int, qkv func(r0, r1 int)) {
 	H, d, nh := m.hidden, m.headDim, m.numHeads
 	scale := float32(1 / math.Sqrt(float64(d)))
 	var wg sync.WaitGroup
@@ -309,9 +344,15 @@ func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads in
 		next++
 		return n
 	}
-	if is >= isaAVX512 && T <= kBlock512 && d <= kBlock512 && (threads <= 1 || B >= 2*threads) {
-		// One sequence per task (attentionSeq512), when there are enough sequences to share.
-		workers := min(threads, B)
+	if m.perSequence(is, B, T, threads) {
+		// One group of sequences per task (attentionSeq512); with qkv, the task first computes
+		// the group's rows of Q, K and V, so that attention reads them from cache.
+		G := 1
+		if qkv != nil {
+			G = seqGroup(B, T, H, threads)
+		}
+		groups := (B + G - 1) / G
+		workers := min(threads, groups)
 		if len(ws.attn) < workers {
 			ws.attn = make([]attnScratch, workers)
 		}
@@ -319,13 +360,22 @@ func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads in
 			wg.Add(1)
 			go func(sc *attnScratch) {
 				defer wg.Done()
-				for b := take(); b < B; b = take() {
-					m.attentionSeq512(ws, sc, b, T, lens[b], scale)
+				for g := take(); g < groups; g = take() {
+					b0, b1 := g*G, min(B, (g+1)*G)
+					if qkv != nil {
+						qkv(b0*T, b1*T)
+					}
+					for b := b0; b < b1; b++ {
+						m.attentionSeq512(ws, sc, b, T, lens[b], scale)
+					}
 				}
 			}(&ws.attn[w])
 		}
 		wg.Wait()
 		return
+	}
+	if qkv != nil {
+		qkv(0, B*T)
 	}
 	tasks := B * nh
 	workers := min(threads, tasks)
@@ -352,14 +402,6 @@ func (m *bert) attention(is isa, ws *workspace, B, T int, lens []int, threads in
 		}(ws.scores[w])
 	}
 	wg.Wait()
-}
-
-// addNorm sets x = LayerNorm(x + y) row by row.
-func addNorm(is isa, x, y []float32, ln *layerNorm, H, M int, eps float32, threads int) {
-	g, b := raw(ln.Gamma), raw(ln.Beta)
-	parallelRows(M, threads, func(r0, r1 int) {
-		addNormRows(is, x[r0*H:r1*H], y[r0*H:r1*H], g, b, r1-r0, H, eps)
-	})
 }
 
 func layerNormRow(row, g, b []float32, eps float32) {

@@ -55,12 +55,13 @@ type bf16Scratch struct {
 var bf16Pool = sync.Pool{New: func() any { return new(bf16Scratch) }}
 
 // linearBF16 computes out = in W^T + b for M rows (in rows q.k floats apart, out rows ldc
-// apart) on the bf16 kernel, spread over threads goroutines by row blocks of 12.
-func linearBF16(q *blinear, in []float32, M int, out []float32, ldc int, threads int) {
+// apart) on the bf16 kernel, spread over threads goroutines by row blocks of 12, and runs epi
+// on each finished block of rows.
+func linearBF16(q *blinear, in []float32, M int, out []float32, ldc int, threads int, epi epilogue) {
 	tiles := (M + i8MR - 1) / i8MR
 	chunks := max(1, min(threads, tiles))
 	if chunks == 1 {
-		linearBF16Rows(q, in, 0, M, out, ldc)
+		linearBF16Rows(q, in, 0, M, out, ldc, epi)
 		return
 	}
 	var wg sync.WaitGroup
@@ -69,13 +70,13 @@ func linearBF16(q *blinear, in []float32, M int, out []float32, ldc int, threads
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			linearBF16Rows(q, in, r0, r1, out, ldc)
+			linearBF16Rows(q, in, r0, r1, out, ldc, epi)
 		}()
 	}
 	wg.Wait()
 }
 
-func linearBF16Rows(q *blinear, in []float32, r0, r1 int, out []float32, ldc int) {
+func linearBF16Rows(q *blinear, in []float32, r0, r1 int, out []float32, ldc int, epi epilogue) {
 	const rowBlock = 4 * i8MR
 	s := bf16Pool.Get().(*bf16Scratch)
 	defer bf16Pool.Put(s)
@@ -121,6 +122,9 @@ func linearBF16Rows(q *blinear, in []float32, r0, r1 int, out []float32, ldc int
 					copy(out[(i+r)*ldc+j0:(i+r)*ldc+j0+w], s.tile[r*i8NR:r*i8NR+w])
 				}
 			}
+		}
+		if epi != nil {
+			epi(b0, b1)
 		}
 	}
 }

@@ -26,10 +26,13 @@
 // bfloat16 (weights rounded once at load, inputs per call, AVX512-BF16 dot products summed in
 // float32) or int8 (weights quantized per output channel once at load, inputs per row at run
 // time, AVX512-VNNI u8 x s8 dot products with the +128 offset compensated, int32 sums
-// rescaled to float32 with the bias in the kernel's store; the few input rows whose largest
-// value exceeds 16 times their RMS, the outlier rows of [CLS]/[SEP] in many BERTs, are
-// recomputed in float32). Query, Key and Value are one product in the lower precisions. Attention, softmax, layer norm, GELU and pooling stay
-// float32 in every precision. The default, PrecisionAuto, takes the fastest precision the CPU
+// rescaled to float32 with the bias in the kernel's store; in the few input rows whose
+// largest value exceeds 16 times their RMS, the outlier rows of [CLS]/[SEP] in many BERTs,
+// those largest channels are taken out of the int8 product and added in float32). Query, Key
+// and Value are one product in the lower precisions. Attention, softmax, layer norm, GELU and
+// pooling stay float32 in every precision. The activation and the residual add + layer norm
+// run as epilogues of the products before them, on each block of rows while it is in cache;
+// attention runs per sequence, laying out all its heads in one pass over its rows. The default, PrecisionAuto, takes the fastest precision the CPU
 // runs whose pooled vectors of the agreement texts (AgreementTexts) all have cosine >= 0.99 to
 // float32's, measured once when the weights load; ModelID names any precision other than
 // float32 ("+int8"), so vectors of different precisions are never mixed.

@@ -411,7 +411,7 @@ func TestGemm(t *testing.T) {
 		for _, th := range []int{1, 3} {
 			for is := isaGeneric; is <= bestISA(); is++ {
 				c := fill(m * n) // garbage: the kernel must overwrite
-				sgemmNT(is, m, n, k, a, k, b, k, c, n, nil, th)
+				sgemmNT(is, m, n, k, a, k, b, k, c, n, nil, th, nil)
 				if d := maxAbsDiff(c, want); d > 1e-4 {
 					t.Errorf("sgemmNT %s %v threads %d: diff %g", is, sz, th, d)
 				}
@@ -428,7 +428,7 @@ func TestGemm(t *testing.T) {
 			}
 			for is := isaGeneric; is <= bestISA(); is++ {
 				c := fill(m * n)
-				sgemmNT(is, m, n, k, big, k+3, b, k, c, n, nil, th)
+				sgemmNT(is, m, n, k, big, k+3, b, k, c, n, nil, th, nil)
 				if d := maxAbsDiff(c, want); !(d <= 1e-4) {
 					t.Errorf("sgemmNT %s %v threads %d, A in a larger buffer: diff %g", is, sz, th, d)
 				}

@@ -13,12 +13,16 @@ import (
 // build with `-tags openblas` routes sgemmNT and the serial kernels to OpenBLAS instead.
 
 // sgemmNT computes C = A B^T + bias (overwriting C; bias of length n added to every row, nil
-// for none) for A m x k, B n x k, spread over threads goroutines by row blocks.
-func sgemmNT(is isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, bias []float32, threads int) {
+// for none) for A m x k, B n x k, spread over threads goroutines by row blocks, and runs epi
+// (nil for none) on each goroutine's rows after their bias.
+func sgemmNT(is isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, bias []float32, threads int, epi epilogue) {
 	if threads <= 1 || m < 8 {
 		serialNT(is, m, n, k, a, lda, b, ldb, c, ldc)
 		if bias != nil {
 			biasRowsStrided(c, bias, m, n, ldc)
+		}
+		if epi != nil {
+			epi(0, m)
 		}
 		return
 	}
@@ -34,6 +38,9 @@ func sgemmNT(is isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c 
 			serialNT(is, r1-r0, n, k, a[r0*lda:], lda, b, ldb, c[r0*ldc:], ldc)
 			if bias != nil {
 				biasRowsStrided(c[r0*ldc:], bias, r1-r0, n, ldc)
+			}
+			if epi != nil {
+				epi(r0, r1)
 			}
 		}()
 	}

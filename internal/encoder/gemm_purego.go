@@ -44,6 +44,9 @@ func attnNT(is isa, m, n, k int, a []float32, lda int, b []float32, ldb int, c [
 }
 
 func geluErfRows(is isa, xs []float32) {
+	if is >= isaAVX512 {
+		xs = xs[simd.GeluErf16(xs):]
+	}
 	if is >= isaAVX2 {
 		xs = xs[simd.GeluErf(xs):]
 	}

@@ -32,7 +32,7 @@ func BenchmarkLowPrecisionLinear(b *testing.B) {
 			}
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, p), func(b *testing.B) {
 				for b.Loop() {
-					l.apply(x, m, c, n, 1)
+					l.apply(x, m, c, n, 1, nil)
 				}
 				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

@@ -22,3 +22,25 @@ func Kernel12x32(k int, a []float32, lda int, bp []float32, c []float32, ldc int
 
 //go:noescape
 func kernel12x32(k int, a *float32, lda int, bp *float32, c *float32, ldc int, acc int)
+
+// geluTab16 holds geluErf16's constants, in geluTab's order.
+var geluTab16 = func() (t [17]float32) {
+	for i := range t {
+		t[i] = geluTab[i][0]
+	}
+	return t
+}()
+
+// GeluErf16 applies the exact-erf GELU to the first len(x) &^ 15 values of x, 16 at a time
+// with AVX-512, and returns how many it did; the caller handles the rest. Use it only when
+// HaveAVX512 is true.
+func GeluErf16(x []float32) int {
+	n := len(x) &^ 15
+	if n > 0 {
+		geluErf16(&x[0], n, &geluTab16)
+	}
+	return n
+}
+
+//go:noescape
+func geluErf16(x *float32, n int, tab *[17]float32)

@@ -48,16 +48,33 @@ func TestKernel6x16(t *testing.T) {
 }
 
 func TestGeluErf(t *testing.T) {
-	if !HaveAVX2FMA {
-		t.Skip("no AVX2/FMA on this CPU")
+	for _, c := range []struct {
+		name  string
+		ok    bool
+		f     func([]float32) int
+		block int
+	}{
+		{"GeluErf", HaveAVX2FMA, GeluErf, 8},
+		{"GeluErf16", HaveAVX512, GeluErf16, 16},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if !c.ok {
+				t.Skip("not on this CPU")
+			}
+			testGelu(t, c.f, c.block)
+		})
 	}
+}
+
+func testGelu(t *testing.T, gelu func([]float32) int, block int) {
 	var xs []float32
 	for x := -10.0; x <= 10; x += 0.0137 {
 		xs = append(xs, float32(x))
 	}
+	xs = append(xs, 0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 30, -30, 4*math.Sqrt2, -4*math.Sqrt2)
 	ys := append([]float32(nil), xs...)
-	n := GeluErf(ys)
-	if n != len(xs)&^7 {
+	n := gelu(ys)
+	if n != len(xs)/block*block {
 		t.Fatalf("did %d of %d", n, len(xs))
 	}
 	for i := 0; i < n; i++ {
