@@ -109,7 +109,7 @@ var nameBrands = setOfSep("|", "calvin klein|ralph lauren|tommy hilfiger|michael
 	"charlotte tilbury|laura mercier|kylie jenner|kim kardashian|taylor swift|ed sheeran|elon musk|jeff bezos|"+
 	"steve jobs|bill gates|santa claus|father christmas|st patrick|saint patrick|st. patrick|jesus christ|mother nature|"+
 	"john wick|jason bourne|luke skywalker|darth vader|han solo|tony stark|peter parker|bruce wayne|clark kent|"+
-	"victoria secret|victoria's secret|hamilton beach|vera bradley|russell hobbs|tommy john|smith wesson|smith & wesson|harley davidson|fred perry|paul smith|john lewis|dolce gabbana|stephen king|dr scholl|"+
+	"victoria secret|victoria's secret|jack russell|king charles|saint bernard|st bernard|rachel ray|hamilton beach|vera bradley|russell hobbs|tommy john|smith wesson|smith & wesson|harley davidson|fred perry|paul smith|john lewis|dolce gabbana|stephen king|dr scholl|"+
 	"barbie|hot wheels|lego|nerf|fisher price|fisher-price|melissa doug|melissa & doug|thomas the|curious george|"+
 	"black decker|black+decker|weber|dyson|ninja|shark|breville|cuisinart|kitchenaid|instant pot|le creuset|"+
 	"tim hortons|papa john's|papa johns|trader joe's|trader joes|jimmy dean|marie callender's|newman's own|"+
@@ -374,8 +374,11 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		mine := rel && i >= 2 && (ws[i-2].w == "my" || ws[i-2].w == "our" || ws[i-2].w == "My" || ws[i-2].w == "Our")
 		phrase := !rel && cueBefore(t, lo, ws, i) || cueAfter(lo, en)
 		verb := i+n < len(ws) && personVerbs[strings.ToLower(ws[i+n].w)] && nameGap(t, en, ws[i+n].start)
+		// "the Jack Russell", "a Rachel Ray pan": after an article a name-like run names a thing.
+		article := i > 0 && t[ws[i-1].end:st] == " " && articles[strings.ToLower(ws[i-1].w)]
 		ok := false
 		switch {
+		case article && !rel:
 		case mine:
 			// "my sister Jenna", "our nanny Rosalind": the writer's own people, also in a book review.
 			ok = true
@@ -430,6 +433,9 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 	}
 	return out
 }
+
+// articles before a capitalized run make it a thing's name.
+var articles = setOf("the a an this that these those")
 
 // joinedByAnd reports whether the gap between two names is " and " or " & ".
 func joinedByAnd(g string) bool {

@@ -523,9 +523,6 @@ const cnGivenEnd = "挑试一天很拿取选这那"
 // addressed ("何雨桐，谢谢你的推荐"); what follows must end a name. Not in reviews of books or films.
 func findCNGivenName(sc *scan, _ []window) [][2]int {
 	t := sc.text
-	if sc.isBook() {
-		return nil
-	}
 	gz := names()
 	var out [][2]int
 	try := func(p int, vocative bool) {
@@ -571,6 +568,9 @@ func findCNGivenName(sc *scan, _ []window) [][2]int {
 		}
 	}
 	try(0, true)
+	if len(out) > 0 && sc.isBook() {
+		return nil // characters and authors (checked last: most texts have no candidate)
+	}
 	return out
 }
 

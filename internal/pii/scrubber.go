@@ -180,6 +180,9 @@ func (s *Scrubber) Find(orig string) []Span {
 // between commas ("3 Mill Lane, Little Snoring, Norfolk NR21 0AA").
 var addrGap = regexp.MustCompile(`^,\s*(?:(?:\p{Lu}[\p{L}'\-]+\s?){1,3},\s*)?$`)
 
+// addrCountry is a country after an address.
+var addrCountry = regexp.MustCompile(`^,?\s*(?:USA|U\.S\.A\.|United States|UK|U\.K\.|United Kingdom|Canada|Australia|New Zealand|Ireland|France|Germany|Hong Kong|China|Singapore|India|Nigeria|Kenya|South Africa)\b`)
+
 // houseName is a named house before an address: "Rose Cottage, 3 Mill Lane".
 var houseName = regexp.MustCompile(`(?:\p{Lu}[\p{L}'\-]+\s){1,2}(?:Cottage|House|Farm|Lodge|Manor|Barn|Hall|Villa|Mansion|Building|Tower|Centre|Center|Estate),\s*$`)
 
@@ -199,6 +202,14 @@ func joinAddresses(text string, out []Span) []Span {
 			addrGap.MatchString(text[out[i].End:out[i+1].Start]) {
 			out[i].End = out[i+1].End
 			out = append(out[:i+1], out[i+2:]...)
+		}
+		// The country: "…, London SW1A 2AA, UK", "中国广东省…".
+		if m := addrCountry.FindStringIndex(text[out[i].End:min(len(text), out[i].End+24)]); m != nil &&
+			(i+1 == len(out) || out[i].End+m[1] <= out[i+1].Start) {
+			out[i].End += m[1]
+		}
+		if strings.HasSuffix(text[:out[i].Start], "中国") && (i == 0 || out[i-1].End <= out[i].Start-len("中国")) {
+			out[i].Start -= len("中国")
 		}
 	}
 	return out
