@@ -35,13 +35,20 @@ func checkUKPostcode(t string, st, en int) (int, int, bool) {
 			return 0, 0, false
 		}
 	}
+	if m := ukStreetBefore.FindStringIndex(t[max(0, st-80):st]); m != nil {
+		st = max(0, st-80) + m[0] // "Flat 7, 19 Queensway, Leeds LS1 4AB"
+	}
 	return st, en, true
 }
+
+// ukStreetBefore is a house number and a street name (any word: "Queensway", "Hanover Gardens")
+// right before a post town and postcode, optionally after a flat.
+var ukStreetBefore = regexp.MustCompile(`(?:\b(?:Flat|Apt|Apartment|Unit)\s*[A-Za-z0-9]{1,4},\s*)?\b\d{1,4}[A-Za-z]?\s+(?:[A-Z][a-z]+\s){0,3}[A-Z][a-z]+,\s*$`)
 
 // English street suffixes (lower-case alternatives for the case-insensitive detector).
 const enSuffixCI = `(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|way|parkway|pkwy|highway|hwy|circle|cir|square|sq|crescent|close|trail|alley|plaza|gardens|grove|mews)`
 
-var enAddrCI = regexp.MustCompile(`(?i)(?:\b(?:flat|apt|apartment|unit|suite|room)\.?\s*#?\s*[a-z0-9-]{1,6},?\s+)?\b\d{1,6}[a-z]?(?:-\d{1,4})?\s+(?:(?:north|south|east|west|[nsew]\.?)\s+)?((?:[a-z]+\s+){1,3})` + enSuffixCI +
+var enAddrCI = regexp.MustCompile(`(?i)(?:\b(?:flat|apt|apartment|unit|suite|room)\.?\s*#?\s*[a-z0-9-]{1,6},?\s+)?\b\d{1,6}[a-z]?(?:-\d{1,4})?\s+(?:(?:north|south|east|west|[nsew]\.?)\s+)?((?:(?:[a-z]+|\d{1,3}(?:st|nd|rd|th))\s+){1,3})` + enSuffixCI +
 	`\b\.?((?:,?\s*(?:apt|apartment|unit|suite|ste|flat|room|rm|floor|fl)\.?\s*#?\s*[a-z0-9-]{1,6}\b|,?\s*#\s*[a-z0-9-]{1,6}\b))?` +
 	`((?:,\s*|\s+)(?:[a-z]+\s?){1,3},?\s*[a-z]{2}\s+\d{5}(?:-\d{4})?\b|,\s*(?:[a-z]+\s?){1,3},?\s*` + ukPostcode + `\b)?`)
 
@@ -120,6 +127,81 @@ func findAddrCI(sc *scan, wins []window) [][2]int {
 	return out
 }
 
+// addrListKeys introduce an address written as parts between commas.
+var addrListKeys = []string{"address", "addr:", "ship to", "deliver to", "delivered to", "sent to", "send to", "left it at",
+	"leave it at", "drop it at", "dropped it at", "shipped to", "mail to", "live at"}
+
+// addrListIntro is an address keyword and what may follow it before the address.
+var addrListIntro = regexp.MustCompile(`(?i)^(?:(?:my|the|our|new|home|shipping|delivery)\s+)*(?:address(?:\s+is)?|addr|ship(?:ped)?\s+(?:it\s+)?to|deliver(?:ed)?\s+(?:it\s+)?to|sen[dt]\s+(?:it\s+)?to|(?:left|leave|drop|dropped)\s+it\s+at|mail\s+to|live\s+at)\s*[:：]?\s*`)
+
+// addrPart is one comma-separated part of such an address: words starting with a capital or a
+// digit ("Block 215", "Ang Mo Kio Ave 3", "#08-1234", "No. 8", "Singapore 560215").
+var addrPart = regexp.MustCompile(`^(?:#?\d[\dA-Za-z\-/]*|No\.|[\p{Lu}][\p{L}'\-.]*)(?:\s+(?:#?\d[\dA-Za-z\-/]*|[\p{Lu}][\p{L}'\-.]*|of|de|la|du|al|el))*$`)
+
+// findAddrList finds an address written as capitalized parts between commas after an address
+// keyword ("Address: Block 215, Ang Mo Kio Ave 3, #08-1234, Singapore 560215", "left it at Room
+// 804, Building 3, Tsinghua University"): at least three parts, the first with a number.
+func findAddrList(sc *scan, wins []window) [][2]int {
+	t := sc.text
+	var out [][2]int
+	for _, w := range wins {
+		if w.start > 0 && isAlnum(t[w.start-1]) {
+			continue
+		}
+		m := addrListIntro.FindStringIndex(t[w.start:min(len(t), w.end)])
+		if m == nil {
+			continue
+		}
+		st := w.start + m[1]
+		end := min(len(t), st+140)
+		if i := strings.IndexAny(t[st:end], "!?;\n"); i >= 0 {
+			end = st + i
+		}
+		if i := strings.Index(t[st:end], ". "); i >= 0 && !strings.HasSuffix(t[st:st+i], "No") {
+			end = st + i
+		}
+		parts := strings.Split(t[st:end], ",")
+		// The address starts at its first part with a number: "Priya Okafor, 566 Cedar Ct, ..."
+		// starts with a name.
+		for len(parts) > 0 && !strings.ContainsAny(parts[0], "0123456789") && len(parts[0]) < 40 {
+			st += len(parts[0]) + 1
+			parts = parts[1:]
+		}
+		for st < end && t[st] == ' ' {
+			st++
+		}
+		n, stop, digit := 0, st, false
+		for k, p := range parts {
+			q := strings.TrimSpace(p)
+			// A part may end in lower-case words that are no longer the address ("Tsinghua
+			// University please"): the address ends before them.
+			words := strings.Fields(q)
+			keep := len(words)
+			for keep > 0 && !addrPart.MatchString(strings.Join(words[:keep], " ")) {
+				keep--
+			}
+			if keep == 0 {
+				break
+			}
+			n++
+			if k == 0 && strings.ContainsAny(q, "0123456789") {
+				digit = true
+			}
+			off := stop + max(0, strings.Index(t[stop:end], words[0]))
+			stop = off + len(strings.Join(words[:keep], " "))
+			if keep < len(words) {
+				break
+			}
+			stop = max(stop, off)
+		}
+		if n < 3 || !digit {
+			continue
+		}
+		out = append(out, [2]int{st, trimRightAny(t, st, stop, ".")})
+	}
+	return out
+}
+
 // quantityBefore reports whether the number at st follows an article or a quantifier ("a 20
 // Minute Drive", "the 2 Large Boxes"), which a house number never does.
 func quantityBefore(t string, st int) bool {
@@ -146,8 +228,11 @@ var quantityWords = setOf("minute minutes min mins hour hours hr hrs day days we
 func hasQuantityWord(s string) bool {
 	f := strings.Fields(s)
 	for i, w := range f {
-		if i == 0 || i == len(f)-1 {
-			continue // the number and the suffix
+		if i == 0 {
+			continue // the number
+		}
+		if streetSuffixes[strings.ToLower(strings.Trim(w, ",."))] {
+			return false // the street name ends here: "New York" after it is a city
 		}
 		if quantityWords[strings.ToLower(strings.Trim(w, ",."))] {
 			return true
@@ -162,12 +247,12 @@ func hasQuantityWord(s string) bool {
 func addressDetectors() []detector {
 	enName := `(?:[A-Z][a-z]+|[A-Z]{2,}|\d{1,3}(?:st|nd|rd|th))`
 	enSuffix := `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Crescent|Close|Trail|Alley|Plaza|Gardens|Grove|Mews|Loop)`
-	enAddr := `(?:\b(?:Flat|Apt|Apartment|Unit|Suite|Room)\.?\s*#?\s*[A-Za-z0-9-]{1,6},?\s+)?\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:` + enName + `\s+){1,4}` + enSuffix +
+	enAddr := `(?:\b(?:Flat|Apt|Apartment|Unit|Suite|Room)\.?\s*#?\s*[A-Za-z0-9-]{1,6},?\s+)?\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:(?:` + enName + `\s+){1,4}` + enSuffix + `|Broadway)` +
 		`\b\.?(?:\s+(?:NE|NW|SE|SW|N|S|E|W|North|South|East|West)\b\.?)?` +
 		`(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Flat|Room|Rm|Floor|Fl)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\b|,?\s*#\s*[A-Za-z0-9-]{1,6}\b)?` +
-		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*` + ukPostcode + `\b|` +
+		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*[A-Z]{2,3}\s+(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b|,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*` + ukPostcode + `\b|` +
 		`(?:,\s*(?:[A-Z][a-z]+\s?){1,3}){0,2},\s*` + hkRegion + `)?`
-	poBox := `\bP\.?\s?O\.?\s?Box\s+\d{1,6}\b`
+	poBox := `\bP\.?\s?O\.?\s?Box\s+\d{1,6}\b(?:,\s*(?:[A-Z][a-z]+\s?){1,3},?\s*[A-Z]{2,3}\s+(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b)?`
 	return []detector{
 		{typ: Address, prio: 10, win: nearStrings([]string{"dorm", "hall ", "residence", "block ", "building ", "bldg"}, 0, 60), re: dormAddr,
 			check: func(t string, st, en int) (int, int, bool) { return st, en, bounded(t, st, en) }},
@@ -187,9 +272,17 @@ func addressDetectors() []detector {
 				return st, trimRightAny(t, st, en, "."), true
 			}},
 		{typ: Address, prio: 10, win: streetWindows, find: findAddrCI},
+		{typ: Address, prio: 10, win: withDigits(1, atKeywords(addrListKeys, 140)), anchored: true, find: findAddrList},
 		{typ: Address, prio: 10, win: ukPostcodeWindows, re: ukTownPostcode, check: checkUKPostcode},
 		{typ: Address, prio: 10, win: cnVillageWindows, find: findCNVillage},
-		{typ: Address, prio: 10, win: nearStrings([]string{"box"}, 8, 12), re: regexp.MustCompile(poBox)},
+		{typ: Address, prio: 10, win: nearStrings([]string{"box"}, 8, 60), re: regexp.MustCompile(poBox)},
+		{typ: Address, prio: 10, win: withDigits(1, nearStrings(deStreetKeys, 40, 40)), re: deAddr,
+			check: func(t string, st, en int) (int, int, bool) {
+				// "-weg", "-ring", "-damm", "-laan", "-vej" end ordinary words too ("Spring 2"):
+				// without a postcode and town only the unambiguous street words count.
+				m := deAddr.FindStringSubmatch(t[st:en])
+				return st, en, m != nil && (m[2] != "" || deSureStreet.MatchString(m[1]))
+			}},
 		{typ: Address, prio: 10, win: cnAddressWindows, find: findCNAddress},
 	}
 }
@@ -221,6 +314,18 @@ func houseNumbers(sc *scan) []window {
 	}
 	return w
 }
+
+// deAddr is a German, Dutch or Scandinavian street address: the street word glued to its name
+// and the number after it, optionally a postcode and town ("Hauptstraße 12, 10115 Berlin",
+// "Keizersgracht 123, 1015 CJ Amsterdam").
+var deAddr = regexp.MustCompile(`\b(\p{Lu}[\p{L}\-]*(?:straße|strasse|str\.|gasse|allee|platz|weg|ring|damm|ufer|chaussee|straat|laan|gracht|plein|vej|gatan|gata|veien))\s+\d{1,4}[a-z]?\b` +
+	`(,?\s+\d{4,5}(?:\s?[A-Z]{2})?\s+\p{Lu}[\p{L}\-]+)?`)
+
+// deSureStreet are the street words that end no ordinary English or German word.
+var deSureStreet = regexp.MustCompile(`(?:straße|strasse|str\.|gasse|allee|straat|gracht|gatan)$`)
+
+var deStreetKeys = []string{"straße", "strasse", "str.", "gasse", "allee", "platz", "weg ", "ring ", "damm ", "ufer ", "chaussee",
+	"straat", "laan ", "gracht", "plein ", "vej ", "gatan", "gata ", "veien "}
 
 // hkRegion ends a Hong Kong address.
 const hkRegion = `(?:Kowloon|Hong Kong(?: Island)?|HK|New Territories|N\.T\.|Lantau(?: Island)?)\b`

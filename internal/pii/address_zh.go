@@ -130,12 +130,12 @@ var cnProvinces = []string{"北京", "天津", "上海", "重庆", "河北", "�
 const (
 	cnNum   = `(?:\d{1,5}|[一二三四五六七八九十百零]{1,5})`
 	cnPlace = `[^\x00-\x{4DFF}\x{A000}-\x{10FFFF}` + cnStop + `]`
-	cnUnit  = `(?:(?:` + cnPlace + `|[A-Za-z]){0,10}(?:\d{1,5}|[A-Za-z]|[一二三四五六七八九十]{1,3})(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|弄|期)(?:\d{3,4}室?)?)`
+	cnUnit  = `(?:(?:` + cnPlace + `|[件裹员个]|[A-Za-z]){0,10}(?:\d{1,5}|[A-Za-z]|[一二三四五六七八九十]{1,3})(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|弄|期|舍|斋)(?:\d{3,4}室?)?)`
 )
 
 var (
 	// cnRoad is a road, street or lane followed by its house number: "建国路88号", "张江路123弄".
-	cnRoad = regexp.MustCompile(`(?:大道|大街|路|街|巷|胡同|道)(?:[一二三四五六七八九十]段)?` + cnNum + `(?:弄|号)`)
+	cnRoad = regexp.MustCompile(`(?:大道|大街|路|街|巷|胡同|道)(?:[一二三四五六七八九十]段)?(?:` + cnNum + `(?:巷|弄))*` + cnNum + `(?:弄|号)`)
 	// cnEstate is the name suffix of a housing estate or building: "阳光花园", "万科小区".
 	cnEstate = regexp.MustCompile(`(?:小区|花园|公寓|大厦|家园|新村|苑)`)
 	// cnTail is what may follow a house number: a second number, buildings, units, floors, rooms.

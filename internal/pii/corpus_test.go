@@ -308,6 +308,14 @@ func TestPresidioUntuned(t *testing.T) {
 	scorePresidio(t, "testdata/presidio_untuned.json", []string{"testdata/untuned.jsonl"}, "scrub.presidio.untuned.", false)
 }
 
+// TestPresidioDev scores Presidio's detections on the development set (testdata/presidio_dev.json,
+// made by tools/presidio/run.sh --corpus internal/pii/testdata/dev.jsonl --out
+// internal/pii/testdata/presidio_dev.json): FIGURE scrub.presidio.dev.<type>.recall / .precision,
+// beside the rules' FIGURE scrub.dev.* of TestScrubDev.
+func TestPresidioDev(t *testing.T) {
+	scorePresidio(t, "testdata/presidio_dev.json", []string{"testdata/dev.jsonl"}, "scrub.presidio.dev.", false)
+}
+
 func scorePresidio(t *testing.T, fixture string, files []string, prefix string, logMisses bool) {
 	raw, err := os.ReadFile(fixture)
 	if err != nil {
@@ -484,7 +492,7 @@ func TestScrubUntuned(t *testing.T) {
 }
 
 // untunedFloor is the regression floor for the untuned set.
-var untunedFloor = struct{ recall, precision float64 }{0.74, 0.96}
+var untunedFloor = struct{ recall, precision float64 }{0.79, 0.96}
 
 // coveredByAny reports whether spans of any type cover [st, en) entirely.
 func coveredByAny(st, en int, found []Span) bool {

@@ -68,3 +68,28 @@ func atKeywords(keys []string, after int) func(*scan) []window {
 		return w
 	}
 }
+
+// withDigits runs the window function f only on a text with at least n digits: the ids after a
+// keyword need them, and most reviews have none, so their keywords are not searched at all.
+func withDigits(n int, f func(*scan) []window) func(*scan) []window {
+	return func(sc *scan) []window {
+		d := 0
+		for _, c := range sc.clusters {
+			d += c.n
+		}
+		if d < n {
+			return nil
+		}
+		return f(sc)
+	}
+}
+
+// withLetters runs f only on a text with an ASCII letter.
+func withLetters(f func(*scan) []window) func(*scan) []window {
+	return func(sc *scan) []window {
+		if !sc.hasLetters() {
+			return nil
+		}
+		return f(sc)
+	}
+}

@@ -15,8 +15,9 @@
 // numbers and ISBNs survive. The files follow the families of detectors: web.go (emails, URLs),
 // ids.go (IBANs and national ids), orders.go, numbers.go (cards, IPs, phones), address_en.go and
 // address_zh.go, person.go (the list of name finders: person_en.go and person_zh.go after a phrase,
-// names_en.go by the words around a name, handles.go); detector.go lists them all and scrubber.go
-// ranks overlapping candidates. Numbers written to dodge a filter (in words, in Chinese numerals,
+// names_en.go by the words around a name, handles.go; names_gaz.go, a gazetteer of given and
+// family names and of everyday words, embedded from gazetteer/); detector.go lists them all and
+// scrubber.go ranks overlapping candidates (and joins the parts of one address). Numbers written to dodge a filter (in words, in Chinese numerals,
 // with letters for digits, spaced out) are read by the number detectors on a digit view of the
 // text (digits.go).
 //

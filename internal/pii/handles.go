@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -95,4 +96,19 @@ func handleWindows(sc *scan) []window {
 		off = i + 1
 		w = append(w, window{i, i + 1})
 	}
+}
+
+// wechatID is a WeChat (or LINE, Telegram, QQ mail-less) account written after its keyword: 6 to
+// 20 letters, digits, '_' or '-', starting with a letter ("加我微信xiaolu_1988", "wechat: mike_88").
+var wechatID = regexp.MustCompile(`(?i)^(?:微信号?|v信|vx|wechat(?:\s+id)?|weixin|wx|line\s+id|telegram)\s*(?:[:：]|是|is\b)?\s*([a-z][a-z0-9_-]{5,19})\b`)
+
+var wechatKeys = []string{"微信", "v信", "vx", "wechat", "weixin", "wx", "line id", "telegram"}
+
+// checkWechatID wants a digit or '_' in the id, or the Chinese keyword: "wechat support" is no id.
+func checkWechatID(t string, st, en int) (int, int, bool) {
+	id := t[st:en]
+	if handleWords[strings.ToLower(id)] || !strings.ContainsAny(id, "0123456789_-") && !strings.Contains(t[max(0, st-12):st], "微信") {
+		return 0, 0, false
+	}
+	return st, en, true
 }

@@ -35,8 +35,8 @@ func (s *Scrubber) idDetectors() []detector {
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, digitBounded(t, st, en) && ssnValid(digitsOf(t[st:en]))
 			}},
-		{typ: SSN, prio: 4, win: atKeywords([]string{"ssn", "social security", "ss#", "ss #", "soc sec", "soc. sec"}, 60), anchored: true,
-			re: regexp.MustCompile(`(?i)^(?:ssns?\b|social\s+security(?:\s+(?:number|no\b\.?|num\b|#|card))?|ss\s?#|soc\.?\s*sec\.?(?:\s*(?:no\b\.?|#))?)(?:\s*(?:is\b|was\b|:|#|=|-|of\b))*\s*(\d{3}[ .\-]?\d{2}[ .\-]?\d{4})`), group: 1,
+		{typ: SSN, prio: 4, win: withDigits(9, atKeywords([]string{"ssn", "social security", "ss#", "ss #", "soc sec", "soc. sec", "social", "社会安全号", "社保号"}, 60)), anchored: true,
+			re: regexp.MustCompile(`(?i)^(?:ssns?\b|social\s+security(?:\s+(?:number|no\b\.?|num\b|#|card))?|social(?:\s+(?:no\b\.?|number|#))?|社会安全号(?:码)?|社保号(?:码)?|ss\s?#|soc\.?\s*sec\.?(?:\s*(?:no\b\.?|#))?)(?:\s*(?:is\b|was\b|:|：|#|=|-|of\b|是|为))*\s*(\d{3}[ .\-]?\d{2}[ .\-]?\d{4})`), group: 1,
 			check: func(t string, st, en int) (int, int, bool) {
 				return st, en, digitBounded(t, st, en) && ssnValid(digitsOf(t[st:en]))
 			}},
@@ -52,11 +52,23 @@ func (s *Scrubber) idDetectors() []detector {
 		{typ: NatID, prio: 4, win: atKeywords([]string{"hkid", "hong kong id", "香港身份", "身份證"}, 60), anchored: true,
 			re: regexp.MustCompile(`(?i)^(?:hkid|hong\s+kong\s+id(?:entity)?(?:\s+card)?|香港身份[证證]|身份證)(?:\s*(?:号码|號碼|号|號|no\b\.?|number|#))?(?:\s*(?:is\b|was\b|:|：|#|=|是|为|為))*\s*([A-Z]{1,2}\d{6}\s?(?:\([0-9A]\)|[0-9A]))`), group: 1,
 			check: func(t string, st, en int) (int, int, bool) { return st, en, bounded(t, st, en) || t[en-1] == ')' }},
+		// Keywords that name a national id for certain (no product has an "NRIC"): the id wins over
+		// a phone number of the same digits ("SIN 046 454 286").
+		{typ: NatID, prio: 4, win: withDigits(5, atKeywords(strongIDKeys, 60)), anchored: true,
+			re: regexp.MustCompile(`(?i)^(?:national\s+id(?:entity)?(?:\s+card)?|nric|fin\b|sin\b|social\s+insurance|ni\s+(?:number|no\b\.?)|cpf|curp|pesel|bsn\b|personnummer|pan\s+(?:card|no\b\.?|number)|tin\s+(?:no\b\.?|number)|tax\s+id|drivers?'?\s+licen[cs]e|driving\s+licen[cs]e|身分[证證]|台胞[证證]|通行[证證]|驾驶证|驾照|社保卡|医保卡)` +
+				`(?:\s*(?:no\b\.?|number|num\b|#|号码|號碼|号|號))?(?:\s*(?:is\b|was\b|:|：|#|=|是|为|為))*\s*([A-Z0-9](?:[A-Z0-9]|[ .\-/]\d){5,24}(?:\([0-9A-Z]\))?)`), group: 1,
+			check: checkContextID},
 		{typ: NatID, prio: 12, win: atKeywords([]string{"id", "passport", "证件", "护照", "national insurance", "nino", "dni"}, 60), anchored: true,
 			re: regexp.MustCompile(`(?i)^(?:(?:id|identity)\b(?:\s+card\b)?(?:\s*(?:no\b\.?|number|num\b|#))?|passport(?:\s*(?:no\b\.?|number|num\b|#))?|national\s+insurance(?:\s*(?:no\b\.?|number))?|nino|dni|证件号码|证件号|护照号码|护照号|护照)(?:\s*(?:is\b|was\b|:|：|#|=|是|为))*\s*([A-Z0-9](?:[A-Z0-9]|[ \-]\d){5,24})`), group: 1,
 			check: checkContextID},
 	}
 }
+
+// strongIDKeys anchor the ids that follow a keyword naming a national id.
+var strongIDKeys = []string{"national id", "nric", "fin ", "fin:", "fin#", "sin ", "sin:", "sin#", "social insurance", "ni number", "ni no",
+	"cpf", "curp", "pesel", "bsn", "personnummer", "pan card", "pan no", "pan number", "tin no", "tin number", "tax id",
+	"driver license", "drivers license", "driver's license", "driving licence", "driving license", "driver licence",
+	"身分证", "身分證", "台胞证", "台胞證", "通行证", "通行證", "驾驶证", "驾照", "社保卡", "医保卡"}
 
 // ibanHeads anchors at "CCdd" (two capitals, two digits) not glued to a word on the left.
 func ibanHeads(sc *scan) []window {

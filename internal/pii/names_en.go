@@ -36,7 +36,7 @@ var relationWords = setOf("sister brother mom mum mother dad father husband wife
 	"teammate twin toddler baby grandson granddaughter")
 
 // nameCues are phrases that come before a name in reviews ("Thanks Gretchen").
-var nameCues = []string{"thanks", "thank you", "thank-you", "shout out to", "shoutout to", "kudos to", "ask for",
+var nameCues = []string{"thanks", "thanks to", "thank you", "thank you to", "thank-you", "props to", "shout out to", "shoutout to", "kudos to", "ask for",
 	"spoke with", "spoke to", "talked to", "talked with", "chatted with", "helped by", "delivered by", "assisted by",
 	"served by", "love you"}
 
@@ -54,7 +54,7 @@ var personVerbs = setOf("said says told tells asked asks replied replies answere
 // nameVerbs follow a single known given name as its subject ("Priya bought", "Marcus ordered");
 // personVerbs and these.
 var nameVerbs = setOf("bought ordered tried returned received opened installed reviewed wore uses used likes liked " +
-	"enjoys enjoyed plays played needs needed found finds says")
+	"enjoys enjoyed plays played needs needed found finds says had has fixed delivered brought sent dropped")
 
 // nameParticles join the parts of a family name.
 var nameParticles = setOf("de la del della di da das dos du van von der den ter ten le bin ibn al el y")
@@ -109,10 +109,14 @@ var nameBrands = setOfSep("|", "calvin klein|ralph lauren|tommy hilfiger|michael
 	"charlotte tilbury|laura mercier|kylie jenner|kim kardashian|taylor swift|ed sheeran|elon musk|jeff bezos|"+
 	"steve jobs|bill gates|santa claus|father christmas|st patrick|saint patrick|st. patrick|jesus christ|mother nature|"+
 	"john wick|jason bourne|luke skywalker|darth vader|han solo|tony stark|peter parker|bruce wayne|clark kent|"+
+	"victoria secret|victoria's secret|hamilton beach|vera bradley|russell hobbs|tommy john|smith wesson|smith & wesson|harley davidson|fred perry|paul smith|john lewis|dolce gabbana|stephen king|dr scholl|"+
 	"barbie|hot wheels|lego|nerf|fisher price|fisher-price|melissa doug|melissa & doug|thomas the|curious george|"+
 	"black decker|black+decker|weber|dyson|ninja|shark|breville|cuisinart|kitchenaid|instant pot|le creuset|"+
 	"tim hortons|papa john's|papa johns|trader joe's|trader joes|jimmy dean|marie callender's|newman's own|"+
 	"paul newman|jack link's|bob's red|annie's|amy's|wendy's|mcdonald's|dunkin|debbie meyer|kellogg's|"+
+	"ford|dodge|lincoln|chrysler|chevrolet|chevy|tesla|cadillac|buick|jeep|honda|toyota|nissan|subaru|mazda|hyundai|"+
+	"porsche|dell|lenovo|asus|acer|hershey|kraft|heinz|campbell|campbell's|hoover|kenmore|maytag|whirlpool|frigidaire|bosch|"+
+	"miele|philips|braun|gillette|remington|oster|keurig|crayola|"+
 	"amazon|apple|samsung|google|sony|microsoft|nike|adidas|walmart|target|costco|ikea|alexa|siri|kindle|roku")
 
 // isNameBrand reports whether the words starting a candidate name are a brand or a famous name.
@@ -145,6 +149,21 @@ var bookWords = []string{"book", "novel", "author", "chapter", "story", "series"
 	"biography", "memoir", "page", "read it", "reading", "reader", "writes", "written", "film", "movie", "actor",
 	"actress", "episode", "season", "album", "song", "singer", "band", "dvd", "concert", "documentary", "interview",
 	"music", "cd "}
+
+// bookEN reports whether the text is about a book, a film or music (its names are authors and
+// characters).
+func bookEN(sc *scan) bool {
+	if sc.isBook() {
+		return true
+	}
+	lo := sc.lowered()
+	for _, b := range bookWords {
+		if strings.Contains(lo, b) {
+			return true
+		}
+	}
+	return false
+}
 
 // nameWordEN is one word of the text: its byte range, and its shape.
 type nameWordEN struct {
@@ -215,7 +234,7 @@ func surnameLike(w nameWordEN) bool {
 		return false // "I've", "It's"
 	}
 	return !stopWords[l] && !namePreps[l] && !quantityWords[l] && !orgWords[l] && !relationWords[l] && !personVerbs[l] &&
-		!commonCapitals[l] && (givenNames[firstPart(l)] || !looksLikeWord(w.w))
+		!commonCapitals[l] && (givenNames[firstPart(l)] || !looksLikeWord(w.w)) && !names().everyday(strings.TrimSuffix(l, "'s"))
 }
 
 // commonCapitals are capitalized words that start sentences or name things, never people.
@@ -255,32 +274,35 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		return nil
 	}
 	lo := sc.lowered()[:len(t)]
-	capitals, caps, latin := 0, 0, 0
+	// Title Case is judged on the words that are no listed name: in "Financing app: Bethany
+	// Becker, never again" the capitals of the name are no sign of a headline.
+	gz := names()
+	capitals, caps, latin, plain := 0, 0, 0, 0
 	for _, w := range ws {
 		if hanOrCJK(w.w) {
 			continue
 		}
 		latin++
-		if w.capital {
-			capitals++
-		}
 		if w.caps {
 			caps++
+		}
+		if w.capital {
+			if l := strings.ToLower(w.w); gz.given[l] == gazSure || gz.surname[l] == gazSure {
+				continue
+			}
+		}
+		plain++
+		if w.capital {
+			capitals++
 		}
 	}
 	if latin == 0 {
 		return nil
 	}
-	titleCase := latin >= 5 && capitals*10 >= latin*6
+	titleCase := plain >= 5 && capitals*10 >= plain*6
 	allCaps := latin >= 3 && caps*10 >= latin*6
-	book := sc.isBook()
-	for _, b := range bookWords {
-		if strings.Contains(lo, b) {
-			book = true
-			break
-		}
-	}
-	var out [][2]int
+	book := bookEN(sc)
+	var out, joinable [][2]int
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
 		if !w.capital || hanOrCJK(w.w) {
@@ -303,6 +325,15 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		if n == 0 {
 			continue
 		}
+		if n >= 3 {
+			// "Buyer Harriet Lindgren": a word the lists do not know before a listed given name is
+			// a label, not the start of the name.
+			l0, l1 := strings.ToLower(w.w), strings.ToLower(ws[i+1].w)
+			if !givenNames[l0] && gz.given[l0] == gazNone && gz.surname[l0] == gazNone && (givenNames[l1] || gz.given[l1] == gazSure) &&
+				!nameParticles[ws[i+1].w] {
+				continue
+			}
+		}
 		run := ws[i : i+n]
 		words := make([]string, n)
 		for k, r := range run {
@@ -319,6 +350,26 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 		}
 		first := strings.ToLower(firstPart(strings.ToLower(w.w)))
 		known := givenNames[first] || givenNames[strings.ToLower(w.w)]
+		// The gazetteer: a given name of its lists (gazGiven, not one of the hand-written
+		// givenNames), and a family name of its lists ending the run (lastSure).
+		gzFirst := gz.given[strings.ToLower(w.w)]
+		if gzFirst == gazNone {
+			gzFirst = gz.given[first]
+		}
+		gazGiven := !known && gzFirst == gazSure
+		last := strings.ToLower(words[n-1])
+		lastSure := n >= 2 && gz.surname[last] == gazSure
+		for _, r := range run {
+			if r.caps {
+				// Words in capitals are emphasis or a product ("RAZER MAMBA"): the lists do not
+				// vouch for them.
+				gazGiven, lastSure = false, false
+			}
+		}
+		if !known && gzFirst == gazWordToo {
+			first = strings.ToLower(w.w) // "King", "Grace": ambiguous below
+		}
+		ambiguous := ambiguousNames[first] || gzFirst == gazWordToo && !known
 		rel := relationBefore(t, lo, ws, i)
 		mine := rel && i >= 2 && (ws[i-2].w == "my" || ws[i-2].w == "our" || ws[i-2].w == "My" || ws[i-2].w == "Our")
 		phrase := !rel && cueBefore(t, lo, ws, i) || cueAfter(lo, en)
@@ -335,27 +386,75 @@ func findNamesEN(sc *scan, _ []window) [][2]int {
 			ok = true
 		case phrase:
 			// "Thanks Gretchen", "Rebecca Thornton and I": one word must be a known given name.
-			ok = n >= 2 || known && !ambiguousNames[first]
+			// Two words: one of them in the name lists ("thanks to Spider Farms" is a shop).
+			inLists := known || gzFirst != gazNone || gz.surname[last] != gazNone
+			ok = n >= 2 && inLists || (known || gazGiven) && !ambiguous
 		case allCaps:
-			ok = known && n >= 2 && !ambiguousNames[first]
+			ok = known && n >= 2 && !ambiguous
 		case titleCase:
-			ok = known && n >= 2 && !ambiguousNames[first] && verb
+			ok = (known || gazGiven && lastSure) && n >= 2 && !ambiguous && verb
 		case known && n >= 2:
-			ok = !ambiguousNames[first] || verb
+			ok = !ambiguous || verb
+		case gazGiven && lastSure:
+			// "Yolanda Pierce", "Geoffrey Pemberton": both parts in the lists.
+			ok = true
+		case gazGiven && n >= 2 && (verb || i+n < len(ws) && nameGap(t, en, ws[i+n].start) && nameVerbs[strings.ToLower(ws[i+n].w)]):
+			// "Łukasz Wójcik delivered it": a listed given name, a family name, what people do.
+			ok = true
+		case n >= 2 && lastSure && !gz.words[strings.ToLower(w.w)] && gz.surname[strings.ToLower(w.w)] == gazNone:
+			// "Nkechi Okonkwo": a given name the lists miss, a family name they hold.
+			ok = gzFirst == gazNone || verb
 		case n >= 2 && verb:
 			ok = true
-		case n == 1 && known && !ambiguousNames[first]:
+		case n == 1 && (known || gazGiven) && !ambiguous:
 			next := i+1 < len(ws) && nameGap(t, en, ws[i+1].start) && nameVerbs[strings.ToLower(ws[i+1].w)]
 			prev := i > 0 && t[ws[i-1].end:st] == " " && namePreps[strings.ToLower(ws[i-1].w)]
-			ok = verb || next || prev
+			ok = verb || next || prev || helpfulAfter(lo, en)
 		}
 		if ok {
 			out = append(out, [2]int{st, en})
+		} else if (n >= 2 || (known || gazGiven) && !ambiguous) && !book && !titleCase && !allCaps {
+			joinable = append(joinable, [2]int{st, en})
 		}
 		i += n - 1
 	}
+	// Two names joined by "and": "Nkechi Okonkwo and Femi Adebayo", "Ahmed and Fatima", one found,
+	// the other a run of two or three name-like words or a listed given name.
+	for _, c := range joinable {
+		for _, f := range out {
+			if joinedByAnd(t[min(f[1], c[1]):max(f[0], c[0])]) && (f[1] <= c[0] || c[1] <= f[0]) {
+				out = append(out, c)
+				break
+			}
+		}
+	}
 	return out
 }
+
+// joinedByAnd reports whether the gap between two names is " and " or " & ".
+func joinedByAnd(g string) bool {
+	return g == " and " || g == " & "
+}
+
+// helpfulAfter reports whether what follows a single given name says how someone was ("Marcus
+// was super helpful", "Ingrid is so kind").
+func helpfulAfter(lo string, en int) bool {
+	rest := strings.Fields(lo[en:min(len(lo), en+40)])
+	if len(rest) < 2 || rest[0] != "was" && rest[0] != "is" && rest[0] != "has been" {
+		return false
+	}
+	k := 1
+	if k < len(rest)-1 && intensifiers[rest[k]] {
+		k++
+	}
+	return personAdjectives[strings.Trim(rest[k], ".,!;:")]
+}
+
+// intensifiers and personAdjectives: "was (very) helpful" says a person was.
+var intensifiers = setOf("so very really super extremely incredibly always beyond just truly")
+
+var personAdjectives = setOf("helpful kind friendly patient rude polite courteous knowledgeable professional " +
+	"sweet lovely unhelpful attentive respectful dismissive nice")
 
 // nameGap reports whether t[a:b], between two words of a name, is a single space (or ". "
 // after a middle initial "J.").
@@ -381,11 +480,14 @@ func relationBefore(t, lo string, ws []nameWordEN, i int) bool {
 	}
 	p := ws[i-1]
 	gap := lo[p.end:ws[i].start]
-	if gap != " " && gap != ", " || p.capital {
+	if gap != " " && gap != ", " || p.capital && !capitalRelations[lo[p.start:p.end]] {
 		return false
 	}
 	return relationWords[lo[p.start:p.end]]
 }
+
+// capitalRelations are relation words written as a title before a name ("Aunt Rosemary").
+var capitalRelations = setOf("aunt auntie uncle grandma grandpa nana granny cousin grandad granddad")
 
 // cueBefore reports whether a name cue ("thanks", "spoke with") comes right before word i.
 func cueBefore(t, lo string, ws []nameWordEN, i int) bool {

@@ -101,6 +101,9 @@ func normRune(r rune, enc string) (string, bool) {
 	case r == 0x2018 || r == 0x2019 || r == 0x02BC || r == 0x2032:
 		return "'", true // curly apostrophes: "I’m", "O’Brien"
 	case r >= 0x4E00 && r <= 0x9FFF, r >= 0x3400 && r <= 0x4DBF, r >= 0x3001 && r <= 0x3002:
+		if r >= 0x4E00 && r <= 0x9FFF && tradBits[(r-0x4E00)>>6]&(1<<((r-0x4E00)&63)) != 0 {
+			return tradToSimp[r], true // "號", "樓", "區": the address and id detectors read simplified Chinese
+		}
 		return enc, false // CJK ideographs, 、。: no compatibility form (fast path for Chinese text)
 	case r == 0xFF0C || r == 0xFF01 || r == 0xFF1B || r == 0xFF1A || r == 0xFF1F:
 		// Full-width ，！；：？ stay: no detector needs them in ASCII (keywords accept "："), and
@@ -179,3 +182,25 @@ func isZeroWidth(r rune) bool {
 	}
 	return false
 }
+
+// tradToSimp maps the traditional characters of addresses and ids (Hong Kong, Taiwan) to the
+// simplified ones the detectors know; each is one rune for one rune.
+var tradToSimp = func() map[rune]string {
+	const pairs = "號号樓楼區区層层棟栋單单廣广場场園园鎮镇縣县廈厦門门東东灣湾龍龙話话碼码證证"
+	m := map[rune]string{}
+	rs := []rune(pairs)
+	for i := 0; i+1 < len(rs); i += 2 {
+		m[rs[i]] = string(rs[i+1])
+	}
+	return m
+}()
+
+// tradBits marks the runes of tradToSimp (a bit per ideograph), so that ordinary Chinese text
+// costs a bit test per rune, not a map lookup.
+var tradBits = func() *[(0x9FFF - 0x4E00 + 64) / 64]uint64 {
+	var b [(0x9FFF - 0x4E00 + 64) / 64]uint64
+	for r := range tradToSimp {
+		b[(r-0x4E00)>>6] |= 1 << ((r - 0x4E00) & 63)
+	}
+	return &b
+}()

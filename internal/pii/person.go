@@ -13,6 +13,8 @@ func personDetectors() []detector {
 		{typ: Person, prio: 11, win: cnHonorificWindows, anchored: true, find: findCNHonorific},
 		{typ: Person, prio: 11, win: cnAndWindows, anchored: true, find: findCNAnd},
 		{typ: Person, prio: 11, find: findCNSubject},
+		{typ: Person, prio: 11, find: findCNGivenName},
 		{typ: Person, prio: 11, win: handleWindows, anchored: true, find: findHandles},
+		{typ: Person, prio: 11, win: withLetters(atKeywords(wechatKeys, 48)), anchored: true, re: wechatID, group: 1, check: checkWechatID},
 	}
 }

@@ -167,6 +167,10 @@ func findPersonEN(sc *scan, wins []window) [][2]int {
 		if title && n == 1 && titleBrands[strings.ToLower(words[0])] {
 			continue
 		}
+		if title && bookEN(sc) && !strings.HasSuffix(strings.TrimRight(lo[max(0, pst-24):pst], " ,"), "my") &&
+			!relationBeforeTitle(lo, pst) {
+			continue // "Mr. Darcy", "Dr. Seuss books": a character or an author
+		}
 		switch {
 		case strong:
 		case this:
@@ -186,6 +190,13 @@ func findPersonEN(sc *scan, wins []window) [][2]int {
 		out = append(out, [2]int{nst, en})
 	}
 	return out
+}
+
+// relationBeforeTitle reports whether a relation word comes right before the title at pst ("my
+// son's teacher, Ms. Kowalczyk", "our neighbour Mrs Patel").
+func relationBeforeTitle(lo string, pst int) bool {
+	f := strings.Fields(strings.TrimRight(lo[max(0, pst-24):pst], " ,"))
+	return len(f) > 0 && relationWords[strings.Trim(f[len(f)-1], ",")]
 }
 
 // signOff matches a name signed at the end of a text: "thanks so much! -- Dave", "— Anna K."

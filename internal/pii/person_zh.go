@@ -19,6 +19,9 @@ const cnNameStop = "的了是在有个一不也都和与就很还要会能说这
 var cnNotNames = setOf("高手 老手 新手 老客 老顾客 学生 老师 男生 女生 孩子 宝妈 程序员 上班族 白领 常客 回头客 买家 卖家 " +
 	"方便 安全 觉得 感觉 认为 第一 房东 房客 车主 业主 江湖 金牌 钟爱 黄金 白金 王者 包邮 于是 常常 经常 明白 明明 高兴 " +
 	"夏天 夏季 夏日 夏装 周一 周二 周三 周四 周五 周六 周日 周天 曾经 许多 许久 韩国 韩版 宋体 钱包 陈列 林林 黄金周 " +
+	"黎明 汪洋 王国 王子 李子 刘海 陆军 陆地 韩国 杨梅 杨桃 许可 孙子 孙女 胡子 严格 周年 周岁 周期 陈年 陈皮 黄花 黄梅 黄山 " +
+	"梁山 汤圆 莫名 孔雀 严冬 钟情 朱红 杨柳 林木 罗马 罗盘 郑重 唐朝 宋朝 熊猫 陶瓷 谢幕 汪家 王家 李家 张家 刘家 陈家 " +
+	"杨家 黄家 吴家 周家 徐家 孙家 林家 高家 何家 郭家 马家 罗家 梁家 宋家 郑家 谢家 韩家 唐家 冯家 " +
 	"单号 周旋 周到 周末 顾客 顾左右 胡说 胡乱 王牌 张开 马上 马虎 黄色 白色 林立 陈旧 关注 关心 付款 石头 毛病 易用 时候 全部 尚未 应该 单身 成年 成人 连续 施工 柏林 欧洲 文字 宁可 杜绝 温柔 温暖 康复 路过")
 
 // How much a Chinese introducing phrase vouches for the name after it.
@@ -46,7 +49,7 @@ var cnIntro = []struct {
 	// Roles: a courier, an agent or a relative named in a review.
 	{"快递员", cnRole}, {"快递小哥", cnRole}, {"配送员", cnRole}, {"送货员", cnRole}, {"外卖员", cnRole},
 	{"骑手", cnRole}, {"客服", cnRole}, {"店主", cnRole}, {"店长", cnRole}, {"老板", cnRole}, {"司机", cnRole},
-	{"师傅", cnRole}, {"经理", cnRole}, {"导购", cnRole}, {"小姐姐", cnRole}, {"小哥哥", cnRole}, {"我爸", cnWeak}, {"我妈", cnWeak}, {"我老公", cnWeak},
+	{"师傅", cnRole}, {"阿姨", cnRole}, {"叔叔", cnRole}, {"经理", cnRole}, {"导购", cnRole}, {"小姐姐", cnRole}, {"小哥哥", cnRole}, {"我爸", cnWeak}, {"我妈", cnWeak}, {"我老公", cnWeak},
 	{"我老婆", cnWeak}, {"我儿子", cnWeak}, {"我女儿", cnWeak}, {"我朋友", cnWeak}, {"我同事", cnWeak},
 	// Relatives, friends and people met: a name after them is a person's.
 	{"同事", cnRelation}, {"闺蜜", cnRelation}, {"宝宝", cnRelation}, {"宝贝", cnRelation}, {"表姐", cnRelation},
@@ -54,7 +57,8 @@ var cnIntro = []struct {
 	{"室友", cnRelation}, {"舍友", cnRelation}, {"邻居", cnRelation}, {"姐姐", cnRelation}, {"哥哥", cnRelation},
 	{"妹妹", cnRelation}, {"弟弟", cnRelation}, {"老公", cnRelation}, {"老婆", cnRelation}, {"男朋友", cnRelation},
 	{"女朋友", cnRelation}, {"男友", cnRelation}, {"女友", cnRelation}, {"朋友", cnRelation}, {"同学", cnRelation},
-	{"儿子", cnRelation}, {"女儿", cnRelation}, {"孩子", cnRelation}, {"闺女", cnRelation}, {"感谢", cnRelation},
+	{"儿子", cnRelation}, {"妈妈", cnRelation}, {"爸爸", cnRelation}, {"老妈", cnRelation}, {"老爸", cnRelation},
+	{"爷爷", cnRelation}, {"奶奶", cnRelation}, {"外婆", cnRelation}, {"姥姥", cnRelation}, {"婆婆", cnRelation}, {"女儿", cnRelation}, {"孩子", cnRelation}, {"闺女", cnRelation}, {"感谢", cnRelation},
 	{"谢谢", cnRelation}, {"多谢", cnRelation}, {"我和", cnRelation}, {"我跟", cnRelation}, {"和我", cnRelation},
 }
 
@@ -145,6 +149,9 @@ func findPersonZH(sc *scan, wins []window) [][2]int {
 			}
 			if end < 0 && (kind == cnStrong || kind == cnRole && len(ends) == 2) {
 				end = ends[len(ends)-1]
+				if len(ends) == 2 && cnWordAfterName[t[ends[0]:min(len(t), ends[1]+3)]] {
+					end = ends[0] // "李雪服务很好": the name is 李雪, 服务 the word after it
+				}
 			}
 			if end > 0 && !cnBrands[t[p:end]] {
 				out = append(out, [2]int{p, end})
@@ -154,6 +161,10 @@ func findPersonZH(sc *scan, wins []window) [][2]int {
 	}
 	return out
 }
+
+// cnWordAfterName are words that often follow a name in a review ("服务很好", "态度很差"):
+// a given name does not swallow their first character.
+var cnWordAfterName = setOf("服务 态度 人很 说话 耐心 热情 专业 送货 发货 安装 介绍 推荐 回复 解答 处理 帮忙 帮我 很好 非常 特别 超级 真的 工作 速度 效率")
 
 // cnNameBoundary reports whether a name may end at i.
 func cnNameBoundary(t string, i int) bool {
@@ -224,7 +235,7 @@ var cnIntroKeys = func() keySet {
 }()
 
 // cnBrands are brands and shops named like a person ("李宁", "王老吉", "周大福").
-var cnBrands = setOf("李宁 王老吉 张小泉 周大福 周黑鸭 杨国福 陈克明 黄飞红 谢馥春 王致和 李锦记 张裕 刘一手 钟薛高 林清轩 " +
+var cnBrands = setOf("潘婷 汤臣 李宁 王老吉 张小泉 周大福 周黑鸭 杨国福 陈克明 黄飞红 谢馥春 王致和 李锦记 张裕 刘一手 钟薛高 林清轩 " +
 	"马应龙 周生生 谢瑞麟 曹操 刘备 关羽 张飞 诸葛亮 孙悟空 猪八戒 唐僧 沙僧 郭靖 黄蓉 杨过 林黛玉 贾宝玉 薛宝钗 王熙凤 " +
 	"宋江 武松 李白 杜甫 苏轼 白居易 鲁迅 金庸 古龙 琼瑶 莫言 余华 韩寒 郭敬明 三毛 张爱玲 钱钟书 沈从文 老舍 巴金 " +
 	"马云 马化腾 雷军 董明珠 刘强东 李彦宏 周杰伦 林俊杰 王力宏 刘德华 张学友 成龙 李连杰 周星驰")
@@ -244,6 +255,10 @@ func findCNHonorific(sc *scan, wins []window) [][2]int {
 	for _, w := range wins {
 		// w.start is the title; the surname is the rune before it.
 		r, size := utf8.DecodeLastRuneInString(t[:w.start])
+		if st := cnFullNameBefore(t, w.start); st >= 0 && cnLongTitle(t[w.start:]) {
+			out = append(out, [2]int{st, w.start}) // "王建国师傅": the name, the title stays
+			continue
+		}
 		if size == 0 || !strings.ContainsRune(cnSafeSurnames, r) {
 			continue
 		}
@@ -276,6 +291,47 @@ func findCNHonorific(sc *scan, wins []window) [][2]int {
 		out = append(out, [2]int{st, en})
 	}
 	return out
+}
+
+// cnLongTitle reports whether t starts with a title of two characters or more ("师傅", not "总"
+// of "总是" or "哥" of "小哥").
+func cnLongTitle(t string) bool {
+	for _, h := range cnHonorificTitles {
+		if utf8.RuneCountInString(h) >= 2 && strings.HasPrefix(t, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// cnFullNameBefore returns the start of a full name (an unambiguous surname and one or two given
+// characters) that ends at e and opens a clause ("王建国师傅", "，李伟经理"), or -1.
+func cnFullNameBefore(t string, e int) int {
+	for _, back := range []int{9, 6} {
+		st := e - back
+		if st < 0 || !utf8.RuneStart(t[st]) {
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(t[st:])
+		if !strings.ContainsRune(cnSafeSurnames, r) {
+			continue
+		}
+		given := t[st+size : e]
+		ok := true
+		for _, g := range given {
+			if g < 0x4E00 || g > 0x9FFF || strings.ContainsRune(cnNameStop, g) || strings.ContainsRune(cnSingle, g) && len(given) == size {
+				ok = false
+			}
+		}
+		if !ok || strings.HasPrefix(given, t[st:st+size]) || cnNotNames[t[st:e]] || cnBrands[t[st:e]] || cnHonorifics[given] || cnWordsEndingInSurname[t[st:e]] {
+			continue
+		}
+		pr, ps := utf8.DecodeLastRuneInString(t[:st])
+		if ps == 0 || pr < 0x4E00 || pr > 0x9FFF || strings.ContainsRune("，。！？、；：", pr) || st >= 6 && cnClauseOpeners[t[st-6:st]] {
+			return st
+		}
+	}
+	return -1
 }
 
 // cnWordsEndingInSurname are words whose last character is a surname, so that a title after
@@ -405,7 +461,7 @@ func findCNSubject(sc *scan, _ []window) [][2]int {
 				continue
 			}
 			pr, ps := utf8.DecodeLastRuneInString(t[:st])
-			opener := ps == 0 || pr < 0x4E00 || pr > 0x9FFF || strings.ContainsRune("，。！？、；：", pr)
+			opener := ps == 0 || pr < 0x4E00 || pr > 0x9FFF || strings.ContainsRune("，。！？、；：是", pr)
 			if !opener && st >= 6 && cnClauseOpeners[t[st-6:st]] {
 				opener = true
 			}
@@ -439,12 +495,86 @@ func cnNickname(t string, p, kind int) int {
 		return 0
 	}
 	if !cnNameBoundary(t, e) {
-		return 0
+		// After a role or relation, "小周" or "老李" is a name whatever follows ("客服小周耐心解释"),
+		// unless it starts a word ("小王子").
+		if nr, _ := utf8.DecodeRuneInString(t[e:]); kind < cnRole || strings.ContainsRune("子儿们家头", nr) {
+			return 0
+		}
 	}
 	return e
 }
 
 // cnNotNicknames are doubled characters that are words, not pet names.
-var cnNotNicknames = setOf("乖乖 天天 常常 刚刚 渐渐 慢慢 好好 偷偷 悄悄 默默 高高 大大 小小 早早 久久 满满 多多少 " +
+var cnNotNicknames = setOf("快快 乖乖 天天 常常 刚刚 渐渐 慢慢 好好 偷偷 悄悄 默默 高高 大大 小小 早早 久久 满满 多多少 " +
 	"明明 白白 轻轻 静静 紧紧 稍稍 仅仅 往往 处处 时时 样样 个个 人人 家家 事事 哈哈 呵呵 嘻嘻 嘿嘿 谢谢 试试 看看 想想 " +
 	"等等 说说 走走 玩玩 尝尝 爸爸 妈妈 哥哥 姐姐 弟弟 妹妹 爷爷 奶奶 宝宝 叔叔 阿阿 姥姥 舅舅 婆婆 公公")
+
+// cnObjectCues come right before a person in ordinary sentences: verbs and prepositions whose
+// object is someone ("给王思远买的", "帮陈晓雯挑的", "跟赵磊一起"), 的 and 是 ("顺丰的黄伟明很负责",
+// "签收人是孙丽").
+var cnObjectCues = newKeySet("给", "帮", "跟", "让", "替", "陪", "是", "和", "与", "的", "问", "找", "叫", "儿子", "女儿")
+
+// cnGivenEnd are characters that may follow a name found by findCNGivenName, besides
+// cnNameBoundary's: verbs and adverbs that start what the person did.
+const cnGivenEnd = "挑试一天很拿取选这那"
+
+// findCNGivenName finds a full name (a frequent surname and one or two characters that are all
+// characters of given names, gazetteer/given_han.txt) after an object cue, or opening a text and
+// addressed ("何雨桐，谢谢你的推荐"); what follows must end a name. Not in reviews of books or films.
+func findCNGivenName(sc *scan, _ []window) [][2]int {
+	t := sc.text
+	if sc.isBook() {
+		return nil
+	}
+	gz := names()
+	var out [][2]int
+	try := func(p int, vocative bool) {
+		r, size := utf8.DecodeRuneInString(t[p:])
+		if size == 0 || !strings.ContainsRune(cnSafeSurnames, r) && !(vocative && strings.ContainsRune(cnRelationSurnames, r)) {
+			return
+		}
+		q := p + size
+		var ends []int
+		for k := 0; k < 2 && q < len(t); k++ {
+			g, gs := utf8.DecodeRuneInString(t[q:])
+			if !gz.givenHan[g] || strings.ContainsRune(cnNameStop, g) {
+				break
+			}
+			q += gs
+			ends = append(ends, q)
+		}
+		for k := len(ends) - 1; k >= 0; k-- {
+			e := ends[k]
+			name := t[p:e]
+			if cnNotNames[name] || cnBrands[name] || cnHonorifics[t[p+size:e]] {
+				continue
+			}
+			nr, _ := utf8.DecodeRuneInString(t[e:])
+			if vocative {
+				if strings.HasPrefix(t[e:], "，") && (strings.HasPrefix(t[e+3:], "谢谢") || strings.HasPrefix(t[e+3:], "你") ||
+					strings.HasPrefix(t[e+3:], "您") || strings.HasPrefix(t[e+3:], "辛苦")) {
+					out = append(out, [2]int{p, e})
+				}
+				return
+			}
+			if cnNameBoundary(t, e) || strings.ContainsRune(cnGivenEnd, nr) {
+				out = append(out, [2]int{p, e})
+				return
+			}
+		}
+	}
+	for _, i := range cnObjectCues.starts(t) {
+		for _, k := range cnObjectCues.byRune[firstRune(t[i:])] {
+			if strings.HasPrefix(t[i:], k) {
+				try(i+len(k), false)
+			}
+		}
+	}
+	try(0, true)
+	return out
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,8 @@ import (
 // from a worktree elsewhere):
 //
 //	SCRUB_REAL=1 go test -run TestScrubRealData -v ./internal/pii/
+//
+// SCRUB_REAL_PASSES=5 adds FIGURE scrub.real.us_per_text_best, the best of 5 passes of Scrub.
 func TestScrubRealData(t *testing.T) {
 	if os.Getenv("SCRUB_REAL") == "" {
 		t.Skip("set SCRUB_REAL=1 to scan ../shared/data reviews")
@@ -90,6 +93,19 @@ func TestScrubRealData(t *testing.T) {
 		}
 	}
 	el := time.Since(start)
+	// SCRUB_REAL_PASSES=n: the best of n more passes of Scrub alone over all texts, a steadier
+	// figure of the cost per review than one pass on a machine shared with other jobs.
+	if n, _ := strconv.Atoi(os.Getenv("SCRUB_REAL_PASSES")); n > 0 {
+		best := time.Duration(1 << 62)
+		for range n {
+			st := time.Now()
+			for _, x := range texts {
+				s.Scrub(x)
+			}
+			best = min(best, time.Since(st))
+		}
+		fmt.Printf("FIGURE scrub.real.us_per_text_best %.2f\n", float64(best.Microseconds())/float64(len(texts)))
+	}
 	fmt.Printf("FIGURE scrub.real.texts %d\n", len(texts))
 	fmt.Printf("FIGURE scrub.real.mb_per_s %.1f\n", float64(size)/1e6/el.Seconds())
 	fmt.Printf("FIGURE scrub.real.us_per_text %.2f\n", float64(el.Microseconds())/float64(len(texts)))

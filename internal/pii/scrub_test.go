@@ -257,6 +257,8 @@ var hostileUnits = []struct{ name, unit string }{
 	{"slashes", "a.com/"},
 	{"streets", "12 oak street "},
 	{"postcodes", "London NW1 6XE "},
+	{"addrlist", "address: Block 1, A 2, "},
+	{"gazetteer", "Thanks Yolanda Pierce and "},
 	{"fullwidth", "１２３＠ｂ．ｃｏ　–"},
 	{"zerowidth", "1\u200b2\u200b3\u200b"},
 }
@@ -278,7 +280,7 @@ func TestScrubRepeatedName(t *testing.T) {
 		{"书中的主人公名字叫路易斯，后来路易斯开始学小号。路易斯很努力。", "书中的主人公名字叫[PERSON]，后来[PERSON]开始学小号。[PERSON]很努力。"},
 		{"My name is Ann Lee. Ann Lee ordered twice; the Annual report is unrelated.", "My name is [PERSON]. [PERSON] ordered twice; the Annual report is unrelated."},
 		{"Another winner from Mr. Shaw. Shawshank fans will like Shaw too.", "Another winner from Mr. [PERSON]. Shawshank fans will like [PERSON] too."},
-		{"Thanks to Mr. Jo. Joël says hi, and so does Jo.", "Thanks to Mr. [PERSON]. Joël says hi, and so does [PERSON]."},
+		{"Thanks to Mr. Jo. The Joël line sold out, and so did Jo.", "Thanks to Mr. [PERSON]. The Joël line sold out, and so did [PERSON]."},
 	}
 	for _, c := range cases {
 		if got, _ := s.Scrub(c.in); got != c.want {

@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -172,6 +173,34 @@ func (s *Scrubber) Find(orig string) []Span {
 		}
 	}
 	slices.SortFunc(out, func(a, b Span) int { return a.Start - b.Start })
+	return joinAddresses(text, out)
+}
+
+// addrGap is what may stand between two parts of one address: a comma, or a village or district
+// between commas ("3 Mill Lane, Little Snoring, Norfolk NR21 0AA").
+var addrGap = regexp.MustCompile(`^,\s*(?:(?:\p{Lu}[\p{L}'\-]+\s?){1,3},\s*)?$`)
+
+// houseName is a named house before an address: "Rose Cottage, 3 Mill Lane".
+var houseName = regexp.MustCompile(`(?:\p{Lu}[\p{L}'\-]+\s){1,2}(?:Cottage|House|Farm|Lodge|Manor|Barn|Hall|Villa|Mansion|Building|Tower|Centre|Center|Estate),\s*$`)
+
+// joinAddresses merges address spans that are parts of one address (sorted, not overlapping),
+// and takes a house name before an address into it.
+func joinAddresses(text string, out []Span) []Span {
+	for i := 0; i < len(out); i++ {
+		if out[i].Type != Address {
+			continue
+		}
+		if i == 0 || out[i-1].End <= out[i].Start-40 {
+			if m := houseName.FindStringIndex(text[max(0, out[i].Start-40):out[i].Start]); m != nil {
+				out[i].Start = max(0, out[i].Start-40) + m[0]
+			}
+		}
+		for i+1 < len(out) && out[i+1].Type == Address && out[i+1].Start-out[i].End <= 48 &&
+			addrGap.MatchString(text[out[i].End:out[i+1].Start]) {
+			out[i].End = out[i+1].End
+			out = append(out[:i+1], out[i+2:]...)
+		}
+	}
 	return out
 }
 

@@ -56,6 +56,25 @@ func findObfEmail(sc *scan, wins []window) [][2]int {
 			if l == e {
 				continue
 			}
+			// A local part with spelled dots: "nora dot knits at yahoo dot com".
+			for k := 0; k < 3; k++ {
+				head := strings.ToLower(t[max(0, l-8):l])
+				cut := 0
+				for _, sep := range []string{" dot ", " [dot] ", " (dot) ", "[dot]", "(dot)"} {
+					if strings.HasSuffix(head, sep) {
+						cut = len(sep)
+						break
+					}
+				}
+				if cut == 0 || l-cut == 0 || !isAlnum(t[l-cut-1]) {
+					break
+				}
+				nl := l - cut
+				for nl > 0 && (isAlnum(t[nl-1]) || strings.IndexByte("_%+-", t[nl-1]) >= 0) && l-nl < 64 {
+					nl--
+				}
+				l = nl
+			}
 			d := obfDomain.FindStringIndex(t[a1:min(len(t), a1+120)])
 			if d == nil {
 				continue
