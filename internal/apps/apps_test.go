@@ -278,7 +278,7 @@ func TestRecommendMMROption(t *testing.T) {
 	if err != nil || fmt.Sprint(ids(r.Items)) != "[a2 a3]" {
 		t.Fatalf("relevance: %v %v", ids(r.Items), err)
 	}
-	r, err = e.idx.Recommend(e.ctx, "alice", RecommendOptions{K: 2, MMRLambda: 0.3, PopularityWeight: -1, CategoryWeight: -1})
+	r, err = e.idx.Recommend(e.ctx, "alice", RecommendOptions{K: 2, MMRLambda: 0.2, PopularityWeight: -1, CategoryWeight: -1})
 	if err != nil || fmt.Sprint(ids(r.Items)) != "[a2 b]" {
 		t.Fatalf("mmr: %v %v", ids(r.Items), err)
 	}
