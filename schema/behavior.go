@@ -55,7 +55,7 @@ type BehaviorTable struct {
 func NewBehaviorTable(meta BehaviorMeta, vecs map[string][]float32) *BehaviorTable {
 	t := &BehaviorTable{Meta: meta, vecs: make(map[string][]float32, len(vecs))}
 	for k, v := range vecs {
-		if u := Normalize(v); u != nil && len(u) == BehaviorDim {
+		if u := Normalize(v); len(u) == BehaviorDim {
 			t.vecs[k] = u
 		}
 	}

@@ -118,15 +118,6 @@ func DecodeVectorQ8(b []byte, dim int) ([]float32, error) {
 	return v, nil
 }
 
-// Q8Round returns v as a Q8 encoding with seed gives it back (a copy; nil for nil).
-func Q8Round(v []float32, seed uint64) []float32 {
-	if v == nil {
-		return nil
-	}
-	out, _ := DecodeVectorQ8(EncodeVectorQ8(nil, v, seed), len(v))
-	return out
-}
-
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)

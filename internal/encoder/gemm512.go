@@ -135,37 +135,3 @@ func packB(dst []float32, n, k int, b []float32, bsP, bsJ, kBlock, nr int) {
 		}
 	}
 }
-
-// packNT packs B^T for B n x k (rows ldb apart, k <= kBlock512) into panels of nr512 columns,
-// as gemmPacked512 reads it, columns past n zero: the keys of one attention head, four at a
-// time so that each packed row gets four adjacent stores.
-func packNT(dst, b []float32, ldb, n, k int) {
-	const nr = nr512
-	panels := (n + nr - 1) / nr
-	dst = dst[:panels*k*nr]
-	for jp := 0; jp < panels; jp++ {
-		d := dst[jp*k*nr : (jp+1)*k*nr]
-		j0 := jp * nr
-		w := min(nr, n-j0)
-		if w < nr {
-			clear(d)
-		}
-		jj := 0
-		for ; jj+4 <= w; jj += 4 {
-			s0 := b[(j0+jj)*ldb:][:k]
-			s1 := b[(j0+jj+1)*ldb:][:k]
-			s2 := b[(j0+jj+2)*ldb:][:k]
-			s3 := b[(j0+jj+3)*ldb:][:k]
-			for p := range s0 {
-				r := d[p*nr+jj : p*nr+jj+4 : p*nr+jj+4]
-				r[0], r[1], r[2], r[3] = s0[p], s1[p], s2[p], s3[p]
-			}
-		}
-		for ; jj < w; jj++ {
-			s := b[(j0+jj)*ldb:][:k]
-			for p, v := range s {
-				d[p*nr+jj] = v
-			}
-		}
-	}
-}
