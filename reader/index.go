@@ -215,7 +215,12 @@ func (r *Reader) probe(ctx context.Context, segments []int, seen map[string]stru
 // fetchProfiles reads whole profiles (pipelined HGETALLs, across nodes on a cluster) and calls fn
 // for each that exists and has not moved, as Scan does.
 func (r *Reader) fetchProfiles(ctx context.Context, keys []string, fn func(*Profile) error) error {
-	pipe := r.rdb.Pipeline()
+	return r.readProfiles(ctx, r.rdb.Pipeline(), keys, fn)
+}
+
+// readProfiles reads keys' profiles with pipelined HGETALLs on pipe and calls fn for each that
+// exists and has not moved (a key-rotation move's frozen profile or tombstone), in keys' order.
+func (r *Reader) readProfiles(ctx context.Context, pipe redis.Pipeliner, keys []string, fn func(*Profile) error) error {
 	cmds := make([]*redis.MapStringStringCmd, len(keys))
 	for i, k := range keys {
 		cmds[i] = pipe.HGetAll(ctx, k)

@@ -19,31 +19,11 @@ func (r *Reader) Scan(ctx context.Context, fn func(*Profile) error) error {
 	var mu sync.Mutex
 	err := r.eachNode(ctx, func(ctx context.Context, c *redis.Client) error {
 		return r.scanKeys(ctx, c, func(keys []string) error {
-			pipe := c.Pipeline()
-			cmds := make([]*redis.MapStringStringCmd, len(keys))
-			for i, k := range keys {
-				cmds[i] = pipe.HGetAll(ctx, k)
-			}
-			if _, err := pipe.Exec(ctx); err != nil {
-				return err
-			}
-			for i, k := range keys {
-				h := cmds[i].Val()
-				if len(h) == 0 || h[schema.FieldMovedTo] != "" {
-					continue
-				}
-				p, err := Decode(schema.PseudonymFromProfileKey(r.opts.Prefix, k), h)
-				if err != nil {
-					return err
-				}
+			return r.readProfiles(ctx, c.Pipeline(), keys, func(p *Profile) error {
 				mu.Lock()
-				err = fn(p)
-				mu.Unlock()
-				if err != nil {
-					return err
-				}
-			}
-			return nil
+				defer mu.Unlock()
+				return fn(p)
+			})
 		})
 	})
 	if err != nil {
